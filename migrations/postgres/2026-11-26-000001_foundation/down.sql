@@ -1,0 +1,11 @@
+DROP TABLE status_changes;
+DROP TABLE information_items;
+DROP TABLE engagements;
+DROP TABLE vendor_contacts;
+DROP TABLE vendors;
+DROP TABLE sessions;
+DROP TABLE api_tokens;
+DROP TABLE user_divisions;
+DROP TABLE user_roles;
+DROP TABLE users;
+DROP TABLE divisions;

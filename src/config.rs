@@ -1,0 +1,420 @@
+//! One typed configuration, read once at start-up from (lowest to highest precedence)
+//! built-in defaults, an optional TOML file, and `ITAKU_*` environment variables, and
+//! checked there: a bad value stops the service with the key, where it came from and why.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+/// Every configuration key: its TOML name (the environment variable is `ITAKU_` + the name
+/// in upper case), its default and what it does. `itaku --help` prints this table.
+pub const KEYS: &[(&str, &str, &str)] = &[
+    (
+        "database_url",
+        "data/itaku.sqlite3",
+        "SQLite file (path or sqlite://path), or postgres://user@host/db",
+    ),
+    (
+        "database_pool_size",
+        "8",
+        "Connections kept open to the database",
+    ),
+    (
+        "bind",
+        "127.0.0.1:8080",
+        "Address and port the HTTP server listens on",
+    ),
+    (
+        "public_base_url",
+        "http://127.0.0.1:8080",
+        "URL people reach the service at (https:// makes cookies Secure)",
+    ),
+    (
+        "organization_name",
+        "港区",
+        "The municipality's name, as printed in documents",
+    ),
+    (
+        "time_zone",
+        "Asia/Tokyo",
+        "IANA time zone that decides what \"today\" is for due dates",
+    ),
+    (
+        "session_idle_minutes",
+        "30",
+        "A signed-in session ends after this long without a request",
+    ),
+    (
+        "session_absolute_hours",
+        "12",
+        "A signed-in session ends this long after sign-in, used or not",
+    ),
+    (
+        "max_body_bytes",
+        "262144",
+        "Largest JSON request body accepted",
+    ),
+    (
+        "log",
+        "info",
+        "Log filter (EnvFilter syntax, e.g. info,itaku=debug)",
+    ),
+    ("log_format", "text", "text (one line per event) or json"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub bind: SocketAddr,
+    pub public_base_url: String,
+    pub organization_name: String,
+    pub time_zone: Tz,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub max_body_bytes: usize,
+    pub log: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    Sqlite { path: PathBuf, pool_size: u32 },
+    Postgres { url: String, pool_size: u32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => f.write_str("the default"),
+            Source::File(p) => write!(f, "{}", p.display()),
+            Source::Env(v) => write!(f, "environment variable {v}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration key `{key}` (from {origin}): {reason}")]
+    Invalid {
+        key: &'static str,
+        origin: Source,
+        reason: String,
+    },
+    #[error("configuration file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+}
+
+impl DatabaseConfig {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DatabaseConfig::Postgres { .. })
+    }
+
+    /// A description for logs: never the password of a PostgreSQL URL.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseConfig::Sqlite { path, .. } => format!("SQLite {}", path.display()),
+            DatabaseConfig::Postgres { url, .. } => format!("PostgreSQL {}", redact_url(url)),
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme_end + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Loads from the process environment and `ITAKU_CONFIG` (or `./itaku.toml` when it
+    /// exists).
+    pub fn load() -> Result<Config, ConfigError> {
+        let file = match std::env::var_os("ITAKU_CONFIG") {
+            Some(p) => Some(PathBuf::from(p)),
+            None => Some(PathBuf::from("itaku.toml")).filter(|p| p.exists()),
+        };
+        Config::from_sources(|name| std::env::var(name).ok(), file.as_deref())
+    }
+
+    /// Defaults, overridden by `pairs` (TOML key names): for tests and tools.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (format!("ITAKU_{}", k.to_ascii_uppercase()), v.to_string()))
+            .collect();
+        Config::from_sources(|name| map.get(name).cloned(), None)
+    }
+
+    pub fn from_sources(
+        env: impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let table = match file {
+            Some(path) => Some(read_file(path)?),
+            None => None,
+        };
+        let mut values: BTreeMap<&'static str, (String, Source)> = BTreeMap::new();
+        for (key, default, _) in KEYS {
+            values.insert(key, (default.to_string(), Source::Default));
+        }
+        if let (Some(table), Some(path)) = (&table, file) {
+            for (k, v) in table {
+                let Some((key, _, _)) = KEYS.iter().find(|(name, _, _)| name == k) else {
+                    return Err(ConfigError::File {
+                        path: path.to_path_buf(),
+                        reason: format!("unknown key `{k}` (see `itaku --help`)"),
+                    });
+                };
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    other => other.to_string(),
+                };
+                values.insert(key, (text, Source::File(path.to_path_buf())));
+            }
+        }
+        for (key, _, _) in KEYS {
+            let var = format!("ITAKU_{}", key.to_ascii_uppercase());
+            if let Some(v) = env(&var) {
+                values.insert(key, (v, Source::Env(var)));
+            }
+        }
+        let get = |key: &'static str| values.get(key).cloned().expect("every key has a default");
+        let invalid = |key: &'static str, origin: Source, reason: String| ConfigError::Invalid {
+            key,
+            origin,
+            reason,
+        };
+        let number = |key: &'static str, min: u64, max: u64| -> Result<u64, ConfigError> {
+            let (v, source) = get(key);
+            match v.trim().parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(invalid(
+                    key,
+                    source,
+                    format!("`{v}` is not a whole number from {min} to {max}"),
+                )),
+            }
+        };
+
+        let pool_size = number("database_pool_size", 1, 200)? as u32;
+        let (url, url_source) = get("database_url");
+        let database = parse_database_url(&url, pool_size)
+            .map_err(|reason| invalid("database_url", url_source, reason))?;
+
+        let (bind, source) = get("bind");
+        let bind = bind.trim().parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "bind",
+                source,
+                format!("`{bind}` is not an address:port such as 127.0.0.1:8080"),
+            )
+        })?;
+
+        let (public_base_url, source) = get("public_base_url");
+        let public_base_url = public_base_url.trim().trim_end_matches('/').to_string();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(invalid(
+                "public_base_url",
+                source,
+                "must start with http:// or https://".into(),
+            ));
+        }
+
+        let (organization_name, source) = get("organization_name");
+        let organization_name = organization_name.trim().to_string();
+        if organization_name.is_empty() {
+            return Err(invalid(
+                "organization_name",
+                source,
+                "must not be empty".into(),
+            ));
+        }
+
+        let (tz, source) = get("time_zone");
+        let time_zone = tz.trim().parse::<Tz>().map_err(|_| {
+            invalid(
+                "time_zone",
+                source,
+                format!("`{tz}` is not an IANA time zone such as Asia/Tokyo"),
+            )
+        })?;
+
+        let session_idle = Duration::from_secs(60 * number("session_idle_minutes", 1, 24 * 60)?);
+        let session_absolute =
+            Duration::from_secs(3600 * number("session_absolute_hours", 1, 24 * 30)?);
+        let max_body_bytes = number("max_body_bytes", 1024, 64 * 1024 * 1024)? as usize;
+
+        let (log, _) = get("log");
+        let (log_format, source) = get("log_format");
+        let log_format = match log_format.trim() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "log_format",
+                    source,
+                    format!("`{other}` is not text or json"),
+                ))
+            }
+        };
+
+        Ok(Config {
+            database,
+            bind,
+            public_base_url,
+            organization_name,
+            time_zone,
+            session_idle,
+            session_absolute,
+            max_body_bytes,
+            log,
+            log_format,
+        })
+    }
+
+    /// Cookies are marked Secure when people reach the service over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
+    /// `itaku --help`'s description of every key.
+    pub fn help_text() -> String {
+        let mut s = String::from(
+            "Configuration: environment variables, or the same keys in lower case without\n\
+             ITAKU_ in ./itaku.toml (ITAKU_CONFIG names another file):\n",
+        );
+        for (key, default, help) in KEYS {
+            s.push_str(&format!(
+                "  ITAKU_{} (default: {default})\n      {help}\n",
+                key.to_ascii_uppercase()
+            ));
+        }
+        s
+    }
+}
+
+fn parse_database_url(url: &str, pool_size: u32) -> Result<DatabaseConfig, String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseConfig::Postgres {
+            url: url.to_string(),
+            pool_size,
+        });
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        if scheme != "sqlite" {
+            return Err(format!(
+                "unsupported scheme `{scheme}://`: use a SQLite path or postgres://"
+            ));
+        }
+    }
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    Ok(DatabaseConfig::Sqlite {
+        path: PathBuf::from(path),
+        pool_size,
+    })
+}
+
+fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_a_local_sqlite_service() {
+        let c = Config::from_pairs(&[]).unwrap();
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite {
+                path: "data/itaku.sqlite3".into(),
+                pool_size: 8
+            }
+        );
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.organization_name, "港区");
+        assert_eq!(c.time_zone, chrono_tz::Asia::Tokyo);
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn postgres_url_switches_backend_and_is_redacted_in_logs() {
+        let c = Config::from_pairs(&[("database_url", "postgres://itaku:s3cret@db.example/itaku")])
+            .unwrap();
+        assert!(c.database.is_postgres());
+        assert_eq!(
+            c.database.describe(),
+            "PostgreSQL postgres://itaku@db.example/itaku"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_source() {
+        let err = Config::from_pairs(&[("time_zone", "Mars/Olympus")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("time_zone") && err.contains("ITAKU_TIME_ZONE"),
+            "{err}"
+        );
+        let err = Config::from_pairs(&[("bind", "localhost")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`bind`"), "{err}");
+        assert!(Config::from_pairs(&[("database_url", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn file_values_sit_between_defaults_and_environment() {
+        let dir = std::env::temp_dir().join(format!("itaku-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("itaku.toml");
+        std::fs::write(
+            &path,
+            "organization_name = \"千代田区\"\nbind = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "ITAKU_BIND").then(|| "127.0.0.1:9001".to_string());
+        let c = Config::from_sources(env, Some(&path)).unwrap();
+        assert_eq!(c.organization_name, "千代田区");
+        assert_eq!(c.bind.port(), 9001);
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap();
+        let err = Config::from_sources(|_| None, Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `colour`"), "{err}");
+    }
+}

@@ -1,0 +1,307 @@
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{divisions, engagements, information_items, status_changes, users, vendors};
+use super::{like_pattern, lower, new_id, now_utc, DbConnection};
+use crate::domain::engagement::EngagementFields;
+use crate::domain::{ClassificationLevel, EngagementKind, Status};
+use crate::error::AppResult;
+use crate::policy::access::Visibility;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = engagements)]
+pub struct EngagementRow {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub division_id: String,
+    pub responsible_user_id: String,
+    pub vendor_id: String,
+    pub scope: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: String,
+    pub parent_id: Option<String>,
+    pub cloud_service_name: Option<String>,
+    pub cloud_data_location: Option<String>,
+    pub cloud_ismap: Option<String>,
+    pub level: Option<i16>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl EngagementRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    pub fn kind(&self) -> Option<EngagementKind> {
+        EngagementKind::parse(&self.kind).ok()
+    }
+
+    pub fn level(&self) -> Option<ClassificationLevel> {
+        self.level
+            .and_then(|l| ClassificationLevel::from_rank(l).ok())
+    }
+}
+
+/// An engagement with the names a list shows beside it.
+#[derive(Debug, Clone)]
+pub struct EngagementListing {
+    pub engagement: EngagementRow,
+    pub division_code: String,
+    pub division_name: String,
+    pub vendor_name: String,
+    pub responsible_name: String,
+}
+
+type ListingTuple = (EngagementRow, String, String, String, String);
+
+impl From<ListingTuple> for EngagementListing {
+    fn from(t: ListingTuple) -> Self {
+        EngagementListing {
+            engagement: t.0,
+            division_code: t.1,
+            division_name: t.2,
+            vendor_name: t.3,
+            responsible_name: t.4,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EngagementFilter {
+    pub kind: Option<EngagementKind>,
+    pub level: Option<ClassificationLevel>,
+    pub status: Option<Status>,
+    pub division_id: Option<String>,
+    pub vendor_id: Option<String>,
+    pub q: Option<String>,
+}
+
+fn cloud_columns(fields: &EngagementFields) -> (Option<String>, Option<String>, Option<String>) {
+    match &fields.cloud {
+        Some(c) => (
+            Some(c.service_name.as_str().to_string()),
+            Some(c.data_location.as_str().to_string()),
+            Some(c.ismap.as_str().to_string()),
+        ),
+        None => (None, None, None),
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, fields: &EngagementFields) -> AppResult<String> {
+    let now = now_utc();
+    let (cloud_service_name, cloud_data_location, cloud_ismap) = cloud_columns(fields);
+    let row = EngagementRow {
+        id: new_id(),
+        kind: fields.kind.as_str().to_string(),
+        title: fields.title.as_str().to_string(),
+        division_id: fields.division_id.clone(),
+        responsible_user_id: fields.responsible_user_id.clone(),
+        vendor_id: fields.vendor_id.clone(),
+        scope: fields.scope.as_str().to_string(),
+        starts_on: fields.starts_on,
+        ends_on: fields.ends_on,
+        status: Status::Draft.as_str().to_string(),
+        parent_id: fields.parent_id.clone(),
+        cloud_service_name,
+        cloud_data_location,
+        cloud_ismap,
+        level: None,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(engagements::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row.id)
+}
+
+/// Rewrites the editable fields (kind, division and parent stay as registered).
+pub fn update(conn: &mut DbConnection, id: &str, fields: &EngagementFields) -> AppResult<()> {
+    let (cloud_service_name, cloud_data_location, cloud_ismap) = cloud_columns(fields);
+    diesel::update(engagements::table.find(id))
+        .set((
+            engagements::title.eq(fields.title.as_str()),
+            engagements::responsible_user_id.eq(&fields.responsible_user_id),
+            engagements::vendor_id.eq(&fields.vendor_id),
+            engagements::scope.eq(fields.scope.as_str()),
+            engagements::starts_on.eq(fields.starts_on),
+            engagements::ends_on.eq(fields.ends_on),
+            engagements::cloud_service_name.eq(cloud_service_name),
+            engagements::cloud_data_location.eq(cloud_data_location),
+            engagements::cloud_ismap.eq(cloud_ismap),
+            engagements::updated_at.eq(now_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementRow>> {
+    Ok(engagements::table
+        .find(id)
+        .select(EngagementRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+macro_rules! listing_query {
+    () => {
+        engagements::table
+            .inner_join(divisions::table)
+            .inner_join(vendors::table)
+            .inner_join(users::table)
+    };
+}
+
+macro_rules! listing_select {
+    () => {
+        (
+            EngagementRow::as_select(),
+            divisions::code,
+            divisions::name,
+            vendors::legal_name,
+            users::display_name,
+        )
+    };
+}
+
+pub fn get_listing(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementListing>> {
+    let row: Option<ListingTuple> = listing_query!()
+        .filter(engagements::id.eq(id))
+        .select(listing_select!())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Into::into))
+}
+
+// Applies the visibility and the filters to a query over `engagements` (joined or
+// not): every condition is on the engagement's own columns, the vendor's name through a
+// subquery, so the total can be counted without the joins.
+// The vendors table under another name, for the name search's subquery inside a query
+// that already joins vendors.
+diesel::alias!(vendors as vendor_names: VendorNames);
+
+macro_rules! filtered {
+    ($query:expr, $visibility:expr, $filter:expr) => {{
+        let mut query = $query;
+        if let Visibility::Divisions(ids) = $visibility {
+            query = query.filter(engagements::division_id.eq_any(ids.clone()));
+        }
+        if let Some(kind) = $filter.kind {
+            query = query.filter(engagements::kind.eq(kind.as_str()));
+        }
+        if let Some(level) = $filter.level {
+            query = query.filter(engagements::level.eq(level.rank()));
+        }
+        if let Some(status) = $filter.status {
+            query = query.filter(engagements::status.eq(status.as_str()));
+        }
+        if let Some(d) = &$filter.division_id {
+            query = query.filter(engagements::division_id.eq(d.clone()));
+        }
+        if let Some(v) = &$filter.vendor_id {
+            query = query.filter(engagements::vendor_id.eq(v.clone()));
+        }
+        if let Some(q) = &$filter.q {
+            let pattern = like_pattern(q);
+            query = query.filter(
+                lower(engagements::title)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(engagements::scope).like(pattern.clone()).escape('\\'))
+                    .or(engagements::vendor_id.eq_any(
+                        vendor_names
+                            .filter(
+                                lower(vendor_names.field(vendors::legal_name))
+                                    .like(pattern)
+                                    .escape('\\'),
+                            )
+                            .select(vendor_names.field(vendors::id)),
+                    )),
+            );
+        }
+        query
+    }};
+}
+
+/// One page of engagements with their division, vendor and responsible person's names:
+/// one query for the page and one for the total, whatever the page size.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &EngagementFilter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<EngagementListing>, i64)> {
+    let total: i64 = filtered!(engagements::table.into_boxed(), visibility, filter)
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<ListingTuple> = filtered!(listing_query!().into_boxed(), visibility, filter)
+        .order(engagements::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(listing_select!())
+        .load(conn)?;
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}
+
+/// Moves the status and records who moved it, in the caller's transaction.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: Status,
+    to: Status,
+    user_id: &str,
+) -> AppResult<bool> {
+    let now = now_utc();
+    // The `status = from` guard makes a concurrent move lose instead of overwrite.
+    let changed = diesel::update(
+        engagements::table
+            .filter(engagements::id.eq(id))
+            .filter(engagements::status.eq(from.as_str())),
+    )
+    .set((
+        engagements::status.eq(to.as_str()),
+        engagements::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 1 {
+        diesel::insert_into(status_changes::table)
+            .values((
+                status_changes::id.eq(new_id()),
+                status_changes::engagement_id.eq(id),
+                status_changes::from_status.eq(from.as_str()),
+                status_changes::to_status.eq(to.as_str()),
+                status_changes::user_id.eq(user_id),
+                status_changes::changed_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed == 1)
+}
+
+/// stores the highest level of the engagement's items as its level.
+pub fn refresh_level(conn: &mut DbConnection, id: &str) -> AppResult<Option<ClassificationLevel>> {
+    let ranks: Vec<i16> = information_items::table
+        .filter(information_items::engagement_id.eq(id))
+        .select(information_items::level)
+        .load(conn)?;
+    let level = ClassificationLevel::highest(
+        ranks
+            .into_iter()
+            .filter_map(|r| ClassificationLevel::from_rank(r).ok()),
+    );
+    diesel::update(engagements::table.find(id))
+        .set((
+            engagements::level.eq(level.map(ClassificationLevel::rank)),
+            engagements::updated_at.eq(now_utc()),
+        ))
+        .execute(conn)?;
+    Ok(level)
+}
+
+pub fn count(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(engagements::table.count().get_result(conn)?)
+}

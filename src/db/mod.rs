@@ -1,0 +1,262 @@
+//! The data layer: one connection type over SQLite or PostgreSQL, the pool, migrations,
+//! and one module per table group. All SQL of the service lives under this module.
+
+pub mod divisions;
+pub mod engagements;
+pub mod information_items;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+pub mod vendors;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseConfig;
+use crate::error::AppResult;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever database the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<Manager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("migrations failed on {target}: {reason}")]
+    Migrate { target: String, reason: String },
+}
+
+/// Per-connection SQLite settings: WAL lets readers work beside the writer, the busy
+/// timeout waits for the writer instead of failing, and foreign keys are off by default.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// Opens pool connections with `establish`, so that the backend comes from the
+/// configuration (diesel's own manager would try PostgreSQL first for a SQLite path and
+/// hide PostgreSQL's real error behind SQLite's).
+pub struct Manager(DatabaseConfig);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        establish(&self.0).map_err(|e| {
+            diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                e.to_string(),
+            ))
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+fn connection_url(config: &DatabaseConfig) -> Result<String, DbSetupError> {
+    match config {
+        DatabaseConfig::Sqlite { path, .. } => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| DbSetupError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            Ok(path.display().to_string())
+        }
+        DatabaseConfig::Postgres { url, .. } => Ok(url.clone()),
+    }
+}
+
+/// Opens one connection of the configured backend. The backend is chosen from the
+/// configuration, never guessed by trying each (SQLite would accept any string).
+pub fn establish(config: &DatabaseConfig) -> Result<DbConnection, DbSetupError> {
+    let url = connection_url(config)?;
+    let connect_err = |e: diesel::ConnectionError| DbSetupError::Connect {
+        target: config.describe(),
+        reason: e.to_string(),
+    };
+    Ok(match config {
+        DatabaseConfig::Sqlite { .. } => {
+            let mut conn = diesel::SqliteConnection::establish(&url).map_err(connect_err)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(|e| DbSetupError::Connect {
+                    target: config.describe(),
+                    reason: e.to_string(),
+                })?;
+            DbConnection::Sqlite(conn)
+        }
+        DatabaseConfig::Postgres { .. } => {
+            DbConnection::Postgresql(diesel::PgConnection::establish(&url).map_err(connect_err)?)
+        }
+    })
+}
+
+/// Applies pending migrations; returns the names of those applied.
+pub fn migrate(config: &DatabaseConfig) -> Result<Vec<String>, DbSetupError> {
+    let mut conn = establish(config)?;
+    let result = match &mut conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    result.map_err(|e| DbSetupError::Migrate {
+        target: config.describe(),
+        reason: e.to_string(),
+    })
+}
+
+/// Migrates, then opens one connection: for the command line.
+pub fn open(config: &DatabaseConfig) -> Result<DbConnection, DbSetupError> {
+    migrate(config)?;
+    establish(config)
+}
+
+pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, DbSetupError> {
+    let size = match config {
+        DatabaseConfig::Sqlite { pool_size, .. } | DatabaseConfig::Postgres { pool_size, .. } => {
+            *pool_size
+        }
+    };
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager(config.clone()))
+        .map_err(|e| DbSetupError::Connect {
+            target: config.describe(),
+            reason: e.to_string(),
+        })
+}
+
+/// Runs `f` in a write transaction. On SQLite it begins IMMEDIATE, taking the write lock
+/// up front: a deferred transaction that reads and then writes can fail with SQLITE_BUSY
+/// when another writer got there first, where IMMEDIATE simply waits its turn.
+pub fn write<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+{
+    type Tm = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Tm::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Runs blocking database work off the async workers, with a pooled connection.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// `/readyz`: the database answers a trivial query.
+pub fn ping(conn: &mut DbConnection) -> AppResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
+/// A new identifier: UUID v7, so that identifiers sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn now_utc() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_pattern(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, so text search is case-insensitive the same way on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The migration names of each backend: they must match one for one.
+pub fn migration_names() -> (Vec<String>, Vec<String>) {
+    use diesel::migration::MigrationSource;
+    let names = |src: &EmbeddedMigrations| -> Vec<String> {
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(src)
+            .map(|v| v.iter().map(|m| m.name().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let pg: Vec<String> = MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+        .map(|v| v.iter().map(|m| m.name().to_string()).collect())
+        .unwrap_or_default();
+    (names(&SQLITE_MIGRATIONS), pg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let (sqlite, pg) = migration_names();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, pg);
+    }
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("100%_A"), "%100\\%\\_a%");
+    }
+}

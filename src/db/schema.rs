@@ -1,0 +1,156 @@
+// One schema for both backends: only types that diesel's MultiBackend supports
+// (Text, SmallInt, Integer, BigInt, Bool, Date, Timestamp).
+
+diesel::table! {
+    divisions (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        language -> Text,
+        created_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    user_divisions (user_id, division_id) {
+        user_id -> Text,
+        division_id -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vendors (id) {
+        id -> Text,
+        legal_name -> Text,
+        corporate_number -> Nullable<Text>,
+        address -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vendor_contacts (id) {
+        id -> Text,
+        vendor_id -> Text,
+        position -> Integer,
+        name -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    engagements (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        division_id -> Text,
+        responsible_user_id -> Text,
+        vendor_id -> Text,
+        scope -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        parent_id -> Nullable<Text>,
+        cloud_service_name -> Nullable<Text>,
+        cloud_data_location -> Nullable<Text>,
+        cloud_ismap -> Nullable<Text>,
+        level -> Nullable<SmallInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    information_items (id) {
+        id -> Text,
+        engagement_id -> Text,
+        name -> Text,
+        description -> Text,
+        level -> SmallInt,
+        provided_to_vendor -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_changes (id) {
+        id -> Text,
+        engagement_id -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        user_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_divisions -> users (user_id));
+diesel::joinable!(user_divisions -> divisions (division_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(vendor_contacts -> vendors (vendor_id));
+diesel::joinable!(engagements -> divisions (division_id));
+diesel::joinable!(engagements -> vendors (vendor_id));
+diesel::joinable!(engagements -> users (responsible_user_id));
+diesel::joinable!(information_items -> engagements (engagement_id));
+diesel::joinable!(status_changes -> engagements (engagement_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    divisions,
+    users,
+    user_roles,
+    user_divisions,
+    api_tokens,
+    sessions,
+    vendors,
+    vendor_contacts,
+    engagements,
+    information_items,
+    status_changes,
+);

@@ -1,0 +1,80 @@
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::{self, divisions};
+use crate::domain::{BoundedText, DivisionCode};
+use crate::error::{AppError, AppResult};
+use crate::http::json::ApiJson;
+use crate::http::signed_in::SignedIn;
+use crate::http::validate::Fields;
+use crate::http::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DivisionResponse {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<divisions::Division> for DivisionResponse {
+    fn from(d: divisions::Division) -> Self {
+        DivisionResponse {
+            code: d.code,
+            name: d.name,
+        }
+    }
+}
+
+/// Divisions (課等).
+#[utoipa::path(get, path = "/api/v1/divisions", tag = "divisions",
+    responses((status = 200, body = Vec<DivisionResponse>)), security(("session" = []), ("token" = [])))]
+#[get("/divisions")]
+pub async fn list(state: web::Data<AppState>, _who: SignedIn) -> AppResult<HttpResponse> {
+    let list = db::run(&state.pool, divisions::list).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(DivisionResponse::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDivisionRequest {
+    pub code: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Registers a division; for ROLE-CISO, ROLE-DCISO and ROLE-CSM.
+#[utoipa::path(post, path = "/api/v1/divisions", tag = "divisions", request_body = CreateDivisionRequest,
+    responses((status = 201, body = DivisionResponse), (status = 403), (status = 409), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[post("/divisions")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    body: ApiJson<CreateDivisionRequest>,
+) -> AppResult<HttpResponse> {
+    if !who.actor.can_administer() {
+        return Err(AppError::forbidden(
+            "課等の登録はシステム統括管理者等が行います",
+            "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM register divisions",
+        ));
+    }
+    let mut fields = Fields::new();
+    let code = fields.require("code", body.0.code.as_deref(), DivisionCode::parse);
+    let name = fields.require("name", body.0.name.as_deref(), |v| {
+        BoundedText::parse(v, 100)
+    });
+    fields.finish()?;
+    let (Some(code), Some(name)) = (code, name) else {
+        unreachable!("finish() refused missing fields")
+    };
+    let division = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            divisions::create(conn, code.as_str(), name.as_str())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(DivisionResponse::from(division)))
+}

@@ -1,0 +1,103 @@
+//! The JSON API under `/api/v1`, one module per resource, described by an OpenAPI
+//! document generated from the handlers themselves.
+
+pub mod divisions;
+pub mod engagements;
+pub mod health;
+pub mod information_items;
+pub mod session;
+pub mod users;
+pub mod vendors;
+
+use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Itaku API",
+        description = "委託先・指定管理者・クラウドサービスの情報セキュリティ管理 / Keeping a municipality's vendors inside its information security rules"
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        session::sign_in,
+        session::current,
+        session::sign_out,
+        divisions::list,
+        divisions::create,
+        users::list,
+        users::get,
+        users::create,
+        vendors::list,
+        vendors::create,
+        vendors::get,
+        vendors::update,
+        engagements::list,
+        engagements::create,
+        engagements::get,
+        engagements::update,
+        engagements::transition,
+        information_items::list,
+        information_items::create,
+        information_items::update,
+        information_items::remove,
+    ),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::http::signed_in::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document; public, like any API's documentation.
+#[get("/openapi.json")]
+async fn openapi_document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            web::scope("/api/v1")
+                .service(openapi_document)
+                .service(session::sign_in)
+                .service(session::current)
+                .service(session::sign_out)
+                .service(divisions::list)
+                .service(divisions::create)
+                .service(users::list)
+                .service(users::get)
+                .service(users::create)
+                .service(vendors::list)
+                .service(vendors::create)
+                .service(vendors::get)
+                .service(vendors::update)
+                .service(engagements::list)
+                .service(engagements::create)
+                .service(engagements::get)
+                .service(engagements::update)
+                .service(engagements::transition)
+                .service(information_items::list)
+                .service(information_items::create)
+                .service(information_items::update)
+                .service(information_items::remove),
+        );
+}

@@ -1,0 +1,63 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::validate::Fields;
+use crate::i18n::Msg;
+
+pub const DEFAULT_PER_PAGE: i64 = 50;
+pub const MAX_PER_PAGE: i64 = 1000;
+
+/// One page of a list, with the total across all pages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// `?page=&per_page=`, checked: pages count from 1, at most 1,000 items a page.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn parse(page: Option<&str>, per_page: Option<&str>, fields: &mut Fields) -> Paging {
+        let mut number = |name: &str, value: Option<&str>, default: i64, max: i64| -> i64 {
+            match value.map(|v| v.trim().parse::<i64>()) {
+                None => default,
+                Some(Ok(n)) if (1..=max).contains(&n) => n,
+                Some(_) => {
+                    fields.push(
+                        name,
+                        "invalid",
+                        Msg::new(
+                            format!("1 から {max} までの整数を指定してください"),
+                            format!("Must be a whole number from 1 to {max}"),
+                        ),
+                    );
+                    default
+                }
+            }
+        };
+        Paging {
+            page: number("page", page, 1, 1_000_000),
+            per_page: number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+
+    pub fn wrap<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
+        Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+}

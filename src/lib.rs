@@ -1,0 +1,15 @@
+//! Itaku (委託): keeps a municipality's contractors, designated managers and cloud services
+//! inside its information security rules.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod policy;
+pub mod startup;
+pub mod telemetry;

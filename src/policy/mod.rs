@@ -1,0 +1,5 @@
+//! The rules, as pure functions of what they are given: no database, no HTTP, no clock of
+//! their own. Handlers load what a rule needs, ask it, and act on the answer.
+
+pub mod access;
+pub mod lifecycle;

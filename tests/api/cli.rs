@@ -1,0 +1,179 @@
+//! The `itaku` binary as an operator runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::helpers::TestDatabase;
+
+fn itaku(database_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_itaku"));
+    cmd.env("ITAKU_DATABASE_URL", database_url)
+        .env("ITAKU_LOG", "warn")
+        .env_remove("ITAKU_CONFIG");
+    cmd
+}
+
+/// Starts `itaku serve` on a free port and returns it with the first line it printed.
+fn start_server(cmd: &mut Command) -> (std::process::Child, String) {
+    let mut server = cmd
+        .env("ITAKU_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (server, line)
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("itaku runs");
+    assert!(
+        out.status.success(),
+        "itaku failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn help_documents_every_configuration_key() {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_itaku")).arg("--help"));
+    for (key, _, _) in itaku::config::KEYS {
+        let var = format!("ITAKU_{}", key.to_ascii_uppercase());
+        assert!(out.contains(&var), "{var} missing from --help");
+    }
+}
+
+#[test]
+fn user_add_then_token_create_gives_a_working_bearer_token() {
+    let (_db, url) = TestDatabase::new();
+    let out = run(itaku(&url).args([
+        "user",
+        "add",
+        "--email",
+        "admin@city.minato.example",
+        "--name",
+        "管理者",
+        "--role",
+        "chief_system_manager",
+        "--division",
+        "joho-seisaku",
+    ]));
+    let password = out.lines().last().unwrap().trim();
+    assert_eq!(password.len(), 20, "{out}");
+    let out = run(itaku(&url).args(["token", "create", "--email", "admin@city.minato.example"]));
+    let token = out.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("itk_"), "{out}");
+
+    let dup = itaku(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "admin@city.minato.example",
+            "--name",
+            "x",
+            "--role",
+            "ciso",
+        ])
+        .output()
+        .unwrap();
+    assert!(!dup.status.success());
+    let bad_role = itaku(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "b@city.minato.example",
+            "--name",
+            "x",
+            "--role",
+            "mayor",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("--role mayor"));
+
+    // The token works against a server on the same database.
+    let (mut server, line) = start_server(&mut itaku(&url));
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let status = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            reqwest::Client::new()
+                .get(format!("{base}/api/v1/divisions"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    })
+    .join()
+    .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn demo_loads_every_kind_and_level_once() {
+    let (_db, url) = TestDatabase::new();
+    let out = run(itaku(&url).arg("demo"));
+    for role in [
+        "ciso",
+        "deputy_ciso",
+        "chief_system_manager",
+        "system_administrator",
+        "security_officer",
+        "csirt",
+        "auditor",
+    ] {
+        assert!(out.contains(role), "no {role} in demo staff:\n{out}");
+    }
+    let again = itaku(&url).arg("demo").output().unwrap();
+    assert!(
+        !again.status.success(),
+        "a second load must not duplicate the data"
+    );
+}
+
+#[test]
+fn serve_with_no_configuration_uses_a_sqlite_file_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, line) = start_server(
+        Command::new(env!("CARGO_BIN_EXE_itaku"))
+            .current_dir(dir.path())
+            .env_remove("ITAKU_DATABASE_URL")
+            .env_remove("ITAKU_CONFIG"),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    assert!(line.contains("SQLite data/itaku.sqlite3"), "{line}");
+    assert!(dir.path().join("data/itaku.sqlite3").exists());
+}
+
+#[test]
+fn a_bad_configuration_value_stops_with_the_key_named() {
+    let out = Command::new(env!("CARGO_BIN_EXE_itaku"))
+        .arg("migrate")
+        .env("ITAKU_TIME_ZONE", "Mars/Olympus")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("time_zone") && err.contains("ITAKU_TIME_ZONE"),
+        "{err}"
+    );
+}

@@ -1,0 +1,332 @@
+//! `spawn_app`: the real service on a random port, on SQLite (a fresh file per test) or,
+//! when `ITAKU_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database per test.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{json, Value};
+
+use itaku::accounts::{self, NewStaff};
+use itaku::config::Config;
+use itaku::db::{self, DbPool};
+use itaku::domain::{BoundedText, DivisionCode, EmailAddress, Role};
+use itaku::startup::Application;
+
+pub const POSTGRES_ENV: &str = "ITAKU_TEST_POSTGRES_URL";
+
+/// Where a test's data lives; removed when the test ends.
+pub enum TestDatabase {
+    /// The folder is deleted when this is dropped.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    pub fn new() -> (TestDatabase, String) {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("itaku_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={admin_url}: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let url = replace_database(&admin_url, &name);
+                (TestDatabase::Postgres { admin_url, name }, url)
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("itaku.sqlite3").display().to_string();
+                (TestDatabase::Sqlite(dir), url)
+            }
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?opts` with another database name.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub client: reqwest::Client,
+    // Dropped last: the database outlives the server's use of it.
+    _database: TestDatabase,
+}
+
+/// A staff member created for a test, with a bearer token and their password.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The service with extra configuration (TOML key names), e.g. `("max_body_bytes", "2048")`.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let (database, database_url) = TestDatabase::new();
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("database_url", &database_url),
+        ("bind", "127.0.0.1:0"),
+        ("database_pool_size", "4"),
+        ("log", "warn"),
+    ];
+    pairs.extend_from_slice(extra);
+    let config = Config::from_pairs(&pairs).expect("test configuration");
+    itaku::telemetry::init(&config);
+    let app = Application::build(config).expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        pool,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates a staff member directly (as `itaku user add` does) with a bearer token.
+    pub async fn staff(&self, roles: &[Role], divisions: &[&str]) -> TestUser {
+        let roles = roles.to_vec();
+        let divisions: Vec<String> = divisions.iter().map(|d| d.to_string()).collect();
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("connection");
+            let email = format!("{}@city.minato.example", uuid::Uuid::new_v4().simple());
+            db::write(&mut conn, |conn| {
+                let created = accounts::create_staff(
+                    conn,
+                    &NewStaff {
+                        email: EmailAddress::parse(&email).unwrap(),
+                        display_name: BoundedText::parse("試験 太郎", 100).unwrap(),
+                        roles,
+                        divisions: divisions
+                            .iter()
+                            .map(|d| (DivisionCode::parse(d).unwrap(), Some(format!("{d}課"))))
+                            .collect(),
+                    },
+                )?;
+                let token =
+                    accounts::create_token(conn, &EmailAddress::parse(&email).unwrap(), "test")?;
+                Ok(TestUser {
+                    id: created.user_id,
+                    email: email.clone(),
+                    password: created.one_time_password,
+                    token,
+                })
+            })
+            .expect("create staff")
+        })
+        .await
+        .expect("staff task")
+    }
+
+    /// `POST /api/v1/session` with these credentials.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A request with a session cookie instead of a bearer token.
+    pub async fn with_cookie(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        cookie: &str,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, who: &TestUser, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, who: &TestUser, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&who.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch(&self, who: &TestUser, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(&who.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, who: &TestUser, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers a vendor and returns its id.
+    pub async fn vendor(&self, who: &TestUser, name: &str) -> String {
+        let res = self.post(who, "/api/v1/vendors", &vendor_body(name)).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Registers an outsourcing engagement in `division` and returns its JSON.
+    pub async fn engagement(
+        &self,
+        who: &TestUser,
+        responsible: &TestUser,
+        division: &str,
+        vendor_id: &str,
+    ) -> Value {
+        let res = self
+            .post(
+                who,
+                "/api/v1/engagements",
+                &outsourcing_body(division, &responsible.id, vendor_id),
+            )
+            .await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Rows in a table, counted behind the API's back (to prove nothing was written).
+    pub async fn count_rows(&self, table: &'static str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<Count>(&mut conn)
+                .unwrap()
+                .n
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// A valid corporate number for tests, different for each `seed`.
+pub fn corporate_number(seed: u64) -> String {
+    itaku::domain::CorporateNumber::from_base(&format!("{:012}", 100_000_000_000 + seed))
+        .unwrap()
+        .to_string()
+}
+
+pub fn vendor_body(name: &str) -> Value {
+    json!({
+        "legal_name": name,
+        "corporate_number": corporate_number(rand_seed()),
+        "address": "東京都港区芝公園1-5-25",
+        "contacts": [{"name": "山田 花子", "email": "hanako@vendor.example", "phone": "03-1234-5678"}]
+    })
+}
+
+pub fn rand_seed() -> u64 {
+    uuid::Uuid::new_v4().as_u128() as u64 % 100_000_000_000
+}
+
+pub fn outsourcing_body(division: &str, responsible_id: &str, vendor_id: &str) -> Value {
+    json!({
+        "kind": "outsourcing",
+        "title": "住民記録システム運用保守業務委託",
+        "division": division,
+        "responsible_user_id": responsible_id,
+        "vendor_id": vendor_id,
+        "scope": "運用監視及び障害対応",
+        "starts_on": "2027-04-01",
+        "ends_on": "2028-03-31"
+    })
+}
+
+/// Asserts a problem+json answer with `status` whose errors name `field`.
+pub async fn assert_problem(res: reqwest::Response, status: u16, field: Option<&str>) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    if let Some(field) = field {
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.contains(&field),
+            "expected an error on {field}, got {body}"
+        );
+    }
+    body
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real service on a random port, spoken to over HTTP. Run on
+//! SQLite by default and on PostgreSQL when ITAKU_TEST_POSTGRES_URL is set.
+
+mod helpers;
+
+mod cli;
+mod engagements;
+mod errors;
+mod health;
+mod information_items;
+mod session;
+mod users_and_divisions;
+mod vendors;
