@@ -183,6 +183,7 @@ struct Seeded {
 /// 10,000 engagements over the divisions and 100 vendors, each with 1–3 information items
 /// and its level refreshed, walked along the lifecycle to a spread of statuses.
 fn seed(conn: &mut DbConnection) -> AppResult<Seeded> {
+    let today = chrono::Utc::now().date_naive();
     let mut rng = Rng(20_260_401);
     let mut responsible = Vec::new();
     for (code, name) in DIVISIONS {
@@ -295,7 +296,7 @@ fn seed(conn: &mut DbConnection) -> AppResult<Seeded> {
             )?;
             items += 1;
         }
-        if engagements::refresh_level(conn, &id)? == Some(ClassificationLevel::L3) {
+        if engagements::refresh_level(conn, &id, today)? == Some(ClassificationLevel::L3) {
             level_l3 += 1;
             if [title.as_str(), scope, vendor_name.as_str()]
                 .iter()

@@ -58,6 +58,31 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Largest JSON request body accepted",
     ),
     (
+        "templates_dir",
+        "",
+        "Folder whose files override the built-in contract templates by name",
+    ),
+    (
+        "check_interval_months_l3",
+        "6",
+        "Months between periodic checks of an L3 engagement",
+    ),
+    (
+        "check_interval_months_l2",
+        "12",
+        "Months between periodic checks of an L2 engagement",
+    ),
+    (
+        "check_interval_months_l1",
+        "12",
+        "Months between periodic checks of an L1 engagement",
+    ),
+    (
+        "certificate_deadline_days",
+        "30",
+        "Days after the end by which return/erasure is certified",
+    ),
+    (
         "log",
         "info",
         "Log filter (EnvFilter syntax, e.g. info,itaku=debug)",
@@ -75,8 +100,30 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub max_body_bytes: usize,
+    /// Overrides for `contract_templates/` (same file names); none when unset.
+    pub templates_dir: Option<PathBuf>,
+    pub rules: RuleSettings,
     pub log: String,
     pub log_format: LogFormat,
+}
+
+/// The deployment's choices where the Standard leaves a period open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// Months between periodic checks, by level [L1, L2, L3].
+    pub check_interval_months: [u32; 3],
+    /// Days after the end by which the return, disposal or erasure is certified
+    ///
+    pub certificate_deadline_days: u32,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            check_interval_months: [12, 12, 6],
+            certificate_deadline_days: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +312,19 @@ impl Config {
             Duration::from_secs(3600 * number("session_absolute_hours", 1, 24 * 30)?);
         let max_body_bytes = number("max_body_bytes", 1024, 64 * 1024 * 1024)? as usize;
 
+        let (templates_dir, _) = get("templates_dir");
+        let templates_dir = Some(templates_dir.trim())
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        let rules = RuleSettings {
+            check_interval_months: [
+                number("check_interval_months_l1", 1, 60)? as u32,
+                number("check_interval_months_l2", 1, 60)? as u32,
+                number("check_interval_months_l3", 1, 60)? as u32,
+            ],
+            certificate_deadline_days: number("certificate_deadline_days", 1, 365)? as u32,
+        };
+
         let (log, _) = get("log");
         let (log_format, source) = get("log_format");
         let log_format = match log_format.trim() {
@@ -288,9 +348,18 @@ impl Config {
             session_idle,
             session_absolute,
             max_body_bytes,
+            templates_dir,
+            rules,
             log,
             log_format,
         })
+    }
+
+    /// The organisation's date now: what "today" means for every due date.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.time_zone)
+            .date_naive()
     }
 
     /// Cookies are marked Secure when people reach the service over HTTPS.

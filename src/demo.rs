@@ -280,7 +280,8 @@ fn staff_email(local: &str) -> String {
 /// Loads the demo set into an empty register and prints the sign-in details.
 pub fn load(config: &Config) -> AppResult<()> {
     let mut conn = db::open(&config.database).map_err(|e| AppError::Internal(e.to_string()))?;
-    let passwords = db::write(&mut conn, insert_all)?;
+    let today = config.today();
+    let passwords = db::write(&mut conn, |conn| insert_all(conn, today))?;
     println!("Demo data loaded into {}.", config.database.describe());
     println!("Staff accounts (one-time passwords, shown once):");
     for (email, roles, password) in passwords {
@@ -291,7 +292,7 @@ pub fn load(config: &Config) -> AppResult<()> {
 
 type Credentials = Vec<(String, String, String)>;
 
-fn insert_all(conn: &mut DbConnection) -> AppResult<Credentials> {
+fn insert_all(conn: &mut DbConnection, today: NaiveDate) -> AppResult<Credentials> {
     if engagements::count(conn)? > 0 {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -376,7 +377,7 @@ fn insert_all(conn: &mut DbConnection) -> AppResult<Credentials> {
                 },
             )?;
         }
-        engagements::refresh_level(conn, &id)?;
+        engagements::refresh_level(conn, &id, today)?;
         // Walk the lifecycle one allowed move at a time, as people would have.
         let mut status = Status::Draft;
         while status != plan.status {

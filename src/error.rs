@@ -64,6 +64,10 @@ pub enum AppError {
         /// Values that would have been accepted (e.g. the allowed status moves).
         allowed: Vec<String>,
     },
+    /// A status move refused because something it needs is missing (409), e.g. the
+    /// mandatory clauses a contract lacks.
+    #[error("refused: {message} (missing: {})", .missing.join(", "))]
+    Gate { message: Msg, missing: Vec<String> },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
@@ -103,7 +107,7 @@ impl AppError {
             AppError::SignInFailed => ("サインインできません", "Sign-in failed"),
             AppError::Forbidden(_) => ("権限がありません", "Forbidden"),
             AppError::NotFound(_) => ("見つかりません", "Not found"),
-            AppError::Conflict { .. } => (
+            AppError::Conflict { .. } | AppError::Gate { .. } => (
                 "現在の状態では実行できません",
                 "Conflict with the current state",
             ),
@@ -119,7 +123,9 @@ impl AppError {
     fn detail(&self) -> Option<Msg> {
         match self {
             AppError::Forbidden(m) | AppError::NotFound(m) => Some(m.clone()),
-            AppError::Conflict { message, .. } => Some(message.clone()),
+            AppError::Conflict { message, .. } | AppError::Gate { message, .. } => {
+                Some(message.clone())
+            }
             AppError::PayloadTooLarge { limit } => Some(Msg::new(
                 format!("本文は {limit} バイト以内にしてください"),
                 format!("The body must be at most {limit} bytes"),
@@ -147,6 +153,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::Conflict { .. } => "conflict",
+            AppError::Gate { .. } => "requirement-missing",
             AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Internal(_) => "internal",
         }
@@ -172,6 +179,8 @@ struct Problem<'a> {
     errors: Vec<ProblemField<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     allowed: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    missing: &'a [String],
 }
 
 impl ResponseError for AppError {
@@ -184,7 +193,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Gate { .. } => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -207,6 +216,10 @@ impl ResponseError for AppError {
             AppError::Conflict { allowed, .. } => allowed,
             _ => &[],
         };
+        let missing: &[String] = match self {
+            AppError::Gate { missing, .. } => missing,
+            _ => &[],
+        };
         let body = Problem {
             problem_type: format!("urn:itaku:problem:{}", self.problem_type()),
             title: title.get(lang),
@@ -221,6 +234,7 @@ impl ResponseError for AppError {
                 })
                 .collect(),
             allowed,
+            missing,
         };
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));

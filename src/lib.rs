@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod clauses;
+pub mod compliance;
 pub mod config;
 pub mod db;
 pub mod demo;

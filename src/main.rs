@@ -3,9 +3,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use itaku::accounts::{self, NewStaff};
+use itaku::clauses::{ClauseTemplates, Format};
 use itaku::config::Config;
 use itaku::db;
 use itaku::domain::{BoundedText, DivisionCode, EmailAddress, Role};
+use itaku::i18n::Lang;
 use itaku::startup::Application;
 
 #[derive(Parser)]
@@ -34,6 +36,18 @@ enum Command {
     Token(TokenCommand),
     /// Load a realistic demo data set (divisions, staff in every role, vendors, engagements).
     Demo,
+    /// Print the complete contract clause set for an engagement.
+    Clauses {
+        engagement_id: String,
+        /// ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// markdown, html or text.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+    },
+    /// Print the rule catalog and, for each rule, the code and tests that enforce it.
+    Rules,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +106,15 @@ fn main() -> ExitCode {
             create_token(&config, &email, &name)
         }
         Command::Demo => itaku::demo::load(&config).map_err(|e| e.to_string()),
+        Command::Clauses {
+            engagement_id,
+            lang,
+            format,
+        } => print_clauses(&config, &engagement_id, &lang, &format),
+        Command::Rules => {
+            print!("{}", itaku::policy::trace::table());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -181,5 +204,20 @@ fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     println!("API token for {email} (shown once; send it as 'Authorization: Bearer <token>'):");
     println!("{token}");
+    Ok(())
+}
+
+fn print_clauses(config: &Config, id: &str, lang: &str, format: &str) -> Result<(), String> {
+    let lang = Lang::parse(lang).ok_or("--lang: ja or en")?;
+    let format = Format::parse(format).ok_or("--format: markdown, html or text")?;
+    let templates =
+        ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
+    let mut conn = open(config)?;
+    let facts = itaku::clauses::load_facts(&mut conn, config, id).map_err(|e| e.to_string())?;
+    let required = templates.catalog().mandatory(facts.kind, facts.level);
+    let document = templates
+        .render(&facts, &required, lang, format)
+        .map_err(|e| e.to_string())?;
+    print!("{document}");
     Ok(())
 }

@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
 
+use crate::clauses::ClauseTemplates;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, FieldError};
@@ -24,6 +25,8 @@ pub struct Application {
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] db::DbSetupError),
+    #[error("contract templates: {0}")]
+    Templates(#[from] crate::clauses::TemplateError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -34,6 +37,8 @@ pub enum StartError {
 impl Application {
     /// Migrates the database, then binds `config.bind` (port 0 picks a free one).
     pub fn build(config: Config) -> Result<Application, StartError> {
+        // Templates first: a broken override stops the service before it touches data.
+        let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
         db::migrate(&config.database)?;
         let pool = db::build_pool(&config.database)?;
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
@@ -50,6 +55,7 @@ impl Application {
         let state = AppState {
             pool: pool.clone(),
             config: Arc::new(config),
+            clauses,
         };
         let server = run(listener, state).map_err(|source| StartError::Bind {
             addr: format!("port {port}"),

@@ -28,6 +28,7 @@ pub struct EngagementRow {
     pub level: Option<i16>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    pub level_raised_on: Option<NaiveDate>,
 }
 
 impl EngagementRow {
@@ -111,6 +112,7 @@ pub fn insert(conn: &mut DbConnection, fields: &EngagementFields) -> AppResult<S
         level: None,
         created_at: now,
         updated_at: now,
+        level_raised_on: None,
     };
     diesel::insert_into(engagements::table)
         .values(&row)
@@ -282,8 +284,17 @@ pub fn set_status(
     Ok(changed == 1)
 }
 
-/// stores the highest level of the engagement's items as its level.
-pub fn refresh_level(conn: &mut DbConnection, id: &str) -> AppResult<Option<ClassificationLevel>> {
+/// stores the highest level of the engagement's items as its level, and `today`
+/// as the day it rose when it did.
+pub fn refresh_level(
+    conn: &mut DbConnection,
+    id: &str,
+    today: NaiveDate,
+) -> AppResult<Option<ClassificationLevel>> {
+    let before: Option<i16> = engagements::table
+        .find(id)
+        .select(engagements::level)
+        .first(conn)?;
     let ranks: Vec<i16> = information_items::table
         .filter(information_items::engagement_id.eq(id))
         .select(information_items::level)
@@ -293,12 +304,23 @@ pub fn refresh_level(conn: &mut DbConnection, id: &str) -> AppResult<Option<Clas
             .into_iter()
             .filter_map(|r| ClassificationLevel::from_rank(r).ok()),
     );
-    diesel::update(engagements::table.find(id))
-        .set((
-            engagements::level.eq(level.map(ClassificationLevel::rank)),
-            engagements::updated_at.eq(now_utc()),
-        ))
-        .execute(conn)?;
+    let rank = level.map(ClassificationLevel::rank);
+    if rank != before {
+        diesel::update(engagements::table.find(id))
+            .set((
+                engagements::level.eq(rank),
+                engagements::updated_at.eq(now_utc()),
+            ))
+            .execute(conn)?;
+    }
+    // A first level is not a rise: what it requires is due from the start date.
+    if let (Some(new), Some(old)) = (rank, before) {
+        if new > old {
+            diesel::update(engagements::table.find(id))
+                .set(engagements::level_raised_on.eq(Some(today)))
+                .execute(conn)?;
+        }
+    }
     Ok(level)
 }
 

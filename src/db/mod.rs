@@ -1,8 +1,10 @@
 //! The data layer: one connection type over SQLite or PostgreSQL, the pool, migrations,
 //! and one module per table group. All SQL of the service lives under this module.
 
+pub mod contracts;
 pub mod divisions;
 pub mod engagements;
+pub mod facts;
 pub mod information_items;
 pub mod schema;
 pub mod sessions;

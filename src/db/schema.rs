@@ -102,6 +102,20 @@ diesel::table! {
         level -> Nullable<SmallInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        level_raised_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        engagement_id -> Text,
+        reference_number -> Text,
+        signed_on -> Date,
+        clause_ids -> Text,
+        template_version -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -140,6 +154,7 @@ diesel::joinable!(engagements -> vendors (vendor_id));
 diesel::joinable!(engagements -> users (responsible_user_id));
 diesel::joinable!(information_items -> engagements (engagement_id));
 diesel::joinable!(status_changes -> engagements (engagement_id));
+diesel::joinable!(contracts -> engagements (engagement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     divisions,
@@ -153,4 +168,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     engagements,
     information_items,
     status_changes,
+    contracts,
 );

@@ -10,6 +10,7 @@ pub mod level;
 pub mod role;
 pub mod text;
 pub mod vendor;
+pub mod wareki;
 
 pub use corporate_number::CorporateNumber;
 pub use division_code::DivisionCode;

@@ -9,6 +9,7 @@ pub mod validate;
 
 use std::sync::Arc;
 
+use crate::clauses::ClauseTemplates;
 use crate::config::Config;
 use crate::db::DbPool;
 
@@ -17,4 +18,5 @@ use crate::db::DbPool;
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
+    pub clauses: Arc<ClauseTemplates>,
 }

@@ -3,3 +3,6 @@
 
 pub mod access;
 pub mod lifecycle;
+pub mod obligations;
+pub mod rules;
+pub mod trace;

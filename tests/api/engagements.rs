@@ -206,6 +206,33 @@ async fn the_lifecycle_moves_forward_one_step_and_409_names_the_allowed_moves() 
     let problem = assert_problem(skip, 409, None).await;
     assert_eq!(problem["allowed"], json!(["selected", "terminated"]));
 
+    // The gates on contracted and active (tested in contracts.rs) are satisfied here: a
+    // complete contract for an engagement without items (L1), and a start date passed.
+    let id = e["id"].as_str().unwrap();
+    let res = s
+        .app
+        .patch(
+            &s.so,
+            &format!("/api/v1/engagements/{id}"),
+            &json!({"starts_on": "2026-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let contract = json!({
+        "reference_number": "港区契第1号",
+        "signed_on": "2026-03-20",
+        "clause_ids": ["CL-01", "CL-02", "CL-03", "CL-04", "CL-12", "CL-13", "CL-14", "CL-15", "CL-16"]
+    });
+    let res = s
+        .app
+        .post(
+            &s.so,
+            &format!("/api/v1/engagements/{id}/contracts"),
+            &contract,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
     for to in ["selected", "contracted", "active", "ending", "closed"] {
         let res = s.app.post(&s.so, &path, &json!({"to": to})).await;
         assert_eq!(res.status(), 200, "move to {to}");

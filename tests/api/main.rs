@@ -3,11 +3,14 @@
 
 mod helpers;
 
+mod clauses_golden;
 mod cli;
+mod contracts;
 mod engagements;
 mod errors;
 mod health;
 mod information_items;
+mod obligations;
 mod session;
 mod users_and_divisions;
 mod vendors;

@@ -3,10 +3,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::users::{unknown_division, unknown_division_msg};
+use super::users::{division_filter, unknown_division_msg};
 use super::vendors::present;
+use crate::compliance;
 use crate::db::engagements::{EngagementFilter, EngagementListing, EngagementRow};
-use crate::db::{self, divisions, engagements, users, vendors, DbConnection};
+use crate::db::{self, contracts, divisions, engagements, users, vendors, DbConnection};
 use crate::domain::date::parse_iso_date;
 use crate::domain::engagement::{CloudDetails, EngagementFields};
 use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Ismap, Status};
@@ -416,14 +417,7 @@ pub async fn list(
     f.finish()?;
     let visibility = who.actor.visibility();
     let (items, total) = db::run(&state.pool, move |conn| {
-        let division_id = match &query.division {
-            Some(code) => Some(
-                divisions::find_by_code(conn, code.trim())?
-                    .ok_or_else(|| unknown_division("division", code))?
-                    .id,
-            ),
-            None => None,
-        };
+        let division_id = division_filter(conn, query.division.as_deref())?;
         let filter = EngagementFilter {
             kind: kind.flatten(),
             level: level.flatten(),
@@ -550,6 +544,62 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(response))
 }
 
+/// What a move needs beyond the lifecycle: `contracted` needs a contract holding every
+/// mandatory clause for the kind and level; `active` needs that
+/// contract still complete (a rise in level re-checks it) and the start date come.
+fn check_gates(
+    conn: &mut DbConnection,
+    app: &AppState,
+    row: &EngagementRow,
+    to: Status,
+    today: NaiveDate,
+) -> AppResult<()> {
+    if !matches!(to, Status::Contracted | Status::Active) {
+        return Ok(());
+    }
+    let kind = row.kind().unwrap_or(EngagementKind::Outsourcing);
+    let contract = contracts::current(conn, &row.id)?;
+    let signed: Vec<String> = contract
+        .as_ref()
+        .map(|c| c.clause_ids())
+        .unwrap_or_default();
+    let missing = compliance::missing_clauses(app.clauses.catalog(), kind, row.level(), &signed);
+    if contract.is_none() {
+        return Err(AppError::Gate {
+            message: msg(
+                "契約（協定）が記録されていません。必須条項を含む契約を記録してください",
+                "No contract is recorded: record the signed contract with every mandatory clause",
+            ),
+            missing,
+        });
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Gate {
+            message: msg(
+                format!("契約に必須条項が不足しています: {}", missing.join(", ")),
+                format!(
+                    "The contract lacks mandatory clauses: {}",
+                    missing.join(", ")
+                ),
+            ),
+            missing,
+        });
+    }
+    if to == Status::Active && row.starts_on > today {
+        return Err(AppError::Conflict {
+            message: msg(
+                format!("開始日（{}）前は履行中にできません", row.starts_on),
+                format!(
+                    "The engagement cannot be active before its start date ({})",
+                    row.starts_on
+                ),
+            ),
+            allowed: vec![],
+        });
+    }
+    Ok(())
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
@@ -574,6 +624,8 @@ pub async fn transition(
     let to = f.check("to", Status::parse(&body.0.to));
     f.finish()?;
     let to = to.expect("checked above");
+    let app = state.get_ref().clone();
+    let today = state.config.today();
     let response = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = load_visible(conn, &who.actor, &id)?;
@@ -599,6 +651,7 @@ pub async fn transition(
                     .map(|s| s.as_str().to_string())
                     .collect(),
             })?;
+            check_gates(conn, &app, &row, to, today)?;
             if !engagements::set_status(conn, &id, from, to, &who.actor.user_id)? {
                 return Err(AppError::Conflict {
                     message: msg(

@@ -116,11 +116,12 @@ pub async fn create(
     body: ApiJson<ItemBody>,
 ) -> AppResult<HttpResponse> {
     let fields = parse_item(&body.0)?;
+    let today = state.config.today();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             load_changeable(conn, &who.actor, &id)?;
             let item = information_items::insert(conn, &id, &fields)?;
-            engagements::refresh_level(conn, &id)?;
+            engagements::refresh_level(conn, &id, today)?;
             Ok(item)
         })
     })
@@ -141,6 +142,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
     let patch = body.0;
+    let today = state.config.today();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             load_changeable(conn, &who.actor, &id)?;
@@ -160,7 +162,7 @@ pub async fn update(
             };
             let fields = parse_item(&merged)?;
             information_items::update(conn, &item_id, &fields)?;
-            engagements::refresh_level(conn, &id)?;
+            engagements::refresh_level(conn, &id, today)?;
             information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)
         })
     })
@@ -178,12 +180,13 @@ pub async fn remove(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
+    let today = state.config.today();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             load_changeable(conn, &who.actor, &id)?;
             information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?;
             information_items::delete(conn, &item_id)?;
-            engagements::refresh_level(conn, &id)?;
+            engagements::refresh_level(conn, &id, today)?;
             Ok(())
         })
     })

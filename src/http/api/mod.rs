@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an OpenAPI
 //! document generated from the handlers themselves.
 
+pub mod contracts;
 pub mod divisions;
 pub mod engagements;
 pub mod health;
 pub mod information_items;
+pub mod obligations;
 pub mod session;
 pub mod users;
 pub mod vendors;
@@ -43,6 +45,11 @@ use utoipa::{Modify, OpenApi};
         information_items::create,
         information_items::update,
         information_items::remove,
+        obligations::of_engagement,
+        obligations::list,
+        contracts::clauses,
+        contracts::record,
+        contracts::list,
     ),
     modifiers(&Security)
 )]
@@ -98,6 +105,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(information_items::list)
                 .service(information_items::create)
                 .service(information_items::update)
-                .service(information_items::remove),
+                .service(information_items::remove)
+                .service(obligations::of_engagement)
+                .service(obligations::list)
+                .service(contracts::clauses)
+                .service(contracts::record)
+                .service(contracts::list),
         );
 }

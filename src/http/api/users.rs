@@ -62,14 +62,7 @@ pub async fn list(
     let role = fields.check_opt("role", query.role.as_deref().map(Role::parse));
     fields.finish()?;
     let members = db::run(&state.pool, move |conn| {
-        let division_id = match &query.division {
-            Some(code) => Some(
-                divisions::find_by_code(conn, code)?
-                    .ok_or_else(|| unknown_division("division", code))?
-                    .id,
-            ),
-            None => None,
-        };
+        let division_id = division_filter(conn, query.division.as_deref())?;
         users::list(
             conn,
             &users::UserFilter {
@@ -93,6 +86,21 @@ pub fn unknown_division_msg(code: &str) -> Msg {
         format!("課等コード {code} は登録されていません"),
         format!("No division has the code {code}"),
     )
+}
+
+/// A `?division=CODE` filter as the division's id; an unknown code is a 422.
+pub fn division_filter(
+    conn: &mut db::DbConnection,
+    code: Option<&str>,
+) -> AppResult<Option<String>> {
+    match code {
+        Some(code) => Ok(Some(
+            divisions::find_by_code(conn, code.trim())?
+                .ok_or_else(|| unknown_division("division", code))?
+                .id,
+        )),
+        None => Ok(None),
+    }
 }
 
 pub fn unknown_division(field: &str, code: &str) -> AppError {

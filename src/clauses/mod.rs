@@ -1,0 +1,15 @@
+//! Contract clauses: the catalog of what each clause must say and who needs it, and the
+//! Handlebars templates that write them (Japanese first, English second).
+//!
+//! The built-in catalog and templates (`contract_templates/`) are embedded in the binary;
+//! a deployment overrides any file by putting one of the same name in `templates_dir`.
+
+pub mod catalog;
+pub mod document;
+pub mod load;
+pub mod templates;
+
+pub use catalog::{Catalog, ClauseDef, Requirement};
+pub use document::{ContractFacts, Format, ItemFact};
+pub use load::load_facts;
+pub use templates::{ClauseTemplates, TemplateError};

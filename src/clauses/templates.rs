@@ -1,0 +1,377 @@
+//! Loads the catalog and the templates (built in, then overrides), checks them all at
+//! start-up, and renders clause sets.
+
+use std::path::{Path, PathBuf};
+
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde_json::{json, Value};
+
+use super::catalog::{Catalog, ClauseDef};
+use super::document::{markdown_to_html, markdown_to_text, ContractFacts, Format, ItemFact};
+use crate::domain::{ClassificationLevel, EngagementKind};
+use crate::i18n::Lang;
+
+#[derive(RustEmbed)]
+#[folder = "contract_templates/"]
+struct Builtin;
+
+pub const DOCUMENT: &str = "document";
+const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
+
+/// A template or catalog that cannot be used, named by its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct TemplateError {
+    pub file: String,
+    pub reason: String,
+}
+
+pub struct ClauseTemplates {
+    catalog: Catalog,
+    /// Markdown and plain text: values printed as they are.
+    plain: Handlebars<'static>,
+    /// HTML: every value escaped.
+    html: Handlebars<'static>,
+    /// Where each template came from, for error messages.
+    origins: Vec<(String, String)>,
+}
+
+struct Source {
+    origin: String,
+    text: String,
+}
+
+fn read(relative: &str, override_dir: Option<&Path>) -> Result<Option<Source>, TemplateError> {
+    if let Some(dir) = override_dir {
+        let path: PathBuf = dir.join(relative);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|e| TemplateError {
+                file: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            return Ok(Some(Source {
+                origin: path.display().to_string(),
+                text,
+            }));
+        }
+    }
+    Ok(Builtin::get(relative).map(|f| Source {
+        origin: format!("contract_templates/{relative} (built in)"),
+        text: String::from_utf8_lossy(&f.data).into_owned(),
+    }))
+}
+
+fn template_name(lang: &str, id: &str) -> String {
+    format!("{lang}/{id}")
+}
+
+impl ClauseTemplates {
+    /// Loads and checks everything; the first problem is returned with its file. A
+    /// template naming a variable that does not exist fails here, not when a document is
+    /// requested (strict mode, rendered against every kind and level).
+    pub fn load(override_dir: Option<&Path>) -> Result<ClauseTemplates, TemplateError> {
+        if let Some(dir) = override_dir {
+            if !dir.is_dir() {
+                return Err(TemplateError {
+                    file: dir.display().to_string(),
+                    reason: "the templates_dir folder does not exist".into(),
+                });
+            }
+        }
+        let catalog_source = read("catalog.toml", override_dir)?.ok_or_else(|| TemplateError {
+            file: "contract_templates/catalog.toml".into(),
+            reason: "missing".into(),
+        })?;
+        let catalog = Catalog::parse(&catalog_source.text).map_err(|reason| TemplateError {
+            file: catalog_source.origin.clone(),
+            reason,
+        })?;
+
+        let mut plain = Handlebars::new();
+        plain.set_strict_mode(true);
+        plain.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut origins = Vec::new();
+        for (_, lang) in LANGS {
+            let ids = catalog
+                .clauses
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(std::iter::once(DOCUMENT));
+            for id in ids {
+                let relative = format!("{lang}/{id}.hbs");
+                let source = read(&relative, override_dir)?.ok_or_else(|| TemplateError {
+                    file: format!("contract_templates/{relative}"),
+                    reason: format!("no template for {id} in {lang}"),
+                })?;
+                let name = template_name(lang, id);
+                for registry in [&mut plain, &mut html] {
+                    registry
+                        .register_template_string(&name, &source.text)
+                        .map_err(|e| TemplateError {
+                            file: source.origin.clone(),
+                            reason: e.to_string(),
+                        })?;
+                }
+                origins.push((name, source.origin));
+            }
+        }
+        let templates = ClauseTemplates {
+            catalog,
+            plain,
+            html,
+            origins,
+        };
+        templates.check()?;
+        Ok(templates)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn origin(&self, name: &str) -> String {
+        self.origins
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, o)| o.clone())
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// Renders every template against every kind, level and shape of data.
+    fn check(&self) -> Result<(), TemplateError> {
+        for kind in EngagementKind::ALL {
+            for level in [
+                None,
+                Some(ClassificationLevel::L1),
+                Some(ClassificationLevel::L2),
+                Some(ClassificationLevel::L3),
+            ] {
+                for with_items in [false, true] {
+                    let facts = probe_facts(*kind, level, with_items);
+                    for (lang, _) in LANGS {
+                        let all: Vec<&ClauseDef> = self.catalog.clauses.iter().collect();
+                        self.render_markdown(&self.plain, &facts, &all, lang)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn render_one(
+        &self,
+        registry: &Handlebars<'static>,
+        name: &str,
+        context: &Value,
+    ) -> Result<String, TemplateError> {
+        registry.render(name, context).map_err(|e| TemplateError {
+            file: self.origin(name),
+            reason: e.to_string(),
+        })
+    }
+
+    fn render_markdown(
+        &self,
+        registry: &Handlebars<'static>,
+        facts: &ContractFacts,
+        clauses: &[&ClauseDef],
+        lang: Lang,
+    ) -> Result<String, TemplateError> {
+        let code = lang.pick("ja", "en");
+        let mut context = facts.context(lang);
+        let mut rendered = Vec::with_capacity(clauses.len());
+        for (i, clause) in clauses.iter().enumerate() {
+            context["clause"] =
+                json!({"number": i + 1, "id": clause.id, "title": clause.title(lang)});
+            let body = self.render_one(registry, &template_name(code, &clause.id), &context)?;
+            rendered.push(json!({
+                "number": i + 1,
+                "id": clause.id,
+                "title": clause.title(lang),
+                "body": body.trim(),
+            }));
+        }
+        if let Some(map) = context.as_object_mut() {
+            map.remove("clause");
+        }
+        context["clauses"] = Value::Array(rendered);
+        context["title"] = json!(lang.pick(
+            "情報セキュリティに関する特記事項",
+            "Special Provisions on Information Security"
+        ));
+        context["template_version"] = json!(self.catalog.version);
+        let document = self.render_one(registry, &template_name(code, DOCUMENT), &context)?;
+        Ok(tidy(&document))
+    }
+
+    /// The clause set for an engagement: the given clauses, numbered, in one document.
+    pub fn render(
+        &self,
+        facts: &ContractFacts,
+        clauses: &[&ClauseDef],
+        lang: Lang,
+        format: Format,
+    ) -> Result<String, TemplateError> {
+        match format {
+            Format::Markdown => self.render_markdown(&self.plain, facts, clauses, lang),
+            Format::Text => Ok(markdown_to_text(&self.render_markdown(
+                &self.plain,
+                facts,
+                clauses,
+                lang,
+            )?)),
+            Format::Html => Ok(markdown_to_html(
+                &self.render_markdown(&self.html, facts, clauses, lang)?,
+                lang,
+            )),
+        }
+    }
+}
+
+/// Collapses the blank lines that template conditionals leave behind, so the output
+/// reads the same whichever branches were taken.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() && blank > 0 {
+            out.push('\n');
+        }
+        blank = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn probe_facts(
+    kind: EngagementKind,
+    level: Option<ClassificationLevel>,
+    with_items: bool,
+) -> ContractFacts {
+    let date = chrono::NaiveDate::from_ymd_opt(2027, 4, 1).expect("valid date");
+    ContractFacts {
+        organization: "港区".into(),
+        kind,
+        level,
+        title: "件名".into(),
+        scope: "業務".into(),
+        division_name: "課".into(),
+        responsible_name: "責任者".into(),
+        starts_on: date,
+        ends_on: date,
+        vendor_name: "事業者".into(),
+        corporate_number: with_items.then(|| "8000020131032".to_string()),
+        items: if with_items {
+            vec![ItemFact {
+                name: "情報".into(),
+                description: "説明".into(),
+                level: level.unwrap_or(ClassificationLevel::L1),
+                provided: true,
+            }]
+        } else {
+            vec![]
+        },
+        check_interval_months: 12,
+        certificate_deadline_days: 30,
+        generated_on: date,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_templates_load_and_pass_the_check() {
+        let t = ClauseTemplates::load(None).expect("built-in templates are valid");
+        assert_eq!(t.catalog().clauses.len(), 24);
+    }
+
+    /// The mandatory sets, read by hand from clause-catalog.md (S and D cells), so that a
+    /// mistake in encoding catalog.toml shows here.
+    #[test]
+    fn mandatory_clauses_per_kind_and_level_equal_the_catalog() {
+        use ClassificationLevel::*;
+        let t = ClauseTemplates::load(None).unwrap();
+        let ids = |k, l| -> String {
+            t.catalog()
+                .mandatory(k, l)
+                .iter()
+                .map(|c| c.id.trim_start_matches("CL-"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let os_l1 = "01 02 03 04 12 13 14 15 16";
+        let os_l2 = "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16";
+        let dm_l1 = "01 02 03 04 09 12 13 14 15 16 21";
+        let dm_l2 = "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 21";
+        let c2 = "01 02 03 04 06 09 10 12 13 14 15 16 17 18 19 20";
+        for (level, os, dm, cloud) in [
+            (None, os_l1, dm_l1, ""),
+            (Some(L1), os_l1, dm_l1, ""),
+            (Some(L2), os_l2, dm_l2, c2),
+            (Some(L3), os_l2, dm_l2, c2),
+        ] {
+            assert_eq!(
+                ids(EngagementKind::Outsourcing, level),
+                os,
+                "outsourcing {level:?}"
+            );
+            assert_eq!(
+                ids(EngagementKind::DesignatedManagement, level),
+                dm,
+                "designated management {level:?}"
+            );
+            assert_eq!(
+                ids(EngagementKind::CloudService, level),
+                cloud,
+                "cloud {level:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_template_naming_a_missing_variable_fails_at_load_with_file_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ja")).unwrap();
+        std::fs::write(
+            dir.path().join("ja/CL-02.hbs"),
+            "{{engagement.no_such_field}}\n",
+        )
+        .unwrap();
+        let err = ClauseTemplates::load(Some(dir.path()))
+            .err()
+            .expect("must fail");
+        assert!(err.file.ends_with("ja/CL-02.hbs"), "{err}");
+        assert!(err.reason.contains("no_such_field"), "{err}");
+    }
+
+    #[test]
+    fn a_template_with_bad_syntax_fails_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("en")).unwrap();
+        std::fs::write(
+            dir.path().join("en/document.hbs"),
+            "{{#if title}}unclosed\n",
+        )
+        .unwrap();
+        let err = ClauseTemplates::load(Some(dir.path()))
+            .err()
+            .expect("must fail");
+        assert!(err.file.ends_with("en/document.hbs"), "{err}");
+    }
+
+    #[test]
+    fn tidy_collapses_blank_runs() {
+        assert_eq!(tidy("a\n\n\n\nb\n  \nc"), "a\n\nb\n\nc\n");
+    }
+}

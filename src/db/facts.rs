@@ -1,0 +1,117 @@
+//! Loads what the obligations engine needs for many engagements at once: a handful of
+//! queries whatever their number, never one per engagement.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::contracts::Contract;
+use super::engagements::EngagementRow;
+use super::information_items::InformationItem;
+use super::schema::{contracts, engagements, information_items, status_changes};
+use super::DbConnection;
+use crate::error::AppResult;
+use crate::policy::access::Visibility;
+
+/// One engagement with its items, status history and contracts.
+#[derive(Debug, Clone)]
+pub struct EngagementFacts {
+    pub engagement: EngagementRow,
+    pub items: Vec<InformationItem>,
+    /// (status reached, when), oldest first.
+    pub status_changes: Vec<(String, NaiveDateTime)>,
+    /// The contract in force first.
+    pub contracts: Vec<Contract>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FactsScope {
+    pub engagement_id: Option<String>,
+    pub division_id: Option<String>,
+}
+
+// Restricts a query that has `engagements` in its FROM clause to the scope. Joins, not
+// subqueries: diesel's multi-backend connection cannot run a boxed subquery.
+macro_rules! in_scope {
+    ($query:expr, $visibility:expr, $scope:expr) => {{
+        let mut q = $query;
+        if let Visibility::Divisions(ids) = $visibility {
+            q = q.filter(engagements::division_id.eq_any(ids.clone()));
+        }
+        if let Some(d) = &$scope.division_id {
+            q = q.filter(engagements::division_id.eq(d.clone()));
+        }
+        if let Some(id) = &$scope.engagement_id {
+            q = q.filter(engagements::id.eq(id.clone()));
+        }
+        q
+    }};
+}
+
+pub fn load(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    scope: &FactsScope,
+) -> AppResult<Vec<EngagementFacts>> {
+    let rows: Vec<EngagementRow> = in_scope!(engagements::table.into_boxed(), visibility, scope)
+        .order(engagements::id.asc())
+        .select(EngagementRow::as_select())
+        .load(conn)?;
+    let items: Vec<InformationItem> = in_scope!(
+        information_items::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .order(information_items::id.asc())
+    .select(InformationItem::as_select())
+    .load(conn)?;
+    let changes: Vec<(String, String, NaiveDateTime)> = in_scope!(
+        status_changes::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .order(status_changes::changed_at.asc())
+    .select((
+        status_changes::engagement_id,
+        status_changes::to_status,
+        status_changes::changed_at,
+    ))
+    .load(conn)?;
+    let signed: Vec<Contract> = in_scope!(
+        contracts::table.inner_join(engagements::table).into_boxed(),
+        visibility,
+        scope
+    )
+    .order((contracts::signed_on.desc(), contracts::recorded_at.desc()))
+    .select(Contract::as_select())
+    .load(conn)?;
+    let mut items_by: HashMap<String, Vec<InformationItem>> = HashMap::new();
+    for i in items {
+        items_by.entry(i.engagement_id.clone()).or_default().push(i);
+    }
+    let mut changes_by: HashMap<String, Vec<(String, NaiveDateTime)>> = HashMap::new();
+    for (e, to, at) in changes {
+        changes_by.entry(e).or_default().push((to, at));
+    }
+    let mut contracts_by: HashMap<String, Vec<Contract>> = HashMap::new();
+    for c in signed {
+        contracts_by
+            .entry(c.engagement_id.clone())
+            .or_default()
+            .push(c);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|engagement| EngagementFacts {
+            items: items_by.remove(&engagement.id).unwrap_or_default(),
+            status_changes: changes_by.remove(&engagement.id).unwrap_or_default(),
+            contracts: contracts_by.remove(&engagement.id).unwrap_or_default(),
+            engagement,
+        })
+        .collect())
+}

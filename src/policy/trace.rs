@@ -1,0 +1,138 @@
+//! Traceability: for each rule of the policy catalog, the code that enforces it and the
+//! tests that show it. `itaku rules` prints this table; a rule with nothing listed is
+//! reported as not enforced. A unit test checks that every place named here exists.
+
+pub struct Trace {
+    pub id: &'static str,
+    pub summary: &'static str,
+    /// Source files (from the project root) that enforce the rule.
+    pub code: &'static [&'static str],
+    /// Test functions that show it, as `file::function`.
+    pub tests: &'static [&'static str],
+}
+
+const fn t(
+    id: &'static str,
+    summary: &'static str,
+    code: &'static [&'static str],
+    tests: &'static [&'static str],
+) -> Trace {
+    Trace {
+        id,
+        summary,
+        code,
+        tests,
+    }
+}
+
+const OBLIGATIONS: &str = "src/policy/obligations.rs";
+const EACH_KIND: &str =
+    "src/policy/obligations.rs::each_kind_and_level_gets_the_rules_of_its_section";
+
+pub const TRACE: &[Trace] = &[
+    t("R-2.6", "Requester and approver are never the same person", &[], &[]),
+    t("R-11.1.3", "Auditors never audit their own work", &["src/policy/access.rs"], &["src/policy/access.rs::table_of_who_sees_and_changes_what"]),
+    t("R-3.1", "Every item has a level; the engagement's level is the highest", &["src/domain/level.rs", "src/db/engagements.rs", "src/http/api/information_items.rs"], &["src/domain/level.rs::r_3_1_engagement_level_is_the_highest_item", "tests/api/information_items.rs::r_3_1_engagement_level_is_the_highest_item_and_follows_every_change"]),
+    t("R-3.3.3", "Approval before L2/L3 information is provided", &[OBLIGATIONS], &["src/policy/obligations.rs::r_3_3_3_one_approval_per_l2_or_l3_item_provided"]),
+    t("R-3.4.2", "Backups kept at a disaster-safe place", &[], &[]),
+    t("R-3.5.5", "Media never disposed of by formatting alone", &[], &[]),
+    t("R-3.5.3", "L2/L3 media moved by staff, logged", &[], &[]),
+    t("R-3.6.4", "Disposal of L2/L3 printouts approved and destructive", &[], &[]),
+    t("R-7.1", "Select a designated manager that can comply", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-7.2", "Agreement with the required clauses", &[OBLIGATIONS, "src/http/api/engagements.rs", "contract_templates/catalog.toml"], &[EACH_KIND, "tests/api/contracts.rs::contracted_needs_every_mandatory_clause_and_active_needs_the_start_date"]),
+    t("R-7.3", "Manager carries out the measures", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-7.4", "CISO inspects the manager", &[OBLIGATIONS], &["src/policy/obligations.rs::subcontracts_carry_r_8_5_and_cisos_own_the_inspection"]),
+    t("R-7.5", "Manager's own systems approved by ROLE-CSM", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-7.6", "Assets brought in approved by ROLE-CSM", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-8.1", "Select a contractor that can comply", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-8.2", "Identify the work and information; contract with the required clauses", &[OBLIGATIONS, "src/http/api/engagements.rs", "contract_templates/catalog.toml"], &["src/policy/obligations.rs::states_follow_evidence_dates_and_waivers", "tests/api/contracts.rs::contracted_needs_every_mandatory_clause_and_active_needs_the_start_date"]),
+    t("R-8.3.1", "Measures during the contract", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-8.3.2", "Periodic check of the contractor", &[OBLIGATIONS], &["src/policy/obligations.rs::periodic_checks_fall_due_by_level_and_the_end_certificate_after_the_end"]),
+    t("R-8.4.1", "Confirm measures over the whole term", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-8.4.2", "Confirm information returned, disposed of or erased", &[OBLIGATIONS], &["src/policy/obligations.rs::periodic_checks_fall_due_by_level_and_the_end_certificate_after_the_end"]),
+    t("R-8.5", "R-8.1 to R-8.4 apply to a designated manager's subcontract", &["src/http/api/engagements.rs", OBLIGATIONS], &["tests/api/engagements.rs::r_8_5_a_subcontract_hangs_under_a_designated_management", "src/policy/obligations.rs::subcontracts_carry_r_8_5_and_cisos_own_the_inspection"]),
+    t("R-9.1", "Select a cloud service that can comply", &[OBLIGATIONS, "src/http/api/engagements.rs"], &[EACH_KIND, "tests/api/engagements.rs::a_cloud_service_needs_its_details_and_a_system_administrator"]),
+    t("R-9.2", "Cloud contract with the required clauses", &[OBLIGATIONS], &[EACH_KIND, "src/policy/obligations.rs::a_rise_from_l1_to_l2_brings_section_9_due_from_the_day_it_rose"]),
+    t("R-9.3.1", "Division of responsibility agreed", &[OBLIGATIONS], &["src/policy/obligations.rs::a_rise_from_l1_to_l2_brings_section_9_due_from_the_day_it_rose"]),
+    t("R-9.3.2", "Configuration information kept and updated", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-9.3.3", "Periodic check of the cloud service", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-9.4.1", "Confirm measures over the whole period", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-9.4.2", "Confirm information returned, disposed of or erased", &[OBLIGATIONS], &["src/policy/obligations.rs::a_rise_from_l1_to_l2_brings_section_9_due_from_the_day_it_rose"]),
+    t("R-10.1", "Select a cloud service (L1 only)", &[OBLIGATIONS, "src/http/api/engagements.rs"], &[EACH_KIND]),
+    t("R-10.2", "Configuration information kept (L1 only)", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-5.5.3.2", "Multi-factor sign-in for staff", &[], &[]),
+    t("R-5.5.3.3", "User registration and removal; changes take effect at once", &["src/accounts.rs", "src/http/api/users.rs", "src/db/sessions.rs"], &["tests/api/users_and_divisions.rs::the_chief_system_manager_registers_divisions_and_users", "tests/api/session.rs::a_deactivated_user_is_signed_out_at_once"]),
+    t("R-5.5.3.6", "Periodic access review", &[], &[]),
+    t("R-5.5.7", "Access and operation logs kept and protected", &["src/http/request_log.rs"], &[]),
+    t("R-4.1.4.3", "Passwords hard to guess, stored hashed", &["src/auth.rs"], &["src/auth.rs::password_hash_verifies_only_the_password"]),
+    t("R-5.8.1.3", "Configuration change records kept", &[], &[]),
+    t("R-4.1.5", "Incidents reported to the security officer", &[], &[]),
+    t("R-11.4", "CSIRT responds to emergencies", &[], &[]),
+    t("R-6.1", "Controlled areas", &[], &[]),
+    t("R-11.1", "Compliance audits", &[], &[]),
+    t("R-11.2", "Self-inspection by security officers", &[], &[]),
+    t("R-5.8.1.4", "Software bought is operable under the guideline", &[], &[]),
+    t("R-6.7.2", "IoT products labelled JC-STAR", &[], &[]),
+];
+
+/// The traceability table as text, one rule a line.
+pub fn table() -> String {
+    let mut out = String::from("rule\tsummary\tenforced by\ttested by\n");
+    for r in TRACE {
+        let code = if r.code.is_empty() {
+            "NOT ENFORCED YET".to_string()
+        } else {
+            r.code.join(", ")
+        };
+        let tests = if r.tests.is_empty() {
+            "-".to_string()
+        } else {
+            r.tests.join(", ")
+        };
+        out.push_str(&format!("{}\t{}\t{}\t{}\n", r.id, r.summary, code, tests));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &str) -> String {
+        let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn every_named_file_and_test_exists() {
+        for r in TRACE {
+            for file in r.code {
+                read(file);
+            }
+            for test in r.tests {
+                let (file, function) = test.split_once("::").expect("file::function");
+                let source = read(file);
+                assert!(
+                    source.contains(&format!("fn {function}(")),
+                    "{}: no test {function} in {file}",
+                    r.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_engine_rule_is_traced_and_enforced() {
+        for rule in super::super::rules::RULES {
+            let trace = TRACE
+                .iter()
+                .find(|t| t.id == rule.id)
+                .unwrap_or_else(|| panic!("{} untraced", rule.id));
+            assert!(
+                !trace.code.is_empty() && !trace.tests.is_empty(),
+                "{}",
+                rule.id
+            );
+        }
+    }
+}
