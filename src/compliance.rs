@@ -9,9 +9,11 @@ use chrono_tz::Tz;
 use crate::clauses::Catalog;
 use crate::config::RuleSettings;
 use crate::db::facts::EngagementFacts;
+use crate::domain::engagement::AssetKind;
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
+use crate::policy::approvals::{ApprovalRule, ApprovalState};
 use crate::policy::obligations::{
-    self, ContractSnapshot, EngagementSnapshot, ItemSnapshot, Obligation,
+    self, AssetSnapshot, ContractSnapshot, EngagementSnapshot, ItemSnapshot, Obligation,
 };
 
 /// The organisation's date of a UTC timestamp.
@@ -58,10 +60,40 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
             .iter()
             .map(|c| c.id.clone())
             .collect(),
-        // Approvals and waivers are recorded by the approvals feature; none yet.
-        approved_items: HashMap::new(),
+        approved_items: approved(facts, ApprovalRule::ProvideInformation, tz),
+        manager_assets: facts
+            .assets
+            .iter()
+            .map(|a| {
+                let rule = if a.kind == AssetKind::System.as_str() {
+                    ApprovalRule::ManagerSystem
+                } else {
+                    ApprovalRule::ManagerAsset
+                };
+                AssetSnapshot {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    is_system: rule == ApprovalRule::ManagerSystem,
+                    approved_on: approved(facts, rule, tz).get(&a.id).copied(),
+                }
+            })
+            .collect(),
+        // Waivers have no recording path yet.
         waivers: Vec::new(),
     })
+}
+
+/// Subject id → the organisation's date it was approved, for one rule.
+fn approved(facts: &EngagementFacts, rule: ApprovalRule, tz: Tz) -> HashMap<String, NaiveDate> {
+    facts
+        .approvals
+        .iter()
+        .filter(|a| a.rule_id == rule.as_str() && a.state == ApprovalState::Approved.as_str())
+        .filter_map(|a| {
+            a.decided_at
+                .map(|at| (a.subject_id.clone(), local_date(at, tz)))
+        })
+        .collect()
 }
 
 pub fn obligations_of(
@@ -88,5 +120,25 @@ pub fn missing_clauses(
         .iter()
         .filter(|c| !contract_clause_ids.contains(&c.id))
         .map(|c| c.id.clone())
+        .collect()
+}
+
+/// the L2/L3 items marked as provided to the vendor whose provision has no
+/// approval, by name.
+pub fn unapproved_provisions(
+    items: &[crate::db::information_items::InformationItem],
+    approvals: &[crate::db::approvals::Approval],
+) -> Vec<String> {
+    items
+        .iter()
+        .filter(|i| i.provided_to_vendor && i.level >= ClassificationLevel::L2.rank())
+        .filter(|i| {
+            !approvals.iter().any(|a| {
+                a.rule_id == ApprovalRule::ProvideInformation.as_str()
+                    && a.subject_id == i.id
+                    && a.state == ApprovalState::Approved.as_str()
+            })
+        })
+        .map(|i| i.name.clone())
         .collect()
 }

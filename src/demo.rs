@@ -4,9 +4,12 @@
 use chrono::NaiveDate;
 
 use crate::accounts::{self, NewStaff};
+use crate::clauses::{Catalog, ClauseTemplates};
 use crate::config::Config;
 use crate::db::information_items::ItemFields;
-use crate::db::{self, divisions, engagements, information_items, vendors, DbConnection};
+use crate::db::{
+    self, approvals, contracts, divisions, engagements, information_items, vendors, DbConnection,
+};
 use crate::domain::engagement::{CloudDetails, EngagementFields};
 use crate::domain::vendor::{NewVendor, PhoneNumber, VendorContact};
 use crate::domain::{
@@ -15,6 +18,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::policy::approvals::{ApprovalRule, ApprovalState};
 
 const DIVISIONS: &[(&str, &str)] = &[
     ("joho-seisaku", "情報政策課"),
@@ -281,7 +285,11 @@ fn staff_email(local: &str) -> String {
 pub fn load(config: &Config) -> AppResult<()> {
     let mut conn = db::open(&config.database).map_err(|e| AppError::Internal(e.to_string()))?;
     let today = config.today();
-    let passwords = db::write(&mut conn, |conn| insert_all(conn, today))?;
+    let templates = ClauseTemplates::load(config.templates_dir.as_deref())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let passwords = db::write(&mut conn, |conn| {
+        insert_all(conn, today, templates.catalog())
+    })?;
     println!("Demo data loaded into {}.", config.database.describe());
     println!("Staff accounts (one-time passwords, shown once):");
     for (email, roles, password) in passwords {
@@ -292,7 +300,50 @@ pub fn load(config: &Config) -> AppResult<()> {
 
 type Credentials = Vec<(String, String, String)>;
 
-fn insert_all(conn: &mut DbConnection, today: NaiveDate) -> AppResult<Credentials> {
+/// An approval requested by `requester` and granted by `approver` (never the same, R-2.6).
+#[allow(clippy::too_many_arguments)]
+fn approve(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    rule: ApprovalRule,
+    subject_id: &str,
+    subject_name: &str,
+    requester: &str,
+    approver: &str,
+    role: Role,
+) -> AppResult<()> {
+    let confirmations = serde_json::json!({
+        "not_connected_to_ward_network": rule == ApprovalRule::ManagerSystem,
+        "can_comply": rule != ApprovalRule::ProvideInformation,
+    });
+    let now = db::now_utc();
+    approvals::insert(
+        conn,
+        &approvals::Approval {
+            id: db::new_id(),
+            engagement_id: engagement_id.to_string(),
+            rule_id: rule.as_str().to_string(),
+            subject_id: subject_id.to_string(),
+            subject_name: subject_name.to_string(),
+            requested_by: requester.to_string(),
+            requested_at: now,
+            note: String::new(),
+            approver_role: role.as_str().to_string(),
+            approver_division_id: None,
+            state: ApprovalState::Approved.as_str().to_string(),
+            confirmations: confirmations.to_string(),
+            decided_by: Some(approver.to_string()),
+            decided_at: Some(now),
+            decision_reason: Some("確認済み".into()),
+        },
+    )
+}
+
+fn insert_all(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    catalog: &Catalog,
+) -> AppResult<Credentials> {
     if engagements::count(conn)? > 0 {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -378,6 +429,71 @@ fn insert_all(conn: &mut DbConnection, today: NaiveDate) -> AppResult<Credential
             )?;
         }
         engagements::refresh_level(conn, &id, today)?;
+        // What people would have recorded on the way: a contract with the mandatory
+        // clauses, and approvals for the L2/L3 information handed over.
+        let reaches_contract = matches!(plan.status, Status::Contracted | Status::Active);
+        if reaches_contract {
+            let level = engagements::find(conn, &id)?.and_then(|e| e.level());
+            let clause_ids: Vec<String> = catalog
+                .mandatory(plan.kind, level)
+                .iter()
+                .map(|c| c.id.clone())
+                .collect();
+            contracts::insert(
+                conn,
+                &contracts::NewContract {
+                    engagement_id: &id,
+                    reference_number: &format!("港区契第{}号", 1000 + engagement_ids.len()),
+                    signed_on: plan.period.0 - chrono::Days::new(14),
+                    clause_ids: &clause_ids,
+                    template_version: &catalog.version,
+                    recorded_by: &user_ids[plan.responsible],
+                },
+            )?;
+            for item in information_items::list(conn, &id)? {
+                if item.provided_to_vendor && item.level >= ClassificationLevel::L2.rank() {
+                    approve(
+                        conn,
+                        &id,
+                        ApprovalRule::ProvideInformation,
+                        &item.id,
+                        &item.name,
+                        &user_ids[plan.responsible],
+                        &user_ids["csm"],
+                        Role::ChiefSystemManager,
+                    )?;
+                }
+            }
+        }
+        if plan.kind == EngagementKind::DesignatedManagement {
+            let system = approvals::insert_asset(
+                conn,
+                &id,
+                "system",
+                "施設予約システム",
+                "指定管理者が自ら運用する予約受付システム",
+                &user_ids[plan.responsible],
+            )?;
+            approve(
+                conn,
+                &id,
+                ApprovalRule::ManagerSystem,
+                &system.id,
+                &system.name,
+                &user_ids[plan.responsible],
+                &user_ids["csm"],
+                Role::ChiefSystemManager,
+            )?;
+            // One still waiting, so that the approval queue is not empty.
+            approvals::insert_asset(
+                conn,
+                &id,
+                "asset",
+                "受付用ノートPC（指定管理者所有）",
+                "受付カウンターで使用",
+                &user_ids[plan.responsible],
+            )?;
+        }
         // Walk the lifecycle one allowed move at a time, as people would have.
         let mut status = Status::Draft;
         while status != plan.status {

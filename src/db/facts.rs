@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::approvals::{Approval, ManagerAsset};
 use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
-use super::schema::{contracts, engagements, information_items, status_changes};
+use super::schema::{
+    approvals, contracts, engagements, information_items, manager_assets, status_changes,
+};
 use super::DbConnection;
 use crate::error::AppResult;
 use crate::policy::access::Visibility;
@@ -23,6 +26,8 @@ pub struct EngagementFacts {
     pub status_changes: Vec<(String, NaiveDateTime)>,
     /// The contract in force first.
     pub contracts: Vec<Contract>,
+    pub approvals: Vec<Approval>,
+    pub assets: Vec<ManagerAsset>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -90,6 +95,38 @@ pub fn load(
     .order((contracts::signed_on.desc(), contracts::recorded_at.desc()))
     .select(Contract::as_select())
     .load(conn)?;
+    let approvals: Vec<Approval> = in_scope!(
+        approvals::table.inner_join(engagements::table).into_boxed(),
+        visibility,
+        scope
+    )
+    .order(approvals::id.asc())
+    .select(Approval::as_select())
+    .load(conn)?;
+    let assets: Vec<ManagerAsset> = in_scope!(
+        manager_assets::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .order(manager_assets::id.asc())
+    .select(ManagerAsset::as_select())
+    .load(conn)?;
+    let mut approvals_by: HashMap<String, Vec<Approval>> = HashMap::new();
+    for a in approvals {
+        approvals_by
+            .entry(a.engagement_id.clone())
+            .or_default()
+            .push(a);
+    }
+    let mut assets_by: HashMap<String, Vec<ManagerAsset>> = HashMap::new();
+    for a in assets {
+        assets_by
+            .entry(a.engagement_id.clone())
+            .or_default()
+            .push(a);
+    }
     let mut items_by: HashMap<String, Vec<InformationItem>> = HashMap::new();
     for i in items {
         items_by.entry(i.engagement_id.clone()).or_default().push(i);
@@ -111,6 +148,8 @@ pub fn load(
             items: items_by.remove(&engagement.id).unwrap_or_default(),
             status_changes: changes_by.remove(&engagement.id).unwrap_or_default(),
             contracts: contracts_by.remove(&engagement.id).unwrap_or_default(),
+            approvals: approvals_by.remove(&engagement.id).unwrap_or_default(),
+            assets: assets_by.remove(&engagement.id).unwrap_or_default(),
             engagement,
         })
         .collect())

@@ -1,6 +1,7 @@
 //! The data layer: one connection type over SQLite or PostgreSQL, the pool, migrations,
 //! and one module per table group. All SQL of the service lives under this module.
 
+pub mod approvals;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;

@@ -143,6 +143,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    manager_assets (id) {
+        id -> Text,
+        engagement_id -> Text,
+        kind -> Text,
+        name -> Text,
+        description -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    approvals (id) {
+        id -> Text,
+        engagement_id -> Text,
+        rule_id -> Text,
+        subject_id -> Text,
+        subject_name -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        note -> Text,
+        approver_role -> Text,
+        approver_division_id -> Nullable<Text>,
+        state -> Text,
+        confirmations -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_divisions -> users (user_id));
 diesel::joinable!(user_divisions -> divisions (division_id));
@@ -155,6 +187,8 @@ diesel::joinable!(engagements -> users (responsible_user_id));
 diesel::joinable!(information_items -> engagements (engagement_id));
 diesel::joinable!(status_changes -> engagements (engagement_id));
 diesel::joinable!(contracts -> engagements (engagement_id));
+diesel::joinable!(manager_assets -> engagements (engagement_id));
+diesel::joinable!(approvals -> engagements (engagement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     divisions,
@@ -169,4 +203,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     information_items,
     status_changes,
     contracts,
+    manager_assets,
+    approvals,
 );

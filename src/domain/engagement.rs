@@ -67,6 +67,15 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a designated manager brings: its own information system for the designated
+    /// work, or other assets brought into the facility.
+    AssetKind {
+        System => "system",
+        Asset => "asset",
+    }
+}
+
 impl EngagementKind {
     pub fn label_ja(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 //! their own. Handlers load what a rule needs, ask it, and act on the answer.
 
 pub mod access;
+pub mod approvals;
 pub mod lifecycle;
 pub mod obligations;
 pub mod rules;

@@ -19,6 +19,16 @@ pub struct ItemSnapshot {
     pub provided_to_vendor: bool,
 }
 
+/// A designated manager's own system or brought-in asset.
+#[derive(Debug, Clone)]
+pub struct AssetSnapshot {
+    pub id: String,
+    pub name: String,
+    /// true: an information system; false: other assets brought in.
+    pub is_system: bool,
+    pub approved_on: Option<NaiveDate>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ContractSnapshot {
     pub signed_on: NaiveDate,
@@ -54,6 +64,8 @@ pub struct EngagementSnapshot {
     pub mandatory_clauses: Vec<String>,
     /// information item id → day its provision was approved.
     pub approved_items: HashMap<String, NaiveDate>,
+    /// the designated manager's systems and assets on record.
+    pub manager_assets: Vec<AssetSnapshot>,
     pub waivers: Vec<Waiver>,
 }
 
@@ -230,8 +242,17 @@ pub fn obligations(
             b.push("R-7.2", None, Some(pre_contract_due), contract_complete());
             b.push("R-7.3", None, Some(first_check_due), Evidence::Missing);
             b.push("R-7.4", None, Some(first_check_due), Evidence::Missing);
-            b.push("R-7.5", None, Some(e.starts_on), Evidence::Missing);
-            b.push("R-7.6", None, Some(e.starts_on), Evidence::Missing);
+            // One approval by ROLE-CSM per system or asset on record.
+            for asset in &e.manager_assets {
+                let rule = if asset.is_system { "R-7.5" } else { "R-7.6" };
+                let evidence = asset.approved_on.map_or(Evidence::Missing, Evidence::Met);
+                b.push(
+                    rule,
+                    Some((&asset.id, &asset.name)),
+                    Some(e.starts_on),
+                    evidence,
+                );
+            }
         }
         (EngagementKind::CloudService, ClassificationLevel::L1) => {
             b.push("R-10.1", None, Some(e.starts_on), selected);
@@ -297,6 +318,7 @@ mod tests {
             contract: None,
             mandatory_clauses: vec!["CL-01".into(), "CL-02".into()],
             approved_items: HashMap::new(),
+            manager_assets: vec![],
             waivers: vec![],
         }
     }
@@ -319,7 +341,8 @@ mod tests {
             );
             assert_eq!(
                 of(EngagementKind::DesignatedManagement, level),
-                "R-7.1 R-7.2 R-7.3 R-7.4 R-7.5 R-7.6"
+                "R-7.1 R-7.2 R-7.3 R-7.4",
+                "R-7.5/R-7.6 come with each system or asset on record"
             );
         }
         assert_eq!(of(EngagementKind::CloudService, None), "R-10.1 R-10.2");
@@ -355,6 +378,35 @@ mod tests {
         assert_eq!(approvals[0].state, ObligationState::Open);
         assert_eq!(approvals[0].owner_role, Role::SecurityOfficer);
         assert_eq!(approvals[1].state, ObligationState::Met);
+    }
+
+    #[test]
+    fn r_7_5_and_r_7_6_one_approval_per_system_or_asset_on_record() {
+        let mut e = snapshot(
+            EngagementKind::DesignatedManagement,
+            Some(ClassificationLevel::L2),
+        );
+        e.manager_assets = vec![
+            AssetSnapshot {
+                id: "s".into(),
+                name: "予約システム".into(),
+                is_system: true,
+                approved_on: None,
+            },
+            AssetSnapshot {
+                id: "a".into(),
+                name: "私物PC".into(),
+                is_system: false,
+                approved_on: Some(d(2027, 1, 2)),
+            },
+        ];
+        let list = obligations(&e, TODAY(), &RuleSettings::default());
+        let system = list.iter().find(|o| o.rule.id == "R-7.5").unwrap();
+        assert_eq!(system.subject_name.as_deref(), Some("予約システム"));
+        assert_eq!(system.owner_role, Role::ChiefSystemManager);
+        assert_eq!(system.state, ObligationState::Open);
+        let asset = list.iter().find(|o| o.rule.id == "R-7.6").unwrap();
+        assert_eq!(asset.state, ObligationState::Met);
     }
 
     #[test]

@@ -30,10 +30,10 @@ const EACH_KIND: &str =
     "src/policy/obligations.rs::each_kind_and_level_gets_the_rules_of_its_section";
 
 pub const TRACE: &[Trace] = &[
-    t("R-2.6", "Requester and approver are never the same person", &[], &[]),
+    t("R-2.6", "Requester and approver are never the same person", &["src/policy/approvals.rs"], &["src/policy/approvals.rs::r_2_6_the_requester_never_decides", "src/policy/approvals.rs::r_2_6_a_division_head_holding_both_roles_is_routed_to_the_chief_system_manager", "tests/api/approvals.rs::r_2_6_a_requester_cannot_approve_their_own_request"]),
     t("R-11.1.3", "Auditors never audit their own work", &["src/policy/access.rs"], &["src/policy/access.rs::table_of_who_sees_and_changes_what"]),
     t("R-3.1", "Every item has a level; the engagement's level is the highest", &["src/domain/level.rs", "src/db/engagements.rs", "src/http/api/information_items.rs"], &["src/domain/level.rs::r_3_1_engagement_level_is_the_highest_item", "tests/api/information_items.rs::r_3_1_engagement_level_is_the_highest_item_and_follows_every_change"]),
-    t("R-3.3.3", "Approval before L2/L3 information is provided", &[OBLIGATIONS], &["src/policy/obligations.rs::r_3_3_3_one_approval_per_l2_or_l3_item_provided"]),
+    t("R-3.3.3", "Approval before L2/L3 information is provided", &[OBLIGATIONS, "src/policy/approvals.rs", "src/http/api/approvals.rs"], &["src/policy/obligations.rs::r_3_3_3_one_approval_per_l2_or_l3_item_provided", "tests/api/approvals.rs::r_3_3_3_providing_l2_or_l3_information_needs_an_approval_first"]),
     t("R-3.4.2", "Backups kept at a disaster-safe place", &[], &[]),
     t("R-3.5.5", "Media never disposed of by formatting alone", &[], &[]),
     t("R-3.5.3", "L2/L3 media moved by staff, logged", &[], &[]),
@@ -42,8 +42,8 @@ pub const TRACE: &[Trace] = &[
     t("R-7.2", "Agreement with the required clauses", &[OBLIGATIONS, "src/http/api/engagements.rs", "contract_templates/catalog.toml"], &[EACH_KIND, "tests/api/contracts.rs::contracted_needs_every_mandatory_clause_and_active_needs_the_start_date"]),
     t("R-7.3", "Manager carries out the measures", &[OBLIGATIONS], &[EACH_KIND]),
     t("R-7.4", "CISO inspects the manager", &[OBLIGATIONS], &["src/policy/obligations.rs::subcontracts_carry_r_8_5_and_cisos_own_the_inspection"]),
-    t("R-7.5", "Manager's own systems approved by ROLE-CSM", &[OBLIGATIONS], &[EACH_KIND]),
-    t("R-7.6", "Assets brought in approved by ROLE-CSM", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-7.5", "Manager's own systems approved by ROLE-CSM", &[OBLIGATIONS, "src/policy/approvals.rs", "src/http/api/approvals.rs"], &["src/policy/obligations.rs::r_7_5_and_r_7_6_one_approval_per_system_or_asset_on_record", "src/policy/approvals.rs::r_7_5_approval_needs_both_confirmations_and_a_pending_request"]),
+    t("R-7.6", "Assets brought in approved by ROLE-CSM", &[OBLIGATIONS, "src/policy/approvals.rs", "src/http/api/approvals.rs"], &["src/policy/obligations.rs::r_7_5_and_r_7_6_one_approval_per_system_or_asset_on_record"]),
     t("R-8.1", "Select a contractor that can comply", &[OBLIGATIONS], &[EACH_KIND]),
     t("R-8.2", "Identify the work and information; contract with the required clauses", &[OBLIGATIONS, "src/http/api/engagements.rs", "contract_templates/catalog.toml"], &["src/policy/obligations.rs::states_follow_evidence_dates_and_waivers", "tests/api/contracts.rs::contracted_needs_every_mandatory_clause_and_active_needs_the_start_date"]),
     t("R-8.3.1", "Measures during the contract", &[OBLIGATIONS], &[EACH_KIND]),

@@ -39,6 +39,40 @@ async fn engagement_with(
     id
 }
 
+/// Requests approval for every item as `so` and has another security officer of
+/// the division approve it.
+async fn approve_all_items(app: &TestApp, so: &TestUser, id: &str) {
+    let approver = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let items: Value = app
+        .get(so, &format!("/api/v1/engagements/{id}/information-items"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for item in items.as_array().unwrap() {
+        let res = app
+            .post(
+                so,
+                &format!("/api/v1/engagements/{id}/approvals"),
+                &json!({"rule_id": "R-3.3.3", "subject_id": item["id"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let request: Value = res.json().await.unwrap();
+        let res = app
+            .post(
+                &approver,
+                &format!(
+                    "/api/v1/approvals/{}/decision",
+                    request["id"].as_str().unwrap()
+                ),
+                &json!({"decision": "approved"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+}
+
 async fn move_to(app: &TestApp, who: &TestUser, id: &str, to: &str) -> reqwest::Response {
     app.post(
         who,
@@ -82,8 +116,17 @@ async fn contracted_needs_every_mandatory_clause_and_active_needs_the_start_date
     assert_eq!(full["missing_clause_ids"], json!([]));
     assert_eq!(move_to(&app, &so, &id, "contracted").await.status(), 200);
 
+    // the L3 item provided to the vendor needs its approval before `active`.
+    let problem = assert_problem(move_to(&app, &so, &id, "active").await, 409, None).await;
+    assert_eq!(problem["missing"], json!(["住民基本台帳データ"]));
+    approve_all_items(&app, &so, &id).await;
+
     // Not active before the start date.
-    assert_problem(move_to(&app, &so, &id, "active").await, 409, None).await;
+    let problem = assert_problem(move_to(&app, &so, &id, "active").await, 409, None).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("開始日"),
+        "{problem}"
+    );
     let res = app
         .patch(
             &so,

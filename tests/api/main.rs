@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod approvals;
 mod clauses_golden;
 mod cli;
 mod contracts;

@@ -7,7 +7,10 @@ use super::users::{division_filter, unknown_division_msg};
 use super::vendors::present;
 use crate::compliance;
 use crate::db::engagements::{EngagementFilter, EngagementListing, EngagementRow};
-use crate::db::{self, contracts, divisions, engagements, users, vendors, DbConnection};
+use crate::db::{
+    self, approvals, contracts, divisions, engagements, information_items, users, vendors,
+    DbConnection,
+};
 use crate::domain::date::parse_iso_date;
 use crate::domain::engagement::{CloudDetails, EngagementFields};
 use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Ismap, Status};
@@ -584,6 +587,28 @@ fn check_gates(
             ),
             missing,
         });
+    }
+    if to == Status::Active {
+        // nothing of L2/L3 reaches the vendor before its provision is approved.
+        let unapproved = compliance::unapproved_provisions(
+            &information_items::list(conn, &row.id)?,
+            &approvals::for_engagement(conn, &row.id)?,
+        );
+        if !unapproved.is_empty() {
+            return Err(AppError::Gate {
+                message: msg(
+                    format!(
+                        "L2/L3情報の提供が承認されていません（R-3.3.3）: {}",
+                        unapproved.join("、")
+                    ),
+                    format!(
+                        "Providing L2/L3 information is not approved yet (R-3.3.3): {}",
+                        unapproved.join(", ")
+                    ),
+                ),
+                missing: unapproved,
+            });
+        }
     }
     if to == Status::Active && row.starts_on > today {
         return Err(AppError::Conflict {

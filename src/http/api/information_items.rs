@@ -12,6 +12,7 @@ use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
+use crate::policy::approvals::{ApprovalRule, ApprovalState};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResponse {
@@ -77,6 +78,39 @@ fn parse_item(body: &ItemBody) -> AppResult<ItemFields> {
     }
 }
 
+/// once the engagement runs, an L2/L3 item is handed to the vendor only after
+/// its provision is approved; before that the `active` move checks it.
+fn check_provision(
+    conn: &mut crate::db::DbConnection,
+    engagement: &crate::db::engagements::EngagementRow,
+    item_id: Option<&str>,
+    fields: &ItemFields,
+) -> AppResult<()> {
+    use crate::domain::Status;
+    let running = matches!(engagement.status(), Status::Active | Status::Ending);
+    if !running || !fields.provided_to_vendor || fields.level < ClassificationLevel::L2 {
+        return Ok(());
+    }
+    if let Some(id) = item_id {
+        let requests = crate::db::approvals::for_engagement(conn, &engagement.id)?;
+        let approved = requests.iter().any(|a| {
+            a.rule_id == ApprovalRule::ProvideInformation.as_str()
+                && a.subject_id == id
+                && a.state == ApprovalState::Approved.as_str()
+        });
+        if approved {
+            return Ok(());
+        }
+    }
+    Err(AppError::Gate {
+        message: crate::i18n::Msg::new(
+            "L2/L3情報を事業者に提供するには、先にセキュリティ責任者の承認が必要です（R-3.3.3）。提供しない項目として登録し、承認を申請してください",
+            "Providing L2/L3 information needs the security officer's approval first (R-3.3.3): register the item as not provided and request approval",
+        ),
+        missing: vec!["R-3.3.3".into()],
+    })
+}
+
 fn item_not_found() -> AppError {
     AppError::not_found("情報項目が見つかりません", "No such information item")
 }
@@ -119,7 +153,8 @@ pub async fn create(
     let today = state.config.today();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            load_changeable(conn, &who.actor, &id)?;
+            let engagement = load_changeable(conn, &who.actor, &id)?;
+            check_provision(conn, &engagement, None, &fields)?;
             let item = information_items::insert(conn, &id, &fields)?;
             engagements::refresh_level(conn, &id, today)?;
             Ok(item)
@@ -145,7 +180,7 @@ pub async fn update(
     let today = state.config.today();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            load_changeable(conn, &who.actor, &id)?;
+            let engagement = load_changeable(conn, &who.actor, &id)?;
             let current =
                 information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?;
             let merged = ItemBody {
@@ -161,6 +196,7 @@ pub async fn update(
                     .or(Some(current.provided_to_vendor)),
             };
             let fields = parse_item(&merged)?;
+            check_provision(conn, &engagement, Some(&item_id), &fields)?;
             information_items::update(conn, &item_id, &fields)?;
             engagements::refresh_level(conn, &id, today)?;
             information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an OpenAPI
 //! document generated from the handlers themselves.
 
+pub mod approvals;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;
@@ -50,6 +51,12 @@ use utoipa::{Modify, OpenApi};
         contracts::clauses,
         contracts::record,
         contracts::list,
+        approvals::request,
+        approvals::of_engagement,
+        approvals::list,
+        approvals::decide,
+        approvals::record_asset,
+        approvals::assets,
     ),
     modifiers(&Security)
 )]
@@ -110,6 +117,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(obligations::list)
                 .service(contracts::clauses)
                 .service(contracts::record)
-                .service(contracts::list),
+                .service(contracts::list)
+                .service(approvals::request)
+                .service(approvals::of_engagement)
+                .service(approvals::list)
+                .service(approvals::decide)
+                .service(approvals::record_asset)
+                .service(approvals::assets),
         );
 }

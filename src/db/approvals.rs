@@ -1,0 +1,161 @@
+use diesel::prelude::*;
+
+use super::schema::{approvals, engagements, manager_assets, user_divisions, user_roles, users};
+use super::{new_id, now_utc, DbConnection};
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::policy::access::Visibility;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = approvals)]
+pub struct Approval {
+    pub id: String,
+    pub engagement_id: String,
+    pub rule_id: String,
+    pub subject_id: String,
+    pub subject_name: String,
+    pub requested_by: String,
+    pub requested_at: chrono::NaiveDateTime,
+    pub note: String,
+    pub approver_role: String,
+    pub approver_division_id: Option<String>,
+    pub state: String,
+    pub confirmations: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::NaiveDateTime>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = manager_assets)]
+pub struct ManagerAsset {
+    pub id: String,
+    pub engagement_id: String,
+    pub kind: String,
+    pub name: String,
+    pub description: String,
+    pub recorded_by: String,
+    pub recorded_at: chrono::NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, approval: &Approval) -> AppResult<()> {
+    diesel::insert_into(approvals::table)
+        .values(approval)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<Approval>> {
+    Ok(approvals::table
+        .find(id)
+        .select(Approval::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn for_engagement(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Vec<Approval>> {
+    Ok(approvals::table
+        .filter(approvals::engagement_id.eq(engagement_id))
+        .order(approvals::id.asc())
+        .select(Approval::as_select())
+        .load(conn)?)
+}
+
+/// Requests on engagements the actor may see, optionally in one state, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    state: Option<&str>,
+) -> AppResult<Vec<Approval>> {
+    let mut q = approvals::table.inner_join(engagements::table).into_boxed();
+    if let Visibility::Divisions(ids) = visibility {
+        q = q.filter(engagements::division_id.eq_any(ids.clone()));
+    }
+    if let Some(s) = state {
+        q = q.filter(approvals::state.eq(s.to_string()));
+    }
+    Ok(q.order(approvals::id.asc())
+        .select(Approval::as_select())
+        .load(conn)?)
+}
+
+/// Records a decision on a request still pending; false when it was decided meanwhile.
+pub fn decide(
+    conn: &mut DbConnection,
+    id: &str,
+    state: &str,
+    by: &str,
+    reason: &str,
+    confirmations: &str,
+) -> AppResult<bool> {
+    let changed = diesel::update(
+        approvals::table
+            .filter(approvals::id.eq(id))
+            .filter(approvals::state.eq("pending")),
+    )
+    .set((
+        approvals::state.eq(state),
+        approvals::decided_by.eq(Some(by)),
+        approvals::decided_at.eq(Some(now_utc())),
+        approvals::decision_reason.eq(Some(reason)),
+        approvals::confirmations.eq(confirmations),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Active security officers of a division (where an request may go).
+pub fn division_officers(conn: &mut DbConnection, division_id: &str) -> AppResult<Vec<String>> {
+    Ok(users::table
+        .inner_join(user_roles::table)
+        .inner_join(user_divisions::table)
+        .filter(users::active.eq(true))
+        .filter(user_roles::role.eq(Role::SecurityOfficer.as_str()))
+        .filter(user_divisions::division_id.eq(division_id))
+        .select(users::id)
+        .load(conn)?)
+}
+
+pub fn insert_asset(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    kind: &str,
+    name: &str,
+    description: &str,
+    by: &str,
+) -> AppResult<ManagerAsset> {
+    let row = ManagerAsset {
+        id: new_id(),
+        engagement_id: engagement_id.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        description: description.to_string(),
+        recorded_by: by.to_string(),
+        recorded_at: now_utc(),
+    };
+    diesel::insert_into(manager_assets::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn assets(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Vec<ManagerAsset>> {
+    Ok(manager_assets::table
+        .filter(manager_assets::engagement_id.eq(engagement_id))
+        .order(manager_assets::id.asc())
+        .select(ManagerAsset::as_select())
+        .load(conn)?)
+}
+
+pub fn find_asset(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    id: &str,
+) -> AppResult<Option<ManagerAsset>> {
+    Ok(manager_assets::table
+        .filter(manager_assets::engagement_id.eq(engagement_id))
+        .filter(manager_assets::id.eq(id))
+        .select(ManagerAsset::as_select())
+        .first(conn)
+        .optional()?)
+}
