@@ -13,7 +13,7 @@ use crate::domain::engagement::AssetKind;
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::policy::approvals::{ApprovalRule, ApprovalState};
 use crate::policy::obligations::{
-    self, AssetSnapshot, ContractSnapshot, EngagementSnapshot, ItemSnapshot, Obligation,
+    self, AssetSnapshot, ContractSnapshot, EngagementSnapshot, ItemSnapshot, Obligation, Waiver,
 };
 
 /// The organisation's date of a UTC timestamp.
@@ -78,8 +78,16 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
                 }
             })
             .collect(),
-        // Waivers have no recording path yet.
-        waivers: Vec::new(),
+        waivers: facts
+            .waivers
+            .iter()
+            .map(|w| Waiver {
+                rule_id: w.rule_id.clone(),
+                subject: Some(w.subject_id.clone()).filter(|s| !s.is_empty()),
+                reason: w.reason.clone(),
+                by_user_id: w.waived_by.clone(),
+            })
+            .collect(),
     })
 }
 

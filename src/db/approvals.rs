@@ -1,6 +1,8 @@
 use diesel::prelude::*;
 
-use super::schema::{approvals, engagements, manager_assets, user_divisions, user_roles, users};
+use super::schema::{
+    approvals, engagements, manager_assets, obligation_waivers, user_divisions, user_roles, users,
+};
 use super::{new_id, now_utc, DbConnection};
 use crate::domain::Role;
 use crate::error::AppResult;
@@ -158,4 +160,24 @@ pub fn find_asset(
         .select(ManagerAsset::as_select())
         .first(conn)
         .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = obligation_waivers)]
+pub struct WaiverRow {
+    pub id: String,
+    pub engagement_id: String,
+    pub rule_id: String,
+    /// '' when the rule applies to the engagement as a whole.
+    pub subject_id: String,
+    pub reason: String,
+    pub waived_by: String,
+    pub waived_at: chrono::NaiveDateTime,
+}
+
+pub fn insert_waiver(conn: &mut DbConnection, row: &WaiverRow) -> AppResult<()> {
+    diesel::insert_into(obligation_waivers::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
 }

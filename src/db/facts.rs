@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::approvals::{Approval, ManagerAsset};
+use super::approvals::{Approval, ManagerAsset, WaiverRow};
 use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
 use super::schema::{
-    approvals, contracts, engagements, information_items, manager_assets, status_changes,
+    approvals, contracts, engagements, information_items, manager_assets, obligation_waivers,
+    status_changes,
 };
 use super::DbConnection;
 use crate::error::AppResult;
@@ -28,6 +29,7 @@ pub struct EngagementFacts {
     pub contracts: Vec<Contract>,
     pub approvals: Vec<Approval>,
     pub assets: Vec<ManagerAsset>,
+    pub waivers: Vec<WaiverRow>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -113,6 +115,22 @@ pub fn load(
     .order(manager_assets::id.asc())
     .select(ManagerAsset::as_select())
     .load(conn)?;
+    let waivers: Vec<WaiverRow> = in_scope!(
+        obligation_waivers::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .select(WaiverRow::as_select())
+    .load(conn)?;
+    let mut waivers_by: HashMap<String, Vec<WaiverRow>> = HashMap::new();
+    for w in waivers {
+        waivers_by
+            .entry(w.engagement_id.clone())
+            .or_default()
+            .push(w);
+    }
     let mut approvals_by: HashMap<String, Vec<Approval>> = HashMap::new();
     for a in approvals {
         approvals_by
@@ -150,6 +168,7 @@ pub fn load(
             contracts: contracts_by.remove(&engagement.id).unwrap_or_default(),
             approvals: approvals_by.remove(&engagement.id).unwrap_or_default(),
             assets: assets_by.remove(&engagement.id).unwrap_or_default(),
+            waivers: waivers_by.remove(&engagement.id).unwrap_or_default(),
             engagement,
         })
         .collect())

@@ -175,6 +175,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    obligation_waivers (id) {
+        id -> Text,
+        engagement_id -> Text,
+        rule_id -> Text,
+        subject_id -> Text,
+        reason -> Text,
+        waived_by -> Text,
+        waived_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_divisions -> users (user_id));
 diesel::joinable!(user_divisions -> divisions (division_id));
@@ -189,6 +201,7 @@ diesel::joinable!(status_changes -> engagements (engagement_id));
 diesel::joinable!(contracts -> engagements (engagement_id));
 diesel::joinable!(manager_assets -> engagements (engagement_id));
 diesel::joinable!(approvals -> engagements (engagement_id));
+diesel::joinable!(obligation_waivers -> engagements (engagement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     divisions,
@@ -205,4 +218,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     manager_assets,
     approvals,
+    obligation_waivers,
 );

@@ -69,6 +69,12 @@ impl Actor {
         self.has_any(CHANGE_ALL) || self.has_any(CHANGE_OWN_DIVISION)
     }
 
+    /// Waive an obligation: for ROLE-CISO, ROLE-DCISO and ROLE-CSM, never for the person
+    /// who owes it.
+    pub fn can_waive(&self, responsible_user_id: &str) -> bool {
+        self.has_any(CHANGE_ALL) && self.user_id != responsible_user_id
+    }
+
     pub fn can_administer(&self) -> bool {
         self.has_any(ADMINISTER)
     }

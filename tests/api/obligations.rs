@@ -162,3 +162,66 @@ async fn obligations_across_engagements_filter_by_state_role_and_division() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_obligation_is_waived_with_a_reason_never_by_who_owes_it() {
+    let app = spawn_app().await;
+    let head = app
+        .staff(
+            &[Role::SecurityOfficer, Role::ChiefSystemManager],
+            &["kumin"],
+        )
+        .await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let ciso = app.staff(&[Role::Ciso], &[]).await;
+    let vendor = app.vendor(&so, "株式会社みなと").await;
+    let res = app
+        .post(
+            &so,
+            "/api/v1/engagements",
+            &outsourcing_body("kumin", &head.id, &vendor),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/engagements/{id}/obligations/waivers");
+    let waiver =
+        json!({"rule_id": "R-8.3.1", "reason": "作業は区の庁舎内で職員の監督下に限られるため"});
+
+    let own = assert_problem(app.post(&head, &path, &waiver).await, 403, None).await;
+    assert!(own["detail"].as_str().unwrap().contains("R-2.6"), "{own}");
+    assert_problem(app.post(&so, &path, &waiver).await, 403, None).await;
+    assert_problem(
+        app.post(&ciso, &path, &json!({"rule_id": "R-8.3.1"})).await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    assert_problem(
+        app.post(&ciso, &path, &json!({"rule_id": "R-9.2", "reason": "x"}))
+            .await,
+        422,
+        Some("rule_id"),
+    )
+    .await;
+
+    let res = app.post(&ciso, &path, &waiver).await;
+    assert_eq!(res.status(), 201);
+    let waived: Value = res.json().await.unwrap();
+    assert_eq!(waived["state"], "waived");
+    assert_eq!(waived["waiver"]["by_user_id"], ciso.id.as_str());
+    assert_eq!(
+        waived["waiver"]["reason"],
+        "作業は区の庁舎内で職員の監督下に限られるため"
+    );
+    assert_problem(app.post(&ciso, &path, &waiver).await, 409, None).await;
+    let list: Value = app
+        .get(&so, "/api/v1/obligations?state=waived")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rule_ids(&list["items"]), ["R-8.3.1"]);
+}

@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         information_items::remove,
         obligations::of_engagement,
         obligations::list,
+        obligations::waive,
         contracts::clauses,
         contracts::record,
         contracts::list,
@@ -115,6 +116,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(information_items::remove)
                 .service(obligations::of_engagement)
                 .service(obligations::list)
+                .service(obligations::waive)
                 .service(contracts::clauses)
                 .service(contracts::record)
                 .service(contracts::list)

@@ -1,4 +1,4 @@
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -7,9 +7,13 @@ use super::engagements::load_visible;
 use super::users::division_filter;
 use crate::compliance;
 use crate::db;
+use crate::db::approvals::{self, WaiverRow};
 use crate::db::facts::{self, FactsScope};
+use crate::domain::BoundedText;
 use crate::domain::Role;
+use crate::error::AppError;
 use crate::error::AppResult;
+use crate::http::json::ApiJson;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
@@ -209,4 +213,104 @@ pub async fn list(
         .take(paging.per_page as usize)
         .collect();
     Ok(HttpResponse::Ok().json(paging.wrap(page, total)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverBody {
+    pub rule_id: Option<String>,
+    /// For a rule that applies per item or asset: its id.
+    pub subject_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Waives one open or overdue obligation, with the reason; for ROLE-CISO, ROLE-DCISO and
+/// ROLE-CSM, never the person who owes it.
+#[utoipa::path(post, path = "/api/v1/engagements/{id}/obligations/waivers", tag = "obligations", request_body = WaiverBody,
+    responses((status = 201, body = ObligationResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[post("/engagements/{id}/obligations/waivers")]
+pub async fn waive(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    body: ApiJson<WaiverBody>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let mut f = Fields::new();
+    if body.rule_id.is_none() {
+        f.required("rule_id");
+    }
+    let reason = f.require("reason", body.reason.as_deref(), |v| {
+        BoundedText::parse(v, 2000)
+    });
+    f.finish()?;
+    let (Some(rule_id), Some(reason)) = (body.rule_id, reason) else {
+        unreachable!("finish() refused missing fields")
+    };
+    let subject = body.subject_id.filter(|s| !s.is_empty());
+    let app = state.get_ref().clone();
+    let today = state.config.today();
+    let waived = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            let engagement = load_visible(conn, &who.actor, &id)?;
+            if !who.actor.can_waive(&engagement.responsible_user_id) {
+                return Err(if who.actor.user_id == engagement.responsible_user_id {
+                    AppError::forbidden(
+                        "自らの義務は免除できません（R-2.6 兼務の禁止）",
+                        "Nobody waives an obligation they owe themselves (R-2.6)",
+                    )
+                } else {
+                    AppError::forbidden(
+                        "義務の免除はセキュリティ統括責任者・副統括責任者・システム統括管理者が行います",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM waive obligations",
+                    )
+                });
+            }
+            let scope = FactsScope { engagement_id: Some(id.to_string()), division_id: None };
+            let loaded = facts::load(conn, &crate::policy::access::Visibility::All, &scope)?;
+            let config = &app.config;
+            let current = loaded
+                .first()
+                .map(|f| compliance::obligations_of(f, app.clauses.catalog(), config.time_zone, &config.rules, today))
+                .unwrap_or_default();
+            let obligation = current
+                .into_iter()
+                .find(|o| o.rule.id == rule_id && o.subject == subject)
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "rule_id",
+                        "unknown",
+                        Msg::new("この案件にその義務はありません", "This engagement has no such obligation"),
+                    )
+                })?;
+            if matches!(obligation.state, ObligationState::Met | ObligationState::Waived) {
+                return Err(AppError::Conflict {
+                    message: Msg::new("この義務は履行済みか免除済みです", "This obligation is already met or waived"),
+                    allowed: vec![],
+                });
+            }
+            approvals::insert_waiver(
+                conn,
+                &WaiverRow {
+                    id: db::new_id(),
+                    engagement_id: id.to_string(),
+                    rule_id: rule_id.clone(),
+                    subject_id: subject.clone().unwrap_or_default(),
+                    reason: reason.into_inner(),
+                    waived_by: who.actor.user_id.clone(),
+                    waived_at: db::now_utc(),
+                },
+            )?;
+            let loaded = facts::load(conn, &crate::policy::access::Visibility::All, &scope)?;
+            let facts = loaded.first().ok_or_else(|| AppError::Internal("engagement vanished".into()))?;
+            compliance::obligations_of(facts, app.clauses.catalog(), config.time_zone, &config.rules, today)
+                .into_iter()
+                .find(|o| o.rule.id == rule_id && o.subject == subject)
+                .map(|o| ObligationResponse::new(o, &facts.engagement.id, &facts.engagement.title))
+                .ok_or_else(|| AppError::Internal("obligation vanished".into()))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(waived))
 }

@@ -1,0 +1,1 @@
+DROP TABLE obligation_waivers;
