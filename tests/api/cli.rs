@@ -28,6 +28,19 @@ fn start_server(cmd: &mut Command) -> (std::process::Child, String) {
     (server, line)
 }
 
+/// The demo's L3 outsourcing, looked up behind the CLI's back.
+fn demo_engagement_id(url: &str) -> String {
+    use diesel::prelude::*;
+    use itaku::db::schema::engagements;
+    let config = itaku::config::Config::from_pairs(&[("database_url", url)]).unwrap();
+    let mut conn = itaku::db::establish(&config.database).unwrap();
+    engagements::table
+        .filter(engagements::title.eq("住民記録システム運用保守業務委託"))
+        .select(engagements::id)
+        .first::<String>(&mut conn)
+        .unwrap()
+}
+
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("itaku runs");
     assert!(
@@ -176,4 +189,60 @@ fn a_bad_configuration_value_stops_with_the_key_named() {
         err.contains("time_zone") && err.contains("ITAKU_TIME_ZONE"),
         "{err}"
     );
+}
+
+#[test]
+fn clauses_and_rules_print_from_the_command_line() {
+    let (_db, url) = TestDatabase::new();
+    run(itaku(&url).arg("demo"));
+    let id = demo_engagement_id(&url);
+    let ja = run(itaku(&url).args(["clauses", &id, "--lang", "ja"]));
+    assert!(ja.starts_with("# 情報セキュリティに関する特記事項"), "{ja}");
+    assert!(ja.contains("令和8年4月1日"));
+    let en = run(itaku(&url).args(["clauses", &id, "--lang", "en", "--format", "html"]));
+    assert!(en.contains("<html lang=\"en\">"));
+
+    let rules = run(itaku(&url).arg("rules"));
+    assert!(rules
+        .lines()
+        .any(|l| l.starts_with("R-2.6\t") && l.contains("src/policy/approvals.rs")));
+    assert!(rules
+        .lines()
+        .any(|l| l.starts_with("R-3.4.2\t") && l.contains("NOT ENFORCED YET")));
+}
+
+#[test]
+fn a_template_override_naming_a_missing_variable_stops_the_service_at_start() {
+    let (_db, url) = TestDatabase::new();
+    let overrides = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(overrides.path().join("ja")).unwrap();
+    std::fs::write(
+        overrides.path().join("ja/CL-02.hbs"),
+        "{{vendor.representative}}\n",
+    )
+    .unwrap();
+    let out = itaku(&url)
+        .env("ITAKU_TEMPLATES_DIR", overrides.path())
+        .env("ITAKU_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the service must not start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ja/CL-02.hbs") && err.contains("representative"),
+        "{err}"
+    );
+
+    // A valid override is used instead of the built-in clause.
+    std::fs::write(
+        overrides.path().join("ja/CL-02.hbs"),
+        "１　{{vendor.legal_name}}は秘密を守る。\n",
+    )
+    .unwrap();
+    run(itaku(&url).arg("demo"));
+    let id = demo_engagement_id(&url);
+    let ja = run(itaku(&url)
+        .env("ITAKU_TEMPLATES_DIR", overrides.path())
+        .args(["clauses", &id]));
+    assert!(ja.contains("は秘密を守る。"), "{ja}");
 }
