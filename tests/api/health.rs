@@ -34,6 +34,15 @@ async fn openapi_document_lists_the_api() {
         "/api/v1/engagements/{id}/information-items",
         "/api/v1/engagements/{id}/transitions",
         "/api/v1/session",
+        "/api/v1/engagements/{id}/obligations",
+        "/api/v1/obligations",
+        "/api/v1/engagements/{id}/obligations/waivers",
+        "/api/v1/engagements/{id}/clauses",
+        "/api/v1/engagements/{id}/contracts",
+        "/api/v1/engagements/{id}/approvals",
+        "/api/v1/approvals",
+        "/api/v1/approvals/{id}/decision",
+        "/api/v1/engagements/{id}/manager-assets",
     ] {
         assert!(
             doc["paths"][path].is_object(),
