@@ -61,23 +61,24 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
             .map(|c| c.id.clone())
             .collect(),
         approved_items: approved(facts, ApprovalRule::ProvideInformation, tz),
-        manager_assets: facts
-            .assets
-            .iter()
-            .map(|a| {
-                let rule = if a.kind == AssetKind::System.as_str() {
-                    ApprovalRule::ManagerSystem
-                } else {
-                    ApprovalRule::ManagerAsset
-                };
-                AssetSnapshot {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    is_system: rule == ApprovalRule::ManagerSystem,
-                    approved_on: approved(facts, rule, tz).get(&a.id).copied(),
-                }
-            })
-            .collect(),
+        manager_assets: {
+            let systems = approved(facts, ApprovalRule::ManagerSystem, tz);
+            let assets = approved(facts, ApprovalRule::ManagerAsset, tz);
+            facts
+                .assets
+                .iter()
+                .map(|a| {
+                    let is_system = a.kind == AssetKind::System.as_str();
+                    let approvals = if is_system { &systems } else { &assets };
+                    AssetSnapshot {
+                        id: a.id.clone(),
+                        name: a.name.clone(),
+                        is_system,
+                        approved_on: approvals.get(&a.id).copied(),
+                    }
+                })
+                .collect()
+        },
         waivers: facts
             .waivers
             .iter()
@@ -140,13 +141,16 @@ pub fn unapproved_provisions(
     items
         .iter()
         .filter(|i| i.provided_to_vendor && i.level >= ClassificationLevel::L2.rank())
-        .filter(|i| {
-            !approvals.iter().any(|a| {
-                a.rule_id == ApprovalRule::ProvideInformation.as_str()
-                    && a.subject_id == i.id
-                    && a.state == ApprovalState::Approved.as_str()
-            })
-        })
+        .filter(|i| !provision_approved(approvals, &i.id))
         .map(|i| i.name.clone())
         .collect()
+}
+
+/// whether providing this item has been approved.
+pub fn provision_approved(approvals: &[crate::db::approvals::Approval], item_id: &str) -> bool {
+    approvals.iter().any(|a| {
+        a.rule_id == ApprovalRule::ProvideInformation.as_str()
+            && a.subject_id == item_id
+            && a.state == ApprovalState::Approved.as_str()
+    })
 }

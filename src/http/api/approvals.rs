@@ -416,6 +416,18 @@ pub struct AssetResponse {
     pub recorded_at: DateTime<Utc>,
 }
 
+impl From<approvals::ManagerAsset> for AssetResponse {
+    fn from(a: approvals::ManagerAsset) -> Self {
+        AssetResponse {
+            id: a.id,
+            kind: a.kind,
+            name: a.name,
+            description: a.description,
+            recorded_at: a.recorded_at.and_utc(),
+        }
+    }
+}
+
 /// Records a designated manager's own system or brought-in asset; each needs ROLE-CSM's
 /// approval.
 #[utoipa::path(post, path = "/api/v1/engagements/{id}/manager-assets", tag = "approvals", request_body = AssetBody,
@@ -464,13 +476,7 @@ pub async fn record_asset(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(AssetResponse {
-        id: asset.id,
-        kind: asset.kind,
-        name: asset.name,
-        description: asset.description,
-        recorded_at: asset.recorded_at.and_utc(),
-    }))
+    Ok(HttpResponse::Created().json(AssetResponse::from(asset)))
 }
 
 #[utoipa::path(get, path = "/api/v1/engagements/{id}/manager-assets", tag = "approvals",
@@ -490,13 +496,7 @@ pub async fn assets(
     Ok(HttpResponse::Ok().json(
         found
             .into_iter()
-            .map(|a| AssetResponse {
-                id: a.id,
-                kind: a.kind,
-                name: a.name,
-                description: a.description,
-                recorded_at: a.recorded_at.and_utc(),
-            })
+            .map(AssetResponse::from)
             .collect::<Vec<_>>(),
     ))
 }

@@ -12,7 +12,6 @@ use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
-use crate::policy::approvals::{ApprovalRule, ApprovalState};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResponse {
@@ -93,12 +92,7 @@ fn check_provision(
     }
     if let Some(id) = item_id {
         let requests = crate::db::approvals::for_engagement(conn, &engagement.id)?;
-        let approved = requests.iter().any(|a| {
-            a.rule_id == ApprovalRule::ProvideInformation.as_str()
-                && a.subject_id == id
-                && a.state == ApprovalState::Approved.as_str()
-        });
-        if approved {
+        if crate::compliance::provision_approved(&requests, id) {
             return Ok(());
         }
     }
