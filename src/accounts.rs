@@ -48,6 +48,14 @@ pub fn create_staff(conn: &mut DbConnection, new: &NewStaff) -> AppResult<Create
         language: "ja".into(),
         created_at: db::now_utc(),
         last_sign_in_at: None,
+        totp_secret: None,
+        totp_pending_secret: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
+        // R-4.1.4.3: the generated password was seen by whoever registered the account.
+        must_change_password: true,
+        password_changed_at: None,
+        deactivated_at: None,
     };
     let mut roles = new.roles.clone();
     roles.sort_by_key(|r| Role::ALL.iter().position(|x| x == r));
@@ -76,4 +84,24 @@ pub fn create_token(
     let token = auth::new_secret(auth::TOKEN_PREFIX);
     db::sessions::create_token(conn, &user.id, name, &auth::sha256_hex(&token))?;
     Ok(token)
+}
+
+/// Removes a user's second factor and recovery codes and ends their sessions, audited:
+/// they set up a new one at the next sign-in (R-5.5.3.2). In the caller's transaction.
+pub fn reset_second_factor(
+    conn: &mut DbConnection,
+    user: &users::User,
+    origin: &crate::audit::Origin,
+) -> AppResult<()> {
+    db::second_factor::reset(conn, &user.id)?;
+    db::sessions::revoke_user_sessions(conn, &user.id)?;
+    db::audit::append(
+        conn,
+        origin,
+        &crate::audit::Event::new("user.second_factor_reset")
+            .target("user", &user.id)
+            .before(&serde_json::json!({"second_factor": user.totp_secret.is_some()}))
+            .after(&serde_json::json!({"second_factor": false})),
+    )?;
+    Ok(())
 }

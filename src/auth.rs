@@ -3,6 +3,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -60,6 +61,30 @@ pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+const CSRF_CONTEXT: &[u8] = b"itaku csrf v1";
+
+fn csrf_mac(session_secret: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(session_secret.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(CSRF_CONTEXT);
+    mac
+}
+
+/// The CSRF token of a session: an HMAC of the session secret, so it needs no storage,
+/// differs for every session, and cannot be derived without the cookie (which a page of
+/// another site never sees).
+pub fn csrf_token(session_secret: &str) -> String {
+    hex::encode(csrf_mac(session_secret).finalize().into_bytes())
+}
+
+/// Whether `presented` is the session's CSRF token, compared in constant time.
+pub fn csrf_matches(session_secret: &str, presented: &str) -> bool {
+    match hex::decode(presented.trim()) {
+        Ok(bytes) => csrf_mac(session_secret).verify_slice(&bytes).is_ok(),
+        Err(_) => false,
+    }
+}
+
 pub const TOKEN_PREFIX: &str = "itk_";
 pub const SESSION_PREFIX: &str = "its_";
 
@@ -87,5 +112,16 @@ mod tests {
         let p = generate_password();
         assert_eq!(p.chars().count(), 20);
         assert!(!p.contains(['0', 'O', '1', 'l', 'I']));
+    }
+
+    #[test]
+    fn csrf_token_belongs_to_one_session() {
+        let a = new_secret(SESSION_PREFIX);
+        let b = new_secret(SESSION_PREFIX);
+        let token = csrf_token(&a);
+        assert!(csrf_matches(&a, &token));
+        assert!(!csrf_matches(&b, &token));
+        assert!(!csrf_matches(&a, "not hex"));
+        assert!(!csrf_matches(&a, ""));
     }
 }

@@ -83,6 +83,51 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Days after the end by which return/erasure is certified",
     ),
     (
+        "mfa_required",
+        "true",
+        "Staff must set up a second factor (TOTP) at first sign-in (R-5.5.3.2)",
+    ),
+    (
+        "password_min_chars",
+        "12",
+        "Shortest password a person may choose (R-4.1.4.3)",
+    ),
+    (
+        "sign_in_max_failures_per_account",
+        "5",
+        "Failed sign-ins for one account within the window before it is throttled",
+    ),
+    (
+        "sign_in_max_failures_per_address",
+        "20",
+        "Failed sign-ins from one address within the window before it is throttled",
+    ),
+    (
+        "sign_in_window_minutes",
+        "15",
+        "The window failed sign-ins are counted over; throttling ends when it passes",
+    ),
+    (
+        "trust_forwarded_for",
+        "false",
+        "Take the client address from X-Forwarded-For (only behind a reverse proxy you run)",
+    ),
+    (
+        "audit_retention_days",
+        "1825",
+        "Days audit log entries are kept before the daily purge removes them (R-5.5.7)",
+    ),
+    (
+        "access_review_interval_days",
+        "90",
+        "Days between access reviews confirmed by ROLE-CSM (R-5.5.3.6)",
+    ),
+    (
+        "stale_account_days",
+        "90",
+        "An account not signed in for this many days is flagged in the access review",
+    ),
+    (
         "log",
         "info",
         "Log filter (EnvFilter syntax, e.g. info,itaku=debug)",
@@ -103,6 +148,7 @@ pub struct Config {
     /// Overrides for `contract_templates/` (same file names); none when unset.
     pub templates_dir: Option<PathBuf>,
     pub rules: RuleSettings,
+    pub security: SecuritySettings,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -122,6 +168,36 @@ impl Default for RuleSettings {
         RuleSettings {
             check_interval_months: [12, 12, 6],
             certificate_deadline_days: 30,
+        }
+    }
+}
+
+/// How the service protects itself (R-5.5.3.2, R-4.1.4.3, R-5.5.3.6, R-5.5.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecuritySettings {
+    pub mfa_required: bool,
+    pub password_min_chars: usize,
+    pub max_failures_per_account: u32,
+    pub max_failures_per_address: u32,
+    pub failure_window: Duration,
+    pub trust_forwarded_for: bool,
+    pub audit_retention_days: u32,
+    pub access_review_interval_days: u32,
+    pub stale_account_days: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            mfa_required: true,
+            password_min_chars: 12,
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            failure_window: Duration::from_secs(15 * 60),
+            trust_forwarded_for: false,
+            audit_retention_days: 1825,
+            access_review_interval_days: 90,
+            stale_account_days: 90,
         }
     }
 }
@@ -325,6 +401,28 @@ impl Config {
             certificate_deadline_days: number("certificate_deadline_days", 1, 365)? as u32,
         };
 
+        let boolean = |key: &'static str| -> Result<bool, ConfigError> {
+            let (v, source) = get(key);
+            match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(invalid(key, source, format!("`{v}` is not true or false"))),
+            }
+        };
+        let security = SecuritySettings {
+            mfa_required: boolean("mfa_required")?,
+            // Below 8 the Standard's "hard to guess" (R-4.1.4.3) cannot hold.
+            password_min_chars: number("password_min_chars", 8, 64)? as usize,
+            max_failures_per_account: number("sign_in_max_failures_per_account", 1, 1000)? as u32,
+            max_failures_per_address: number("sign_in_max_failures_per_address", 1, 100_000)?
+                as u32,
+            failure_window: Duration::from_secs(60 * number("sign_in_window_minutes", 1, 24 * 60)?),
+            trust_forwarded_for: boolean("trust_forwarded_for")?,
+            audit_retention_days: number("audit_retention_days", 30, 36_500)? as u32,
+            access_review_interval_days: number("access_review_interval_days", 1, 3650)? as u32,
+            stale_account_days: number("stale_account_days", 1, 3650)? as u32,
+        };
+
         let (log, _) = get("log");
         let (log_format, source) = get("log_format");
         let log_format = match log_format.trim() {
@@ -350,6 +448,7 @@ impl Config {
             max_body_bytes,
             templates_dir,
             rules,
+            security,
             log,
             log_format,
         })
@@ -360,6 +459,35 @@ impl Config {
         chrono::Utc::now()
             .with_timezone(&self.time_zone)
             .date_naive()
+    }
+
+    /// The settings as the audit log records them at start-up when they changed
+    /// (R-5.8.1.3): every value that shapes what the service does, the database URL
+    /// without its password. The listening address and pool size are left out: they
+    /// differ between instances of one deployment without changing its behaviour.
+    pub fn audited(&self) -> serde_json::Value {
+        let s = &self.security;
+        serde_json::json!({
+            "database": self.database.describe(),
+            "public_base_url": self.public_base_url,
+            "organization_name": self.organization_name,
+            "time_zone": self.time_zone.name(),
+            "session_idle_minutes": self.session_idle.as_secs() / 60,
+            "session_absolute_hours": self.session_absolute.as_secs() / 3600,
+            "max_body_bytes": self.max_body_bytes,
+            "templates_dir": self.templates_dir.as_ref().map(|d| d.display().to_string()),
+            "check_interval_months": self.rules.check_interval_months,
+            "certificate_deadline_days": self.rules.certificate_deadline_days,
+            "mfa_required": s.mfa_required,
+            "password_min_chars": s.password_min_chars,
+            "sign_in_max_failures_per_account": s.max_failures_per_account,
+            "sign_in_max_failures_per_address": s.max_failures_per_address,
+            "sign_in_window_minutes": s.failure_window.as_secs() / 60,
+            "trust_forwarded_for": s.trust_forwarded_for,
+            "audit_retention_days": s.audit_retention_days,
+            "access_review_interval_days": s.access_review_interval_days,
+            "stale_account_days": s.stale_account_days,
+        })
     }
 
     /// Cookies are marked Secure when people reach the service over HTTPS.
@@ -437,6 +565,18 @@ mod tests {
         assert_eq!(c.organization_name, "港区");
         assert_eq!(c.time_zone, chrono_tz::Asia::Tokyo);
         assert!(!c.secure_cookies());
+        assert_eq!(c.security, SecuritySettings::default());
+        assert!(
+            c.security.mfa_required,
+            "R-5.5.3.2: on unless a deployment turns it off"
+        );
+        let off = Config::from_pairs(&[("mfa_required", "false")]).unwrap();
+        assert!(!off.security.mfa_required);
+        let err = Config::from_pairs(&[("mfa_required", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mfa_required"), "{err}");
+        assert!(Config::from_pairs(&[("password_min_chars", "4")]).is_err());
     }
 
     #[test]

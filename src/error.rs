@@ -53,6 +53,10 @@ pub enum AppError {
     /// Wrong email or password: one answer for both, so it reveals no account.
     #[error("sign-in failed")]
     SignInFailed,
+    /// Too many failed sign-ins for the account or the address (429): try again after
+    /// `retry_after_secs`.
+    #[error("too many failed sign-ins; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("forbidden: {0}")]
     Forbidden(Msg),
     #[error("not found: {0}")]
@@ -105,6 +109,10 @@ impl AppError {
             ),
             AppError::Unauthenticated => ("サインインが必要です", "Sign-in required"),
             AppError::SignInFailed => ("サインインできません", "Sign-in failed"),
+            AppError::TooManyRequests { .. } => (
+                "サインインの失敗が続いたため、しばらく受け付けません",
+                "Too many failed sign-ins",
+            ),
             AppError::Forbidden(_) => ("権限がありません", "Forbidden"),
             AppError::NotFound(_) => ("見つかりません", "Not found"),
             AppError::Conflict { .. } | AppError::Gate { .. } => (
@@ -138,6 +146,13 @@ impl AppError {
                 "メールアドレスまたはパスワードが正しくありません",
                 "The email address or password is not correct",
             )),
+            AppError::TooManyRequests { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60);
+                Some(Msg::new(
+                    format!("{minutes}分後にもう一度お試しください"),
+                    format!("Try again in {minutes} minute(s)"),
+                ))
+            }
             _ => None,
         }
     }
@@ -150,6 +165,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::Unauthenticated => "unauthenticated",
             AppError::SignInFailed => "sign-in-failed",
+            AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::Conflict { .. } => "conflict",
@@ -191,6 +207,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::Gate { .. } => StatusCode::CONFLICT,
@@ -241,7 +258,16 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unauthenticated) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"itaku\""));
         }
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
         res.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+impl From<crate::policy::access::Denial> for AppError {
+    fn from(d: crate::policy::access::Denial) -> Self {
+        AppError::Forbidden(d.message().clone())
     }
 }
 

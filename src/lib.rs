@@ -2,6 +2,7 @@
 //! inside its information security rules.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod clauses;
 pub mod compliance;
@@ -13,5 +14,6 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod policy;
+pub mod second_factor;
 pub mod startup;
 pub mod telemetry;

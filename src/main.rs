@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use itaku::accounts::{self, NewStaff};
+use itaku::audit::{Event, Origin};
 use itaku::clauses::{ClauseTemplates, Format};
 use itaku::config::Config;
 use itaku::db;
@@ -48,6 +49,22 @@ enum Command {
     },
     /// Print the rule catalog and, for each rule, the code and tests that enforce it.
     Rules,
+    /// The audit log (R-5.5.7, R-5.8.1.3).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first entry changed, inserted or missing.
+    Verify {
+        /// A head hash printed by an earlier verify and kept elsewhere: the chain must
+        /// still end in it or pass through it unchanged.
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
+    /// Remove entries older than audit_retention_days now (the service does it daily).
+    Purge,
 }
 
 #[derive(Subcommand)]
@@ -67,6 +84,12 @@ enum UserCommand {
         /// Name given to a division created here (default: its code).
         #[arg(long)]
         division_name: Option<String>,
+    },
+    /// Remove a user's second factor (e.g. when the only ROLE-CSM lost their device); they
+    /// set up a new one at the next sign-in. Audited.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -102,6 +125,13 @@ fn main() -> ExitCode {
             divisions,
             division_name,
         }) => add_user(&config, &email, &name, &roles, &divisions, division_name),
+        Command::User(UserCommand::ResetSecondFactor { email }) => {
+            reset_second_factor(&config, &email)
+        }
+        Command::Audit(AuditCommand::Verify { expect_head }) => {
+            return audit_verify(&config, expect_head);
+        }
+        Command::Audit(AuditCommand::Purge) => audit_purge(&config),
         Command::Token(TokenCommand::Create { email, name }) => {
             create_token(&config, &email, &name)
         }
@@ -180,7 +210,7 @@ fn add_user(
         .collect::<Result<Vec<_>, _>>()?;
     let mut conn = open(config)?;
     let created = db::write(&mut conn, |conn| {
-        accounts::create_staff(
+        let created = accounts::create_staff(
             conn,
             &NewStaff {
                 email: email.clone(),
@@ -188,7 +218,22 @@ fn add_user(
                 roles,
                 divisions,
             },
-        )
+        )?;
+        let member = db::users::get_member(conn, &created.user_id)?;
+        db::audit::append(
+            conn,
+            &cli_origin(),
+            &Event::new("user.create")
+                .target("user", &created.user_id)
+                .after(&member.map(|m| {
+                    serde_json::json!({
+                        "email": m.user.email,
+                        "roles": m.roles,
+                        "divisions": m.divisions.iter().map(|d| &d.code).collect::<Vec<_>>(),
+                    })
+                })),
+        )?;
+        Ok(created)
     })
     .map_err(|e| e.to_string())?;
     println!("created user {email} ({})", created.user_id);
@@ -200,10 +245,81 @@ fn add_user(
 fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> {
     let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
     let mut conn = open(config)?;
-    let token = db::write(&mut conn, |conn| accounts::create_token(conn, &email, name))
-        .map_err(|e| e.to_string())?;
+    let token = db::write(&mut conn, |conn| {
+        let token = accounts::create_token(conn, &email, name)?;
+        db::audit::append(
+            conn,
+            &cli_origin(),
+            &Event::new("token.create")
+                .after(&serde_json::json!({"email": email.as_str(), "name": name})),
+        )?;
+        Ok(token)
+    })
+    .map_err(|e| e.to_string())?;
     println!("API token for {email} (shown once; send it as 'Authorization: Bearer <token>'):");
     println!("{token}");
+    Ok(())
+}
+
+/// Who ran a command, for the audit log: the operating system user.
+fn cli_origin() -> Origin {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    Origin::system(&format!("cli:{user}"))
+}
+
+fn reset_second_factor(config: &Config, email: &str) -> Result<(), String> {
+    let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
+    let mut conn = open(config)?;
+    db::write(&mut conn, |conn| {
+        let user = db::users::find_by_email(conn, email.as_str())?.ok_or_else(|| {
+            itaku::error::AppError::not_found(
+                &format!("利用者 {email} はいません"),
+                &format!("No user {email}"),
+            )
+        })?;
+        accounts::reset_second_factor(conn, &user, &cli_origin())?;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    println!("second factor of {email} removed; they set up a new one at the next sign-in");
+    Ok(())
+}
+
+fn audit_verify(config: &Config, expect_head: Option<String>) -> ExitCode {
+    let report = open(config)
+        .and_then(|mut conn| db::audit::verify(&mut conn, expect_head).map_err(|e| e.to_string()));
+    match report {
+        Ok(report) => {
+            println!("entries checked: {}", report.entries);
+            println!("last entry: {}", report.last_seq);
+            println!("head hash: {}", report.head_hash);
+            match report.first_break {
+                None => {
+                    println!("the audit log chain is intact");
+                    ExitCode::SUCCESS
+                }
+                Some(b) => {
+                    println!("BROKEN: {b}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("itaku: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn audit_purge(config: &Config) -> Result<(), String> {
+    let mut conn = open(config)?;
+    let before =
+        db::now_utc() - chrono::Duration::days(config.security.audit_retention_days.into());
+    let removed =
+        db::audit::purge_before(&mut conn, &cli_origin(), before).map_err(|e| e.to_string())?;
+    println!("removed {removed} audit log entries older than {before} UTC");
     Ok(())
 }
 

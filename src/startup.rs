@@ -7,18 +7,20 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
 
+use crate::audit::{Event, Origin};
 use crate::clauses::ClauseTemplates;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::{AppError, FieldError};
 use crate::http::request_log::request_log;
-use crate::http::{api, AppState};
+use crate::http::{api, csrf, AppState};
 use crate::i18n::Msg;
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    config: Arc<Config>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,8 @@ pub enum StartError {
     Database(#[from] db::DbSetupError),
     #[error("contract templates: {0}")]
     Templates(#[from] crate::clauses::TemplateError),
+    #[error("audit log: {0}")]
+    Audit(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -41,6 +45,7 @@ impl Application {
         let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
         db::migrate(&config.database)?;
         let pool = db::build_pool(&config.database)?;
+        record_configuration(&pool, &config)?;
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
             addr: config.bind.to_string(),
             source,
@@ -52,16 +57,22 @@ impl Application {
                 source,
             })?
             .port();
+        let config = Arc::new(config);
         let state = AppState {
             pool: pool.clone(),
-            config: Arc::new(config),
+            config: config.clone(),
             clauses,
         };
         let server = run(listener, state).map_err(|source| StartError::Bind {
             addr: format!("port {port}"),
             source,
         })?;
-        Ok(Application { port, server, pool })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            config,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,7 +84,60 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let chores = tokio::spawn(housekeeping(self.pool.clone(), self.config.clone()));
+        let result = self.server.await;
+        chores.abort();
+        result
+    }
+}
+
+/// R-5.8.1.3: a start with settings other than the last recorded ones is a configuration
+/// change, recorded in the audit log with the settings before and after.
+fn record_configuration(pool: &DbPool, config: &Config) -> Result<(), StartError> {
+    let failed = |e: crate::error::AppError| StartError::Audit(e.to_string());
+    let mut conn = pool.get().map_err(|e| StartError::Audit(e.to_string()))?;
+    let now = config.audited();
+    db::write(&mut conn, |conn| {
+        let before = db::audit::last_after(conn, "config.change")?;
+        if before.as_ref() == Some(&now) {
+            return Ok(());
+        }
+        let mut event = Event::new("config.change").after(&now);
+        if let Some(b) = &before {
+            event = event.before(b);
+        }
+        db::audit::append(conn, &Origin::system("system"), &event)?;
+        Ok(())
+    })
+    .map_err(failed)
+}
+
+/// Once a day: audit log entries past their retention and failed sign-ins too
+/// old to count are removed. Every instance may run it; it is idempotent.
+async fn housekeeping(pool: DbPool, config: Arc<Config>) {
+    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every_day.tick().await;
+        let pool = pool.clone();
+        let config = config.clone();
+        let result = db::run(&pool, move |conn| {
+            let now = db::now_utc();
+            let retention = chrono::Duration::days(config.security.audit_retention_days.into());
+            let removed =
+                db::audit::purge_before(conn, &Origin::system("system"), now - retention)?;
+            let window = chrono::Duration::from_std(config.security.failure_window)
+                .unwrap_or(chrono::Duration::hours(1));
+            db::write(conn, |conn| db::throttle::prune(conn, now - window))?;
+            Ok(removed)
+        })
+        .await;
+        match result {
+            Ok(removed) if removed > 0 => {
+                tracing::info!(removed, "audit log entries past retention removed")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "housekeeping failed"),
+        }
     }
 }
 
@@ -126,6 +190,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     ))
                     .add(("Cache-Control", "no-store")),
             )
+            .wrap(from_fn(csrf::same_origin))
             .wrap(from_fn(request_log))
             .configure(api::configure)
             .default_service(web::to(not_found))

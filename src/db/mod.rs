@@ -1,14 +1,18 @@
 //! The data layer: one connection type over SQLite or PostgreSQL, the pool, migrations,
 //! and one module per table group. All SQL of the service lives under this module.
 
+pub mod access_reviews;
 pub mod approvals;
+pub mod audit;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;
 pub mod facts;
 pub mod information_items;
 pub mod schema;
+pub mod second_factor;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 pub mod vendors;
 
@@ -164,12 +168,36 @@ pub fn write<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<T>,
 {
+    transaction(conn, "BEGIN IMMEDIATE", "BEGIN", f)
+}
+
+/// Runs `f` over one consistent snapshot, for reads that take several queries (in WAL
+/// mode a SQLite read transaction sees one snapshot from its first read on).
+pub fn snapshot<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+{
+    transaction(
+        conn,
+        "BEGIN",
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        f,
+    )
+}
+
+fn transaction<T, F>(
+    conn: &mut DbConnection,
+    sqlite_begin: &str,
+    pg_begin: &str,
+    f: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+{
     type Tm = <DbConnection as Connection>::TransactionManager;
     match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite_begin)?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, pg_begin)?,
     }
     match f(conn) {
         Ok(value) => {

@@ -20,6 +20,13 @@ diesel::table! {
         language -> Text,
         created_at -> Timestamp,
         last_sign_in_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_pending_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+        must_change_password -> Bool,
+        password_changed_at -> Nullable<Timestamp>,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -58,6 +65,8 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        stage -> Text,
+        address -> Nullable<Text>,
     }
 }
 
@@ -187,6 +196,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Text,
+        account -> Text,
+        address -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor -> Text,
+        address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+        first_seq -> BigInt,
+        first_prev_hash -> Text,
+    }
+}
+
+diesel::table! {
+    access_reviews (id) {
+        id -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+        users_count -> Integer,
+        stale_count -> Integer,
+        note -> Text,
+    }
+}
+
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(access_reviews -> users (confirmed_by));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(user_divisions -> users (user_id));
 diesel::joinable!(user_divisions -> divisions (division_id));
@@ -219,4 +288,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     manager_assets,
     approvals,
     obligation_waivers,
+    recovery_codes,
+    sign_in_failures,
+    audit_log,
+    audit_head,
+    access_reviews,
 );

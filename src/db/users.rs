@@ -19,6 +19,13 @@ pub struct User {
     pub language: String,
     pub created_at: chrono::NaiveDateTime,
     pub last_sign_in_at: Option<chrono::NaiveDateTime>,
+    pub totp_secret: Option<String>,
+    pub totp_pending_secret: Option<String>,
+    pub totp_enabled_at: Option<chrono::NaiveDateTime>,
+    pub totp_last_step: Option<i64>,
+    pub must_change_password: bool,
+    pub password_changed_at: Option<chrono::NaiveDateTime>,
+    pub deactivated_at: Option<chrono::NaiveDateTime>,
 }
 
 /// A user with their roles and divisions.
@@ -194,10 +201,64 @@ pub fn record_sign_in(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A password the person chose: it replaces any one-time password.
 pub fn set_password_hash(conn: &mut DbConnection, user_id: &str, hash: &str) -> AppResult<()> {
     diesel::update(users::table.find(user_id))
-        .set(users::password_hash.eq(hash))
+        .set((
+            users::password_hash.eq(hash),
+            users::must_change_password.eq(false),
+            users::password_changed_at.eq(Some(now_utc())),
+        ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// What an administrator may change about an account (R-5.5.3.3/4).
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub active: Option<bool>,
+    pub roles: Option<Vec<Role>>,
+    pub division_ids: Option<Vec<String>>,
+}
+
+pub fn update(conn: &mut DbConnection, user_id: &str, change: &AccountChange) -> AppResult<()> {
+    if let Some(name) = &change.display_name {
+        diesel::update(users::table.find(user_id))
+            .set(users::display_name.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(active) = change.active {
+        let deactivated_at = if active { None } else { Some(now_utc()) };
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::active.eq(active),
+                users::deactivated_at.eq(deactivated_at),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(roles) = &change.roles {
+        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+        for role in roles {
+            diesel::insert_into(user_roles::table)
+                .values((
+                    user_roles::user_id.eq(user_id),
+                    user_roles::role.eq(role.as_str()),
+                ))
+                .execute(conn)?;
+        }
+    }
+    if let Some(ids) = &change.division_ids {
+        diesel::delete(user_divisions::table.filter(user_divisions::user_id.eq(user_id)))
+            .execute(conn)?;
+        for id in ids {
+            diesel::insert_into(user_divisions::table)
+                .values((
+                    user_divisions::user_id.eq(user_id),
+                    user_divisions::division_id.eq(id),
+                ))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! The HTTP shell: parses requests into domain types, asks the rules, answers.
 
 pub mod api;
+pub mod client;
+pub mod csrf;
 pub mod json;
 pub mod page;
 pub mod request_log;

@@ -8,6 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT_LANGUAGE};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use tracing::Instrument;
 
 use crate::i18n::Lang;
@@ -17,6 +18,9 @@ pub async fn request_log(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
+    // The audit log records it, so an entry can be matched with the request's log line.
+    req.extensions_mut()
+        .insert(super::client::RequestId(request_id.clone()));
     let lang = Lang::from_accept_language(
         req.headers()
             .get(ACCEPT_LANGUAGE)

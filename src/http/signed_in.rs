@@ -1,6 +1,7 @@
 //! Who is calling: a staff member signed in by session cookie or bearer API token.
 //! Missing or invalid credentials are a 401; what the actor may do is for
-//! `policy::access` (403).
+//! `policy::access` (403). A cookie-signed request that changes something must also carry
+//! the session's CSRF token (`http::csrf`).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,7 +9,8 @@ use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use super::AppState;
+use super::{client, csrf, AppState};
+use crate::audit::Origin;
 use crate::auth;
 use crate::db::{self, sessions, users};
 use crate::error::AppError;
@@ -16,9 +18,46 @@ use crate::policy::access::Actor;
 
 pub const SESSION_COOKIE: &str = "itaku_session";
 
+/// A staff member past every sign-in stage.
 pub struct SignedIn {
     pub actor: Actor,
     pub user: users::User,
+    /// The session secret when signed in by cookie (its CSRF token derives from it).
+    pub session_secret: Option<String>,
+    pub address: String,
+    pub request_id: Option<String>,
+}
+
+/// Who and where, for the audit log.
+fn origin(user: &users::User, address: &str, request_id: &Option<String>) -> Origin {
+    Origin {
+        actor_id: Some(user.id.clone()),
+        actor: user.email.clone(),
+        address: Some(address.to_string()),
+        request_id: request_id.clone(),
+    }
+}
+
+impl SignedIn {
+    pub fn origin(&self) -> Origin {
+        origin(&self.user, &self.address, &self.request_id)
+    }
+}
+
+/// A session at any stage of signing in (the second factor, a password change, the
+/// enrolment): what the sign-in steps themselves accept.
+pub struct PendingSession {
+    pub session: sessions::Session,
+    pub user: users::User,
+    pub secret: String,
+    pub address: String,
+    pub request_id: Option<String>,
+}
+
+impl PendingSession {
+    pub fn origin(&self) -> Origin {
+        origin(&self.user, &self.address, &self.request_id)
+    }
 }
 
 enum Credential {
@@ -40,19 +79,35 @@ fn credential(req: &HttpRequest) -> Result<Option<Credential>, AppError> {
         .map(|c| Credential::Session(c.value().to_string())))
 }
 
+fn state_of(req: &HttpRequest) -> Result<Data<AppState>, AppError> {
+    req.app_data::<Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("no application state".into()))
+}
+
+fn idle(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::minutes(30))
+}
+
 impl FromRequest for SignedIn {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<Data<AppState>>().cloned();
+        let state = state_of(req);
         let credential = credential(req);
+        let req = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::Internal("no application state".into()))?;
+            let state = state?;
             let credential = credential?.ok_or(AppError::Unauthenticated)?;
-            let idle = chrono::Duration::from_std(state.config.session_idle)
-                .unwrap_or(chrono::Duration::minutes(30));
-            db::run(&state.pool, move |conn| {
+            let idle = idle(&state);
+            let address = client::address(&req, state.config.security.trust_forwarded_for);
+            let request_id = client::request_id(&req);
+            let session_secret = match &credential {
+                Credential::Session(s) => Some(s.clone()),
+                Credential::Token(_) => None,
+            };
+            let (actor, user) = db::run(&state.pool, move |conn| {
                 let user = match &credential {
                     Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t))?,
                     Credential::Session(s) => {
@@ -65,9 +120,48 @@ impl FromRequest for SignedIn {
                     roles: users::roles_of(conn, &user.id)?,
                     division_ids: users::division_ids_of(conn, &user.id)?,
                 };
-                Ok(SignedIn { actor, user })
+                Ok((actor, user))
             })
-            .await
+            .await?;
+            if let Some(secret) = &session_secret {
+                csrf::check_header(&req, secret)?;
+            }
+            Ok(SignedIn {
+                actor,
+                user,
+                session_secret,
+                address,
+                request_id,
+            })
+        })
+    }
+}
+
+impl FromRequest for PendingSession {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = state_of(req);
+        let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state?;
+            let secret = secret.ok_or(AppError::Unauthenticated)?;
+            csrf::check_header(&req, &secret)?;
+            let idle = idle(&state);
+            let hash = auth::sha256_hex(&secret);
+            let (session, user) = db::run(&state.pool, move |conn| {
+                sessions::live_session(conn, &hash, idle)?.ok_or(AppError::Unauthenticated)
+            })
+            .await?;
+            Ok(PendingSession {
+                session,
+                user,
+                secret,
+                address: client::address(&req, state.config.security.trust_forwarded_for),
+                request_id: client::request_id(&req),
+            })
         })
     }
 }

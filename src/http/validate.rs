@@ -6,6 +6,7 @@ use crate::domain::division_code::InvalidDivisionCode;
 use crate::domain::email::InvalidEmail;
 use crate::domain::engagement::NotOneOf;
 use crate::domain::level::InvalidLevel;
+use crate::domain::password::InvalidPassword;
 use crate::domain::text::InvalidText;
 use crate::domain::vendor::InvalidPhone;
 use crate::error::{AppError, AppResult, FieldError};
@@ -79,6 +80,30 @@ impl Explain for NotOneOf {
             format!("次のいずれかを指定してください: {}", self.0.join(", ")),
             self.to_string(),
         )
+    }
+}
+
+impl Explain for InvalidPassword {
+    fn code(&self) -> &'static str {
+        match self {
+            InvalidPassword::TooShort(_) => "too_short",
+            InvalidPassword::TooLong => "too_long",
+            InvalidPassword::Common => "common",
+            InvalidPassword::SameAsEmail => "same_as_email",
+            InvalidPassword::Trivial => "trivial",
+        }
+    }
+    fn explain(&self) -> Msg {
+        let ja = match self {
+            InvalidPassword::TooShort(n) => format!("パスワードは{n}文字以上にしてください"),
+            InvalidPassword::TooLong => "128文字以内にしてください".to_string(),
+            InvalidPassword::Common => "よく使われるパスワードは使えません".to_string(),
+            InvalidPassword::SameAsEmail => {
+                "メールアドレスと同じパスワードは使えません".to_string()
+            }
+            InvalidPassword::Trivial => "同じ文字の繰り返しや単純な並びは使えません".to_string(),
+        };
+        Msg::new(ja, self.to_string())
     }
 }
 

@@ -7,9 +7,20 @@
 //! - ROLE-SO and ROLE-SA change the engagements of their own divisions; ROLE-CSIRT reads
 //!   them.
 //! - Managing divisions and staff accounts (R-5.5.3.3/4) is for ROLE-CISO, ROLE-DCISO and
-//!   ROLE-CSM.
+//!   ROLE-CSM; nobody resets their own second factor.
+//! - the person who requests an approval never grants it; the person who owes an
+//!   obligation never waives it.
+//! - The audit log is read and exported by ROLE-AUD and ROLE-CISO: no
+//!   one audits their own activity.
+//! - The access review (R-5.5.3.6) is shown to ROLE-CISO, ROLE-DCISO, ROLE-CSM and ROLE-AUD
+//!   and confirmed by ROLE-CSM.
+//!
+//! Handlers ask with an [`Action`] through [`Actor::authorize`]; a refusal is a 403 whose
+//! message names the rule.
 
 use crate::domain::Role;
+use crate::i18n::Msg;
+use crate::policy::approvals::Route;
 
 /// The signed-in staff member, as the rules need them.
 #[derive(Debug, Clone)]
@@ -35,6 +46,65 @@ const SEE_ALL: &[Role] = &[
 const CHANGE_ALL: &[Role] = &[Role::Ciso, Role::DeputyCiso, Role::ChiefSystemManager];
 const CHANGE_OWN_DIVISION: &[Role] = &[Role::SecurityOfficer, Role::SystemAdministrator];
 const ADMINISTER: &[Role] = &[Role::Ciso, Role::DeputyCiso, Role::ChiefSystemManager];
+const AUDIT: &[Role] = &[Role::Auditor, Role::Ciso];
+const SEE_ACCESS_REVIEW: &[Role] = &[
+    Role::Ciso,
+    Role::DeputyCiso,
+    Role::ChiefSystemManager,
+    Role::Auditor,
+];
+const CONFIRM_ACCESS_REVIEW: &[Role] = &[Role::ChiefSystemManager];
+
+/// Something an actor asks to do.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// See an engagement (and what hangs off it) of this division.
+    ReadEngagement { division_id: &'a str },
+    /// Change an engagement of this division.
+    ChangeEngagement { division_id: &'a str },
+    /// Register engagements and vendors at all.
+    Register,
+    /// Register and change divisions and staff accounts (R-5.5.3.3/4).
+    Administer,
+    /// Remove someone's second factor so they set up a new one (R-5.5.3.2).
+    ResetSecondFactor { user_id: &'a str },
+    /// Waive an obligation owed by `owed_by`.
+    Waive { owed_by: &'a str },
+    /// Decide an approval request routed to `route`.
+    DecideApproval {
+        requested_by: &'a str,
+        route: &'a Route,
+    },
+    /// Read or export the audit log, about everyone or one person.
+    ReadAuditLog { about_user: Option<&'a str> },
+    /// See the access review (R-5.5.3.6).
+    SeeAccessReview,
+    /// Confirm the access review (R-5.5.3.6).
+    ConfirmAccessReview,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The actor's roles or divisions do not allow it.
+    NotPermitted(Msg),
+    /// the requester or the person owing something cannot decide it themselves.
+    OwnRequest(Msg),
+    /// nobody audits their own work.
+    OwnWork(Msg),
+}
+
+impl Denial {
+    pub fn message(&self) -> &Msg {
+        match self {
+            Denial::NotPermitted(m) | Denial::OwnRequest(m) | Denial::OwnWork(m) => m,
+        }
+    }
+}
+
+fn not_permitted(ja: &str, en: &str) -> Result<(), Denial> {
+    Err(Denial::NotPermitted(Msg::new(ja, en)))
+}
 
 impl Actor {
     fn has_any(&self, roles: &[Role]) -> bool {
@@ -53,30 +123,166 @@ impl Actor {
         }
     }
 
-    pub fn can_read_division(&self, division_id: &str) -> bool {
+    fn can_read_division(&self, division_id: &str) -> bool {
         self.has_any(SEE_ALL) || self.in_division(division_id)
     }
 
     /// Register or change an engagement owned by this division.
-    pub fn can_change_division(&self, division_id: &str) -> bool {
+    fn can_change_division(&self, division_id: &str) -> bool {
         self.has_any(CHANGE_ALL)
             || (self.has_any(CHANGE_OWN_DIVISION) && self.in_division(division_id))
     }
 
     /// Whether the actor may register engagements at all (for vendors too, which are
     /// shared by every division).
-    pub fn can_register(&self) -> bool {
+    fn can_register(&self) -> bool {
         self.has_any(CHANGE_ALL) || self.has_any(CHANGE_OWN_DIVISION)
     }
 
-    /// Waive an obligation: for ROLE-CISO, ROLE-DCISO and ROLE-CSM, never for the person
-    /// who owes it.
-    pub fn can_waive(&self, responsible_user_id: &str) -> bool {
-        self.has_any(CHANGE_ALL) && self.user_id != responsible_user_id
+    fn can_administer(&self) -> bool {
+        self.has_any(ADMINISTER)
     }
 
-    pub fn can_administer(&self) -> bool {
-        self.has_any(ADMINISTER)
+    /// `permits`, as the error the HTTP shell answers with.
+    pub fn authorize(&self, action: Action) -> crate::error::AppResult<()> {
+        self.permits(&action).map_err(Into::into)
+    }
+
+    /// The one answer to "may this actor do this?".
+    pub fn permits(&self, action: &Action) -> Result<(), Denial> {
+        match *action {
+            Action::ReadEngagement { division_id } => {
+                if self.can_read_division(division_id) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "この委託案件を閲覧する権限がありません",
+                        "You may not see this engagement",
+                    )
+                }
+            }
+            Action::ChangeEngagement { division_id } => {
+                if self.can_change_division(division_id) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "この委託案件を変更する権限がありません（所管課のセキュリティ責任者・システム管理者等が変更できます）",
+                        "You may not change this engagement (its division's security officer or system administrator may)",
+                    )
+                }
+            }
+            Action::Register => {
+                if self.can_register() {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "登録・変更はセキュリティ責任者、システム管理者等が行います",
+                        "Only security officers, system administrators and ROLE-CISO/DCISO/CSM register this",
+                    )
+                }
+            }
+            Action::Administer => {
+                if self.can_administer() {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "課等と利用者の管理はセキュリティ統括責任者・システム統括管理者等が行います",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM manage divisions and users",
+                    )
+                }
+            }
+            Action::ResetSecondFactor { user_id } => {
+                if !self.can_administer() {
+                    not_permitted(
+                        "二要素認証のリセットはシステム統括管理者等が行います",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM reset a second factor",
+                    )
+                } else if user_id == self.user_id {
+                    Err(Denial::OwnRequest(Msg::new(
+                        "自分の二要素認証は自分でリセットできません（R-2.6）",
+                        "Nobody resets their own second factor (R-2.6)",
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Waive { owed_by } => {
+                if !self.has_any(CHANGE_ALL) {
+                    not_permitted(
+                        "義務の免除はセキュリティ統括責任者、副統括責任者、システム統括管理者が行います",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM waive an obligation",
+                    )
+                } else if owed_by == self.user_id {
+                    Err(Denial::OwnRequest(Msg::new(
+                        "自分が負う義務は自分で免除できません（R-2.6 兼務の禁止）",
+                        "Nobody waives an obligation they owe themselves (R-2.6)",
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Action::DecideApproval {
+                requested_by,
+                route,
+            } => {
+                if requested_by == self.user_id {
+                    return Err(Denial::OwnRequest(Msg::new(
+                        "申請者自身は承認できません（R-2.6 兼務の禁止）",
+                        "The requester cannot decide their own request (R-2.6)",
+                    )));
+                }
+                let in_division = route
+                    .division_id
+                    .as_deref()
+                    .is_none_or(|d| self.in_division(d));
+                if self.roles.contains(&route.role) && in_division {
+                    Ok(())
+                } else {
+                    Err(Denial::NotPermitted(Msg::new(
+                        format!("この申請を決裁できるのは{}です", route.role.label_ja()),
+                        format!(
+                            "Only the {} this request was routed to can decide it",
+                            route.role.as_str()
+                        ),
+                    )))
+                }
+            }
+            Action::ReadAuditLog { about_user } => {
+                if !self.has_any(AUDIT) {
+                    not_permitted(
+                        "監査ログの閲覧・出力は監査を実施する者とセキュリティ統括責任者が行います",
+                        "Only ROLE-AUD and ROLE-CISO read or export the audit log",
+                    )
+                } else if about_user == Some(self.user_id.as_str()) {
+                    Err(Denial::OwnWork(Msg::new(
+                        "自分の操作を自分で監査することはできません（R-11.1.3）",
+                        "Nobody audits their own activity (R-11.1.3)",
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Action::SeeAccessReview => {
+                if self.has_any(SEE_ACCESS_REVIEW) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "アクセス権の棚卸しはシステム統括管理者等が行います",
+                        "Only ROLE-CISO, ROLE-DCISO, ROLE-CSM and ROLE-AUD see the access review",
+                    )
+                }
+            }
+            Action::ConfirmAccessReview => {
+                if self.has_any(CONFIRM_ACCESS_REVIEW) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "アクセス権の棚卸しの確認はシステム統括管理者が行います",
+                        "Only ROLE-CSM confirms the access review",
+                    )
+                }
+            }
+        }
     }
 }
 
@@ -113,6 +319,83 @@ mod tests {
             assert_eq!(a.can_change_division("other"), *changes_other, "{roles:?}");
             assert_eq!(a.can_administer(), *admin, "{roles:?}");
         }
+    }
+
+    #[test]
+    fn r_2_6_nobody_decides_or_waives_their_own() {
+        let csm = Actor {
+            user_id: "me".into(),
+            ..actor(&[Role::ChiefSystemManager], &[])
+        };
+        let route = Route {
+            role: Role::ChiefSystemManager,
+            division_id: None,
+        };
+        let own = Action::DecideApproval {
+            requested_by: "me",
+            route: &route,
+        };
+        assert!(matches!(csm.permits(&own), Err(Denial::OwnRequest(_))));
+        let other = Action::DecideApproval {
+            requested_by: "someone",
+            route: &route,
+        };
+        assert_eq!(csm.permits(&other), Ok(()));
+        assert!(matches!(
+            csm.permits(&Action::Waive { owed_by: "me" }),
+            Err(Denial::OwnRequest(_))
+        ));
+        assert!(matches!(
+            csm.permits(&Action::ResetSecondFactor { user_id: "me" }),
+            Err(Denial::OwnRequest(_))
+        ));
+        assert_eq!(
+            csm.permits(&Action::ResetSecondFactor { user_id: "other" }),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn r_11_1_3_audit_log_for_auditors_but_not_of_themselves() {
+        let aud = Actor {
+            user_id: "aud".into(),
+            ..actor(&[Role::Auditor], &[])
+        };
+        assert_eq!(
+            aud.permits(&Action::ReadAuditLog { about_user: None }),
+            Ok(())
+        );
+        assert_eq!(
+            aud.permits(&Action::ReadAuditLog {
+                about_user: Some("x")
+            }),
+            Ok(())
+        );
+        assert!(matches!(
+            aud.permits(&Action::ReadAuditLog {
+                about_user: Some("aud")
+            }),
+            Err(Denial::OwnWork(_))
+        ));
+        for roles in [
+            &[Role::ChiefSystemManager][..],
+            &[Role::DeputyCiso],
+            &[Role::SecurityOfficer],
+            &[],
+        ] {
+            assert!(actor(roles, &[])
+                .permits(&Action::ReadAuditLog { about_user: None })
+                .is_err());
+        }
+        assert!(actor(&[Role::Ciso], &[])
+            .permits(&Action::ReadAuditLog { about_user: None })
+            .is_ok());
+        assert!(actor(&[Role::ChiefSystemManager], &[])
+            .permits(&Action::ConfirmAccessReview)
+            .is_ok());
+        assert!(actor(&[Role::Ciso], &[])
+            .permits(&Action::ConfirmAccessReview)
+            .is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::domain::Role;
 
-use super::access::Actor;
+use super::access::{Action, Actor, Denial};
 
 crate::domain::engagement::wire_enum! {
     /// What an approval is for, by the rule that asks for it.
@@ -94,16 +94,14 @@ pub fn check_decision(
     decision: Decision,
     confirmed: &dyn Fn(&str) -> bool,
 ) -> Result<(), Refusal> {
-    if actor.user_id == requested_by {
-        return Err(Refusal::OwnRequest);
-    }
-    let holds_role = actor.roles.contains(&route.role);
-    let in_division = route
-        .division_id
-        .as_ref()
-        .is_none_or(|d| actor.division_ids.contains(d));
-    if !(holds_role && in_division) {
-        return Err(Refusal::NotTheApprover);
+    // Who may decide is for `access`, the one place that says who may do what.
+    match actor.permits(&Action::DecideApproval {
+        requested_by,
+        route,
+    }) {
+        Ok(()) => {}
+        Err(Denial::OwnRequest(_)) => return Err(Refusal::OwnRequest),
+        Err(_) => return Err(Refusal::NotTheApprover),
     }
     if state != ApprovalState::Pending {
         return Err(Refusal::AlreadyDecided);

@@ -2,8 +2,10 @@
 //! their own. Handlers load what a rule needs, ask it, and act on the answer.
 
 pub mod access;
+pub mod access_review;
 pub mod approvals;
 pub mod lifecycle;
 pub mod obligations;
 pub mod rules;
+pub mod sign_in;
 pub mod trace;

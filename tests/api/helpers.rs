@@ -74,6 +74,7 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub pool: DbPool,
     pub client: reqwest::Client,
     // Dropped last: the database outlives the server's use of it.
@@ -96,8 +97,23 @@ pub async fn spawn_app() -> TestApp {
 /// The service with extra configuration (TOML key names), e.g. `("max_body_bytes", "2048")`.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let (database, database_url) = TestDatabase::new();
+    let (address, pool) = start(&database_url, extra);
+    TestApp {
+        address,
+        database_url,
+        pool,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
+        _database: database,
+    }
+}
+
+/// Starts the service on `database_url`; its address and pool.
+fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, DbPool) {
     let mut pairs: Vec<(&str, &str)> = vec![
-        ("database_url", &database_url),
+        ("database_url", database_url),
         ("bind", "127.0.0.1:0"),
         ("database_pool_size", "4"),
         ("log", "warn"),
@@ -109,18 +125,16 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        pool,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client"),
-        _database: database,
-    }
+    (address, pool)
 }
 
 impl TestApp {
+    /// Another instance of the service on the same database (a restart, or a second
+    /// instance behind a load balancer); its address.
+    pub fn start_another(&self, extra: &[(&str, &str)]) -> String {
+        start(&self.database_url, extra).0
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -166,21 +180,6 @@ impl TestApp {
         self.client
             .post(self.url("/api/v1/session"))
             .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .expect("request")
-    }
-
-    /// A request with a session cookie instead of a bearer token.
-    pub async fn with_cookie(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        cookie: &str,
-    ) -> reqwest::Response {
-        self.client
-            .request(method, self.url(path))
-            .header(reqwest::header::COOKIE, cookie)
             .send()
             .await
             .expect("request")
@@ -268,6 +267,192 @@ impl TestApp {
                 .get_result::<Count>(&mut conn)
                 .unwrap()
                 .n
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// A browser's session: the cookie and the CSRF token it was given with it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// A user after a first sign-in through every step: own password, TOTP set up.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub session: Session,
+    pub password: String,
+    /// The TOTP secret in base32, as an authenticator app would store it.
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+    /// The 30-second step whose code confirmed the enrolment (spent: never accepted again).
+    pub step: i64,
+}
+
+/// The session cookie (`name=value`) a response sets.
+pub fn cookie_of(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("itaku_session="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30 s), computed here independently of the
+/// service's own implementation.
+pub fn totp(secret_base32: &str, step: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret_base32.trim_end_matches('=').as_bytes())
+        .expect("base32 secret");
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&(step as u64).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = (digest[19] & 0x0f) as usize;
+    let value = u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff;
+    format!("{:06}", value % 1_000_000)
+}
+
+pub fn current_step() -> i64 {
+    chrono::Utc::now().timestamp() / 30
+}
+
+pub const NEW_PASSWORD: &str = "港区の委託先管理を確かに2027";
+
+impl TestApp {
+    /// A JSON request signed in by cookie, with the CSRF token.
+    pub async fn with_session(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header(reqwest::header::COOKIE, &session.cookie)
+            .header("X-CSRF-Token", &session.csrf);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// One sign-in step: the answer's status, body and the session it set (if any).
+    pub async fn step(
+        &self,
+        path: &str,
+        session: Option<&Session>,
+        body: &Value,
+    ) -> (u16, Value, Option<Session>) {
+        let res = match session {
+            Some(s) => {
+                self.with_session(reqwest::Method::POST, path, s, Some(body))
+                    .await
+            }
+            None => self
+                .client
+                .post(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .expect("request"),
+        };
+        let status = res.status().as_u16();
+        let has_cookie = res
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("itaku_session=")));
+        let cookie = has_cookie.then(|| cookie_of(&res));
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        let session = cookie.map(|cookie| Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap_or_default().to_string(),
+        });
+        (status, body, session)
+    }
+
+    /// A new user's first sign-in: one-time password, own password, TOTP enrolment.
+    pub async fn enrol(&self, user: &TestUser) -> Enrolled {
+        let (status, body, session) = self
+            .step(
+                "/api/v1/session",
+                None,
+                &json!({"email": user.email, "password": user.password}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some("change_password")),
+            "{body}"
+        );
+        let (status, body, session) = self
+            .step(
+                "/api/v1/session/password",
+                session.as_ref(),
+                &json!({"new_password": NEW_PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some("enrol")),
+            "{body}"
+        );
+        let session = session.expect("a new session after the password step");
+        let res = self
+            .with_session(
+                reqwest::Method::POST,
+                "/api/v1/session/enrolment",
+                &session,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let enrolment: Value = res.json().await.unwrap();
+        let secret = enrolment["secret"].as_str().unwrap().to_string();
+        let step = current_step();
+        let (status, body, session) = self
+            .step(
+                "/api/v1/session/enrolment/confirm",
+                Some(&session),
+                &json!({"code": totp(&secret, step)}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some("complete")),
+            "{body}"
+        );
+        Enrolled {
+            session: session.expect("a complete session"),
+            password: NEW_PASSWORD.to_string(),
+            secret,
+            step,
+            recovery_codes: body["recovery_codes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect(),
+        }
+    }
+
+    /// Runs SQL behind the service's back (to tamper, to age rows).
+    pub async fn sql(&self, statement: String) -> usize {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            diesel::sql_query(statement).execute(&mut conn).unwrap()
         })
         .await
         .unwrap()

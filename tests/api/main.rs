@@ -3,7 +3,10 @@
 
 mod helpers;
 
+mod access_review;
 mod approvals;
+mod audit_log;
+mod authorization;
 mod clauses_golden;
 mod cli;
 mod contracts;

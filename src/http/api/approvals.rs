@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::engagements::{load_changeable, load_visible};
+use crate::audit::Event;
 use crate::db::approvals::{self, Approval};
-use crate::db::{self, information_items};
+use crate::db::{self, audit, information_items};
 use crate::domain::engagement::AssetKind;
 use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Role};
 use crate::error::{AppError, AppResult};
@@ -106,6 +107,7 @@ pub async fn request(
     let (Some(rule), Some(subject_id), Some(note)) = (rule, body.subject_id, note) else {
         unreachable!("finish() refused missing fields")
     };
+    let origin = who.origin();
     let approval = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let engagement = load_changeable(conn, &who.actor, &id)?;
@@ -203,11 +205,19 @@ pub async fn request(
                 decision_reason: None,
             };
             approvals::insert(conn, &approval)?;
-            Ok(approval)
+            let requested = ApprovalResponse::from(approval);
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("approval.request")
+                    .target("approval", &requested.id)
+                    .after(&requested),
+            )?;
+            Ok(requested)
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(ApprovalResponse::from(approval)))
+    Ok(HttpResponse::Created().json(approval))
 }
 
 #[utoipa::path(get, path = "/api/v1/engagements/{id}/approvals", tag = "approvals",
@@ -311,6 +321,7 @@ pub async fn decide(
         unreachable!("finish() refused missing fields")
     };
     let confirmations = body.confirmations;
+    let origin = who.origin();
     let approval = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let not_found =
@@ -390,11 +401,21 @@ pub async fn decide(
                     allowed: vec![],
                 });
             }
-            approvals::find(conn, &id)?.ok_or_else(not_found)
+            let decided =
+                ApprovalResponse::from(approvals::find(conn, &id)?.ok_or_else(not_found)?);
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("approval.decide")
+                    .target("approval", &id)
+                    .before(&ApprovalResponse::from(approval))
+                    .after(&decided),
+            )?;
+            Ok(decided)
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ApprovalResponse::from(approval)))
+    Ok(HttpResponse::Ok().json(approval))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -452,6 +473,7 @@ pub async fn record_asset(
     let (Some(kind), Some(name), Some(description)) = (kind, name, description) else {
         unreachable!("finish() refused missing fields")
     };
+    let origin = who.origin();
     let asset = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let engagement = load_changeable(conn, &who.actor, &id)?;
@@ -465,18 +487,26 @@ pub async fn record_asset(
                     ),
                 ));
             }
-            approvals::insert_asset(
+            let asset = AssetResponse::from(approvals::insert_asset(
                 conn,
                 &id,
                 kind.as_str(),
                 name.as_str(),
                 description.as_str(),
                 &who.actor.user_id,
-            )
+            )?);
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("manager_asset.record")
+                    .target("manager_asset", &asset.id)
+                    .after(&serde_json::json!({ "engagement_id": id.as_str(), "asset": asset })),
+            )?;
+            Ok(asset)
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(AssetResponse::from(asset)))
+    Ok(HttpResponse::Created().json(asset))
 }
 
 #[utoipa::path(get, path = "/api/v1/engagements/{id}/manager-assets", tag = "approvals",

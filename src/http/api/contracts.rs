@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::engagements::{load_changeable, load_visible};
+use crate::audit::Event;
 use crate::clauses::{load_facts, Format};
 use crate::compliance;
-use crate::db;
 use crate::db::contracts::{self, Contract, NewContract};
+use crate::db::{self, audit};
 use crate::domain::date::parse_iso_date;
 use crate::domain::{BoundedText, EngagementKind};
 use crate::error::{AppError, AppResult};
@@ -72,18 +73,36 @@ pub async fn clauses(
     };
     f.finish()?;
     let (lang, format) = (lang.unwrap_or_default(), format.unwrap_or(Format::Markdown));
-    let config = state.config.clone();
-    let facts = db::run(&state.pool, move |conn| {
+    // Format::parse takes the exact names only, so a given one is already canonical.
+    let format_name = query.format.clone().unwrap_or_else(|| "markdown".into());
+    let app = state.get_ref().clone();
+    let origin = who.origin();
+    let document = db::run(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
-        load_facts(conn, &config, &id)
+        let facts = load_facts(conn, &app.config, &id)?;
+        let required = app.clauses.catalog().mandatory(facts.kind, facts.level);
+        let document = app
+            .clauses
+            .render(&facts, &required, lang, format)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        // Logged once the document exists, so a failed rendering leaves no export entry.
+        db::write(conn, |conn| {
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("contract.clauses_export")
+                    .target("engagement", &id)
+                    .after(&serde_json::json!({
+                        "engagement_id": id.as_str(),
+                        "lang": lang.pick("ja", "en"),
+                        "format": format_name,
+                        "level": facts.level,
+                    })),
+            )
+        })?;
+        Ok(document)
     })
     .await?;
-    let catalog = state.clauses.catalog();
-    let required = catalog.mandatory(facts.kind, facts.level);
-    let document = state
-        .clauses
-        .render(&facts, &required, lang, format)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(("Content-Language", lang.pick("ja", "en")))
@@ -182,7 +201,8 @@ pub async fn record(
     };
     let app = state.get_ref().clone();
     let user_id = who.actor.user_id.clone();
-    let (contract, missing) = db::run(&state.pool, move |conn| {
+    let origin = who.origin();
+    let recorded = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = load_changeable(conn, &who.actor, &id)?;
             let contract = contracts::insert(
@@ -199,11 +219,19 @@ pub async fn record(
             let kind = row.kind().unwrap_or(EngagementKind::Outsourcing);
             let missing =
                 compliance::missing_clauses(app.clauses.catalog(), kind, row.level(), &clause_ids);
-            Ok((contract, missing))
+            let recorded = respond(contract, missing);
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("contract.record")
+                    .target("contract", &recorded.id)
+                    .after(&recorded),
+            )?;
+            Ok(recorded)
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(respond(contract, missing)))
+    Ok(HttpResponse::Created().json(recorded))
 }
 
 /// The engagement's contracts, the one in force first.

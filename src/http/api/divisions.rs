@@ -2,13 +2,15 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::{self, divisions};
+use crate::audit::Event;
+use crate::db::{self, audit, divisions};
 use crate::domain::{BoundedText, DivisionCode};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
+use crate::policy::access::Action;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DivisionResponse {
@@ -55,12 +57,7 @@ pub async fn create(
     who: SignedIn,
     body: ApiJson<CreateDivisionRequest>,
 ) -> AppResult<HttpResponse> {
-    if !who.actor.can_administer() {
-        return Err(AppError::forbidden(
-            "課等の登録はシステム統括管理者等が行います",
-            "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM register divisions",
-        ));
-    }
+    who.actor.authorize(Action::Administer)?;
     let mut fields = Fields::new();
     let code = fields.require("code", body.0.code.as_deref(), DivisionCode::parse);
     let name = fields.require("name", body.0.name.as_deref(), |v| {
@@ -70,11 +67,22 @@ pub async fn create(
     let (Some(code), Some(name)) = (code, name) else {
         unreachable!("finish() refused missing fields")
     };
+    let origin = who.origin();
     let division = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            divisions::create(conn, code.as_str(), name.as_str())
+            let created = divisions::create(conn, code.as_str(), name.as_str())?;
+            let id = created.id.clone();
+            let division = DivisionResponse::from(created);
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("division.create")
+                    .target("division", &id)
+                    .after(&division),
+            )?;
+            Ok(division)
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(DivisionResponse::from(division)))
+    Ok(HttpResponse::Created().json(division))
 }

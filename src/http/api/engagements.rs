@@ -5,10 +5,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::users::{division_filter, unknown_division_msg};
 use super::vendors::present;
+use crate::audit::{Event, Origin};
 use crate::compliance;
 use crate::db::engagements::{EngagementFilter, EngagementListing, EngagementRow};
 use crate::db::{
-    self, approvals, contracts, divisions, engagements, information_items, users, vendors,
+    self, approvals, audit, contracts, divisions, engagements, information_items, users, vendors,
     DbConnection,
 };
 use crate::domain::date::parse_iso_date;
@@ -21,7 +22,7 @@ use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
-use crate::policy::access::Actor;
+use crate::policy::access::{Action, Actor};
 use crate::policy::lifecycle;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -137,22 +138,12 @@ pub fn not_found() -> AppError {
     AppError::not_found("委託案件が見つかりません", "No such engagement")
 }
 
-fn cannot_change() -> AppError {
-    AppError::forbidden(
-        "この委託案件を変更する権限がありません（所管課のセキュリティ責任者・システム管理者等が変更できます）",
-        "You may not change this engagement (its division's security officer or system administrator may)",
-    )
-}
-
 /// The engagement, if the actor may see it.
 pub fn load_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> AppResult<EngagementRow> {
     let row = engagements::find(conn, id)?.ok_or_else(not_found)?;
-    if !actor.can_read_division(&row.division_id) {
-        return Err(AppError::forbidden(
-            "この委託案件を閲覧する権限がありません",
-            "You may not see this engagement",
-        ));
-    }
+    actor.authorize(Action::ReadEngagement {
+        division_id: &row.division_id,
+    })?;
     Ok(row)
 }
 
@@ -163,9 +154,9 @@ pub fn load_changeable(
     id: &str,
 ) -> AppResult<EngagementRow> {
     let row = load_visible(conn, actor, id)?;
-    if !actor.can_change_division(&row.division_id) {
-        return Err(cannot_change());
-    }
+    actor.authorize(Action::ChangeEngagement {
+        division_id: &row.division_id,
+    })?;
     if lifecycle::is_final(row.status()) {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -182,6 +173,20 @@ pub fn listing(conn: &mut DbConnection, id: &str) -> AppResult<EngagementRespons
     Ok(engagements::get_listing(conn, id)?
         .ok_or_else(not_found)?
         .into())
+}
+
+/// a read of an L3 record is logged, in a write transaction of its own since the
+/// read needs none; reads of other levels are not.
+pub fn audit_l3_read(
+    conn: &mut DbConnection,
+    origin: &Origin,
+    level: Option<ClassificationLevel>,
+    event: &Event,
+) -> AppResult<()> {
+    if level == Some(ClassificationLevel::L3) {
+        db::write(conn, |conn| audit::append(conn, origin, event))?;
+    }
+    Ok(())
 }
 
 fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
@@ -233,9 +238,7 @@ fn resolve(
     };
     // Authorization before the remaining checks: who may not register here learns no more.
     if let Some(d) = &division {
-        if !actor.can_change_division(&d.id) {
-            return Err(cannot_change());
-        }
+        actor.authorize(Action::ChangeEngagement { division_id: &d.id })?;
     }
 
     match body.vendor_id.as_deref() {
@@ -298,8 +301,10 @@ fn resolve(
                             "Only a designated management can be a parent (R-8.5)",
                         ),
                     );
-                } else if !actor.can_read_division(&parent.division_id) {
-                    return Err(cannot_change());
+                } else {
+                    actor.authorize(Action::ReadEngagement {
+                        division_id: &parent.division_id,
+                    })?;
                 }
             }
         }
@@ -452,12 +457,21 @@ pub async fn create(
     body: ApiJson<EngagementBody>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    let origin = who.origin();
     let response = db::run(&state.pool, move |conn| {
-        let id = db::write(conn, |conn| {
+        db::write(conn, |conn| {
             let fields = resolve(conn, &who.actor, &body)?;
-            engagements::insert(conn, &fields)
-        })?;
-        listing(conn, &id)
+            let id = engagements::insert(conn, &fields)?;
+            let created = listing(conn, &id)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("engagement.create")
+                    .target("engagement", &id)
+                    .after(&created),
+            )?;
+            Ok(created)
+        })
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -474,9 +488,17 @@ pub async fn get(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    let origin = who.origin();
     let response = db::run(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
-        listing(conn, &id)
+        let response = listing(conn, &id)?;
+        audit_l3_read(
+            conn,
+            &origin,
+            response.level,
+            &Event::new("engagement.read_l3").target("engagement", &id),
+        )?;
+        Ok(response)
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))
@@ -506,10 +528,12 @@ pub async fn update(
     body: ApiJson<EngagementBody>,
 ) -> AppResult<HttpResponse> {
     let patch = body.0;
+    let origin = who.origin();
     let response = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = load_changeable(conn, &who.actor, &id)?;
-            let division = listing(conn, &id)?.division;
+            let before = listing(conn, &id)?;
+            let division = before.division.clone();
             let mut f = Fields::new();
             fixed_field(&mut f, "kind", patch.kind.as_deref(), &current.kind);
             fixed_field(&mut f, "division", patch.division.as_deref(), &division);
@@ -539,9 +563,18 @@ pub async fn update(
                 cloud: patch.cloud.or(Some(current_cloud)),
             };
             let fields = resolve(conn, &who.actor, &merged)?;
-            engagements::update(conn, &id, &fields)
-        })?;
-        listing(conn, &id)
+            engagements::update(conn, &id, &fields)?;
+            let after = listing(conn, &id)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("engagement.update")
+                    .target("engagement", &id)
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))
@@ -651,12 +684,13 @@ pub async fn transition(
     let to = to.expect("checked above");
     let app = state.get_ref().clone();
     let today = state.config.today();
+    let origin = who.origin();
     let response = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let row = load_visible(conn, &who.actor, &id)?;
-            if !who.actor.can_change_division(&row.division_id) {
-                return Err(cannot_change());
-            }
+            who.actor.authorize(Action::ChangeEngagement {
+                division_id: &row.division_id,
+            })?;
             let from = row.status();
             lifecycle::check_move(from, to).map_err(|refused| AppError::Conflict {
                 message: msg(
@@ -686,9 +720,17 @@ pub async fn transition(
                     allowed: vec![],
                 });
             }
-            Ok(())
-        })?;
-        listing(conn, &id)
+            let moved = listing(conn, &id)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("engagement.transition")
+                    .target("engagement", &id)
+                    .before(&serde_json::json!({ "status": from }))
+                    .after(&serde_json::json!({ "status": to })),
+            )?;
+            Ok(moved)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))

@@ -3,9 +3,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::engagements::{load_changeable, load_visible};
+use super::engagements::{audit_l3_read, load_changeable, load_visible};
+use crate::audit::Event;
 use crate::db::information_items::{self, InformationItem, ItemFields};
-use crate::db::{self, engagements};
+use crate::db::{self, audit, engagements};
 use crate::domain::{BoundedText, ClassificationLevel};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
@@ -35,6 +36,21 @@ impl From<InformationItem> for ItemResponse {
             created_at: i.created_at.and_utc(),
             updated_at: i.updated_at.and_utc(),
         }
+    }
+}
+
+/// An item as the audit log records it: with its engagement, which the item does not name.
+#[derive(Serialize)]
+struct Audited<'a> {
+    engagement_id: &'a str,
+    #[serde(flatten)]
+    item: &'a ItemResponse,
+}
+
+fn audited<'a>(engagement_id: &'a str, item: &'a ItemResponse) -> Audited<'a> {
+    Audited {
+        engagement_id,
+        item,
     }
 }
 
@@ -118,9 +134,19 @@ pub async fn list(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    let origin = who.origin();
     let items = db::run(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        information_items::list(conn, &id)
+        let engagement = load_visible(conn, &who.actor, &id)?;
+        let items = information_items::list(conn, &id)?;
+        audit_l3_read(
+            conn,
+            &origin,
+            engagement.level(),
+            &Event::new("information_item.read_l3")
+                .target("engagement", &id)
+                .after(&serde_json::json!({ "items": items.len() })),
+        )?;
+        Ok(items)
     })
     .await?;
     Ok(HttpResponse::Ok().json(
@@ -145,17 +171,25 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let fields = parse_item(&body.0)?;
     let today = state.config.today();
+    let origin = who.origin();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let engagement = load_changeable(conn, &who.actor, &id)?;
             check_provision(conn, &engagement, None, &fields)?;
-            let item = information_items::insert(conn, &id, &fields)?;
+            let item = ItemResponse::from(information_items::insert(conn, &id, &fields)?);
             engagements::refresh_level(conn, &id, today)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("information_item.create")
+                    .target("information_item", &item.id)
+                    .after(&audited(&id, &item)),
+            )?;
             Ok(item)
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(ItemResponse::from(item)))
+    Ok(HttpResponse::Created().json(item))
 }
 
 #[utoipa::path(patch, path = "/api/v1/engagements/{id}/information-items/{item_id}", tag = "information items",
@@ -172,11 +206,13 @@ pub async fn update(
     let (id, item_id) = path.into_inner();
     let patch = body.0;
     let today = state.config.today();
+    let origin = who.origin();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let engagement = load_changeable(conn, &who.actor, &id)?;
             let current =
                 information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?;
+            let before = ItemResponse::from(current.clone());
             let merged = ItemBody {
                 name: patch.name.or(Some(current.name)),
                 description: patch.description.or(Some(current.description)),
@@ -193,11 +229,22 @@ pub async fn update(
             check_provision(conn, &engagement, Some(&item_id), &fields)?;
             information_items::update(conn, &item_id, &fields)?;
             engagements::refresh_level(conn, &id, today)?;
-            information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)
+            let after = ItemResponse::from(
+                information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?,
+            );
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("information_item.update")
+                    .target("information_item", &item_id)
+                    .before(&audited(&id, &before))
+                    .after(&audited(&id, &after)),
+            )?;
+            Ok(after)
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ItemResponse::from(item)))
+    Ok(HttpResponse::Ok().json(item))
 }
 
 #[utoipa::path(delete, path = "/api/v1/engagements/{id}/information-items/{item_id}", tag = "information items",
@@ -211,12 +258,22 @@ pub async fn remove(
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
     let today = state.config.today();
+    let origin = who.origin();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             load_changeable(conn, &who.actor, &id)?;
-            information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?;
+            let before = ItemResponse::from(
+                information_items::find(conn, &id, &item_id)?.ok_or_else(item_not_found)?,
+            );
             information_items::delete(conn, &item_id)?;
             engagements::refresh_level(conn, &id, today)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("information_item.remove")
+                    .target("information_item", &item_id)
+                    .before(&audited(&id, &before)),
+            )?;
             Ok(())
         })
     })

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an OpenAPI
 //! document generated from the handlers themselves.
 
+pub mod access_review;
 pub mod approvals;
+pub mod audit_log;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;
@@ -26,6 +28,11 @@ use utoipa::{Modify, OpenApi};
         health::healthz,
         health::readyz,
         session::sign_in,
+        session::second_factor,
+        session::change_password,
+        session::begin_enrolment,
+        session::confirm_enrolment,
+        session::renew_recovery_codes,
         session::current,
         session::sign_out,
         divisions::list,
@@ -33,6 +40,13 @@ use utoipa::{Modify, OpenApi};
         users::list,
         users::get,
         users::create,
+        users::update,
+        users::reset_second_factor,
+        access_review::show,
+        access_review::confirm,
+        audit_log::list,
+        audit_log::export,
+        audit_log::verification,
         vendors::list,
         vendors::create,
         vendors::get,
@@ -94,6 +108,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .service(openapi_document)
                 .service(session::sign_in)
+                .service(session::second_factor)
+                .service(session::change_password)
+                .service(session::begin_enrolment)
+                .service(session::confirm_enrolment)
+                .service(session::renew_recovery_codes)
                 .service(session::current)
                 .service(session::sign_out)
                 .service(divisions::list)
@@ -101,6 +120,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(users::list)
                 .service(users::get)
                 .service(users::create)
+                .service(users::update)
+                .service(users::reset_second_factor)
+                .service(access_review::show)
+                .service(access_review::confirm)
+                .service(audit_log::list)
+                .service(audit_log::export)
+                .service(audit_log::verification)
                 .service(vendors::list)
                 .service(vendors::create)
                 .service(vendors::get)

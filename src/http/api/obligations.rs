@@ -5,10 +5,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::engagements::load_visible;
 use super::users::division_filter;
+use crate::audit::Event;
 use crate::compliance;
-use crate::db;
 use crate::db::approvals::{self, WaiverRow};
 use crate::db::facts::{self, FactsScope};
+use crate::db::{self, audit};
 use crate::domain::BoundedText;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -19,6 +20,7 @@ use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
+use crate::policy::access::Action;
 use crate::policy::obligations::{Obligation, ObligationState};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -251,28 +253,30 @@ pub async fn waive(
     let subject = body.subject_id.filter(|s| !s.is_empty());
     let app = state.get_ref().clone();
     let today = state.config.today();
+    let origin = who.origin();
     let waived = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let engagement = load_visible(conn, &who.actor, &id)?;
-            if !who.actor.can_waive(&engagement.responsible_user_id) {
-                return Err(if who.actor.user_id == engagement.responsible_user_id {
-                    AppError::forbidden(
-                        "自らの義務は免除できません（R-2.6 兼務の禁止）",
-                        "Nobody waives an obligation they owe themselves (R-2.6)",
-                    )
-                } else {
-                    AppError::forbidden(
-                        "義務の免除はセキュリティ統括責任者・副統括責任者・システム統括管理者が行います",
-                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM waive obligations",
-                    )
-                });
-            }
-            let scope = FactsScope { engagement_id: Some(id.to_string()), division_id: None };
+            who.actor.authorize(Action::Waive {
+                owed_by: &engagement.responsible_user_id,
+            })?;
+            let scope = FactsScope {
+                engagement_id: Some(id.to_string()),
+                division_id: None,
+            };
             let loaded = facts::load(conn, &crate::policy::access::Visibility::All, &scope)?;
             let config = &app.config;
             let current = loaded
                 .first()
-                .map(|f| compliance::obligations_of(f, app.clauses.catalog(), config.time_zone, &config.rules, today))
+                .map(|f| {
+                    compliance::obligations_of(
+                        f,
+                        app.clauses.catalog(),
+                        config.time_zone,
+                        &config.rules,
+                        today,
+                    )
+                })
                 .unwrap_or_default();
             let obligation = current
                 .into_iter()
@@ -281,12 +285,21 @@ pub async fn waive(
                     AppError::validation(
                         "rule_id",
                         "unknown",
-                        Msg::new("この案件にその義務はありません", "This engagement has no such obligation"),
+                        Msg::new(
+                            "この案件にその義務はありません",
+                            "This engagement has no such obligation",
+                        ),
                     )
                 })?;
-            if matches!(obligation.state, ObligationState::Met | ObligationState::Waived) {
+            if matches!(
+                obligation.state,
+                ObligationState::Met | ObligationState::Waived
+            ) {
                 return Err(AppError::Conflict {
-                    message: Msg::new("この義務は履行済みか免除済みです", "This obligation is already met or waived"),
+                    message: Msg::new(
+                        "この義務は履行済みか免除済みです",
+                        "This obligation is already met or waived",
+                    ),
                     allowed: vec![],
                 });
             }
@@ -303,12 +316,29 @@ pub async fn waive(
                 },
             )?;
             let loaded = facts::load(conn, &crate::policy::access::Visibility::All, &scope)?;
-            let facts = loaded.first().ok_or_else(|| AppError::Internal("engagement vanished".into()))?;
-            compliance::obligations_of(facts, app.clauses.catalog(), config.time_zone, &config.rules, today)
-                .into_iter()
-                .find(|o| o.rule.id == rule_id && o.subject == subject)
-                .map(|o| ObligationResponse::new(o, &facts.engagement.id, &facts.engagement.title))
-                .ok_or_else(|| AppError::Internal("obligation vanished".into()))
+            let facts = loaded
+                .first()
+                .ok_or_else(|| AppError::Internal("engagement vanished".into()))?;
+            let waived = compliance::obligations_of(
+                facts,
+                app.clauses.catalog(),
+                config.time_zone,
+                &config.rules,
+                today,
+            )
+            .into_iter()
+            .find(|o| o.rule.id == rule_id && o.subject == subject)
+            .map(|o| ObligationResponse::new(o, &facts.engagement.id, &facts.engagement.title))
+            .ok_or_else(|| AppError::Internal("obligation vanished".into()))?;
+            // The waiver has no id of its own in the API: it is found by its engagement.
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("obligation.waive")
+                    .target("engagement", &id)
+                    .after(&waived),
+            )?;
+            Ok(waived)
         })
     })
     .await?;

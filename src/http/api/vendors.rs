@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::{self, vendors};
+use crate::audit::Event;
+use crate::db::{self, audit, vendors, DbConnection};
 use crate::domain::vendor::{NewVendor, PhoneNumber, VendorContact};
 use crate::domain::{BoundedText, CorporateNumber, EmailAddress};
 use crate::error::{AppError, AppResult};
@@ -13,6 +14,7 @@ use crate::http::signed_in::SignedIn;
 use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
+use crate::policy::access::Action;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -150,18 +152,16 @@ fn parse_vendor(body: &VendorBody) -> AppResult<NewVendor> {
 }
 
 fn may_register(who: &SignedIn) -> AppResult<()> {
-    if who.actor.can_register() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "事業者の登録・変更はセキュリティ責任者、システム管理者等が行います",
-            "Only security officers, system administrators and ROLE-CISO/DCISO/CSM register vendors",
-        ))
-    }
+    who.actor.authorize(Action::Register)
 }
 
 fn not_found() -> AppError {
     AppError::not_found("事業者が見つかりません", "No such vendor")
+}
+
+/// The vendor as stored, in the response's form (also what the audit log records).
+fn stored(conn: &mut DbConnection, id: &str) -> AppResult<VendorResponse> {
+    Ok(vendors::get(conn, id)?.ok_or_else(not_found)?.into())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -214,12 +214,23 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     may_register(&who)?;
     let new = parse_vendor(&body.0)?;
+    let origin = who.origin();
     let vendor = db::run(&state.pool, move |conn| {
-        let id = db::write(conn, |conn| vendors::insert(conn, &new))?;
-        vendors::get(conn, &id)?.ok_or_else(not_found)
+        db::write(conn, |conn| {
+            let id = vendors::insert(conn, &new)?;
+            let vendor = stored(conn, &id)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("vendor.create")
+                    .target("vendor", &id)
+                    .after(&vendor),
+            )?;
+            Ok(vendor)
+        })
     })
     .await?;
-    Ok(HttpResponse::Created().json(VendorResponse::from(vendor)))
+    Ok(HttpResponse::Created().json(vendor))
 }
 
 #[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors",
@@ -248,9 +259,11 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     may_register(&who)?;
     let patch = body.0;
+    let origin = who.origin();
     let vendor = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
             let current = vendors::get(conn, &id)?.ok_or_else(not_found)?;
+            let before = VendorResponse::from(current.clone());
             let merged = VendorBody {
                 legal_name: patch.legal_name.or(Some(current.vendor.legal_name)),
                 corporate_number: patch
@@ -272,10 +285,19 @@ pub async fn update(
                 }),
             };
             let new = parse_vendor(&merged)?;
-            vendors::update(conn, &id, &new)
-        })?;
-        vendors::get(conn, &id)?.ok_or_else(not_found)
+            vendors::update(conn, &id, &new)?;
+            let after = stored(conn, &id)?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("vendor.update")
+                    .target("vendor", &id)
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(VendorResponse::from(vendor)))
+    Ok(HttpResponse::Ok().json(vendor))
 }

@@ -1,0 +1,14 @@
+DROP TABLE access_reviews;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE sign_in_failures;
+DROP TABLE recovery_codes;
+ALTER TABLE sessions DROP COLUMN address;
+ALTER TABLE sessions DROP COLUMN stage;
+ALTER TABLE users DROP COLUMN deactivated_at;
+ALTER TABLE users DROP COLUMN password_changed_at;
+ALTER TABLE users DROP COLUMN must_change_password;
+ALTER TABLE users DROP COLUMN totp_last_step;
+ALTER TABLE users DROP COLUMN totp_enabled_at;
+ALTER TABLE users DROP COLUMN totp_pending_secret;
+ALTER TABLE users DROP COLUMN totp_secret;

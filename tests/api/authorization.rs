@@ -1,0 +1,551 @@
+//! The authorization table: every route of the API, called by every role and by nobody,
+//! against what `policy::access` is meant to decide (role × division × action, R-2.6,
+//! A route added to the OpenAPI document without a row here fails the test.
+//!
+//! Expectations per caller, in the order of `CALLERS`:
+//! `A` allowed (any answer but 401, 403, 404 or 5xx: the body may still be refused),
+//! `F` forbidden (403), `U` not signed in (401).
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use itaku::domain::Role;
+
+use crate::helpers::{spawn_app, TestApp, TestUser};
+
+/// Who calls: nobody, then one user per role. Division staff belong to `kumin`, where
+/// the "own" engagement is; the "other" engagement is in `zaimu`.
+const CALLERS: [&str; 8] = ["nobody", "ciso", "dciso", "csm", "sa", "so", "csirt", "aud"];
+
+struct Fixture {
+    own: String,
+    other: String,
+    vendor: String,
+    target_user: String,
+    approval: String,
+}
+
+/// A fresh information item on the own engagement, for routes that consume it.
+async fn fresh_item(app: &TestApp, admin: &TestUser, engagement: &str) -> String {
+    let res = app
+        .post(
+            admin,
+            &format!("/api/v1/engagements/{engagement}/information-items"),
+            &json!({"name": "公開資料", "level": "L1", "provided_to_vendor": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
+    let owner = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let elsewhere = app.staff(&[Role::SecurityOfficer], &["zaimu"]).await;
+    let vendor = app.vendor(admin, "株式会社港システム").await;
+    let own = app.engagement(admin, &owner, "kumin", &vendor).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = app.engagement(admin, &elsewhere, "zaimu", &vendor).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // An L3 item handed to the vendor needs the division's security officer's approval
+    // requested here by the CISO: routed to ROLE-SO of kumin.
+    let res = app
+        .post(
+            admin,
+            &format!("/api/v1/engagements/{own}/information-items"),
+            &json!({"name": "住民記録", "level": "L3", "provided_to_vendor": true}),
+        )
+        .await;
+    let item: Value = res.json().await.unwrap();
+    let res = app
+        .post(
+            admin,
+            &format!("/api/v1/engagements/{own}/approvals"),
+            &json!({"rule_id": "R-3.3.3", "subject_id": item["id"]}),
+        )
+        .await;
+    let approval: Value = res.json().await.unwrap();
+    let target = app.staff(&[Role::Csirt], &["kumin"]).await;
+    Fixture {
+        own,
+        other,
+        vendor,
+        target_user: target.id,
+        approval: approval["id"]
+            .as_str()
+            .expect("approval requested")
+            .to_string(),
+    }
+}
+
+struct Row {
+    method: Method,
+    /// The route as the OpenAPI document names it.
+    route: &'static str,
+    /// The path called, with `{own}`, `{other}`, `{vendor}`, `{user}`, `{approval}` and
+    /// `{item}` (a fresh item of the own engagement) filled in.
+    path: &'static str,
+    body: Option<Value>,
+    expect: &'static str,
+}
+
+fn row(method: Method, route: &'static str, path: &'static str, expect: &'static str) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        body: None,
+        expect,
+    }
+}
+
+fn with(
+    method: Method,
+    route: &'static str,
+    path: &'static str,
+    body: Value,
+    expect: &'static str,
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        body: Some(body),
+        expect,
+    }
+}
+
+fn table() -> Vec<Row> {
+    use Method as M;
+    let engagement = |division: &str| {
+        json!({"kind": "outsourcing", "title": "窓口業務委託", "division": division,
+               "responsible_user_id": "{user}", "vendor_id": "{vendor}", "scope": "窓口",
+               "starts_on": "2030-04-01", "ends_on": "2031-03-31"})
+    };
+    vec![
+        row(M::GET, "/healthz", "/healthz", "AAAAAAAA"),
+        row(M::GET, "/readyz", "/readyz", "AAAAAAAA"),
+        row(
+            M::GET,
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
+            "AAAAAAAA",
+        ),
+        // Signing in is public; these credentials are wrong for everyone (an address
+        // per caller, so that the per-account throttle does not answer instead).
+        with(
+            M::POST,
+            "/api/v1/session",
+            "/api/v1/session",
+            json!({"email": "{caller}@city.minato.example", "password": "x"}),
+            "UUUUUUUU",
+        ),
+        row(M::GET, "/api/v1/session", "/api/v1/session", "UAAAAAAA"),
+        // The sign-in steps and sign-out work on a browser session only, never a token.
+        row(M::DELETE, "/api/v1/session", "/api/v1/session", "UUUUUUUU"),
+        with(
+            M::POST,
+            "/api/v1/session/second-factor",
+            "/api/v1/session/second-factor",
+            json!({"code": "123456"}),
+            "UUUUUUUU",
+        ),
+        with(
+            M::POST,
+            "/api/v1/session/password",
+            "/api/v1/session/password",
+            json!({"new_password": "x"}),
+            "UUUUUUUU",
+        ),
+        row(
+            M::POST,
+            "/api/v1/session/enrolment",
+            "/api/v1/session/enrolment",
+            "UUUUUUUU",
+        ),
+        with(
+            M::POST,
+            "/api/v1/session/enrolment/confirm",
+            "/api/v1/session/enrolment/confirm",
+            json!({"code": "123456"}),
+            "UUUUUUUU",
+        ),
+        with(
+            M::POST,
+            "/api/v1/session/recovery-codes",
+            "/api/v1/session/recovery-codes",
+            json!({"code": "123456"}),
+            "UUUUUUUU",
+        ),
+        // R-5.5.3.3/4: divisions and accounts are managed by ROLE-CISO, DCISO and CSM.
+        row(M::GET, "/api/v1/divisions", "/api/v1/divisions", "UAAAAAAA"),
+        with(
+            M::POST,
+            "/api/v1/divisions",
+            "/api/v1/divisions",
+            json!({"code": "kikaku", "name": "企画課"}),
+            "UAAAFFFF",
+        ),
+        row(M::GET, "/api/v1/users", "/api/v1/users", "UAAAAAAA"),
+        row(
+            M::GET,
+            "/api/v1/users/{id}",
+            "/api/v1/users/{user}",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/users",
+            "/api/v1/users",
+            json!({"email": "new@city.minato.example", "display_name": "新 職員", "roles": ["csirt"], "divisions": ["kumin"]}),
+            "UAAAFFFF",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/users/{id}",
+            "/api/v1/users/{user}",
+            json!({"display_name": "改名 職員"}),
+            "UAAAFFFF",
+        ),
+        row(
+            M::POST,
+            "/api/v1/users/{id}/second-factor/reset",
+            "/api/v1/users/{user}/second-factor/reset",
+            "UAAAFFFF",
+        ),
+        // R-5.5.3.6: seen by those who administer or audit, confirmed by ROLE-CSM.
+        row(
+            M::GET,
+            "/api/v1/access-review",
+            "/api/v1/access-review",
+            "UAAAFFFA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/access-review/confirmations",
+            "/api/v1/access-review/confirmations",
+            json!({"note": "確認"}),
+            "UFFAFFFF",
+        ),
+        // the audit log is for ROLE-AUD and ROLE-CISO.
+        row(M::GET, "/api/v1/audit-log", "/api/v1/audit-log", "UAFFFFFA"),
+        row(
+            M::GET,
+            "/api/v1/audit-log/export.csv",
+            "/api/v1/audit-log/export.csv",
+            "UAFFFFFA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/audit-log/verification",
+            "/api/v1/audit-log/verification",
+            "UAFFFFFA",
+        ),
+        // Vendors are shared; those who register engagements register them.
+        row(M::GET, "/api/v1/vendors", "/api/v1/vendors", "UAAAAAAA"),
+        with(
+            M::POST,
+            "/api/v1/vendors",
+            "/api/v1/vendors",
+            json!({"legal_name": "株式会社試験", "address": "東京都港区", "contacts": [{"name": "担当", "email": "t@vendor.example"}]}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/vendors/{id}",
+            "/api/v1/vendors/{vendor}",
+            "UAAAAAAA",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/vendors/{id}",
+            "/api/v1/vendors/{vendor}",
+            json!({"address": "東京都港区芝公園"}),
+            "UAAAAAFF",
+        ),
+        // Engagements: everyone signed in lists what they may see; the division's SO/SA
+        // change their own; CSIRT reads its division; the auditor reads all, changes none.
+        row(
+            M::GET,
+            "/api/v1/engagements",
+            "/api/v1/engagements",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements",
+            "/api/v1/engagements",
+            engagement("kumin"),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements",
+            "/api/v1/engagements",
+            engagement("zaimu"),
+            "UAAAFFFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}",
+            "/api/v1/engagements/{own}",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}",
+            "/api/v1/engagements/{other}",
+            "UAAAFFFA",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/engagements/{id}",
+            "/api/v1/engagements/{own}",
+            json!({"scope": "窓口及び電話"}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/engagements/{id}",
+            "/api/v1/engagements/{other}",
+            json!({"scope": "窓口及び電話"}),
+            "UAAAFFFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/transitions",
+            "/api/v1/engagements/{own}/transitions",
+            json!({"to": "selected"}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/transitions",
+            "/api/v1/engagements/{other}/transitions",
+            json!({"to": "selected"}),
+            "UAAAFFFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/information-items",
+            "/api/v1/engagements/{own}/information-items",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/information-items",
+            "/api/v1/engagements/{other}/information-items",
+            "UAAAFFFA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/information-items",
+            "/api/v1/engagements/{other}/information-items",
+            json!({"name": "予算資料", "level": "L2", "provided_to_vendor": false}),
+            "UAAAFFFF",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/engagements/{id}/information-items/{item_id}",
+            "/api/v1/engagements/{own}/information-items/{item}",
+            json!({"description": "更新"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/engagements/{id}/information-items/{item_id}",
+            "/api/v1/engagements/{own}/information-items/{item}",
+            "UAAAAAFF",
+        ),
+        // Obligations: read where the engagement is visible; waived by CISO/DCISO/CSM,
+        // never by the person who owes them (R-2.6; the owner is none of the callers).
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/obligations",
+            "/api/v1/engagements/{own}/obligations",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/obligations",
+            "/api/v1/obligations",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/obligations/waivers",
+            "/api/v1/engagements/{own}/obligations/waivers",
+            json!({"rule_id": "R-8.3.1", "reason": "庁舎内作業のため"}),
+            "UAAAFFFF",
+        ),
+        // Clauses and contracts.
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/clauses",
+            "/api/v1/engagements/{own}/clauses",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/clauses",
+            "/api/v1/engagements/{other}/clauses",
+            "UAAAFFFA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/contracts",
+            "/api/v1/engagements/{own}/contracts",
+            json!({"reference_number": "X-1", "signed_on": "2030-03-01", "clause_ids": ["CL-01"]}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/contracts",
+            "/api/v1/engagements/{own}/contracts",
+            "UAAAAAAA",
+        ),
+        // Approvals: requested by who changes the engagement; decided only by whom the
+        // request was routed to (ROLE-SO of kumin here), never by the requester.
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/approvals",
+            "/api/v1/engagements/{own}/approvals",
+            json!({"rule_id": "R-3.3.3", "subject_id": "none"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/approvals",
+            "/api/v1/engagements/{own}/approvals",
+            "UAAAAAAA",
+        ),
+        row(M::GET, "/api/v1/approvals", "/api/v1/approvals", "UAAAAAAA"),
+        with(
+            M::POST,
+            "/api/v1/approvals/{id}/decision",
+            "/api/v1/approvals/{approval}/decision",
+            json!({"decision": "rejected", "reason": "情報の範囲を見直すこと"}),
+            "UFFFFAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/manager-assets",
+            "/api/v1/engagements/{own}/manager-assets",
+            json!({"kind": "system", "name": "予約システム"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/manager-assets",
+            "/api/v1/engagements/{own}/manager-assets",
+            "UAAAAAAA",
+        ),
+    ]
+}
+
+fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
+    template
+        .replace("{own}", &fx.own)
+        .replace("{other}", &fx.other)
+        .replace("{vendor}", &fx.vendor)
+        .replace("{user}", &fx.target_user)
+        .replace("{approval}", &fx.approval)
+        .replace("{item}", item.unwrap_or(""))
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_and_for_nobody() {
+    let app = spawn_app().await;
+    let admin = app.staff(&[Role::Ciso], &[]).await;
+    let fx = setup(&app, &admin).await;
+    let mut callers: Vec<Option<TestUser>> = vec![None];
+    for role in [
+        Role::Ciso,
+        Role::DeputyCiso,
+        Role::ChiefSystemManager,
+        Role::SystemAdministrator,
+        Role::SecurityOfficer,
+        Role::Csirt,
+        Role::Auditor,
+    ] {
+        callers.push(Some(app.staff(&[role], &["kumin"]).await));
+    }
+
+    // Every route the API documents has a row, and every row is a documented route.
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut documented: BTreeSet<String> = BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    for extra in ["GET /healthz", "GET /readyz", "GET /api/v1/openapi.json"] {
+        documented.insert(extra.to_string());
+    }
+    let rows = table();
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    assert_eq!(
+        documented.difference(&covered).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "routes without a row in the authorization table"
+    );
+    assert_eq!(
+        covered.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "rows for routes that do not exist"
+    );
+
+    let mut failures = Vec::new();
+    for r in &rows {
+        assert_eq!(r.expect.len(), CALLERS.len(), "{} {}", r.method, r.path);
+        for ((caller, expect), who) in callers.iter().zip(r.expect.chars()).zip(CALLERS) {
+            let item = if r.path.contains("{item}") {
+                Some(fresh_item(&app, &admin, &fx.own).await)
+            } else {
+                None
+            };
+            let path = fill(r.path, &fx, item.as_deref());
+            let mut req = app.client.request(r.method.clone(), app.url(&path));
+            if let Some(user) = caller {
+                req = req.bearer_auth(&user.token);
+            }
+            if let Some(body) = &r.body {
+                let text = fill(&body.to_string(), &fx, None).replace("{caller}", who);
+                req = req.header("Content-Type", "application/json").body(text);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            let ok = match expect {
+                'A' => !matches!(status, 401 | 403 | 404) && status < 500,
+                'F' => status == 403,
+                'U' => status == 401,
+                other => panic!("unknown expectation {other}"),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} {path} as {who}: expected {expect}, got {status}",
+                    r.method
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
