@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::mail::{MailSettings, SmtpSecurity};
+use crate::policy::reminders::{parse_days, parse_escalation, ReminderPolicy};
+
 /// Every configuration key: its TOML name (the environment variable is `ITAKU_` + the name
 /// in upper case), its default and what it does. `itaku --help` prints this table.
 pub const KEYS: &[(&str, &str, &str)] = &[
@@ -128,6 +131,73 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "An account not signed in for this many days is flagged in the access review",
     ),
     (
+        "sweep_schedule",
+        "0 0 9 * * Mon-Fri",
+        "When reminders are swept, as a cron expression with seconds, in time_zone",
+    ),
+    (
+        "reminder_days_before",
+        "14,3",
+        "Days before a due date its owner is reminded",
+    ),
+    (
+        "reminder_overdue_every_days",
+        "7",
+        "While overdue, the owner is reminded again every this many days",
+    ),
+    (
+        "reminder_escalation",
+        "14:security_officer,30:ciso",
+        "days_overdue:role pairs: who else is told when a deadline is that overdue",
+    ),
+    (
+        "approval_due_days",
+        "7",
+        "Days an approval request may wait before its approver is reminded it is due",
+    ),
+    (
+        "contract_end_notice_days",
+        "90,30",
+        "Days before a contract's end its responsible person is told",
+    ),
+    (
+        "smtp_host",
+        "",
+        "SMTP server; empty: messages are written to mail_outbox_dir as .eml files",
+    ),
+    ("smtp_port", "587", "SMTP server port"),
+    (
+        "smtp_security",
+        "starttls",
+        "starttls, tls (implicit, usually port 465) or none",
+    ),
+    ("smtp_username", "", "SMTP user name (with smtp_password)"),
+    (
+        "smtp_password",
+        "",
+        "SMTP password (never logged or audited)",
+    ),
+    (
+        "mail_from",
+        "Itaku <itaku@localhost>",
+        "From address of the reminders",
+    ),
+    (
+        "mail_outbox_dir",
+        "data/outbox",
+        "Folder for .eml files when no SMTP server is configured",
+    ),
+    (
+        "mail_max_attempts",
+        "8",
+        "Delivery attempts before a message is marked failed",
+    ),
+    (
+        "mail_retry_base_seconds",
+        "60",
+        "Wait after the first failed attempt; doubled after each one (at most 6 hours)",
+    ),
+    (
         "log",
         "info",
         "Log filter (EnvFilter syntax, e.g. info,itaku=debug)",
@@ -149,6 +219,11 @@ pub struct Config {
     pub templates_dir: Option<PathBuf>,
     pub rules: RuleSettings,
     pub security: SecuritySettings,
+    pub reminders: ReminderPolicy,
+    /// When the sweep runs (cron, with seconds), in `time_zone`.
+    pub sweep_schedule: cron::Schedule,
+    pub mail: MailSettings,
+    pub delivery: DeliverySettings,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -170,6 +245,13 @@ impl Default for RuleSettings {
             certificate_deadline_days: 30,
         }
     }
+}
+
+/// How the outbox is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    pub max_attempts: u32,
+    pub retry_base: Duration,
 }
 
 /// How the service protects itself (R-5.5.3.2, R-4.1.4.3, R-5.5.3.6, R-5.5.7).
@@ -423,6 +505,46 @@ impl Config {
             stale_account_days: number("stale_account_days", 1, 3650)? as u32,
         };
 
+        let text = |key: &'static str| get(key).0.trim().to_string();
+        let bad = |key: &'static str| move |reason: String| invalid(key, get(key).1, reason);
+        let reminders = ReminderPolicy {
+            days_before: parse_days(&text("reminder_days_before"))
+                .map_err(bad("reminder_days_before"))?,
+            overdue_every_days: number("reminder_overdue_every_days", 1, 365)? as u32,
+            escalation: parse_escalation(&text("reminder_escalation"))
+                .map_err(bad("reminder_escalation"))?,
+            approval_due_days: number("approval_due_days", 1, 365)? as u32,
+            contract_end_notice_days: parse_days(&text("contract_end_notice_days"))
+                .map_err(bad("contract_end_notice_days"))?,
+        };
+        let sweep_schedule = text("sweep_schedule")
+            .parse::<cron::Schedule>()
+            .map_err(|e| {
+                format!("not a cron expression with seconds, e.g. `0 0 9 * * Mon-Fri`: {e}")
+            })
+            .map_err(bad("sweep_schedule"))?;
+        let optional = |key: &'static str| Some(text(key)).filter(|v| !v.is_empty());
+        let mail = MailSettings {
+            smtp_host: optional("smtp_host"),
+            smtp_port: number("smtp_port", 1, 65535)? as u16,
+            smtp_security: text("smtp_security")
+                .parse::<SmtpSecurity>()
+                .map_err(|e| e.to_string())
+                .map_err(bad("smtp_security"))?,
+            smtp_username: optional("smtp_username"),
+            smtp_password: optional("smtp_password"),
+            from: Some(text("mail_from"))
+                .filter(|f| f.contains('@'))
+                .ok_or_else(|| "must be an address, e.g. Itaku <itaku@city.example.jp>".to_string())
+                .map_err(bad("mail_from"))?,
+            outbox_dir: PathBuf::from(text("mail_outbox_dir")),
+            timeout: Duration::from_secs(30),
+        };
+        let delivery = DeliverySettings {
+            max_attempts: number("mail_max_attempts", 1, 100)? as u32,
+            retry_base: Duration::from_secs(number("mail_retry_base_seconds", 1, 86_400)?),
+        };
+
         let (log, _) = get("log");
         let (log_format, source) = get("log_format");
         let log_format = match log_format.trim() {
@@ -449,16 +571,18 @@ impl Config {
             templates_dir,
             rules,
             security,
+            reminders,
+            sweep_schedule,
+            mail,
+            delivery,
             log,
             log_format,
         })
     }
 
-    /// The organisation's date now: what "today" means for every due date.
-    pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now()
-            .with_timezone(&self.time_zone)
-            .date_naive()
+    /// The organisation's date at `now`: what "today" means for every due date.
+    pub fn date_at(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        now.with_timezone(&self.time_zone).date_naive()
     }
 
     /// The settings as the audit log records them at start-up when they changed
@@ -487,6 +611,21 @@ impl Config {
             "audit_retention_days": s.audit_retention_days,
             "access_review_interval_days": s.access_review_interval_days,
             "stale_account_days": s.stale_account_days,
+            "sweep_schedule": self.sweep_schedule.to_string(),
+            "reminder_days_before": self.reminders.days_before,
+            "reminder_overdue_every_days": self.reminders.overdue_every_days,
+            "reminder_escalation": self.reminders.escalation.iter()
+                .map(|(d, r)| format!("{d}:{}", r.as_str())).collect::<Vec<_>>(),
+            "approval_due_days": self.reminders.approval_due_days,
+            "contract_end_notice_days": self.reminders.contract_end_notice_days,
+            "smtp_host": self.mail.smtp_host,
+            "smtp_port": self.mail.smtp_port,
+            "smtp_security": self.mail.smtp_security.to_string(),
+            "smtp_username": self.mail.smtp_username,
+            "mail_from": self.mail.from,
+            "mail_outbox_dir": self.mail.outbox_dir.display().to_string(),
+            "mail_max_attempts": self.delivery.max_attempts,
+            "mail_retry_base_seconds": self.delivery.retry_base.as_secs(),
         })
     }
 

@@ -284,7 +284,7 @@ fn staff_email(local: &str) -> String {
 /// Loads the demo set into an empty register and prints the sign-in details.
 pub fn load(config: &Config) -> AppResult<()> {
     let mut conn = db::open(&config.database).map_err(|e| AppError::Internal(e.to_string()))?;
-    let today = config.today();
+    let today = config.date_at(chrono::Utc::now());
     let templates = ClauseTemplates::load(config.templates_dir.as_deref())
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let passwords = db::write(&mut conn, |conn| {

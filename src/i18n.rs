@@ -44,6 +44,13 @@ impl Lang {
         best.map(|(_, l)| l).unwrap_or(Lang::Ja)
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Lang> {
         match s {
             "ja" => Some(Lang::Ja),

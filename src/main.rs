@@ -49,6 +49,13 @@ enum Command {
     },
     /// Print the rule catalog and, for each rule, the code and tests that enforce it.
     Rules,
+    /// Run the reminder sweep now (the service also runs it on sweep_schedule), then send
+    /// what it queued.
+    Sweep {
+        /// Print what would be sent; record and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The audit log (R-5.5.7, R-5.8.1.3).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -132,6 +139,7 @@ fn main() -> ExitCode {
             return audit_verify(&config, expect_head);
         }
         Command::Audit(AuditCommand::Purge) => audit_purge(&config),
+        Command::Sweep { dry_run } => sweep(&config, dry_run),
         Command::Token(TokenCommand::Create { email, name }) => {
             create_token(&config, &email, &name)
         }
@@ -166,6 +174,7 @@ fn serve(config: Config) -> Result<(), String> {
         let app = Application::build(config.clone()).map_err(|e| e.to_string())?;
         let url = format!("http://{}:{}", config.bind.ip(), app.port());
         println!("Itaku is listening on {url} (database: {database})");
+        println!("Email: {}", app.mail_description());
         tracing::info!(%url, %database, organization = %config.organization_name, time_zone = %config.time_zone, "listening");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
@@ -320,6 +329,69 @@ fn audit_purge(config: &Config) -> Result<(), String> {
     let removed =
         db::audit::purge_before(&mut conn, &cli_origin(), before).map_err(|e| e.to_string())?;
     println!("removed {removed} audit log entries older than {before} UTC");
+    Ok(())
+}
+
+fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
+    let clauses =
+        ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
+    let email = itaku::mail::EmailTemplates::load().map_err(|e| e.to_string())?;
+    let mut conn = open(config)?;
+    let report = itaku::sweep::run(
+        &mut conn,
+        config,
+        clauses.catalog(),
+        &email,
+        chrono::Utc::now(),
+        dry_run,
+    )
+    .map_err(|e| e.to_string())?;
+    if dry_run {
+        for p in &report.planned {
+            let who = if p.escalated { " (escalation)" } else { "" };
+            println!(
+                "{}\t{}\t{}\tdue {}{who}",
+                p.recipient_email, p.deadline_key, p.stage, p.due_on
+            );
+        }
+        println!(
+            "dry run for {}: {} reminders to {} people would be sent; nothing was recorded",
+            report.today,
+            report.reminders,
+            report
+                .planned
+                .iter()
+                .map(|p| &p.recipient_user_id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        return Ok(());
+    }
+    println!(
+        "sweep for {}: {} deadlines, {} new reminders in {} messages",
+        report.today, report.deadlines, report.reminders, report.messages
+    );
+    let mailer = itaku::mail::Mailer::new(&config.mail).map_err(|e| e.to_string())?;
+    let pool = db::build_pool(&config.database).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let delivered = runtime
+        .block_on(itaku::delivery::deliver_due(
+            &pool,
+            &mailer,
+            &config.delivery,
+            chrono::Utc::now(),
+        ))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "email ({}): {} sent, {} to retry, {} failed",
+        mailer.describe(),
+        delivered.sent,
+        delivered.retrying,
+        delivered.failed
+    );
     Ok(())
 }
 

@@ -9,18 +9,24 @@ use actix_web::{web, App, HttpRequest, HttpServer};
 
 use crate::audit::{Event, Origin};
 use crate::clauses::ClauseTemplates;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, DbPool};
+use crate::delivery::{self, Wake};
 use crate::error::{AppError, FieldError};
 use crate::http::request_log::request_log;
 use crate::http::{api, csrf, AppState};
 use crate::i18n::Msg;
+use crate::mail::{EmailTemplates, Mailer};
+use crate::scheduler::{self, Sweeper};
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
     config: Arc<Config>,
+    state: AppState,
+    mailer: Arc<Mailer>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +37,8 @@ pub enum StartError {
     Templates(#[from] crate::clauses::TemplateError),
     #[error("audit log: {0}")]
     Audit(String),
+    #[error("email: {0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -41,8 +49,19 @@ pub enum StartError {
 impl Application {
     /// Migrates the database, then binds `config.bind` (port 0 picks a free one).
     pub fn build(config: Config) -> Result<Application, StartError> {
+        Application::build_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// As `build`, on a clock of the caller's (tests move it to make things overdue).
+    pub fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Application, StartError> {
         // Templates first: a broken override stops the service before it touches data.
         let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
+        let email = Arc::new(EmailTemplates::load().map_err(|e| StartError::Mail(e.to_string()))?);
+        let mailer =
+            Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
         let pool = db::build_pool(&config.database)?;
         record_configuration(&pool, &config)?;
@@ -62,8 +81,11 @@ impl Application {
             pool: pool.clone(),
             config: config.clone(),
             clauses,
+            email,
+            clock,
+            wake_delivery: Wake::default(),
         };
-        let server = run(listener, state).map_err(|source| StartError::Bind {
+        let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             addr: format!("port {port}"),
             source,
         })?;
@@ -72,6 +94,8 @@ impl Application {
             server,
             pool,
             config,
+            state,
+            mailer,
         })
     }
 
@@ -83,10 +107,32 @@ impl Application {
         &self.pool
     }
 
+    /// How email leaves: an SMTP server, or the outbox folder when none is configured.
+    pub fn mail_description(&self) -> String {
+        self.mailer.describe()
+    }
+
+    /// Serves, and meanwhile delivers email, sweeps reminders on schedule and keeps house.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let chores = tokio::spawn(housekeeping(self.pool.clone(), self.config.clone()));
+        let state = self.state.clone();
+        let chores = [
+            tokio::spawn(scheduler::housekeeping(
+                self.pool.clone(),
+                self.config.clone(),
+            )),
+            tokio::spawn(delivery::run(
+                self.pool.clone(),
+                self.mailer.clone(),
+                self.config.delivery,
+                state.clock.clone(),
+                state.wake_delivery.clone(),
+            )),
+            tokio::spawn(sweeper(&state).run()),
+        ];
         let result = self.server.await;
-        chores.abort();
+        for chore in chores {
+            chore.abort();
+        }
         result
     }
 }
@@ -112,32 +158,15 @@ fn record_configuration(pool: &DbPool, config: &Config) -> Result<(), StartError
     .map_err(failed)
 }
 
-/// Once a day: audit log entries past their retention and failed sign-ins too
-/// old to count are removed. Every instance may run it; it is idempotent.
-async fn housekeeping(pool: DbPool, config: Arc<Config>) {
-    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        every_day.tick().await;
-        let pool = pool.clone();
-        let config = config.clone();
-        let result = db::run(&pool, move |conn| {
-            let now = db::now_utc();
-            let retention = chrono::Duration::days(config.security.audit_retention_days.into());
-            let removed =
-                db::audit::purge_before(conn, &Origin::system("system"), now - retention)?;
-            let window = chrono::Duration::from_std(config.security.failure_window)
-                .unwrap_or(chrono::Duration::hours(1));
-            db::write(conn, |conn| db::throttle::prune(conn, now - window))?;
-            Ok(removed)
-        })
-        .await;
-        match result {
-            Ok(removed) if removed > 0 => {
-                tracing::info!(removed, "audit log entries past retention removed")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "housekeeping failed"),
-        }
+/// The reminder sweep over the service's state.
+pub fn sweeper(state: &AppState) -> Sweeper {
+    Sweeper {
+        pool: state.pool.clone(),
+        config: state.config.clone(),
+        clauses: state.clauses.clone(),
+        email: state.email.clone(),
+        clock: state.clock.clone(),
+        wake: state.wake_delivery.clone(),
     }
 }
 

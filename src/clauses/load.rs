@@ -39,6 +39,6 @@ pub fn load_facts(conn: &mut DbConnection, config: &Config, id: &str) -> AppResu
         check_interval_months: config.rules.check_interval_months
             [level.unwrap_or(ClassificationLevel::L1).rank() as usize - 1],
         certificate_deadline_days: config.rules.certificate_deadline_days,
-        generated_on: config.today(),
+        generated_on: config.date_at(chrono::Utc::now()),
     })
 }

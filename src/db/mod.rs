@@ -9,6 +9,8 @@ pub mod divisions;
 pub mod engagements;
 pub mod facts;
 pub mod information_items;
+pub mod outbox;
+pub mod reminders;
 pub mod schema;
 pub mod second_factor;
 pub mod sessions;
@@ -53,7 +55,9 @@ pub enum DbSetupError {
 
 /// Per-connection SQLite settings: WAL lets readers work beside the writer, the busy
 /// timeout waits for the writer instead of failing, and foreign keys are off by default.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+/// The busy timeout comes first: switching to WAL takes a lock, and connections opened
+/// at the same moment must wait for it rather than fail with "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 /// Opens pool connections with `establish`, so that the backend comes from the

@@ -254,6 +254,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        recipient_user_id -> Nullable<Text>,
+        to_email -> Text,
+        to_name -> Text,
+        lang -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (deadline_key, stage, recipient_user_id) {
+        deadline_key -> Text,
+        stage -> Text,
+        recipient_user_id -> Text,
+        outbox_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(access_reviews -> users (confirmed_by));
 diesel::joinable!(user_roles -> users (user_id));
@@ -293,4 +323,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head,
     access_reviews,
+    outbox,
+    reminders_sent,
 );

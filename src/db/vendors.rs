@@ -196,3 +196,11 @@ pub fn list(
         .load(conn)?;
     Ok((attach_contacts(conn, page)?, total))
 }
+
+/// Every vendor's legal name by id (for reminder digests).
+pub fn names(conn: &mut DbConnection) -> AppResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = vendors::table
+        .select((vendors::id, vendors::legal_name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

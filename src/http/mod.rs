@@ -12,8 +12,10 @@ pub mod validate;
 use std::sync::Arc;
 
 use crate::clauses::ClauseTemplates;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::delivery::Wake;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -21,4 +23,19 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub clauses: Arc<ClauseTemplates>,
+    pub email: Arc<crate::mail::EmailTemplates>,
+    pub clock: Arc<dyn Clock>,
+    /// Tells the delivery worker that messages were queued.
+    pub wake_delivery: Wake,
+}
+
+impl AppState {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The organisation's date: what "today" means for every due date.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config.date_at(self.clock.now())
+    }
 }

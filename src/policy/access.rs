@@ -14,6 +14,8 @@
 //!   one audits their own activity.
 //! - The access review (R-5.5.3.6) is shown to ROLE-CISO, ROLE-DCISO, ROLE-CSM and ROLE-AUD
 //!   and confirmed by ROLE-CSM.
+//! - Everyone sees their own deadlines; those who see every engagement see anyone's.
+//!   ROLE-CSM runs the reminder sweep and looks after the email outbox.
 //!
 //! Handlers ask with an [`Action`] through [`Actor::authorize`]; a refusal is a 403 whose
 //! message names the rule.
@@ -54,6 +56,7 @@ const SEE_ACCESS_REVIEW: &[Role] = &[
     Role::Auditor,
 ];
 const CONFIRM_ACCESS_REVIEW: &[Role] = &[Role::ChiefSystemManager];
+const OPERATE: &[Role] = &[Role::ChiefSystemManager];
 
 /// Something an actor asks to do.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +84,10 @@ pub enum Action<'a> {
     SeeAccessReview,
     /// Confirm the access review (R-5.5.3.6).
     ConfirmAccessReview,
+    /// See the deadlines of a person.
+    SeeDeadlinesOf { user_id: &'a str },
+    /// Run the reminder sweep and look after the email outbox.
+    OperateReminders,
 }
 
 /// Why an action was refused.
@@ -269,6 +276,26 @@ impl Actor {
                     not_permitted(
                         "アクセス権の棚卸しはシステム統括管理者等が行います",
                         "Only ROLE-CISO, ROLE-DCISO, ROLE-CSM and ROLE-AUD see the access review",
+                    )
+                }
+            }
+            Action::SeeDeadlinesOf { user_id } => {
+                if user_id == self.user_id || self.has_any(SEE_ALL) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "他の職員の期限を見られるのはセキュリティ統括責任者・システム統括管理者・監査を実施する者等です",
+                        "Only ROLE-CISO, ROLE-DCISO, ROLE-CSM and ROLE-AUD see another person's deadlines",
+                    )
+                }
+            }
+            Action::OperateReminders => {
+                if self.has_any(OPERATE) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "リマインダーの実行とメール送信の管理はシステム統括管理者が行います",
+                        "Only ROLE-CSM runs the reminder sweep and looks after the outbox",
                     )
                 }
             }

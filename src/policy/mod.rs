@@ -6,6 +6,7 @@ pub mod access_review;
 pub mod approvals;
 pub mod lifecycle;
 pub mod obligations;
+pub mod reminders;
 pub mod rules;
 pub mod sign_in;
 pub mod trace;

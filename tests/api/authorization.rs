@@ -249,6 +249,33 @@ fn table() -> Vec<Row> {
             "/api/v1/audit-log/verification",
             "UAFFFFFA",
         ),
+        // Deadlines: everyone sees their own; those who see every engagement see anyone's.
+        row(M::GET, "/api/v1/deadlines", "/api/v1/deadlines", "UAAAAAAA"),
+        row(
+            M::GET,
+            "/api/v1/deadlines",
+            "/api/v1/deadlines?person={user}",
+            "UAAAFFFA",
+        ),
+        // The reminder sweep and the email outbox are ROLE-CSM's.
+        row(
+            M::POST,
+            "/api/v1/admin/sweep",
+            "/api/v1/admin/sweep?dry_run=true",
+            "UFFAFFFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/admin/outbox",
+            "/api/v1/admin/outbox",
+            "UFFAFFFF",
+        ),
+        row(
+            M::POST,
+            "/api/v1/admin/outbox/{id}/retry",
+            "/api/v1/admin/outbox/none/retry",
+            "UFFAFFFF",
+        ),
         // Vendors are shared; those who register engagements register them.
         row(M::GET, "/api/v1/vendors", "/api/v1/vendors", "UAAAAAAA"),
         with(

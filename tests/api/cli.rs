@@ -8,12 +8,17 @@ use crate::helpers::TestDatabase;
 fn itaku(database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_itaku"));
     cmd.env("ITAKU_DATABASE_URL", database_url)
+        .env(
+            "ITAKU_MAIL_OUTBOX_DIR",
+            std::env::temp_dir().join("itaku-test-outbox"),
+        )
         .env("ITAKU_LOG", "warn")
         .env_remove("ITAKU_CONFIG");
     cmd
 }
 
-/// Starts `itaku serve` on a free port and returns it with the first line it printed.
+/// Starts `itaku serve` on a free port and returns it with the first two lines it printed
+/// (where it listens; how email leaves).
 fn start_server(cmd: &mut Command) -> (std::process::Child, String) {
     let mut server = cmd
         .env("ITAKU_BIND", "127.0.0.1:0")
@@ -22,9 +27,9 @@ fn start_server(cmd: &mut Command) -> (std::process::Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    out.read_line(&mut line).unwrap();
     (server, line)
 }
 
@@ -174,6 +179,11 @@ fn serve_with_no_configuration_uses_a_sqlite_file_under_data() {
     assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
     assert!(line.contains("SQLite data/itaku.sqlite3"), "{line}");
     assert!(dir.path().join("data/itaku.sqlite3").exists());
+    // No SMTP server configured: the service says where email goes instead.
+    assert!(
+        line.contains("Email: no SMTP server configured") && line.contains("data/outbox"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -4,7 +4,10 @@
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
 use itaku::accounts::{self, NewStaff};
+use itaku::clock::ShiftedClock;
 use itaku::config::Config;
 use itaku::db::{self, DbPool};
 use itaku::domain::{BoundedText, DivisionCode, EmailAddress, Role};
@@ -76,6 +79,12 @@ pub struct TestApp {
     pub address: String,
     pub database_url: String,
     pub pool: DbPool,
+    /// The service's clock: tests move it instead of waiting.
+    pub clock: ShiftedClock,
+    /// Where messages go when no SMTP server is configured.
+    pub mail_dir: std::path::PathBuf,
+    _mail_dir: tempfile::TempDir,
+    extra: Vec<(String, String)>,
     pub client: reqwest::Client,
     // Dropped last: the database outlives the server's use of it.
     _database: TestDatabase,
@@ -97,11 +106,30 @@ pub async fn spawn_app() -> TestApp {
 /// The service with extra configuration (TOML key names), e.g. `("max_body_bytes", "2048")`.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let (database, database_url) = TestDatabase::new();
-    let (address, pool) = start(&database_url, extra);
+    let mail_dir = tempfile::tempdir().expect("mail folder");
+    let clock = ShiftedClock::new();
+    let mut extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for (key, value) in [
+        ("mail_outbox_dir", mail_dir.path().display().to_string()),
+        // Tests run the sweep when they mean to, never on the schedule.
+        ("sweep_schedule", "0 0 0 1 1 * 2099".to_string()),
+    ] {
+        if !extra.iter().any(|(k, _)| k == key) {
+            extra.push((key.to_string(), value));
+        }
+    }
+    let (address, pool) = start(&database_url, &extra, &clock);
     TestApp {
         address,
         database_url,
         pool,
+        clock,
+        mail_dir: mail_dir.path().to_path_buf(),
+        _mail_dir: mail_dir,
+        extra,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -111,17 +139,18 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 }
 
 /// Starts the service on `database_url`; its address and pool.
-fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, DbPool) {
+fn start(database_url: &str, extra: &[(String, String)], clock: &ShiftedClock) -> (String, DbPool) {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("database_url", database_url),
         ("bind", "127.0.0.1:0"),
         ("database_pool_size", "4"),
         ("log", "warn"),
     ];
-    pairs.extend_from_slice(extra);
+    pairs.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let config = Config::from_pairs(&pairs).expect("test configuration");
     itaku::telemetry::init(&config);
-    let app = Application::build(config).expect("application starts");
+    let app =
+        Application::build_with_clock(config, Arc::new(clock.clone())).expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
@@ -132,7 +161,12 @@ impl TestApp {
     /// Another instance of the service on the same database (a restart, or a second
     /// instance behind a load balancer); its address.
     pub fn start_another(&self, extra: &[(&str, &str)]) -> String {
-        start(&self.database_url, extra).0
+        let mut pairs = self.extra.clone();
+        for (k, v) in extra {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k.to_string(), v.to_string()));
+        }
+        start(&self.database_url, &pairs, &self.clock).0
     }
 
     pub fn url(&self, path: &str) -> String {

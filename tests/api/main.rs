@@ -15,6 +15,8 @@ mod errors;
 mod health;
 mod information_items;
 mod obligations;
+mod reminders;
 mod session;
+mod smtp;
 mod users_and_divisions;
 mod vendors;

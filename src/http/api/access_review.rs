@@ -61,7 +61,11 @@ pub struct AccessReviewResponse {
     pub stale_count: usize,
 }
 
-fn build(conn: &mut DbConnection, config: &Config) -> AppResult<AccessReviewResponse> {
+fn build(
+    conn: &mut DbConnection,
+    config: &Config,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<AccessReviewResponse> {
     let members = users::list(
         conn,
         &users::UserFilter {
@@ -72,8 +76,8 @@ fn build(conn: &mut DbConnection, config: &Config) -> AppResult<AccessReviewResp
     )?;
     let tokens = sessions::live_tokens(conn)?;
     let last = access_reviews::latest(conn)?;
-    let now = db::now_utc();
-    let today = config.today();
+    let today = config.date_at(now);
+    let now = now.naive_utc();
     let s = &config.security;
     let due_on = access_review::due_on(
         last.as_ref()
@@ -136,11 +140,11 @@ pub fn notices_for(
     conn: &mut DbConnection,
     config: &Config,
     member: &users::StaffMember,
+    today: NaiveDate,
 ) -> AppResult<Vec<Notice>> {
     if !member.roles.contains(&Role::ChiefSystemManager) {
         return Ok(vec![]);
     }
-    let today = config.today();
     let last = access_reviews::latest(conn)?;
     let due = access_review::due_on(
         last.as_ref()
@@ -174,7 +178,8 @@ pub fn notices_for(
 pub async fn show(state: web::Data<AppState>, who: SignedIn) -> AppResult<HttpResponse> {
     who.actor.authorize(Action::SeeAccessReview)?;
     let config = state.config.clone();
-    let review = db::run(&state.pool, move |conn| build(conn, &config)).await?;
+    let now = state.now();
+    let review = db::run(&state.pool, move |conn| build(conn, &config, now)).await?;
     Ok(HttpResponse::Ok().json(review))
 }
 
@@ -208,11 +213,12 @@ pub async fn confirm(
         .map(|n| n.as_str().to_string())
         .unwrap_or_default();
     let config = state.config.clone();
+    let now = state.now();
     let origin = who.origin();
     let user_id = who.user.id.clone();
     let review = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
-            let seen = build(conn, &config)?;
+            let seen = build(conn, &config, now)?;
             let stale: Vec<&str> = seen
                 .users
                 .iter()
@@ -244,7 +250,7 @@ pub async fn confirm(
                         "note": note,
                     })),
             )?;
-            build(conn, &config)
+            build(conn, &config, now)
         })
     })
     .await?;

@@ -163,10 +163,7 @@ pub async fn export(
         Ok(out)
     })
     .await?;
-    let name = format!(
-        "itaku-audit-log-{}.csv",
-        state.config.today().format("%Y%m%d")
-    );
+    let name = format!("itaku-audit-log-{}.csv", state.today().format("%Y%m%d"));
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((

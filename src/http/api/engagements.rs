@@ -683,7 +683,7 @@ pub async fn transition(
     f.finish()?;
     let to = to.expect("checked above");
     let app = state.get_ref().clone();
-    let today = state.config.today();
+    let today = state.today();
     let origin = who.origin();
     let response = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

@@ -170,7 +170,7 @@ pub async fn create(
     body: ApiJson<ItemBody>,
 ) -> AppResult<HttpResponse> {
     let fields = parse_item(&body.0)?;
-    let today = state.config.today();
+    let today = state.today();
     let origin = who.origin();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
@@ -205,7 +205,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
     let patch = body.0;
-    let today = state.config.today();
+    let today = state.today();
     let origin = who.origin();
     let item = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {
@@ -257,7 +257,7 @@ pub async fn remove(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
-    let today = state.config.today();
+    let today = state.today();
     let origin = who.origin();
     db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

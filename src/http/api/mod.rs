@@ -2,9 +2,11 @@
 //! document generated from the handlers themselves.
 
 pub mod access_review;
+pub mod admin;
 pub mod approvals;
 pub mod audit_log;
 pub mod contracts;
+pub mod deadlines;
 pub mod divisions;
 pub mod engagements;
 pub mod health;
@@ -47,6 +49,10 @@ use utoipa::{Modify, OpenApi};
         audit_log::list,
         audit_log::export,
         audit_log::verification,
+        deadlines::list,
+        admin::sweep,
+        admin::outbox_list,
+        admin::outbox_retry,
         vendors::list,
         vendors::create,
         vendors::get,
@@ -127,6 +133,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(audit_log::list)
                 .service(audit_log::export)
                 .service(audit_log::verification)
+                .service(deadlines::list)
+                .service(admin::sweep)
+                .service(admin::outbox_list)
+                .service(admin::outbox_retry)
                 .service(vendors::list)
                 .service(vendors::create)
                 .service(vendors::get)

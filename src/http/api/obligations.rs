@@ -99,7 +99,7 @@ pub async fn of_engagement(
     })
     .await?;
     let config = &state.config;
-    let today = config.today();
+    let today = state.today();
     let found: Vec<ObligationResponse> = loaded
         .iter()
         .flat_map(|f| {
@@ -182,7 +182,7 @@ pub async fn list(
     })
     .await?;
     let config = &state.config;
-    let today = config.today();
+    let today = state.today();
     let mut matching: Vec<ObligationResponse> = loaded
         .iter()
         .flat_map(|facts| {
@@ -252,7 +252,7 @@ pub async fn waive(
     };
     let subject = body.subject_id.filter(|s| !s.is_empty());
     let app = state.get_ref().clone();
-    let today = state.config.today();
+    let today = state.today();
     let origin = who.origin();
     let waived = db::run(&state.pool, move |conn| {
         db::write(conn, |conn| {

@@ -201,11 +201,12 @@ async fn session_body(
     recovery_codes: Option<Vec<String>>,
 ) -> AppResult<SessionResponse> {
     let config = state.config.clone();
+    let today = state.today();
     let (user, notices) = if stage == Stage::Complete {
         let (member, notices) = db::run(&state.pool, move |conn| {
             let member = users::get_member(conn, &user_id)?
                 .ok_or_else(|| AppError::Internal("user vanished".into()))?;
-            let notices = super::access_review::notices_for(conn, &config, &member)?;
+            let notices = super::access_review::notices_for(conn, &config, &member, today)?;
             Ok((member, notices))
         })
         .await?;
@@ -662,9 +663,10 @@ pub async fn renew_recovery_codes(
 pub async fn current(state: web::Data<AppState>, who: SignedIn) -> AppResult<HttpResponse> {
     let id = who.user.id.clone();
     let config = state.config.clone();
+    let today = state.today();
     let (member, notices) = db::run(&state.pool, move |conn| {
         let member = users::get_member(conn, &id)?.ok_or(AppError::Unauthenticated)?;
-        let notices = super::access_review::notices_for(conn, &config, &member)?;
+        let notices = super::access_review::notices_for(conn, &config, &member, today)?;
         Ok((member, notices))
     })
     .await?;

@@ -1,0 +1,13 @@
+//! Email: the reminder digest's templates, and a transport that sends over SMTP or, with
+//! no SMTP server configured, writes .eml files to the outbox folder.
+//!
+//! The outbox (which rows to send, retries, never twice) is elsewhere; this module sends
+//! one message and says whether a failure is worth retrying.
+
+pub mod templates;
+pub mod transport;
+
+pub use templates::{
+    format_due, DigestContext, DigestItem, EmailTemplates, RenderedEmail, TemplateError,
+};
+pub use transport::{MailError, MailSettings, Mailer, OutgoingMessage, SmtpSecurity};

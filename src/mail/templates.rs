@@ -1,0 +1,506 @@
+//! The email templates (built in from email_templates/), checked at start-up, and the
+//! reminder digest rendered from them.
+//!
+//! Each email has three templates per language: `<name>.subject.hbs`, `<name>.text.hbs`
+//! and `<name>.html.hbs`. The subject and the text part print values as they are; the HTML
+//! part escapes every value. Strict mode: a template naming a variable that does not exist
+//! fails at start-up, with its file.
+
+use chrono::NaiveDate;
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde_json::{json, Value};
+
+use crate::domain::wareki;
+use crate::i18n::Lang;
+
+#[derive(RustEmbed)]
+#[folder = "email_templates/"]
+struct Builtin;
+
+const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
+pub const REMINDER_DIGEST: &str = "reminder_digest";
+const EMAILS: [&str; 1] = [REMINDER_DIGEST];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Subject,
+    Text,
+    Html,
+}
+
+const PARTS: [Part; 3] = [Part::Subject, Part::Text, Part::Html];
+
+impl Part {
+    fn suffix(self) -> &'static str {
+        match self {
+            Part::Subject => "subject",
+            Part::Text => "text",
+            Part::Html => "html",
+        }
+    }
+
+    fn escapes_html(self) -> bool {
+        self == Part::Html
+    }
+}
+
+/// A template that cannot be used, named by its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct TemplateError {
+    pub file: String,
+    pub reason: String,
+}
+
+/// One email ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    /// One line.
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What a reminder digest says to one person.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DigestContext {
+    /// 港区
+    pub organization: String,
+    pub recipient_name: String,
+    /// Public base URL, no trailing slash.
+    pub base_url: String,
+    pub items: Vec<DigestItem>,
+    pub overdue_count: usize,
+    pub escalated_count: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DigestItem {
+    pub engagement_title: String,
+    pub vendor_name: String,
+    /// Already in the recipient's language, e.g. `定期点検（ ）`.
+    pub what: String,
+    pub rule_id: String,
+    /// Already formatted for the language (see [`format_due`]).
+    pub due_on: String,
+    /// Days until due (negative: overdue).
+    pub days: i64,
+    /// `upcoming`, `due_today` or `overdue`.
+    pub state: String,
+    /// The recipient gets this because it is overdue and they are the escalation level.
+    pub escalated: bool,
+    /// For escalated items: who owes it.
+    pub owner_name: Option<String>,
+    /// Absolute URL.
+    pub link: String,
+}
+
+/// A due date as the email writes it: `令和9年4月1日` or `1 April 2027`.
+pub fn format_due(lang: Lang, date: NaiveDate) -> String {
+    match lang {
+        Lang::Ja => wareki::format_wareki(date),
+        Lang::En => wareki::format_english(date),
+    }
+}
+
+pub struct EmailTemplates {
+    /// Subjects and text parts: values printed as they are.
+    plain: Handlebars<'static>,
+    /// HTML parts: every value escaped.
+    html: Handlebars<'static>,
+}
+
+fn template_name(lang: &str, email: &str, part: Part) -> String {
+    format!("{lang}/{email}.{}", part.suffix())
+}
+
+fn origin(name: &str) -> String {
+    format!("email_templates/{name}.hbs")
+}
+
+fn registry(part: Part) -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    if !part.escapes_html() {
+        registry.register_escape_fn(handlebars::no_escape);
+    }
+    registry
+}
+
+/// The values a digest template sees: the [`DigestContext`] fields, and on each item also
+/// `days_overdue` (how many days late, 0 when not overdue).
+fn digest_value(ctx: &DigestContext) -> Value {
+    let mut value = serde_json::to_value(ctx).expect("a digest serialises");
+    if let Some(items) = value["items"].as_array_mut() {
+        for (item, source) in items.iter_mut().zip(&ctx.items) {
+            item["days_overdue"] = json!((-source.days).max(0));
+        }
+    }
+    value
+}
+
+/// Digests covering every branch the templates can take: each state, escalated with and
+/// without an owner, one item and several, nothing overdue and all overdue.
+fn sample_digests() -> Vec<DigestContext> {
+    let item = |state: &str, days: i64, escalated: bool, owner: Option<&str>| DigestItem {
+        engagement_title: "住民情報システム運用保守業務".into(),
+        vendor_name: "株式会社サンプル".into(),
+        what: "定期点検（R-8.3.2）".into(),
+        rule_id: "R-8.3.2".into(),
+        due_on: "令和9年4月1日".into(),
+        days,
+        state: state.into(),
+        escalated,
+        owner_name: owner.map(str::to_string),
+        link: "https://itaku.example/engagements/1".into(),
+    };
+    let digest = |items: Vec<DigestItem>| DigestContext {
+        organization: "港区".into(),
+        recipient_name: "山田 花子".into(),
+        base_url: "https://itaku.example".into(),
+        overdue_count: items.iter().filter(|i| i.state == "overdue").count(),
+        escalated_count: items.iter().filter(|i| i.escalated).count(),
+        items,
+    };
+    vec![
+        digest(vec![
+            item("upcoming", 3, false, None),
+            item("upcoming", 1, false, None),
+            item("due_today", 0, false, None),
+            item("overdue", -1, false, None),
+            item("overdue", -12, true, Some("鈴木 一郎")),
+            item("overdue", -2, true, None),
+        ]),
+        digest(vec![item("upcoming", 7, false, None)]),
+        digest(vec![item("overdue", -1, true, Some("鈴木 一郎"))]),
+        digest(vec![]),
+    ]
+}
+
+/// Compiles one template and renders it against every sample digest. `file` names it in
+/// the error.
+fn check_template(file: &str, source: &str, escape_html: bool) -> Result<(), TemplateError> {
+    let part = if escape_html { Part::Html } else { Part::Text };
+    let mut registry = registry(part);
+    let fail = |e: &dyn std::fmt::Display| TemplateError {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
+    registry
+        .register_template_string(file, source)
+        .map_err(|e| fail(&e))?;
+    for sample in sample_digests() {
+        registry
+            .render(file, &digest_value(&sample))
+            .map_err(|e| fail(&e))?;
+    }
+    Ok(())
+}
+
+impl EmailTemplates {
+    /// Loads every template for every language and checks that it renders; the first
+    /// problem is returned with its file.
+    pub fn load() -> Result<EmailTemplates, TemplateError> {
+        let mut plain = registry(Part::Text);
+        let mut html = registry(Part::Html);
+        for (_, lang) in LANGS {
+            for email in EMAILS {
+                for part in PARTS {
+                    let name = template_name(lang, email, part);
+                    let file = origin(&name);
+                    let data =
+                        Builtin::get(&format!("{name}.hbs")).ok_or_else(|| TemplateError {
+                            file: file.clone(),
+                            reason: "missing".into(),
+                        })?;
+                    let source = std::str::from_utf8(&data.data).map_err(|e| TemplateError {
+                        file: file.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    check_template(&file, source, part.escapes_html())?;
+                    let target = if part.escapes_html() {
+                        &mut html
+                    } else {
+                        &mut plain
+                    };
+                    target
+                        .register_template_string(&name, source)
+                        .map_err(|e| TemplateError {
+                            file: file.clone(),
+                            reason: e.to_string(),
+                        })?;
+                }
+            }
+        }
+        Ok(EmailTemplates { plain, html })
+    }
+
+    fn render_part(
+        &self,
+        lang: Lang,
+        email: &str,
+        part: Part,
+        value: &Value,
+    ) -> Result<String, TemplateError> {
+        let name = template_name(lang.pick("ja", "en"), email, part);
+        let registry = if part.escapes_html() {
+            &self.html
+        } else {
+            &self.plain
+        };
+        registry.render(&name, value).map_err(|e| TemplateError {
+            file: origin(&name),
+            reason: e.to_string(),
+        })
+    }
+
+    fn render(
+        &self,
+        lang: Lang,
+        email: &str,
+        value: &Value,
+    ) -> Result<RenderedEmail, TemplateError> {
+        let subject = self.render_part(lang, email, Part::Subject, value)?;
+        Ok(RenderedEmail {
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: tidy(&self.render_part(lang, email, Part::Text, value)?),
+            html: tidy(&self.render_part(lang, email, Part::Html, value)?),
+        })
+    }
+
+    /// The reminder digest for one person, in their language.
+    pub fn render_digest(
+        &self,
+        lang: Lang,
+        ctx: &DigestContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, REMINDER_DIGEST, &digest_value(ctx))
+    }
+}
+
+/// Trims the ends of lines and collapses runs of blank lines that template blocks leave
+/// behind into one.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank = !out.is_empty();
+            continue;
+        }
+        if blank {
+            out.push('\n');
+            blank = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn sample(lang: Lang, title: &str) -> DigestContext {
+        let base = "https://itaku.city.minato.example";
+        DigestContext {
+            organization: lang.pick("港区", "Minato City").into(),
+            recipient_name: lang.pick("山田 花子", "Hanako Yamada").into(),
+            base_url: base.into(),
+            items: vec![
+                DigestItem {
+                    engagement_title: title.into(),
+                    vendor_name: lang.pick("株式会社ミナト情報", "Minato Joho K.K.").into(),
+                    what: lang
+                        .pick("定期点検（R-8.3.2）", "Periodic check (R-8.3.2)")
+                        .into(),
+                    rule_id: "R-8.3.2".into(),
+                    due_on: format_due(lang, date(2027, 4, 1)),
+                    days: 3,
+                    state: "upcoming".into(),
+                    escalated: false,
+                    owner_name: None,
+                    link: format!("{base}/engagements/17"),
+                },
+                DigestItem {
+                    engagement_title: lang
+                        .pick(
+                            "窓口受付システム保守",
+                            "Counter reception system maintenance",
+                        )
+                        .into(),
+                    vendor_name: "R&D Partners".into(),
+                    what: lang
+                        .pick("監査証明書の提出（R-9.1.1）", "Audit certificate (R-9.1.1)")
+                        .into(),
+                    rule_id: "R-9.1.1".into(),
+                    due_on: format_due(lang, date(2027, 3, 17)),
+                    days: -12,
+                    state: "overdue".into(),
+                    escalated: true,
+                    owner_name: Some(lang.pick("鈴木 一郎", "Ichiro Suzuki").into()),
+                    link: format!("{base}/engagements/23"),
+                },
+            ],
+            overdue_count: 1,
+            escalated_count: 1,
+        }
+    }
+
+    #[test]
+    fn built_in_templates_load_and_pass_the_check() {
+        EmailTemplates::load().expect("built-in email templates are valid");
+    }
+
+    #[test]
+    fn japanese_digest() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_digest(Lang::Ja, &sample(Lang::Ja, "住民情報システム運用保守"))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "【港区】委託先管理の期限のお知らせ（2件、うち期限超過1件）"
+        );
+        let text = &mail.text;
+        assert!(text.starts_with("山田 花子 様\n"), "{text}");
+        for expected in [
+            "住民情報システム運用保守",
+            "株式会社ミナト情報",
+            "定期点検（R-8.3.2）",
+            "令和9年4月1日（あと3日）",
+            "令和9年3月17日（12日超過）",
+            "（担当: 鈴木 一郎 — 期限超過のためお知らせしています）",
+            "https://itaku.city.minato.example/engagements/17",
+            "https://itaku.city.minato.example/engagements/23",
+            "Itaku",
+            "自動",
+        ] {
+            assert!(text.contains(expected), "{expected} missing in\n{text}");
+        }
+        assert!(!text.contains("&#"), "{text}");
+        let html = &mail.html;
+        assert!(html.contains("<html lang=\"ja\">"), "{html}");
+        assert!(html.contains("山田 花子 様"), "{html}");
+        assert!(html.contains("12日超過"), "{html}");
+        assert!(html.contains("鈴木 一郎"), "{html}");
+        assert!(html.contains("R&amp;D Partners"), "{html}");
+    }
+
+    #[test]
+    fn english_digest() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_digest(Lang::En, &sample(Lang::En, "Resident records operation"))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "[Minato City] Vendor management deadlines: 2 items, 1 overdue"
+        );
+        let text = &mail.text;
+        assert!(text.starts_with("Dear Hanako Yamada,\n"), "{text}");
+        for expected in [
+            "Resident records operation",
+            "Periodic check (R-8.3.2)",
+            "1 April 2027 (in 3 days)",
+            "17 March 2027 (12 days overdue)",
+            "(Owner: Ichiro Suzuki. You are receiving this because it is overdue.)",
+            "https://itaku.city.minato.example/engagements/23",
+        ] {
+            assert!(text.contains(expected), "{expected} missing in\n{text}");
+        }
+        assert!(mail.html.contains("<html lang=\"en\">"), "{}", mail.html);
+        assert!(mail.html.contains("12 days overdue"), "{}", mail.html);
+    }
+
+    #[test]
+    fn english_uses_the_singular_for_one() {
+        let t = EmailTemplates::load().unwrap();
+        let mut ctx = sample(Lang::En, "Title");
+        ctx.items.truncate(1);
+        ctx.items[0].days = 1;
+        ctx.overdue_count = 0;
+        ctx.escalated_count = 0;
+        let mail = t.render_digest(Lang::En, &ctx).unwrap();
+        assert_eq!(
+            mail.subject,
+            "[Minato City] Vendor management deadlines: 1 item"
+        );
+        assert!(mail.text.contains("(in 1 day)"), "{}", mail.text);
+
+        ctx.items[0].days = 0;
+        ctx.items[0].state = "due_today".into();
+        let mail = t.render_digest(Lang::En, &ctx).unwrap();
+        assert!(mail.text.contains("(due today)"), "{}", mail.text);
+        let ja = t.render_digest(Lang::Ja, &ctx).unwrap();
+        assert_eq!(
+            ja.subject,
+            "【Minato City】委託先管理の期限のお知らせ（1件）"
+        );
+        assert!(ja.text.contains("（本日が期限）"), "{}", ja.text);
+    }
+
+    #[test]
+    fn html_escapes_values_and_text_does_not() {
+        let t = EmailTemplates::load().unwrap();
+        for lang in [Lang::Ja, Lang::En] {
+            let mail = t
+                .render_digest(lang, &sample(lang, "<script>alert(1)</script> A&B"))
+                .unwrap();
+            assert!(!mail.html.contains("<script>"), "{}", mail.html);
+            assert!(mail.html.contains("&lt;script&gt;"), "{}", mail.html);
+            assert!(
+                mail.text.contains("<script>alert(1)</script> A&B"),
+                "{}",
+                mail.text
+            );
+            assert!(mail.text.contains("R&D Partners"), "{}", mail.text);
+            assert!(!mail.text.contains("&amp;"), "{}", mail.text);
+            assert!(!mail.subject.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn strict_mode_catches_an_unknown_variable() {
+        let err = check_template("inline.text.hbs", "{{recipient_nam}} 様", false).unwrap_err();
+        assert_eq!(err.file, "inline.text.hbs");
+        assert!(err.reason.contains("recipient_nam"), "{err}");
+
+        // Inside the item loop, in a branch only some items take.
+        let err = check_template(
+            "inline.html.hbs",
+            "{{#each items}}{{#if escalated}}{{owner}}{{/if}}{{/each}}",
+            true,
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("owner"), "{err}");
+
+        let err = check_template("broken.hbs", "{{#if items}}unclosed", false).unwrap_err();
+        assert_eq!(err.file, "broken.hbs");
+
+        check_template(
+            "fine.hbs",
+            "{{recipient_name}}{{#each items}}{{days_overdue}}{{owner_name}}{{/each}}",
+            true,
+        )
+        .expect("known variables pass");
+    }
+
+    #[test]
+    fn format_due_in_both_languages() {
+        assert_eq!(format_due(Lang::Ja, date(2027, 4, 1)), "令和9年4月1日");
+        assert_eq!(format_due(Lang::En, date(2027, 4, 1)), "1 April 2027");
+    }
+
+    #[test]
+    fn tidy_keeps_single_blank_lines() {
+        assert_eq!(tidy("\n\na  \n\n\n\nb\n \nc\n\n"), "a\n\nb\n\nc\n");
+    }
+}

@@ -1,0 +1,362 @@
+//! The reminder sweep: every deadline, the reminder stage it is at today, who is to hear
+//! of it (the owner, and the escalation levels once it is overdue long enough), and for
+//! each person one digest of what is new for them. Each person's reminders and their
+//! message are written in one transaction, and a reminder already recorded for that
+//! deadline, stage and person is never recorded again, so a sweep run by hand during a
+//! scheduled one, a restart, or two instances sweeping at once send nothing twice.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::clauses::Catalog;
+use crate::config::Config;
+use crate::db::facts::{self, FactsScope};
+use crate::db::{self, access_reviews, outbox, reminders, users, vendors, DbConnection};
+use crate::deadlines::{self, Deadline, Kind, Owner};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
+use crate::policy::access::Visibility;
+use crate::policy::{access_review, reminders as policy};
+
+/// A staff member as reminders need them.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub lang: Lang,
+    pub roles: Vec<Role>,
+    pub division_ids: Vec<String>,
+}
+
+/// The active staff, to find who holds a role where.
+pub struct Directory {
+    people: Vec<Person>,
+}
+
+impl Directory {
+    pub fn load(conn: &mut DbConnection) -> AppResult<Directory> {
+        let members = users::list(
+            conn,
+            &users::UserFilter {
+                division_id: None,
+                role: None,
+                active: Some(true),
+            },
+        )?;
+        Ok(Directory {
+            people: members
+                .into_iter()
+                .map(|m| Person {
+                    lang: Lang::parse(&m.user.language).unwrap_or(Lang::Ja),
+                    id: m.user.id,
+                    name: m.user.display_name,
+                    email: m.user.email,
+                    roles: m.roles,
+                    division_ids: m.divisions.into_iter().map(|d| d.id).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    pub fn resolve(&self, owner: &Owner) -> Vec<&Person> {
+        match owner {
+            Owner::User(id) => self.people.iter().filter(|p| &p.id == id).collect(),
+            Owner::Role { role, division_id } => self
+                .people
+                .iter()
+                .filter(|p| p.roles.contains(role))
+                .filter(|p| {
+                    division_id
+                        .as_ref()
+                        .is_none_or(|d| p.division_ids.contains(d))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every deadline known today: the engagements' and the access review.
+pub fn all_deadlines(
+    conn: &mut DbConnection,
+    config: &Config,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
+    let mut list = deadlines::of_engagements(&loaded, catalog, config, today);
+    let last_review =
+        access_reviews::latest(conn)?.map(|(r, _)| compliance_date(config, r.confirmed_at));
+    list.push(deadlines::access_review(access_review::due_on(
+        last_review,
+        config.security.access_review_interval_days,
+        today,
+    )));
+    Ok(list)
+}
+
+fn compliance_date(config: &Config, at: chrono::NaiveDateTime) -> NaiveDate {
+    crate::compliance::local_date(at, config.time_zone)
+}
+
+/// One reminder a person is to get in this sweep.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Planned {
+    pub recipient_user_id: String,
+    pub recipient_email: String,
+    pub deadline_key: String,
+    pub stage: String,
+    pub due_on: NaiveDate,
+    /// Told because the deadline is overdue long enough, not as its owner.
+    pub escalated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SweepReport {
+    /// The organisation's date the sweep ran for.
+    pub today: NaiveDate,
+    pub dry_run: bool,
+    /// Deadlines looked at.
+    pub deadlines: usize,
+    /// Reminders recorded now (or, in a dry run, that would be).
+    pub reminders: usize,
+    /// Digest messages queued (one per person with something new).
+    pub messages: usize,
+    /// In a dry run, each reminder that would be sent.
+    pub planned: Vec<Planned>,
+}
+
+struct Pending<'a> {
+    deadline: &'a Deadline,
+    stage: String,
+    escalated: bool,
+}
+
+/// Who hears of what today, by person id (sorted, so runs lock rows in the same order).
+fn plan<'a>(
+    list: &'a [Deadline],
+    directory: &'a Directory,
+    policy: &policy::ReminderPolicy,
+    today: NaiveDate,
+) -> BTreeMap<String, (&'a Person, Vec<Pending<'a>>)> {
+    let mut by_person: BTreeMap<String, (&Person, Vec<Pending>)> = BTreeMap::new();
+    let mut add = |p: &'a Person, deadline: &'a Deadline, stage: String, escalated: bool| {
+        by_person
+            .entry(p.id.clone())
+            .or_insert_with(|| (p, Vec::new()))
+            .1
+            .push(Pending {
+                deadline,
+                stage,
+                escalated,
+            });
+    };
+    for d in list {
+        let owner_stage = match d.kind {
+            Kind::ContractEnd => policy::contract_end_stage(d.due_on, today, policy),
+            _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
+        };
+        let Some(stage) = owner_stage else { continue };
+        let owners = directory.resolve(&d.owner);
+        for p in &owners {
+            add(p, d, stage.clone(), false);
+        }
+        if d.kind == Kind::ContractEnd {
+            continue;
+        }
+        for (level, role) in policy::escalations(d.due_on, today, policy) {
+            let scope = match role {
+                Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt => {
+                    match &d.division_id {
+                        Some(div) => Some(div.clone()),
+                        None => continue,
+                    }
+                }
+                _ => None,
+            };
+            let told = directory.resolve(&Owner::Role {
+                role,
+                division_id: scope,
+            });
+            for p in told {
+                // An owner already hears of it as the owner.
+                if !owners.iter().any(|o| o.id == p.id) {
+                    add(p, d, level.clone(), true);
+                }
+            }
+        }
+    }
+    by_person
+}
+
+/// Runs the sweep at `now`. A dry run writes nothing and lists what would be sent.
+pub fn run(
+    conn: &mut DbConnection,
+    config: &Config,
+    catalog: &Catalog,
+    templates: &EmailTemplates,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> AppResult<SweepReport> {
+    let today = config.date_at(now);
+    let list = all_deadlines(conn, config, catalog, today)?;
+    let directory = Directory::load(conn)?;
+    let vendor_names = vendors::names(conn)?;
+    let planned = plan(&list, &directory, &config.reminders, today);
+    let mut report = SweepReport {
+        today,
+        dry_run,
+        deadlines: list.len(),
+        reminders: 0,
+        messages: 0,
+        planned: Vec::new(),
+    };
+    for (person, items) in planned.values() {
+        if dry_run {
+            for item in items {
+                if !reminders::was_sent(conn, &item.deadline.key, &item.stage, &person.id)? {
+                    report.reminders += 1;
+                    report.planned.push(Planned {
+                        recipient_user_id: person.id.clone(),
+                        recipient_email: person.email.clone(),
+                        deadline_key: item.deadline.key.clone(),
+                        stage: item.stage.clone(),
+                        due_on: item.deadline.due_on,
+                        escalated: item.escalated,
+                    });
+                }
+            }
+            continue;
+        }
+        let ctx = Digest {
+            config,
+            templates,
+            directory: &directory,
+            vendor_names: &vendor_names,
+            today,
+        };
+        let new = db::write(conn, |conn| queue_digest(conn, &ctx, person, items, now))?;
+        if new > 0 {
+            report.reminders += new;
+            report.messages += 1;
+        }
+    }
+    if !dry_run {
+        tracing::info!(
+            today = %today,
+            deadlines = report.deadlines,
+            reminders = report.reminders,
+            messages = report.messages,
+            "reminder sweep"
+        );
+    }
+    Ok(report)
+}
+
+struct Digest<'a> {
+    config: &'a Config,
+    templates: &'a EmailTemplates,
+    directory: &'a Directory,
+    vendor_names: &'a HashMap<String, String>,
+    today: NaiveDate,
+}
+
+/// Records the person's reminders not yet recorded and queues one message listing them;
+/// returns how many were new (none: nothing is queued).
+fn queue_digest(
+    conn: &mut DbConnection,
+    ctx: &Digest,
+    person: &Person,
+    items: &[Pending],
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let message_id = outbox::next_id();
+    let at = now.naive_utc();
+    let mut new = Vec::new();
+    for item in items {
+        if reminders::record(
+            conn,
+            &item.deadline.key,
+            &item.stage,
+            &person.id,
+            &message_id,
+            at,
+        )? {
+            new.push(item);
+        }
+    }
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let lang = person.lang;
+    let digest_items: Vec<DigestItem> = new
+        .iter()
+        .map(|item| {
+            let d = item.deadline;
+            let days = (d.due_on - ctx.today).num_days();
+            DigestItem {
+                engagement_title: d.engagement_title.clone().unwrap_or_else(|| match lang {
+                    Lang::Ja => "（全庁）".into(),
+                    Lang::En => "(organisation-wide)".into(),
+                }),
+                vendor_name: d
+                    .vendor_id
+                    .as_ref()
+                    .and_then(|v| ctx.vendor_names.get(v).cloned())
+                    .unwrap_or_default(),
+                what: deadlines::describe(d, lang),
+                rule_id: d.rule_id.clone(),
+                due_on: format_due(lang, d.due_on),
+                days,
+                state: match days {
+                    1.. => "upcoming",
+                    0 => "due_today",
+                    _ => "overdue",
+                }
+                .into(),
+                escalated: item.escalated,
+                owner_name: item.escalated.then(|| {
+                    ctx.directory
+                        .resolve(&d.owner)
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                }),
+                link: format!("{}{}", ctx.config.public_base_url, d.path),
+            }
+        })
+        .collect();
+    let digest = DigestContext {
+        organization: ctx.config.organization_name.clone(),
+        recipient_name: person.name.clone(),
+        base_url: ctx.config.public_base_url.clone(),
+        overdue_count: digest_items.iter().filter(|i| i.days < 0).count(),
+        escalated_count: digest_items.iter().filter(|i| i.escalated).count(),
+        items: digest_items,
+    };
+    let email = ctx
+        .templates
+        .render_digest(lang, &digest)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    outbox::enqueue(
+        conn,
+        &outbox::NewMessage {
+            id: &message_id,
+            recipient_user_id: Some(&person.id),
+            to_email: &person.email,
+            to_name: &person.name,
+            lang: lang.as_str(),
+            subject: &email.subject,
+            text: &email.text,
+            html: &email.html,
+        },
+        at,
+    )?;
+    Ok(new.len())
+}
