@@ -104,6 +104,10 @@ fn compliance_date(config: &Config, at: chrono::NaiveDateTime) -> NaiveDate {
     crate::compliance::local_date(at, config.time_zone)
 }
 
+/// Items a digest lists; the rest are counted, and are in the deadline view. A person
+/// owing hundreds of things at once gets one readable message, not a book.
+pub const DIGEST_MAX_ITEMS: usize = 50;
+
 /// One reminder a person is to get in this sweep.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Planned {
@@ -294,7 +298,12 @@ fn queue_digest(
         return Ok(0);
     }
     let lang = person.lang;
-    let digest_items: Vec<DigestItem> = new
+    let mut listed = new.clone();
+    // Most urgent first: overdue ones, then the soonest due.
+    listed.sort_by_key(|item| (item.deadline.due_on, item.deadline.key.clone()));
+    let more_count = listed.len().saturating_sub(DIGEST_MAX_ITEMS);
+    listed.truncate(DIGEST_MAX_ITEMS);
+    let digest_items: Vec<DigestItem> = listed
         .iter()
         .map(|item| {
             let d = item.deadline;
@@ -338,6 +347,7 @@ fn queue_digest(
         base_url: ctx.config.public_base_url.clone(),
         overdue_count: digest_items.iter().filter(|i| i.days < 0).count(),
         escalated_count: digest_items.iter().filter(|i| i.escalated).count(),
+        more_count,
         items: digest_items,
     };
     let email = ctx

@@ -73,6 +73,9 @@ pub struct DigestContext {
     pub items: Vec<DigestItem>,
     pub overdue_count: usize,
     pub escalated_count: usize,
+    /// Items not listed because the digest lists at most a screenful (the rest are in
+    /// the deadline view).
+    pub more_count: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -161,6 +164,7 @@ fn sample_digests() -> Vec<DigestContext> {
         base_url: "https://itaku.example".into(),
         overdue_count: items.iter().filter(|i| i.state == "overdue").count(),
         escalated_count: items.iter().filter(|i| i.escalated).count(),
+        more_count: items.len() % 2 * 120,
         items,
     };
     vec![
@@ -351,6 +355,7 @@ mod tests {
             ],
             overdue_count: 1,
             escalated_count: 1,
+            more_count: 0,
         }
     }
 
