@@ -222,8 +222,9 @@ pub fn run(
     };
     for (person, items) in planned.values() {
         if dry_run {
+            let sent = reminders::sent_to(conn, &person.id)?;
             for item in items {
-                if !reminders::was_sent(conn, &item.deadline.key, &item.stage, &person.id)? {
+                if !sent.contains(&(item.deadline.key.clone(), item.stage.clone())) {
                     report.reminders += 1;
                     report.planned.push(Planned {
                         recipient_user_id: person.id.clone(),
@@ -281,19 +282,23 @@ fn queue_digest(
 ) -> AppResult<usize> {
     let message_id = outbox::next_id();
     let at = now.naive_utc();
-    let mut new = Vec::new();
-    for item in items {
-        if reminders::record(
-            conn,
-            &item.deadline.key,
-            &item.stage,
-            &person.id,
-            &message_id,
-            at,
-        )? {
-            new.push(item);
-        }
-    }
+    // What was sent on an earlier day is skipped after one query; the insert (ON CONFLICT
+    // DO NOTHING) still decides, so a sweep running at the same moment elsewhere cannot
+    // make a reminder go out twice: only what this transaction recorded is sent.
+    let sent = reminders::sent_to(conn, &person.id)?;
+    let candidates: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i.deadline.key.as_str(), i.stage.as_str()))
+        .filter(|(k, s)| !sent.contains(&(k.to_string(), s.to_string())))
+        .collect();
+    let recorded: std::collections::HashSet<(String, String)> =
+        reminders::record_many(conn, &candidates, &person.id, &message_id, at)?
+            .into_iter()
+            .collect();
+    let new: Vec<&Pending> = items
+        .iter()
+        .filter(|i| recorded.contains(&(i.deadline.key.clone(), i.stage.clone())))
+        .collect();
     if new.is_empty() {
         return Ok(0);
     }

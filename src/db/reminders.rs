@@ -8,52 +8,57 @@ use super::schema::reminders_sent;
 use super::DbConnection;
 use crate::error::AppResult;
 
-/// Records that `recipient` is told of `stage` of `deadline_key` by message `outbox_id`:
-/// true when this call recorded it, false when it already was (by this or another
-/// instance: on PostgreSQL a concurrent insert of the same key waits for the other
-/// transaction and then does nothing).
-pub fn record(
+/// Every (deadline, stage) the person was already sent: one query, so that a sweep on a
+/// day when little is new does not try every reminder one by one.
+pub fn sent_to(
     conn: &mut DbConnection,
-    deadline_key: &str,
-    stage: &str,
+    recipient_user_id: &str,
+) -> AppResult<std::collections::HashSet<(String, String)>> {
+    let rows: Vec<(String, String)> = reminders_sent::table
+        .filter(reminders_sent::recipient_user_id.eq(recipient_user_id))
+        .select((reminders_sent::deadline_key, reminders_sent::stage))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records many reminders of one person at once (in chunks), returning the (deadline,
+/// stage) pairs this call recorded. A pair recorded already (by this or another instance:
+/// on PostgreSQL a concurrent insert of the same key waits for the other transaction and
+/// then does nothing) is not returned.
+pub fn record_many(
+    conn: &mut DbConnection,
+    pairs: &[(&str, &str)],
     recipient_user_id: &str,
     outbox_id: &str,
     now: NaiveDateTime,
-) -> AppResult<bool> {
-    let values = (
-        reminders_sent::deadline_key.eq(deadline_key),
-        reminders_sent::stage.eq(stage),
-        reminders_sent::recipient_user_id.eq(recipient_user_id),
-        reminders_sent::outbox_id.eq(outbox_id),
-        reminders_sent::created_at.eq(now),
-    );
-    // ON CONFLICT is spelled the same on both, but diesel's multi-backend connection does
-    // not build it: each backend gets its own statement.
-    let inserted = match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(reminders_sent::table)
-            .values(values)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(reminders_sent::table)
-            .values(values)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
-    Ok(inserted == 1)
-}
-
-/// Whether the stage was already sent (for a dry run, which writes nothing).
-pub fn was_sent(
-    conn: &mut DbConnection,
-    deadline_key: &str,
-    stage: &str,
-    recipient_user_id: &str,
-) -> AppResult<bool> {
-    let n: i64 = reminders_sent::table
-        .filter(reminders_sent::deadline_key.eq(deadline_key))
-        .filter(reminders_sent::stage.eq(stage))
-        .filter(reminders_sent::recipient_user_id.eq(recipient_user_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+) -> AppResult<Vec<(String, String)>> {
+    let mut recorded = Vec::new();
+    for chunk in pairs.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(key, stage)| {
+                (
+                    reminders_sent::deadline_key.eq(*key),
+                    reminders_sent::stage.eq(*stage),
+                    reminders_sent::recipient_user_id.eq(recipient_user_id),
+                    reminders_sent::outbox_id.eq(outbox_id),
+                    reminders_sent::created_at.eq(now),
+                )
+            })
+            .collect();
+        let returned: Vec<(String, String)> = match conn {
+            DbConnection::Postgresql(c) => diesel::insert_into(reminders_sent::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .returning((reminders_sent::deadline_key, reminders_sent::stage))
+                .get_results(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(reminders_sent::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .returning((reminders_sent::deadline_key, reminders_sent::stage))
+                .get_results(c)?,
+        };
+        recorded.extend(returned);
+    }
+    Ok(recorded)
 }
