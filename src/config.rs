@@ -66,6 +66,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Folder whose files override the built-in contract templates by name",
     ),
     (
+        "questionnaires_dir",
+        "",
+        "Folder whose .yaml files override or add to the built-in questionnaires by name",
+    ),
+    (
         "check_interval_months_l3",
         "6",
         "Months between periodic checks of an L3 engagement",
@@ -217,6 +222,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Overrides for `contract_templates/` (same file names); none when unset.
     pub templates_dir: Option<PathBuf>,
+    /// Overrides and additions to `questionnaires/` (same file names); none when unset.
+    pub questionnaires_dir: Option<PathBuf>,
     pub rules: RuleSettings,
     pub security: SecuritySettings,
     pub reminders: ReminderPolicy,
@@ -470,6 +477,9 @@ impl Config {
             Duration::from_secs(3600 * number("session_absolute_hours", 1, 24 * 30)?);
         let max_body_bytes = number("max_body_bytes", 1024, 64 * 1024 * 1024)? as usize;
 
+        let questionnaires_dir = Some(get("questionnaires_dir").0.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
         let (templates_dir, _) = get("templates_dir");
         let templates_dir = Some(templates_dir.trim())
             .filter(|d| !d.is_empty())
@@ -569,6 +579,7 @@ impl Config {
             session_absolute,
             max_body_bytes,
             templates_dir,
+            questionnaires_dir,
             rules,
             security,
             reminders,
@@ -600,6 +611,7 @@ impl Config {
             "session_absolute_hours": self.session_absolute.as_secs() / 3600,
             "max_body_bytes": self.max_body_bytes,
             "templates_dir": self.templates_dir.as_ref().map(|d| d.display().to_string()),
+            "questionnaires_dir": self.questionnaires_dir.as_ref().map(|d| d.display().to_string()),
             "check_interval_months": self.rules.check_interval_months,
             "certificate_deadline_days": self.rules.certificate_deadline_days,
             "mfa_required": s.mfa_required,

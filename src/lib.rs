@@ -18,6 +18,7 @@ pub mod http;
 pub mod i18n;
 pub mod mail;
 pub mod policy;
+pub mod questionnaires;
 pub mod scheduler;
 pub mod second_factor;
 pub mod startup;

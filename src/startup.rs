@@ -18,6 +18,7 @@ use crate::http::request_log::request_log;
 use crate::http::{api, csrf, AppState};
 use crate::i18n::Msg;
 use crate::mail::{EmailTemplates, Mailer};
+use crate::questionnaires::Questionnaires;
 use crate::scheduler::{self, Sweeper};
 
 pub struct Application {
@@ -35,6 +36,8 @@ pub enum StartError {
     Database(#[from] db::DbSetupError),
     #[error("contract templates: {0}")]
     Templates(#[from] crate::clauses::TemplateError),
+    #[error("questionnaires:\n{0}")]
+    Questionnaires(#[from] crate::questionnaires::QuestionnaireError),
     #[error("audit log: {0}")]
     Audit(String),
     #[error("email: {0}")]
@@ -59,6 +62,7 @@ impl Application {
     ) -> Result<Application, StartError> {
         // Templates first: a broken override stops the service before it touches data.
         let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
+        let questionnaires = Arc::new(Questionnaires::load(config.questionnaires_dir.as_deref())?);
         let email = Arc::new(EmailTemplates::load().map_err(|e| StartError::Mail(e.to_string()))?);
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
@@ -81,6 +85,7 @@ impl Application {
             pool: pool.clone(),
             config: config.clone(),
             clauses,
+            questionnaires,
             email,
             clock,
             wake_delivery: Wake::default(),

@@ -23,6 +23,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub clauses: Arc<ClauseTemplates>,
+    /// The questionnaire definitions, checked at start-up.
+    pub questionnaires: Arc<crate::questionnaires::Questionnaires>,
     pub email: Arc<crate::mail::EmailTemplates>,
     pub clock: Arc<dyn Clock>,
     /// Tells the delivery worker that messages were queued.

@@ -257,6 +257,19 @@ fn table() -> Vec<Row> {
             "/api/v1/deadlines?person={user}",
             "UAAAFFFA",
         ),
+        // Questionnaire definitions are for every signed-in member of staff to read.
+        row(
+            M::GET,
+            "/api/v1/questionnaires",
+            "/api/v1/questionnaires",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/questionnaires/{id}",
+            "/api/v1/questionnaires/outsourcing-periodic-check",
+            "UAAAAAAA",
+        ),
         // The reminder sweep and the email outbox are ROLE-CSM's.
         row(
             M::POST,

@@ -15,6 +15,7 @@ mod errors;
 mod health;
 mod information_items;
 mod obligations;
+mod questionnaires;
 mod reminders;
 mod session;
 mod smtp;

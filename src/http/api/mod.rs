@@ -12,6 +12,7 @@ pub mod engagements;
 pub mod health;
 pub mod information_items;
 pub mod obligations;
+pub mod questionnaires;
 pub mod session;
 pub mod users;
 pub mod vendors;
@@ -50,6 +51,8 @@ use utoipa::{Modify, OpenApi};
         audit_log::export,
         audit_log::verification,
         deadlines::list,
+        questionnaires::list,
+        questionnaires::get,
         admin::sweep,
         admin::outbox_list,
         admin::outbox_retry,
@@ -134,6 +137,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(audit_log::export)
                 .service(audit_log::verification)
                 .service(deadlines::list)
+                .service(questionnaires::list)
+                .service(questionnaires::get)
                 .service(admin::sweep)
                 .service(admin::outbox_list)
                 .service(admin::outbox_retry)
