@@ -7,6 +7,7 @@
 //! every file at once. A check that has been sent keeps its own copy of the definition
 //! (`Definition::snapshot_json`), so editing a file later never changes it.
 
+pub mod answers;
 mod check;
 mod definition;
 mod load;
