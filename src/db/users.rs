@@ -213,6 +213,14 @@ pub fn set_password_hash(conn: &mut DbConnection, user_id: &str, hash: &str) -> 
     Ok(())
 }
 
+/// The language email and messages are written in for this person.
+pub fn set_language(conn: &mut DbConnection, user_id: &str, language: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::language.eq(language))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// What an administrator may change about an account (R-5.5.3.3/4).
 pub struct AccountChange {
     pub display_name: Option<String>,

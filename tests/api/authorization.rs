@@ -149,6 +149,13 @@ fn table() -> Vec<Row> {
             "UUUUUUUU",
         ),
         row(M::GET, "/api/v1/session", "/api/v1/session", "UAAAAAAA"),
+        with(
+            M::PATCH,
+            "/api/v1/session/preferences",
+            "/api/v1/session/preferences",
+            json!({"language": "ja"}),
+            "UAAAAAAA",
+        ),
         // The sign-in steps and sign-out work on a browser session only, never a token.
         row(M::DELETE, "/api/v1/session", "/api/v1/session", "UUUUUUUU"),
         with(

@@ -201,11 +201,24 @@ async fn english_for_a_recipient_who_prefers_it() {
     let smtp = TestSmtp::start();
     let app = app_with(&smtp.config()).await;
     let w = world(&app).await;
-    app.sql(format!(
-        "UPDATE users SET language = 'en' WHERE id = '{}'",
-        w.owner.id
-    ))
-    .await;
+    let res = app
+        .patch(
+            &w.owner,
+            "/api/v1/session/preferences",
+            &json!({"language": "en"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["language"], "en");
+    let res = app
+        .patch(
+            &w.owner,
+            "/api/v1/session/preferences",
+            &json!({"language": "fr"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
     sweep(&app, &w.csm).await;
     let received = smtp.wait_for(1).await;
     let mine = received

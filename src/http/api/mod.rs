@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         session::confirm_enrolment,
         session::renew_recovery_codes,
         session::current,
+        session::preferences,
         session::sign_out,
         divisions::list,
         divisions::create,
@@ -123,6 +124,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(session::confirm_enrolment)
                 .service(session::renew_recovery_codes)
                 .service(session::current)
+                .service(session::preferences)
                 .service(session::sign_out)
                 .service(divisions::list)
                 .service(divisions::create)

@@ -4,7 +4,7 @@
 //! a secret seen before sign-in completed never reaches the API.
 
 use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -704,4 +704,49 @@ pub async fn sign_out(
     let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     removal.make_removal();
     Ok(HttpResponse::NoContent().cookie(removal).finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesRequest {
+    /// `ja` or `en`: the language reminders and other email are written in.
+    pub language: String,
+}
+
+/// The signed-in person's own preferences.
+#[utoipa::path(patch, path = "/api/v1/session/preferences", tag = "session", request_body = PreferencesRequest,
+    responses((status = 200, body = UserResponse), (status = 401), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[patch("/session/preferences")]
+pub async fn preferences(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    body: ApiJson<PreferencesRequest>,
+) -> AppResult<HttpResponse> {
+    let lang = crate::i18n::Lang::parse(body.0.language.trim()).ok_or_else(|| {
+        AppError::validation(
+            "language",
+            "invalid",
+            Msg::new("ja または en を指定してください", "Must be ja or en"),
+        )
+    })?;
+    let origin = who.origin();
+    let id = who.user.id.clone();
+    let before = who.user.language.clone();
+    let member = db::run(&state.pool, move |conn| {
+        db::write(conn, |conn| {
+            users::set_language(conn, &id, lang.as_str())?;
+            audit::append(
+                conn,
+                &origin,
+                &Event::new("user.preferences")
+                    .target("user", &id)
+                    .before(&serde_json::json!({ "language": before }))
+                    .after(&serde_json::json!({ "language": lang.as_str() })),
+            )?;
+            users::get_member(conn, &id)?.ok_or(AppError::Unauthenticated)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(member)))
 }

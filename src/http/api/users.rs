@@ -27,6 +27,8 @@ pub struct UserResponse {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Whether a TOTP second factor is set up (R-5.5.3.2).
     pub second_factor: bool,
+    /// `ja` or `en`: the language of their email.
+    pub language: String,
 }
 
 impl From<users::StaffMember> for UserResponse {
@@ -40,6 +42,7 @@ impl From<users::StaffMember> for UserResponse {
             active: m.user.active,
             last_sign_in_at: m.user.last_sign_in_at.map(|t| t.and_utc()),
             second_factor: m.user.totp_secret.is_some(),
+            language: m.user.language,
         }
     }
 }
