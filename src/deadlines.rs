@@ -11,7 +11,7 @@ use crate::compliance;
 use crate::config::Config;
 use crate::db::facts::EngagementFacts;
 use crate::domain::{Role, Status};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::policy::approvals::ApprovalState;
 use crate::policy::obligations::ObligationState;
 
@@ -189,9 +189,4 @@ pub fn access_review(due_on: NaiveDate) -> Deadline {
         },
         path: "/api/v1/access-review".into(),
     }
-}
-
-/// The text of a deadline in a language.
-pub fn describe(d: &Deadline, lang: Lang) -> String {
-    d.what.get(lang).to_string()
 }

@@ -90,18 +90,26 @@ pub fn all_deadlines(
 ) -> AppResult<Vec<Deadline>> {
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
     let mut list = deadlines::of_engagements(&loaded, catalog, config, today);
-    let last_review =
-        access_reviews::latest(conn)?.map(|(r, _)| compliance_date(config, r.confirmed_at));
-    list.push(deadlines::access_review(access_review::due_on(
-        last_review,
-        config.security.access_review_interval_days,
+    let last = access_reviews::latest(conn)?.map(|(r, _)| r);
+    list.push(deadlines::access_review(access_review_due(
+        config,
+        last.as_ref(),
         today,
     )));
     Ok(list)
 }
 
-fn compliance_date(config: &Config, at: chrono::NaiveDateTime) -> NaiveDate {
-    crate::compliance::local_date(at, config.time_zone)
+/// When the next access review is due (R-5.5.3.6), given the last one confirmed.
+pub fn access_review_due(
+    config: &Config,
+    last: Option<&access_reviews::AccessReview>,
+    today: NaiveDate,
+) -> NaiveDate {
+    access_review::due_on(
+        last.map(|r| crate::compliance::local_date(r.confirmed_at, config.time_zone)),
+        config.security.access_review_interval_days,
+        today,
+    )
 }
 
 /// Items a digest lists; the rest are counted, and are in the deadline view. A person
@@ -323,7 +331,7 @@ fn queue_digest(
                     .as_ref()
                     .and_then(|v| ctx.vendor_names.get(v).cloned())
                     .unwrap_or_default(),
-                what: deadlines::describe(d, lang),
+                what: d.what.get(lang).to_string(),
                 rule_id: d.rule_id.clone(),
                 due_on: format_due(lang, d.due_on),
                 days,

@@ -79,12 +79,7 @@ fn build(
     let today = config.date_at(now);
     let now = now.naive_utc();
     let s = &config.security;
-    let due_on = access_review::due_on(
-        last.as_ref()
-            .map(|(r, _)| local_date(config, r.confirmed_at)),
-        s.access_review_interval_days,
-        today,
-    );
+    let due_on = crate::sweep::access_review_due(config, last.as_ref().map(|(r, _)| r), today);
     let users: Vec<ReviewedUser> = members
         .into_iter()
         .map(|m| {
@@ -130,10 +125,6 @@ fn build(
     })
 }
 
-fn local_date(config: &Config, t: chrono::NaiveDateTime) -> NaiveDate {
-    t.and_utc().with_timezone(&config.time_zone).date_naive()
-}
-
 /// What a signed-in staff member is to be reminded of: for ROLE-CSM, an access review
 /// due within two weeks or overdue.
 pub fn notices_for(
@@ -145,13 +136,8 @@ pub fn notices_for(
     if !member.roles.contains(&Role::ChiefSystemManager) {
         return Ok(vec![]);
     }
-    let last = access_reviews::latest(conn)?;
-    let due = access_review::due_on(
-        last.as_ref()
-            .map(|(r, _)| local_date(config, r.confirmed_at)),
-        config.security.access_review_interval_days,
-        today,
-    );
+    let last = access_reviews::latest(conn)?.map(|(r, _)| r);
+    let due = crate::sweep::access_review_due(config, last.as_ref(), today);
     if !access_review::remind(due, today) {
         return Ok(vec![]);
     }
