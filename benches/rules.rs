@@ -301,6 +301,8 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
             approved_items,
             manager_assets,
             waivers,
+            check_interval_months: None,
+            checks_accepted: std::collections::HashMap::new(),
         });
     }
     out

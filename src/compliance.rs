@@ -89,6 +89,17 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
                 by_user_id: w.waived_by.clone(),
             })
             .collect(),
+        check_interval_months: e.check_interval_months.and_then(|m| u32::try_from(m).ok()),
+        checks_accepted: {
+            let mut latest: HashMap<String, NaiveDate> = HashMap::new();
+            for (rules, on) in &facts.accepted_checks {
+                for rule in rules.split_whitespace() {
+                    let day = latest.entry(rule.to_string()).or_insert(*on);
+                    *day = (*day).max(*on);
+                }
+            }
+            latest
+        },
     })
 }
 

@@ -166,6 +166,41 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Days before a contract's end its responsible person is told",
     ),
     (
+        "check_due_days",
+        "30",
+        "Days a vendor has to answer a periodic check (R-8.3.2, R-7.4, R-9.3.3)",
+    ),
+    (
+        "check_review_days",
+        "14",
+        "Days the responsible officer has to review a submitted check",
+    ),
+    (
+        "finding_due_days",
+        "90",
+        "Days from a check's acceptance to the due date of its findings' corrective actions",
+    ),
+    (
+        "portal_link_grace_days",
+        "30",
+        "A portal link stops working this many days after its check's due date",
+    ),
+    (
+        "evidence_max_bytes",
+        "10485760",
+        "Largest evidence file a vendor may upload (PDF, PNG, JPEG, Office, CSV, text)",
+    ),
+    (
+        "evidence_max_files",
+        "50",
+        "Most evidence files one check may hold",
+    ),
+    (
+        "portal_max_failures_per_address",
+        "20",
+        "Invalid portal links from one address within sign_in_window_minutes before it waits",
+    ),
+    (
         "smtp_host",
         "",
         "SMTP server; empty: messages are written to mail_outbox_dir as .eml files",
@@ -227,6 +262,7 @@ pub struct Config {
     pub rules: RuleSettings,
     pub security: SecuritySettings,
     pub reminders: ReminderPolicy,
+    pub checks: CheckSettings,
     /// When the sweep runs (cron, with seconds), in `time_zone`.
     pub sweep_schedule: cron::Schedule,
     pub mail: MailSettings,
@@ -250,6 +286,32 @@ impl Default for RuleSettings {
         RuleSettings {
             check_interval_months: [12, 12, 6],
             certificate_deadline_days: 30,
+        }
+    }
+}
+
+/// Periodic checks and the vendor portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSettings {
+    pub due_days: u32,
+    pub review_days: u32,
+    pub finding_due_days: u32,
+    pub link_grace_days: u32,
+    pub evidence_max_bytes: usize,
+    pub evidence_max_files: usize,
+    pub portal_max_failures_per_address: u32,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        CheckSettings {
+            due_days: 30,
+            review_days: 14,
+            finding_due_days: 90,
+            link_grace_days: 30,
+            evidence_max_bytes: 10 * 1024 * 1024,
+            evidence_max_files: 50,
+            portal_max_failures_per_address: 20,
         }
     }
 }
@@ -527,6 +589,16 @@ impl Config {
             contract_end_notice_days: parse_days(&text("contract_end_notice_days"))
                 .map_err(bad("contract_end_notice_days"))?,
         };
+        let checks = CheckSettings {
+            due_days: number("check_due_days", 1, 365)? as u32,
+            review_days: number("check_review_days", 1, 365)? as u32,
+            finding_due_days: number("finding_due_days", 1, 3650)? as u32,
+            link_grace_days: number("portal_link_grace_days", 0, 365)? as u32,
+            evidence_max_bytes: number("evidence_max_bytes", 1024, 256 * 1024 * 1024)? as usize,
+            evidence_max_files: number("evidence_max_files", 1, 1000)? as usize,
+            portal_max_failures_per_address: number("portal_max_failures_per_address", 1, 100_000)?
+                as u32,
+        };
         let sweep_schedule = text("sweep_schedule")
             .parse::<cron::Schedule>()
             .map_err(|e| {
@@ -583,6 +655,7 @@ impl Config {
             rules,
             security,
             reminders,
+            checks,
             sweep_schedule,
             mail,
             delivery,
@@ -630,6 +703,13 @@ impl Config {
                 .map(|(d, r)| format!("{d}:{}", r.as_str())).collect::<Vec<_>>(),
             "approval_due_days": self.reminders.approval_due_days,
             "contract_end_notice_days": self.reminders.contract_end_notice_days,
+            "check_due_days": self.checks.due_days,
+            "check_review_days": self.checks.review_days,
+            "finding_due_days": self.checks.finding_due_days,
+            "portal_link_grace_days": self.checks.link_grace_days,
+            "evidence_max_bytes": self.checks.evidence_max_bytes,
+            "evidence_max_files": self.checks.evidence_max_files,
+            "portal_max_failures_per_address": self.checks.portal_max_failures_per_address,
             "smtp_host": self.mail.smtp_host,
             "smtp_port": self.mail.smtp_port,
             "smtp_security": self.mail.smtp_security.to_string(),

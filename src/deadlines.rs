@@ -22,6 +22,12 @@ pub enum Kind {
     Approval,
     ContractEnd,
     AccessReview,
+    /// A periodic check the vendor has not yet submitted (its officer answers for it).
+    Check,
+    /// A submitted check waiting for the officer's review.
+    CheckReview,
+    /// A finding's corrective action.
+    CorrectiveAction,
 }
 
 /// Who must act.
@@ -164,6 +170,97 @@ pub fn of_engagements(
                 format!("/api/v1/engagements/{}", e.id),
             ));
         }
+    }
+    out
+}
+
+/// The deadlines of open checks and findings: the vendor's answer (owed, towards the
+/// organisation, by the engagement's responsible officer), the officer's review of a
+/// submitted check, and each open finding's corrective action.
+pub fn of_checks(
+    facts: &[EngagementFacts],
+    open_checks: &[crate::db::checks::CheckSummary],
+    open_findings: &[crate::db::checks::FindingRow],
+    config: &Config,
+) -> Vec<Deadline> {
+    use crate::policy::checks::CheckState;
+    let engagements: std::collections::HashMap<&str, &crate::db::engagements::EngagementRow> =
+        facts
+            .iter()
+            .map(|f| (f.engagement.id.as_str(), &f.engagement))
+            .collect();
+    let rule_of = |rules: &str| rules.split_whitespace().last().unwrap_or("").to_string();
+    let mut out = Vec::new();
+    for c in open_checks {
+        let Some(e) = engagements.get(c.engagement_id.as_str()) else {
+            continue;
+        };
+        let state = CheckState::parse(&c.state).unwrap_or(CheckState::Sent);
+        let (kind, key, due_on, what) = match (state, c.submitted_at) {
+            (CheckState::Submitted, Some(at)) => (
+                Kind::CheckReview,
+                format!("check_review:{}:{}", c.id, at.and_utc().timestamp()),
+                compliance::local_date(at, config.time_zone)
+                    + chrono::Days::new(config.checks.review_days.into()),
+                Msg::new(
+                    format!("提出された点検の確認（{}）", c.questionnaire_id),
+                    format!("Review the submitted check ({})", c.questionnaire_id),
+                ),
+            ),
+            (CheckState::Submitted, None) => continue,
+            _ => (
+                Kind::Check,
+                format!("check:{}:{}", c.id, c.due_on),
+                c.due_on,
+                Msg::new(
+                    format!(
+                        "委託先の点検回答（{}、{}）",
+                        c.questionnaire_id, c.contact_name
+                    ),
+                    format!(
+                        "The vendor's answers to the check ({}, {})",
+                        c.questionnaire_id, c.contact_name
+                    ),
+                ),
+            ),
+        };
+        out.push(Deadline {
+            key,
+            kind,
+            rule_id: rule_of(&c.meets_rules),
+            what,
+            engagement_id: Some(e.id.clone()),
+            engagement_title: Some(e.title.clone()),
+            vendor_id: Some(e.vendor_id.clone()),
+            division_id: Some(e.division_id.clone()),
+            due_on,
+            owner: Owner::User(e.responsible_user_id.clone()),
+            path: format!("/api/v1/checks/{}", c.id),
+        });
+    }
+    for f in open_findings {
+        let Some(e) = engagements.get(f.engagement_id.as_str()) else {
+            continue;
+        };
+        out.push(Deadline {
+            key: format!("finding:{}:{}", f.id, f.due_on),
+            kind: Kind::CorrectiveAction,
+            rule_id: rule_of(&f.rules),
+            what: Msg::new(
+                format!("指摘事項の是正（設問 {}）", f.question_id),
+                format!(
+                    "Corrective action for a finding (question {})",
+                    f.question_id
+                ),
+            ),
+            engagement_id: Some(e.id.clone()),
+            engagement_title: Some(e.title.clone()),
+            vendor_id: Some(e.vendor_id.clone()),
+            division_id: Some(e.division_id.clone()),
+            due_on: f.due_on,
+            owner: Owner::User(f.owner_user_id.clone()),
+            path: format!("/api/v1/findings/{}", f.id),
+        });
     }
     out
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod checks;
 pub mod clauses;
 pub mod clock;
 pub mod compliance;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod i18n;
 pub mod mail;
 pub mod policy;
+pub mod portal;
 pub mod questionnaires;
 pub mod scheduler;
 pub mod second_factor;

@@ -336,12 +336,16 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
     let clauses =
         ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
     let email = itaku::mail::EmailTemplates::load().map_err(|e| e.to_string())?;
+    let questionnaires =
+        itaku::questionnaires::Questionnaires::load(config.questionnaires_dir.as_deref())
+            .map_err(|e| e.to_string())?;
     let mut conn = open(config)?;
     let report = itaku::sweep::run(
         &mut conn,
         config,
         clauses.catalog(),
         &email,
+        &questionnaires,
         chrono::Utc::now(),
         dry_run,
     )
@@ -355,8 +359,9 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
             );
         }
         println!(
-            "dry run for {}: {} reminders to {} people would be sent; nothing was recorded",
+            "dry run for {}: {} periodic checks and {} reminders to {} people would be sent; nothing was recorded",
             report.today,
+            report.checks_issued,
             report.reminders,
             report
                 .planned
@@ -368,8 +373,8 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
         return Ok(());
     }
     println!(
-        "sweep for {}: {} deadlines, {} new reminders in {} messages",
-        report.today, report.deadlines, report.reminders, report.messages
+        "sweep for {}: {} periodic checks sent, {} deadlines, {} new reminders in {} messages",
+        report.today, report.checks_issued, report.deadlines, report.reminders, report.messages
     );
     let mailer = itaku::mail::Mailer::new(&config.mail).map_err(|e| e.to_string())?;
     let pool = db::build_pool(&config.database).map_err(|e| e.to_string())?;

@@ -29,6 +29,7 @@ pub struct Sweeper {
     pub config: Arc<Config>,
     pub clauses: Arc<ClauseTemplates>,
     pub email: Arc<EmailTemplates>,
+    pub questionnaires: Arc<crate::questionnaires::Questionnaires>,
     pub clock: Arc<dyn Clock>,
     pub wake: Wake,
 }
@@ -36,14 +37,23 @@ pub struct Sweeper {
 impl Sweeper {
     /// Runs the sweep now (on a blocking thread) and wakes delivery.
     pub async fn sweep(&self, dry_run: bool) -> crate::error::AppResult<crate::sweep::SweepReport> {
-        let (config, clauses, email) = (
+        let (config, clauses, email, questionnaires) = (
             self.config.clone(),
             self.clauses.clone(),
             self.email.clone(),
+            self.questionnaires.clone(),
         );
         let now = self.clock.now();
         let report = db::run(&self.pool, move |conn| {
-            crate::sweep::run(conn, &config, clauses.catalog(), &email, now, dry_run)
+            crate::sweep::run(
+                conn,
+                &config,
+                clauses.catalog(),
+                &email,
+                &questionnaires,
+                now,
+                dry_run,
+            )
         })
         .await?;
         if report.messages > 0 {

@@ -42,6 +42,8 @@ pub enum StartError {
     Audit(String),
     #[error("email: {0}")]
     Mail(String),
+    #[error("vendor portal pages: {0}")]
+    Portal(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -64,6 +66,9 @@ impl Application {
         let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
         let questionnaires = Arc::new(Questionnaires::load(config.questionnaires_dir.as_deref())?);
         let email = Arc::new(EmailTemplates::load().map_err(|e| StartError::Mail(e.to_string()))?);
+        let portal = Arc::new(
+            crate::portal::PortalPages::load().map_err(|e| StartError::Portal(e.to_string()))?,
+        );
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
@@ -87,6 +92,7 @@ impl Application {
             clauses,
             questionnaires,
             email,
+            portal,
             clock,
             wake_delivery: Wake::default(),
         };
@@ -170,6 +176,7 @@ pub fn sweeper(state: &AppState) -> Sweeper {
         config: state.config.clone(),
         clauses: state.clauses.clone(),
         email: state.email.clone(),
+        questionnaires: state.questionnaires.clone(),
         clock: state.clock.clone(),
         wake: state.wake_delivery.clone(),
     }
@@ -227,6 +234,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(from_fn(csrf::same_origin))
             .wrap(from_fn(request_log))
             .configure(api::configure)
+            .configure(crate::http::portal::configure)
             .default_service(web::to(not_found))
     })
     .listen(listener)?

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::checks;
 use crate::clauses::Catalog;
 use crate::config::Config;
 use crate::db::facts::{self, FactsScope};
@@ -22,6 +23,7 @@ use crate::i18n::Lang;
 use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
 use crate::policy::access::Visibility;
 use crate::policy::{access_review, reminders as policy};
+use crate::questionnaires::Questionnaires;
 
 /// A staff member as reminders need them.
 #[derive(Debug, Clone)]
@@ -90,6 +92,12 @@ pub fn all_deadlines(
 ) -> AppResult<Vec<Deadline>> {
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
     let mut list = deadlines::of_engagements(&loaded, catalog, config, today);
+    list.extend(deadlines::of_checks(
+        &loaded,
+        &db::checks::open_checks(conn)?,
+        &db::checks::open_findings(conn)?,
+        config,
+    ));
     let last = access_reviews::latest(conn)?.map(|(r, _)| r);
     list.push(deadlines::access_review(access_review_due(
         config,
@@ -133,6 +141,8 @@ pub struct SweepReport {
     /// The organisation's date the sweep ran for.
     pub today: NaiveDate,
     pub dry_run: bool,
+    /// Periodic checks sent to vendors; in a dry run, due.
+    pub checks_issued: usize,
     /// Deadlines looked at.
     pub deadlines: usize,
     /// Reminders recorded now (or, in a dry run, that would be).
@@ -212,10 +222,19 @@ pub fn run(
     config: &Config,
     catalog: &Catalog,
     templates: &EmailTemplates,
+    questionnaires: &Questionnaires,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> AppResult<SweepReport> {
     let today = config.date_at(now);
+    // Checks first: a check sent today is a deadline of its own from today.
+    let env = checks::Env {
+        config,
+        questionnaires,
+        email: templates,
+        now,
+    };
+    let checks_issued = checks::issue_due(conn, &env, catalog, dry_run)?;
     let list = all_deadlines(conn, config, catalog, today)?;
     let directory = Directory::load(conn)?;
     let vendor_names = vendors::names(conn)?;
@@ -223,6 +242,7 @@ pub fn run(
     let mut report = SweepReport {
         today,
         dry_run,
+        checks_issued,
         deadlines: list.len(),
         reminders: 0,
         messages: 0,
@@ -262,6 +282,7 @@ pub fn run(
     if !dry_run {
         tracing::info!(
             today = %today,
+            checks_issued = report.checks_issued,
             deadlines = report.deadlines,
             reminders = report.reminders,
             messages = report.messages,

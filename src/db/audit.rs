@@ -317,7 +317,7 @@ pub fn list(
 
 /// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage
 /// return before one) as a formula; a leading apostrophe keeps it text.
-fn csv_cell(text: &str) -> Cow<'_, str> {
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))
     } else {

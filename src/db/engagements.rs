@@ -29,6 +29,8 @@ pub struct EngagementRow {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub level_raised_on: Option<NaiveDate>,
+    /// months between periodic checks when not the level's default.
+    pub check_interval_months: Option<i16>,
 }
 
 impl EngagementRow {
@@ -113,6 +115,7 @@ pub fn insert(conn: &mut DbConnection, fields: &EngagementFields) -> AppResult<S
         created_at: now,
         updated_at: now,
         level_raised_on: None,
+        check_interval_months: None,
     };
     diesel::insert_into(engagements::table)
         .values(&row)

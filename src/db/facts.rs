@@ -11,8 +11,8 @@ use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
 use super::schema::{
-    approvals, contracts, engagements, information_items, manager_assets, obligation_waivers,
-    status_changes,
+    approvals, checks, contracts, engagements, information_items, manager_assets,
+    obligation_waivers, status_changes,
 };
 use super::DbConnection;
 use crate::error::AppResult;
@@ -30,6 +30,8 @@ pub struct EngagementFacts {
     pub approvals: Vec<Approval>,
     pub assets: Vec<ManagerAsset>,
     pub waivers: Vec<WaiverRow>,
+    /// Accepted periodic checks: (the rules they meet, space-separated; accepted on).
+    pub accepted_checks: Vec<(String, chrono::NaiveDate)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -124,6 +126,24 @@ pub fn load(
     )
     .select(WaiverRow::as_select())
     .load(conn)?;
+    let accepted: Vec<(String, String, Option<chrono::NaiveDate>)> = in_scope!(
+        checks::table.inner_join(engagements::table).into_boxed(),
+        visibility,
+        scope
+    )
+    .filter(checks::state.eq("accepted"))
+    .select((
+        checks::engagement_id,
+        checks::meets_rules,
+        checks::accepted_on,
+    ))
+    .load(conn)?;
+    let mut accepted_by: HashMap<String, Vec<(String, chrono::NaiveDate)>> = HashMap::new();
+    for (e, rules, on) in accepted {
+        if let Some(on) = on {
+            accepted_by.entry(e).or_default().push((rules, on));
+        }
+    }
     let mut waivers_by: HashMap<String, Vec<WaiverRow>> = HashMap::new();
     for w in waivers {
         waivers_by
@@ -169,6 +189,7 @@ pub fn load(
             approvals: approvals_by.remove(&engagement.id).unwrap_or_default(),
             assets: assets_by.remove(&engagement.id).unwrap_or_default(),
             waivers: waivers_by.remove(&engagement.id).unwrap_or_default(),
+            accepted_checks: accepted_by.remove(&engagement.id).unwrap_or_default(),
             engagement,
         })
         .collect())

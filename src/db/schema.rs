@@ -112,6 +112,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         level_raised_on -> Nullable<Date>,
+        check_interval_months -> Nullable<SmallInt>,
     }
 }
 
@@ -284,6 +285,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checks (id) {
+        id -> Text,
+        engagement_id -> Text,
+        questionnaire_id -> Text,
+        questionnaire_version -> Integer,
+        definition_json -> Text,
+        meets_rules -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_lang -> Text,
+        state -> Text,
+        issued_by -> Nullable<Text>,
+        issued_at -> Timestamp,
+        due_on -> Date,
+        submitted_at -> Nullable<Timestamp>,
+        signed_name -> Nullable<Text>,
+        signed_title -> Nullable<Text>,
+        accepted_by -> Nullable<Text>,
+        accepted_on -> Nullable<Date>,
+        score_percent -> Nullable<Integer>,
+        scores_json -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_answers (check_id, question_id) {
+        check_id -> Text,
+        question_id -> Text,
+        answer_json -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_evidence (id) {
+        id -> Text,
+        check_id -> Text,
+        question_id -> Text,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_reviews (id) {
+        id -> Text,
+        check_id -> Text,
+        decision -> Text,
+        comment -> Text,
+        question_comments -> Text,
+        reviewed_by -> Text,
+        reviewed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    portal_tokens (id) {
+        id -> Text,
+        check_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        check_id -> Text,
+        engagement_id -> Text,
+        question_id -> Text,
+        section -> Text,
+        rules -> Text,
+        answer_json -> Text,
+        corrective_action -> Text,
+        owner_user_id -> Text,
+        due_on -> Date,
+        state -> Text,
+        risk_reason -> Nullable<Text>,
+        risk_approved_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(access_reviews -> users (confirmed_by));
 diesel::joinable!(user_roles -> users (user_id));
@@ -301,6 +396,12 @@ diesel::joinable!(contracts -> engagements (engagement_id));
 diesel::joinable!(manager_assets -> engagements (engagement_id));
 diesel::joinable!(approvals -> engagements (engagement_id));
 diesel::joinable!(obligation_waivers -> engagements (engagement_id));
+diesel::joinable!(checks -> engagements (engagement_id));
+diesel::joinable!(check_answers -> checks (check_id));
+diesel::joinable!(check_evidence -> checks (check_id));
+diesel::joinable!(check_reviews -> checks (check_id));
+diesel::joinable!(portal_tokens -> checks (check_id));
+diesel::joinable!(findings -> engagements (engagement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     divisions,
@@ -325,4 +426,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_reviews,
     outbox,
     reminders_sent,
+    checks,
+    check_answers,
+    check_evidence,
+    check_reviews,
+    portal_tokens,
+    findings,
 );

@@ -63,31 +63,39 @@ fn origin_of(url: &str) -> &str {
 }
 
 /// Refuses an unsafe request that a page of another origin made the browser send.
+/// The `Origin` of an unsafe request when it is another site's (neither the public base
+/// URL's origin nor the one the request was addressed to); `None` when it may proceed.
+pub fn foreign_origin(req: &HttpRequest) -> Option<String> {
+    if !is_unsafe(req.method()) {
+        return None;
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())?;
+    let public = req
+        .app_data::<Data<AppState>>()
+        .map(|s| origin_of(&s.config.public_base_url).to_string())
+        .unwrap_or_default();
+    let info = req.connection_info();
+    let own = format!("{}://{}", info.scheme(), info.host());
+    (origin != public && origin != own).then(|| origin.to_string())
+}
+
+/// Refuses a change asked for by another site's page. The vendor portal makes the same
+/// check itself, to answer with a page rather than problem+json.
 pub async fn same_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if is_unsafe(req.method()) {
-        if let Some(origin) = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-        {
-            let public = req
-                .app_data::<Data<AppState>>()
-                .map(|s| origin_of(&s.config.public_base_url).to_string())
-                .unwrap_or_default();
-            let info = req.connection_info();
-            let own = format!("{}://{}", info.scheme(), info.host());
-            drop(info);
-            if origin != public && origin != own {
-                tracing::info!(origin, "request refused: cross-origin");
-                return Err(AppError::forbidden(
-                    "他のサイトからの変更要求は受け付けません",
-                    "Requests from another site's pages are refused",
-                )
-                .into());
-            }
+    if !req.path().starts_with("/portal/") {
+        if let Some(origin) = foreign_origin(req.request()) {
+            tracing::info!(origin, "request refused: cross-origin");
+            return Err(AppError::forbidden(
+                "他のサイトからの変更要求は受け付けません",
+                "Requests from another site's pages are refused",
+            )
+            .into());
         }
     }
     next.call(req).await

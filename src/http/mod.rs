@@ -3,8 +3,10 @@
 pub mod api;
 pub mod client;
 pub mod csrf;
+pub mod csv;
 pub mod json;
 pub mod page;
+pub mod portal;
 pub mod request_log;
 pub mod signed_in;
 pub mod validate;
@@ -26,6 +28,8 @@ pub struct AppState {
     /// The questionnaire definitions, checked at start-up.
     pub questionnaires: Arc<crate::questionnaires::Questionnaires>,
     pub email: Arc<crate::mail::EmailTemplates>,
+    /// The vendor portal's page templates, checked at start-up.
+    pub portal: Arc<crate::portal::PortalPages>,
     pub clock: Arc<dyn Clock>,
     /// Tells the delivery worker that messages were queued.
     pub wake_delivery: Wake,

@@ -27,7 +27,7 @@ pub async fn request_log(
             .and_then(|v| v.to_str().ok()),
     );
     let method = req.method().to_string();
-    let path = req.path().to_string();
+    let path = loggable_path(req.path());
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %request_id);
     let result = lang.scope(next.call(req)).instrument(span.clone()).await;
@@ -53,5 +53,30 @@ pub async fn request_log(
             tracing::info!(method, path, status, elapsed_ms, "request");
             Err(e)
         }
+    }
+}
+
+/// The path as the log may show it: a portal link's token is a credential, so it is
+/// replaced by `<token>`.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/portal/") {
+        Some(rest) if !rest.starts_with("static/") => "/portal/<token>".to_string(),
+        _ => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn portal_tokens_never_reach_the_log() {
+        assert_eq!(
+            super::loggable_path("/portal/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde"),
+            "/portal/<token>"
+        );
+        assert_eq!(
+            super::loggable_path("/portal/static/portal.css"),
+            "/portal/static/portal.css"
+        );
+        assert_eq!(super::loggable_path("/api/v1/checks"), "/api/v1/checks");
     }
 }

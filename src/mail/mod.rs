@@ -1,5 +1,6 @@
-//! Email: the reminder digest's templates, and a transport that sends over SMTP or, with
-//! no SMTP server configured, writes .eml files to the outbox folder.
+//! Email: the templates (the reminder digest, the vendor questionnaire request and its
+//! acceptance), and a transport that sends over SMTP or, with no SMTP server configured,
+//! writes .eml files to the outbox folder.
 //!
 //! The outbox (which rows to send, retries, never twice) is elsewhere; this module sends
 //! one message and says whether a failure is worth retrying.
@@ -8,6 +9,7 @@ pub mod templates;
 pub mod transport;
 
 pub use templates::{
-    format_due, DigestContext, DigestItem, EmailTemplates, RenderedEmail, TemplateError,
+    format_due, CheckAcceptedContext, CheckRequestContext, CorrectionItem, DigestContext,
+    DigestItem, EmailTemplates, RenderedEmail, TemplateError,
 };
 pub use transport::{MailError, MailSettings, Mailer, OutgoingMessage, SmtpSecurity};

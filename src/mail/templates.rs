@@ -1,5 +1,6 @@
 //! The email templates (built in from email_templates/), checked at start-up, and the
-//! reminder digest rendered from them.
+//! emails rendered from them: the reminder digest, and the vendor portal's questionnaire
+//! request and acceptance.
 //!
 //! Each email has three templates per language: `<name>.subject.hbs`, `<name>.text.hbs`
 //! and `<name>.html.hbs`. The subject and the text part print values as they are; the HTML
@@ -20,7 +21,19 @@ struct Builtin;
 
 const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
 pub const REMINDER_DIGEST: &str = "reminder_digest";
-const EMAILS: [&str; 1] = [REMINDER_DIGEST];
+pub const CHECK_REQUEST: &str = "check_request";
+pub const CHECK_ACCEPTED: &str = "check_accepted";
+
+/// The values an email's templates are checked against at start-up, covering every branch
+/// the templates can take.
+type Samples = fn() -> Vec<Value>;
+
+/// Every email, with its samples.
+const EMAILS: [(&str, Samples); 3] = [
+    (REMINDER_DIGEST, digest_samples),
+    (CHECK_REQUEST, check_request_samples),
+    (CHECK_ACCEPTED, check_accepted_samples),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
@@ -97,6 +110,56 @@ pub struct DigestItem {
     pub owner_name: Option<String>,
     /// Absolute URL.
     pub link: String,
+}
+
+/// The questionnaire request sent to a vendor contact with their portal link (R-8.3.2,
+/// ), and sent again with `returned` when the officer returns the submitted
+/// check for correction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckRequestContext {
+    /// 港区
+    pub organization: String,
+    /// The vendor's contact person, to whom it is sent.
+    pub contact_name: String,
+    pub vendor_name: String,
+    pub engagement_title: String,
+    pub questionnaire_title: String,
+    /// Already formatted for the language (see [`format_due`]).
+    pub due_on: String,
+    /// Absolute URL of the portal link. Secret: it holds the token.
+    pub link: String,
+    /// Already formatted for the language.
+    pub link_expires_on: String,
+    /// The officer returned the submitted check for correction.
+    pub returned: bool,
+    /// The officer's comment on the whole check, when returned.
+    pub comment: Option<String>,
+    /// The officer's comments per question, when returned (may be empty).
+    pub corrections: Vec<CorrectionItem>,
+    /// The responsible officer: whom the vendor asks.
+    pub officer_name: String,
+}
+
+/// The officer's comment on one question of a returned check.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CorrectionItem {
+    pub question_id: String,
+    pub comment: String,
+}
+
+/// Tells the vendor contact that the officer accepted their answers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckAcceptedContext {
+    /// 港区
+    pub organization: String,
+    pub contact_name: String,
+    pub vendor_name: String,
+    pub engagement_title: String,
+    pub questionnaire_title: String,
+    /// Non-conforming answers that became findings: the officer will contact the vendor
+    /// about corrective actions for them.
+    pub findings_count: usize,
+    pub officer_name: String,
 }
 
 /// A due date as the email writes it: `令和9年4月1日` or `1 April 2027`.
@@ -182,9 +245,74 @@ fn sample_digests() -> Vec<DigestContext> {
     ]
 }
 
-/// Compiles one template and renders it against every sample digest. `file` names it in
-/// the error.
-fn check_template(file: &str, source: &str, escape_html: bool) -> Result<(), TemplateError> {
+fn digest_samples() -> Vec<Value> {
+    sample_digests().iter().map(digest_value).collect()
+}
+
+fn to_value<T: serde::Serialize>(ctx: &T) -> Value {
+    serde_json::to_value(ctx).expect("an email context serialises")
+}
+
+/// Requests covering every branch: issued, and returned with and without a comment, with
+/// and without per-question corrections.
+fn check_request_samples() -> Vec<Value> {
+    let request = |returned: bool, comment: Option<&str>, corrections: usize| CheckRequestContext {
+        organization: "港区".into(),
+        contact_name: "田中 太郎".into(),
+        vendor_name: "株式会社サンプル".into(),
+        engagement_title: "住民情報システム運用保守業務".into(),
+        questionnaire_title: "業務委託 定期点検票".into(),
+        due_on: "令和9年4月1日".into(),
+        link: "https://itaku.example/portal/token".into(),
+        link_expires_on: "令和9年5月1日".into(),
+        returned,
+        comment: comment.map(str::to_string),
+        corrections: (1..=corrections)
+            .map(|i| CorrectionItem {
+                question_id: format!("HUM-0{i}"),
+                comment: "証跡を添付してください。".into(),
+            })
+            .collect(),
+        officer_name: "山田 花子".into(),
+    };
+    [
+        request(false, None, 0),
+        request(true, Some("設問への回答をご確認ください。"), 2),
+        request(true, Some("署名欄をご確認ください。"), 0),
+        request(true, None, 1),
+        request(true, None, 0),
+    ]
+    .iter()
+    .map(to_value)
+    .collect()
+}
+
+/// Acceptances with no finding, one and several.
+fn check_accepted_samples() -> Vec<Value> {
+    [0, 1, 3]
+        .into_iter()
+        .map(|findings_count| {
+            to_value(&CheckAcceptedContext {
+                organization: "港区".into(),
+                contact_name: "田中 太郎".into(),
+                vendor_name: "株式会社サンプル".into(),
+                engagement_title: "住民情報システム運用保守業務".into(),
+                questionnaire_title: "業務委託 定期点検票".into(),
+                findings_count,
+                officer_name: "山田 花子".into(),
+            })
+        })
+        .collect()
+}
+
+/// Compiles one template and renders it against every sample of its email. `file` names it
+/// in the error.
+fn check_template(
+    file: &str,
+    source: &str,
+    escape_html: bool,
+    samples: &[Value],
+) -> Result<(), TemplateError> {
     let part = if escape_html { Part::Html } else { Part::Text };
     let mut registry = registry(part);
     let fail = |e: &dyn std::fmt::Display| TemplateError {
@@ -194,10 +322,8 @@ fn check_template(file: &str, source: &str, escape_html: bool) -> Result<(), Tem
     registry
         .register_template_string(file, source)
         .map_err(|e| fail(&e))?;
-    for sample in sample_digests() {
-        registry
-            .render(file, &digest_value(&sample))
-            .map_err(|e| fail(&e))?;
+    for sample in samples {
+        registry.render(file, sample).map_err(|e| fail(&e))?;
     }
     Ok(())
 }
@@ -209,7 +335,8 @@ impl EmailTemplates {
         let mut plain = registry(Part::Text);
         let mut html = registry(Part::Html);
         for (_, lang) in LANGS {
-            for email in EMAILS {
+            for (email, samples) in EMAILS {
+                let samples = samples();
                 for part in PARTS {
                     let name = template_name(lang, email, part);
                     let file = origin(&name);
@@ -222,7 +349,7 @@ impl EmailTemplates {
                         file: file.clone(),
                         reason: e.to_string(),
                     })?;
-                    check_template(&file, source, part.escapes_html())?;
+                    check_template(&file, source, part.escapes_html(), &samples)?;
                     let target = if part.escapes_html() {
                         &mut html
                     } else {
@@ -280,6 +407,25 @@ impl EmailTemplates {
         ctx: &DigestContext,
     ) -> Result<RenderedEmail, TemplateError> {
         self.render(lang, REMINDER_DIGEST, &digest_value(ctx))
+    }
+
+    /// The questionnaire request (or, with `returned`, the request to correct and submit
+    /// again) for a vendor contact, in their language.
+    pub fn render_check_request(
+        &self,
+        lang: Lang,
+        ctx: &CheckRequestContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, CHECK_REQUEST, &to_value(ctx))
+    }
+
+    /// Tells a vendor contact that their answers were accepted, in their language.
+    pub fn render_check_accepted(
+        &self,
+        lang: Lang,
+        ctx: &CheckAcceptedContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, CHECK_ACCEPTED, &to_value(ctx))
     }
 }
 
@@ -472,9 +618,404 @@ mod tests {
         }
     }
 
+    const PORTAL_LINK: &str = "https://itaku.city.minato.example/portal/Zx8_q-41LmN0pRsT";
+
+    fn check_request(lang: Lang, returned: bool) -> CheckRequestContext {
+        CheckRequestContext {
+            organization: lang.pick("港区", "Minato City").into(),
+            contact_name: lang.pick("田中 太郎", "Taro Tanaka").into(),
+            vendor_name: "R&D Partners".into(),
+            engagement_title: lang
+                .pick("住民情報システム運用保守", "Resident records operation")
+                .into(),
+            questionnaire_title: lang
+                .pick("業務委託 定期点検票", "Outsourcing periodic check")
+                .into(),
+            due_on: format_due(lang, date(2027, 4, 1)),
+            link: PORTAL_LINK.into(),
+            link_expires_on: format_due(lang, date(2027, 5, 1)),
+            returned,
+            comment: returned.then(|| {
+                lang.pick(
+                    "証跡の添付漏れがあります。\nご確認ください。",
+                    "Some evidence is missing.\nPlease check.",
+                )
+                .into()
+            }),
+            corrections: if returned {
+                vec![
+                    CorrectionItem {
+                        question_id: "HUM-01".into(),
+                        comment: lang
+                            .pick(
+                                "最新の従事者名簿を添付してください。",
+                                "Attach the current roster.",
+                            )
+                            .into(),
+                    },
+                    CorrectionItem {
+                        question_id: "PHY-02".into(),
+                        comment: lang
+                            .pick(
+                                "入退室記録の期間をご記入ください。",
+                                "Give the period of the entry log.",
+                            )
+                            .into(),
+                    },
+                ]
+            } else {
+                vec![]
+            },
+            officer_name: lang.pick("山田 花子", "Hanako Yamada").into(),
+        }
+    }
+
+    fn check_accepted(lang: Lang, findings_count: usize) -> CheckAcceptedContext {
+        CheckAcceptedContext {
+            organization: lang.pick("港区", "Minato City").into(),
+            contact_name: lang.pick("田中 太郎", "Taro Tanaka").into(),
+            vendor_name: "R&D Partners".into(),
+            engagement_title: lang
+                .pick("住民情報システム運用保守", "Resident records operation")
+                .into(),
+            questionnaire_title: lang
+                .pick("業務委託 定期点検票", "Outsourcing periodic check")
+                .into(),
+            findings_count,
+            officer_name: lang.pick("山田 花子", "Hanako Yamada").into(),
+        }
+    }
+
+    fn assert_contains_all(haystack: &str, needles: &[&str]) {
+        for needle in needles {
+            assert!(haystack.contains(needle), "{needle} missing in\n{haystack}");
+        }
+    }
+
+    #[test]
+    fn japanese_check_request() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_check_request(Lang::Ja, &check_request(Lang::Ja, false))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "【港区】「業務委託 定期点検票」ご回答のお願い（住民情報システム運用保守、回答期限 令和9年4月1日）"
+        );
+        let text = &mail.text;
+        assert!(text.starts_with("R&D Partners\n田中 太郎 様\n"), "{text}");
+        assert_contains_all(
+            text,
+            &[
+                "「業務委託 定期点検票」へのご回答をお願いいたします",
+                "■ 委託業務: 住民情報システム運用保守",
+                "■ 回答期限: 令和9年4月1日",
+                &format!("\n{PORTAL_LINK}\n"),
+                "アカウントの登録やログインは不要です",
+                "一時保存",
+                "田中 太郎 様専用です。他の方への転送や共有はなさらないようお願いいたします",
+                "リンクの有効期限は令和9年5月1日までです",
+                "担当の山田 花子までお問い合わせください",
+            ],
+        );
+        assert!(!text.contains("修正"), "{text}");
+        assert!(!text.contains("&#"), "{text}");
+        let html = &mail.html;
+        assert_contains_all(
+            html,
+            &[
+                "<html lang=\"ja\">",
+                "田中 太郎 様",
+                &format!("<a href=\"{PORTAL_LINK}\""),
+                "R&amp;D Partners",
+                "令和9年5月1日",
+            ],
+        );
+        assert!(!html.contains("担当者からのコメント"), "{html}");
+    }
+
+    #[test]
+    fn japanese_check_request_returned() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_check_request(Lang::Ja, &check_request(Lang::Ja, true))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "【港区】「業務委託 定期点検票」ご回答の修正のお願い（住民情報システム運用保守、回答期限 令和9年4月1日）"
+        );
+        let text = &mail.text;
+        assert_contains_all(
+            text,
+            &[
+                "ご回答をお戻しいたしました",
+                "【担当者からのコメント】\n証跡の添付漏れがあります。\nご確認ください。\n",
+                "【修正をお願いする設問】\n・設問 HUM-01: 最新の従事者名簿を添付してください。\n・設問 PHY-02: ",
+                "再度点検票を開いてご回答を修正いただけます",
+                &format!("\n{PORTAL_LINK}\n"),
+                "リンクの有効期限は令和9年5月1日までです",
+            ],
+        );
+        assert_contains_all(
+            &mail.html,
+            &[
+                "担当者からのコメント",
+                "設問 HUM-01",
+                "最新の従事者名簿を添付してください。",
+            ],
+        );
+
+        // Returned with neither a comment nor per-question comments.
+        let mut ctx = check_request(Lang::Ja, true);
+        ctx.comment = None;
+        ctx.corrections.clear();
+        let mail = t.render_check_request(Lang::Ja, &ctx).unwrap();
+        assert!(!mail.text.contains("【"), "{}", mail.text);
+        assert!(
+            mail.text.contains("ご回答をお戻しいたしました"),
+            "{}",
+            mail.text
+        );
+        for absent in ["担当者からのコメント", "修正をお願いする設問"] {
+            assert!(!mail.html.contains(absent), "{}", mail.html);
+        }
+    }
+
+    #[test]
+    fn english_check_request() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_check_request(Lang::En, &check_request(Lang::En, false))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "[Minato City] Please answer: Outsourcing periodic check for Resident records operation (due 1 April 2027)"
+        );
+        let text = &mail.text;
+        assert!(text.starts_with("Dear Taro Tanaka,\n"), "{text}");
+        assert_contains_all(
+            text,
+            &[
+                "Vendor:        R&D Partners",
+                "Due:           1 April 2027",
+                &format!("\n{PORTAL_LINK}\n"),
+                "You do not need an account",
+                "save a draft and continue later",
+                "Please do not forward it",
+                "The link works until 1 May 2027.",
+                "please contact Hanako Yamada at Minato City",
+            ],
+        );
+        assert!(!text.contains("correct"), "{text}");
+        assert!(mail.html.contains("<html lang=\"en\">"), "{}", mail.html);
+
+        let mail = t
+            .render_check_request(Lang::En, &check_request(Lang::En, true))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "[Minato City] Corrections requested: Outsourcing periodic check for Resident records operation (due 1 April 2027)"
+        );
+        assert_contains_all(
+            &mail.text,
+            &[
+                "has returned them to you",
+                "Comment from Hanako Yamada:\nSome evidence is missing.\nPlease check.\n",
+                "Questions to correct:\n* Question HUM-01: Attach the current roster.\n",
+                "opens the questionnaire again",
+                &format!("\n{PORTAL_LINK}\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn check_request_html_escapes_values_and_text_does_not() {
+        let t = EmailTemplates::load().unwrap();
+        for lang in [Lang::Ja, Lang::En] {
+            let mut ctx = check_request(lang, true);
+            ctx.engagement_title = "<script>alert(1)</script> A&B".into();
+            ctx.comment = Some("<b>bold</b>".into());
+            ctx.corrections[0].comment = "<img src=x onerror=alert(1)>".into();
+            ctx.contact_name = "O'Brien \"Tom\"".into();
+            let mail = t.render_check_request(lang, &ctx).unwrap();
+            for raw in ["<script>", "<b>bold", "<img", "O'Brien", "A&B"] {
+                assert!(!mail.html.contains(raw), "{raw} in\n{}", mail.html);
+            }
+            assert_contains_all(
+                &mail.html,
+                &[
+                    "&lt;script&gt;alert(1)&lt;/script&gt; A&amp;B",
+                    "&lt;b&gt;bold&lt;/b&gt;",
+                    "&lt;img src",
+                    "R&amp;D Partners",
+                    PORTAL_LINK,
+                ],
+            );
+            assert_contains_all(
+                &mail.text,
+                &[
+                    "<script>alert(1)</script> A&B",
+                    "<b>bold</b>",
+                    "<img src=x onerror=alert(1)>",
+                    "O'Brien \"Tom\"",
+                    "R&D Partners",
+                    PORTAL_LINK,
+                ],
+            );
+            assert!(!mail.text.contains("&amp;"), "{}", mail.text);
+            assert!(!mail.subject.contains('\n'));
+            assert!(mail.subject.contains("<script>alert(1)</script> A&B"));
+
+            // A title with a line break still gives a one-line subject.
+            ctx.engagement_title = "Line one\nline two".into();
+            let mail = t.render_check_request(lang, &ctx).unwrap();
+            assert!(!mail.subject.contains('\n'), "{}", mail.subject);
+            assert!(
+                mail.subject.contains("Line one line two"),
+                "{}",
+                mail.subject
+            );
+        }
+    }
+
+    #[test]
+    fn japanese_check_accepted() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_check_accepted(Lang::Ja, &check_accepted(Lang::Ja, 3))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "【港区】「業務委託 定期点検票」ご回答受理のお知らせ（住民情報システム運用保守）"
+        );
+        assert!(
+            mail.text.starts_with("R&D Partners\n田中 太郎 様\n"),
+            "{}",
+            mail.text
+        );
+        assert_contains_all(
+            &mail.text,
+            &[
+                "ご回答を受理いたしました",
+                "3件の項目について、是正をお願いしたい点がございます",
+                "是正措置につきましては、担当の山田 花子より別途ご連絡いたします",
+            ],
+        );
+        assert_contains_all(
+            &mail.html,
+            &[
+                "<html lang=\"ja\">",
+                "<strong>3件</strong>",
+                "R&amp;D Partners",
+            ],
+        );
+
+        let mail = t
+            .render_check_accepted(Lang::Ja, &check_accepted(Lang::Ja, 0))
+            .unwrap();
+        assert!(!mail.text.contains("別途ご連絡"), "{}", mail.text);
+        assert!(
+            mail.text
+                .contains("是正をお願いする項目はございませんでした"),
+            "{}",
+            mail.text
+        );
+    }
+
+    #[test]
+    fn english_check_accepted() {
+        let t = EmailTemplates::load().unwrap();
+        let mail = t
+            .render_check_accepted(Lang::En, &check_accepted(Lang::En, 3))
+            .unwrap();
+        assert_eq!(
+            mail.subject,
+            "[Minato City] Answers accepted: Outsourcing periodic check for Resident records operation"
+        );
+        assert!(
+            mail.text.starts_with("Dear Taro Tanaka,\n"),
+            "{}",
+            mail.text
+        );
+        assert_contains_all(
+            &mail.text,
+            &[
+                "Hanako Yamada has reviewed and accepted your answers.",
+                "3 items need corrective action. Hanako Yamada will contact you separately about them.",
+            ],
+        );
+        assert!(mail.html.contains("<html lang=\"en\">"), "{}", mail.html);
+
+        let mail = t
+            .render_check_accepted(Lang::En, &check_accepted(Lang::En, 1))
+            .unwrap();
+        assert!(
+            mail.text.contains("One item needs corrective action. Hanako Yamada will contact you separately about it."),
+            "{}",
+            mail.text
+        );
+        let mail = t
+            .render_check_accepted(Lang::En, &check_accepted(Lang::En, 0))
+            .unwrap();
+        assert!(
+            mail.text
+                .contains("None of your answers needs corrective action."),
+            "{}",
+            mail.text
+        );
+        assert!(!mail.text.contains("will contact you"), "{}", mail.text);
+    }
+
+    #[test]
+    fn check_accepted_html_escapes_values() {
+        let t = EmailTemplates::load().unwrap();
+        for lang in [Lang::Ja, Lang::En] {
+            let mut ctx = check_accepted(lang, 2);
+            ctx.questionnaire_title = "<i>Q</i>".into();
+            let mail = t.render_check_accepted(lang, &ctx).unwrap();
+            assert!(!mail.html.contains("<i>Q"), "{}", mail.html);
+            assert!(mail.html.contains("&lt;i&gt;Q&lt;/i&gt;"), "{}", mail.html);
+            assert!(mail.text.contains("<i>Q</i>"), "{}", mail.text);
+            assert!(!mail.subject.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn strict_mode_checks_the_portal_emails_in_every_branch() {
+        // Only returned samples take this branch, only some of them list corrections.
+        let err = check_template(
+            "inline.text.hbs",
+            "{{#if returned}}{{#each corrections}}{{question}}{{/each}}{{/if}}",
+            false,
+            &check_request_samples(),
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("question"), "{err}");
+
+        let err = check_template(
+            "inline.text.hbs",
+            "{{#if findings_count}}{{finding_count}}{{/if}}",
+            false,
+            &check_accepted_samples(),
+        )
+        .unwrap_err();
+        assert!(err.reason.contains("finding_count"), "{err}");
+
+        // A digest variable is not known to the request.
+        check_template(
+            "inline.text.hbs",
+            "{{recipient_name}}",
+            false,
+            &check_request_samples(),
+        )
+        .unwrap_err();
+    }
+
     #[test]
     fn strict_mode_catches_an_unknown_variable() {
-        let err = check_template("inline.text.hbs", "{{recipient_nam}} 様", false).unwrap_err();
+        let digests = digest_samples();
+        let err =
+            check_template("inline.text.hbs", "{{recipient_nam}} 様", false, &digests).unwrap_err();
         assert_eq!(err.file, "inline.text.hbs");
         assert!(err.reason.contains("recipient_nam"), "{err}");
 
@@ -483,17 +1024,20 @@ mod tests {
             "inline.html.hbs",
             "{{#each items}}{{#if escalated}}{{owner}}{{/if}}{{/each}}",
             true,
+            &digests,
         )
         .unwrap_err();
         assert!(err.reason.contains("owner"), "{err}");
 
-        let err = check_template("broken.hbs", "{{#if items}}unclosed", false).unwrap_err();
+        let err =
+            check_template("broken.hbs", "{{#if items}}unclosed", false, &digests).unwrap_err();
         assert_eq!(err.file, "broken.hbs");
 
         check_template(
             "fine.hbs",
             "{{recipient_name}}{{#each items}}{{days_overdue}}{{owner_name}}{{/each}}",
             true,
+            &digests,
         )
         .expect("known variables pass");
     }

@@ -73,6 +73,8 @@ pub enum Action<'a> {
     ResetSecondFactor { user_id: &'a str },
     /// Waive an obligation owed by `owed_by`.
     Waive { owed_by: &'a str },
+    /// Accept the risk of a finding owned by `owner` instead of correcting it.
+    AcceptRisk { owner: &'a str },
     /// Decide an approval request routed to `route`.
     DecideApproval {
         requested_by: &'a str,
@@ -223,6 +225,21 @@ impl Actor {
                     Err(Denial::OwnRequest(Msg::new(
                         "自分が負う義務は自分で免除できません（R-2.6 兼務の禁止）",
                         "Nobody waives an obligation they owe themselves (R-2.6)",
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Action::AcceptRisk { owner } => {
+                if !self.has_any(CHANGE_ALL) {
+                    not_permitted(
+                        "リスクの受容はセキュリティ統括責任者、副統括責任者、システム統括管理者が承認します",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM accept a finding's risk",
+                    )
+                } else if owner == self.user_id {
+                    Err(Denial::OwnRequest(Msg::new(
+                        "自分が担当する指摘事項のリスクは自分で受容できません（R-2.6 兼務の禁止）",
+                        "Nobody accepts the risk of a finding they own themselves (R-2.6)",
                     )))
                 } else {
                     Ok(())
@@ -380,6 +397,21 @@ mod tests {
             csm.permits(&Action::ResetSecondFactor { user_id: "other" }),
             Ok(())
         );
+    }
+
+    #[test]
+    fn r_2_6_nobody_accepts_the_risk_of_their_own_finding() {
+        let ciso = actor(&[Role::Ciso], &[]);
+        assert_eq!(ciso.permits(&Action::AcceptRisk { owner: "other" }), Ok(()));
+        assert!(matches!(
+            ciso.permits(&Action::AcceptRisk { owner: "u" }),
+            Err(Denial::OwnRequest(_))
+        ));
+        let so = actor(&[Role::SecurityOfficer], &["kumin"]);
+        assert!(matches!(
+            so.permits(&Action::AcceptRisk { owner: "other" }),
+            Err(Denial::NotPermitted(_))
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod access_review;
 pub mod approvals;
 pub mod checks;
+pub mod findings;
 pub mod lifecycle;
 pub mod obligations;
 pub mod reminders;

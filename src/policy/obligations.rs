@@ -67,6 +67,11 @@ pub struct EngagementSnapshot {
     /// the designated manager's systems and assets on record.
     pub manager_assets: Vec<AssetSnapshot>,
     pub waivers: Vec<Waiver>,
+    /// months between periodic checks when not the level's default.
+    pub check_interval_months: Option<u32>,
+    /// Rule id → the latest day an accepted periodic check met it (R-8.3.x, R-7.3,
+    ///
+    pub checks_accepted: HashMap<String, NaiveDate>,
 }
 
 #[derive(
@@ -188,7 +193,9 @@ pub fn obligations(
         return Vec::new();
     }
     let level = e.level.unwrap_or(ClassificationLevel::L1);
-    let interval = settings.check_interval_months[level.rank() as usize - 1];
+    let interval = e
+        .check_interval_months
+        .unwrap_or(settings.check_interval_months[level.rank() as usize - 1]);
     // What a level brings is due from the start, or from the day the level rose.
     let pre_contract_due = e
         .level_raised_on
@@ -220,6 +227,23 @@ pub fn obligations(
         _ => Evidence::Missing,
     };
 
+    // An accepted check meets a periodic obligation until the next check is due; then
+    // the next one is owed, due one interval after the last acceptance.
+    let periodic = |rule: &str| -> (Option<NaiveDate>, Evidence) {
+        match e.checks_accepted.get(rule) {
+            Some(&on) => {
+                let next = add_months(on, interval);
+                let evidence = if today <= next {
+                    Evidence::Met(on)
+                } else {
+                    Evidence::Missing
+                };
+                (Some(next), evidence)
+            }
+            None => (Some(first_check_due), Evidence::Missing),
+        }
+    };
+
     let mut b = Builder {
         e,
         today,
@@ -232,16 +256,28 @@ pub fn obligations(
             b.push("R-8.1", None, Some(e.starts_on), selected);
             b.push("R-8.2", None, Some(pre_contract_due), contract_complete());
             // Measures and checks are met by accepted periodic checks (questionnaires).
-            b.push("R-8.3.1", None, Some(first_check_due), Evidence::Missing);
-            b.push("R-8.3.2", None, Some(first_check_due), Evidence::Missing);
+            {
+                let (due, evidence) = periodic("R-8.3.1");
+                b.push("R-8.3.1", None, due, evidence);
+            }
+            {
+                let (due, evidence) = periodic("R-8.3.2");
+                b.push("R-8.3.2", None, due, evidence);
+            }
             b.push("R-8.4.1", None, Some(end_due), Evidence::Missing);
             b.push("R-8.4.2", None, Some(end_due), Evidence::Missing);
         }
         (EngagementKind::DesignatedManagement, _) => {
             b.push("R-7.1", None, Some(e.starts_on), selected);
             b.push("R-7.2", None, Some(pre_contract_due), contract_complete());
-            b.push("R-7.3", None, Some(first_check_due), Evidence::Missing);
-            b.push("R-7.4", None, Some(first_check_due), Evidence::Missing);
+            {
+                let (due, evidence) = periodic("R-7.3");
+                b.push("R-7.3", None, due, evidence);
+            }
+            {
+                let (due, evidence) = periodic("R-7.4");
+                b.push("R-7.4", None, due, evidence);
+            }
             // One approval by ROLE-CSM per system or asset on record.
             for asset in &e.manager_assets {
                 let rule = if asset.is_system { "R-7.5" } else { "R-7.6" };
@@ -268,7 +304,10 @@ pub fn obligations(
                 contract_has("CL-18"),
             );
             b.push("R-9.3.2", None, Some(pre_contract_due), Evidence::Missing);
-            b.push("R-9.3.3", None, Some(first_check_due), Evidence::Missing);
+            {
+                let (due, evidence) = periodic("R-9.3.3");
+                b.push("R-9.3.3", None, due, evidence);
+            }
             b.push("R-9.4.1", None, Some(end_due), Evidence::Missing);
             b.push("R-9.4.2", None, Some(end_due), Evidence::Missing);
         }
@@ -320,6 +359,8 @@ mod tests {
             approved_items: HashMap::new(),
             manager_assets: vec![],
             waivers: vec![],
+            check_interval_months: None,
+            checks_accepted: HashMap::new(),
         }
     }
 
@@ -407,6 +448,39 @@ mod tests {
         assert_eq!(system.state, ObligationState::Open);
         let asset = list.iter().find(|o| o.rule.id == "R-7.6").unwrap();
         assert_eq!(asset.state, ObligationState::Met);
+    }
+
+    #[test]
+    fn r_8_3_2_an_accepted_check_meets_the_periodic_obligation_until_the_next_is_due() {
+        // snapshot() starts on 2027-04-01; L3 is checked every 6 months by default.
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        let settings = RuleSettings::default();
+        let r832 = |e: &EngagementSnapshot, today| {
+            obligations(e, today, &settings)
+                .into_iter()
+                .find(|o| o.rule.id == "R-8.3.2")
+                .unwrap()
+        };
+        assert_eq!(r832(&e, d(2027, 9, 1)).due_on, Some(d(2027, 10, 1)));
+        assert_eq!(r832(&e, d(2027, 10, 2)).state, ObligationState::Overdue);
+
+        e.checks_accepted.insert("R-8.3.2".into(), d(2027, 10, 20));
+        let met = r832(&e, d(2028, 1, 1));
+        assert_eq!(
+            (met.state, met.met_on),
+            (ObligationState::Met, Some(d(2027, 10, 20)))
+        );
+        assert_eq!(
+            met.due_on,
+            Some(d(2028, 4, 20)),
+            "the next check is due then"
+        );
+        assert_eq!(r832(&e, d(2028, 4, 21)).state, ObligationState::Overdue);
+
+        // The engagement's own interval replaces the level's.
+        e.check_interval_months = Some(12);
+        assert_eq!(r832(&e, d(2028, 4, 21)).state, ObligationState::Met);
+        assert_eq!(r832(&e, d(2028, 4, 21)).due_on, Some(d(2028, 10, 20)));
     }
 
     #[test]

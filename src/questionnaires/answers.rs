@@ -35,6 +35,18 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// The answer as a form shows it again.
+    pub fn to_raw(&self) -> RawAnswer {
+        let values = match self {
+            Answer::YesNoNa(v) | Answer::Choice(v) | Answer::Text(v) => vec![v.clone()],
+            Answer::Choices(vs) => vs.clone(),
+            Answer::Date(d) => vec![d.format("%Y-%m-%d").to_string()],
+            Answer::Number(n) => vec![n.to_string()],
+            Answer::File => vec![],
+        };
+        RawAnswer { values }
+    }
+
     /// The values that `non_conforming` lists are compared with.
     fn codes(&self) -> Vec<&str> {
         match self {

@@ -5,6 +5,9 @@
 //! Expectations per caller, in the order of `CALLERS`:
 //! `A` allowed (any answer but 401, 403, 404 or 5xx: the body may still be refused),
 //! `F` forbidden (403), `U` not signed in (401).
+//!
+//! A vendor's portal link is a further caller: its token, sent as a bearer token, opens
+//! nothing in the API (every route answers it as it answers nobody).
 
 use std::collections::BTreeSet;
 
@@ -25,6 +28,86 @@ struct Fixture {
     vendor: String,
     target_user: String,
     approval: String,
+    /// A check sent for the own engagement, with an evidence file and a finding.
+    check: String,
+    evidence: String,
+    finding: String,
+}
+
+/// A check of the own engagement as if answered and accepted: an evidence file and a
+/// finding owned by the engagement's officer (none of the callers), written directly.
+async fn check_fixture(
+    app: &TestApp,
+    admin: &TestUser,
+    own: &str,
+    owner: &TestUser,
+) -> (String, String, String) {
+    use itaku::db::checks::{self, FindingRow, NewEvidence};
+    let res = app
+        .post(
+            admin,
+            &format!("/api/v1/engagements/{own}/checks"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let check = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (evidence, finding) = (itaku::db::new_id(), itaku::db::new_id());
+    let pool = app.pool.clone();
+    let (c, e, f, o, own) = (
+        check.clone(),
+        evidence.clone(),
+        finding.clone(),
+        owner.id.clone(),
+        own.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let now = itaku::db::now_utc();
+        checks::insert_evidence(
+            &mut conn,
+            &NewEvidence {
+                id: e,
+                check_id: c.clone(),
+                question_id: "HUM-01".into(),
+                file_name: "名簿.pdf".into(),
+                media_type: "application/pdf".into(),
+                size_bytes: 8,
+                sha256: "0".repeat(64),
+                content: b"%PDF-1.4".to_vec(),
+                uploaded_at: now,
+            },
+        )
+        .unwrap();
+        checks::insert_findings(
+            &mut conn,
+            &[FindingRow {
+                id: f,
+                check_id: c,
+                engagement_id: own,
+                question_id: "TEC-01".into(),
+                section: "technical".into(),
+                rules: "R-8.3.1".into(),
+                answer_json: r#"{"type":"yes_no_na","value":"no"}"#.into(),
+                corrective_action: String::new(),
+                owner_user_id: o,
+                due_on: now.date(),
+                state: "open".into(),
+                risk_reason: None,
+                risk_approved_by: None,
+                closed_at: None,
+                created_at: now,
+                updated_at: now,
+            }],
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    (check, evidence, finding)
 }
 
 /// A fresh information item on the own engagement, for routes that consume it.
@@ -74,7 +157,11 @@ async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
         .await;
     let approval: Value = res.json().await.unwrap();
     let target = app.staff(&[Role::Csirt], &["kumin"]).await;
+    let (check, evidence, finding) = check_fixture(app, admin, &own, &owner).await;
     Fixture {
+        check,
+        evidence,
+        finding,
         own,
         other,
         vendor,
@@ -495,6 +582,117 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{own}/manager-assets",
             "UAAAAAAA",
         ),
+        // Periodic checks: sent, reviewed and their links managed by who changes the
+        // engagement; read where it is visible (a check elsewhere is a 404, not a 403).
+        // The own engagement already has an open check: a second is a 409 (allowed).
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/checks",
+            "/api/v1/engagements/{own}/checks",
+            json!({}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/checks",
+            "/api/v1/engagements/{other}/checks",
+            json!({}),
+            "UAAAFFFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/checks",
+            "/api/v1/engagements/{own}/checks",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/checks",
+            "/api/v1/engagements/{other}/checks",
+            "UAAAFFFA",
+        ),
+        with(
+            M::PUT,
+            "/api/v1/engagements/{id}/check-interval",
+            "/api/v1/engagements/{own}/check-interval",
+            json!({"months": 6}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::PUT,
+            "/api/v1/engagements/{id}/check-interval",
+            "/api/v1/engagements/{other}/check-interval",
+            json!({"months": 6}),
+            "UAAAFFFF",
+        ),
+        row(M::GET, "/api/v1/checks", "/api/v1/checks", "UAAAAAAA"),
+        row(
+            M::GET,
+            "/api/v1/checks/export.csv",
+            "/api/v1/checks/export.csv",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/checks/{id}",
+            "/api/v1/checks/{check}",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/checks/{id}/evidence/{evidence_id}",
+            "/api/v1/checks/{check}/evidence/{evidence}",
+            "UAAAAAAA",
+        ),
+        // Not submitted: a 409 for whoever may review.
+        with(
+            M::POST,
+            "/api/v1/checks/{id}/review",
+            "/api/v1/checks/{check}/review",
+            json!({"decision": "accept"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/checks/{id}/links",
+            "/api/v1/checks/{check}/links",
+            "UAAAAAFF",
+        ),
+        row(
+            M::POST,
+            "/api/v1/checks/{id}/links",
+            "/api/v1/checks/{check}/links",
+            "UAAAAAFF",
+        ),
+        // Findings: edited by who changes the engagement; a risk accepted by CISO, DCISO
+        // or CSM, never the finding's owner (R-2.6; the owner is none of the callers).
+        row(M::GET, "/api/v1/findings", "/api/v1/findings", "UAAAAAAA"),
+        row(
+            M::GET,
+            "/api/v1/findings/export.csv",
+            "/api/v1/findings/export.csv",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/findings/{id}",
+            "/api/v1/findings/{finding}",
+            "UAAAAAAA",
+        ),
+        with(
+            M::PATCH,
+            "/api/v1/findings/{id}",
+            "/api/v1/findings/{finding}",
+            json!({"state": "in_progress"}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/findings/{id}/risk-acceptance",
+            "/api/v1/findings/{finding}/risk-acceptance",
+            json!({"reason": "代替措置があるため"}),
+            "UAAAFFFF",
+        ),
     ]
 }
 
@@ -506,6 +704,9 @@ fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
         .replace("{item}", item.unwrap_or(""))
+        .replace("{check}", &fx.check)
+        .replace("{evidence}", &fx.evidence)
+        .replace("{finding}", &fx.finding)
 }
 
 #[tokio::test]
@@ -590,6 +791,45 @@ async fn every_route_for_every_role_and_for_nobody() {
                 failures.push(format!(
                     "{} {path} as {who}: expected {expect}, got {status}",
                     r.method
+                ));
+            }
+        }
+    }
+    // The portal column: the check's emailed link token, as a bearer token and as a
+    // session cookie, is nobody to the API.
+    let mails = app.mail_to("hanako@vendor.example", 1).await;
+    let portal = mails
+        .iter()
+        .flat_map(|m| crate::helpers::portal_tokens(&m.text))
+        .next()
+        .expect("the fixture check's portal link");
+    for r in &rows {
+        let nobody = r.expect.chars().next().unwrap();
+        let path = fill(r.path, &fx, Some("no-such-item"));
+        for as_cookie in [false, true] {
+            let mut req = app.client.request(r.method.clone(), app.url(&path));
+            req = if as_cookie {
+                req.header("Cookie", format!("itaku_session={portal}"))
+            } else {
+                req.bearer_auth(&portal)
+            };
+            if let Some(body) = &r.body {
+                let text = fill(&body.to_string(), &fx, None).replace("{caller}", "portal");
+                req = req.header("Content-Type", "application/json").body(text);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            // A cookie on a change without its CSRF header is refused (403) before the
+            // cookie is even looked up: a refusal all the same.
+            let ok = match nobody {
+                'U' if as_cookie => matches!(status, 401 | 403),
+                'U' => status == 401,
+                _ => !matches!(status, 401 | 403) && status < 500,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} {path} with a portal token{}: expected {nobody}, got {status}",
+                    r.method,
+                    if as_cookie { " as a cookie" } else { "" }
                 ));
             }
         }

@@ -549,3 +549,86 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, field: Option<&
     }
     body
 }
+
+/// A message the service wrote to the outbox folder (no SMTP server configured).
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+}
+
+impl TestApp {
+    /// The messages in the outbox folder addressed to `to`, once there are at least `n`
+    /// of them (or after 10 s).
+    pub async fn mail_to(&self, to: &str, n: usize) -> Vec<Mail> {
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            found = std::fs::read_dir(&self.mail_dir)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|raw| {
+                    let m = mail_parser::MessageParser::default().parse(&raw)?;
+                    Some(Mail {
+                        to: m
+                            .to()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.address())
+                                    .map(str::to_string)
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        subject: m.subject().unwrap_or_default().to_string(),
+                        text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    })
+                })
+                .filter(|m| m.to.iter().any(|a| a == to))
+                .collect();
+            if found.len() >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        found
+    }
+
+    /// The ids of a vendor's contacts, by position (the API does not show them).
+    pub async fn contact_ids(&self, vendor_id: &str) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let pool = self.pool.clone();
+        let vendor_id = vendor_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            diesel::sql_query(format!(
+                "SELECT id FROM vendor_contacts WHERE vendor_id = '{vendor_id}' ORDER BY position"
+            ))
+            .load::<Id>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// The portal tokens in a text: what follows `/portal/`, 43 URL-safe characters.
+pub fn portal_tokens(text: &str) -> Vec<String> {
+    text.match_indices("/portal/")
+        .map(|(i, m)| {
+            text[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|t| t.len() == 43)
+        .collect()
+}

@@ -1,7 +1,6 @@
 //! The audit log (R-5.5.7, R-5.8.1.3), for ROLE-AUD and ROLE-CISO: search it, export it
 //! as CSV, check its hash chain. Nobody audits their own activity.
 
-use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -164,13 +163,7 @@ pub async fn export(
     })
     .await?;
     let name = format!("itaku-audit-log-{}.csv", state.today().format("%Y%m%d"));
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body))
+    Ok(crate::http::csv::download(&name, body))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

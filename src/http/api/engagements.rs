@@ -90,6 +90,10 @@ pub struct EngagementResponse {
     pub cloud: Option<CloudResponse>,
     /// Statuses this engagement may move to next.
     pub allowed_transitions: Vec<Status>,
+    /// Findings of its periodic checks still open or in progress (on one engagement, not
+    /// in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_findings: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -114,6 +118,7 @@ impl From<EngagementListing> for EngagementResponse {
             kind: e.kind().unwrap_or(EngagementKind::Outsourcing),
             level: e.level(),
             allowed_transitions: lifecycle::allowed_moves(status),
+            open_findings: None,
             status,
             cloud,
             id: e.id,
@@ -169,10 +174,13 @@ pub fn load_changeable(
     Ok(row)
 }
 
+/// One engagement, with its open findings counted.
 pub fn listing(conn: &mut DbConnection, id: &str) -> AppResult<EngagementResponse> {
-    Ok(engagements::get_listing(conn, id)?
+    let mut response: EngagementResponse = engagements::get_listing(conn, id)?
         .ok_or_else(not_found)?
-        .into())
+        .into();
+    response.open_findings = Some(db::checks::count_open_findings(conn, id)?);
+    Ok(response)
 }
 
 /// a read of an L3 record is logged, in a write transaction of its own since the

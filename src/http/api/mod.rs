@@ -5,10 +5,12 @@ pub mod access_review;
 pub mod admin;
 pub mod approvals;
 pub mod audit_log;
+pub mod checks;
 pub mod contracts;
 pub mod deadlines;
 pub mod divisions;
 pub mod engagements;
+pub mod findings;
 pub mod health;
 pub mod information_items;
 pub mod obligations;
@@ -82,6 +84,21 @@ use utoipa::{Modify, OpenApi};
         approvals::decide,
         approvals::record_asset,
         approvals::assets,
+        checks::issue,
+        checks::of_engagement,
+        checks::set_interval,
+        checks::list,
+        checks::export,
+        checks::get,
+        checks::evidence,
+        checks::review,
+        checks::renew_links,
+        checks::revoke_links,
+        findings::list,
+        findings::export,
+        findings::get,
+        findings::update,
+        findings::accept_risk,
     ),
     modifiers(&Security)
 )]
@@ -168,6 +185,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(approvals::list)
                 .service(approvals::decide)
                 .service(approvals::record_asset)
-                .service(approvals::assets),
+                .service(approvals::assets)
+                .service(checks::issue)
+                .service(checks::of_engagement)
+                .service(checks::set_interval)
+                // Before `/checks/{id}`, which would take `export.csv` for an id.
+                .service(checks::export)
+                .service(checks::list)
+                .service(checks::get)
+                .service(checks::evidence)
+                .service(checks::review)
+                .service(checks::renew_links)
+                .service(checks::revoke_links)
+                .service(findings::export)
+                .service(findings::list)
+                .service(findings::get)
+                .service(findings::update)
+                .service(findings::accept_risk),
         );
 }

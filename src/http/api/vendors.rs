@@ -26,6 +26,8 @@ pub struct ContactBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactResponse {
+    /// What a check is sent to (`contact_id`); a vendor's update gives its contacts new ids.
+    pub id: String,
     pub name: String,
     pub email: String,
     pub phone: Option<String>,
@@ -54,6 +56,7 @@ impl From<vendors::VendorWithContacts> for VendorResponse {
                 .contacts
                 .into_iter()
                 .map(|c| ContactResponse {
+                    id: c.id,
                     name: c.name,
                     email: c.email,
                     phone: c.phone,

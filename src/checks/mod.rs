@@ -1,0 +1,954 @@
+//! Periodic checks: issuing a questionnaire to a vendor
+//! contact with a portal link, the vendor's drafts and signed submission, the officer's
+//! review, and the findings that non-conforming answers become. The HTTP handlers (staff
+//! API and vendor portal) and the sweep call these inside their transactions; every
+//! change is audited in the same transaction.
+
+pub mod evidence;
+pub mod schedule;
+pub mod token;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::audit::{Event, Origin};
+use crate::config::Config;
+use crate::db::checks::{self as store, CheckRow, FindingRow, NewEvidence, ReviewRow, TokenRow};
+use crate::db::engagements::EngagementRow;
+use crate::db::{self, audit, outbox, DbConnection};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::{Lang, Msg};
+use crate::mail::format_due;
+use crate::mail::templates::{
+    CheckAcceptedContext, CheckRequestContext, CorrectionItem, EmailTemplates,
+};
+use crate::policy::checks::{self as life, CheckEvent, CheckState};
+use crate::portal::Signature;
+use crate::questionnaires::answers::{self, Answer, AnswerProblem, AnswerSet, RawAnswer};
+use crate::questionnaires::{Definition, Questionnaires};
+
+/// What the check functions need from the service around them.
+pub struct Env<'a> {
+    pub config: &'a Config,
+    pub questionnaires: &'a Questionnaires,
+    pub email: &'a EmailTemplates,
+    pub now: DateTime<Utc>,
+}
+
+impl Env<'_> {
+    pub fn today(&self) -> NaiveDate {
+        self.config.date_at(self.now)
+    }
+
+    fn now_naive(&self) -> NaiveDateTime {
+        self.now.naive_utc()
+    }
+
+    /// The end of the organisation's day `date`, in UTC.
+    fn end_of(&self, date: NaiveDate) -> NaiveDateTime {
+        let next = date + Days::new(1);
+        next.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(self.config.time_zone).earliest())
+            .map(|t| t.naive_utc())
+            .unwrap_or_else(|| next.and_hms_opt(0, 0, 0).unwrap_or_default())
+    }
+
+    /// A link works until the end of the grace period after its check's due date.
+    fn link_expiry(&self, due_on: NaiveDate) -> NaiveDateTime {
+        self.end_of(due_on + Days::new(u64::from(self.config.checks.link_grace_days)))
+    }
+}
+
+/// The portal address of a token.
+pub fn portal_link(config: &Config, token: &str) -> String {
+    format!(
+        "{}/portal/{token}",
+        config.public_base_url.trim_end_matches('/')
+    )
+}
+
+/// The parsed definition a check was sent with.
+pub fn definition_of(check: &CheckRow) -> AppResult<Definition> {
+    Definition::from_snapshot_json(&check.definition_json)
+        .map_err(|e| AppError::Internal(format!("check {}: stored definition: {e}", check.id)))
+}
+
+pub fn stored_state(check: &CheckRow) -> CheckState {
+    CheckState::parse(&check.state).unwrap_or(CheckState::Sent)
+}
+
+/// The vendor contact a check is sent to.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub lang: Lang,
+}
+
+/// The engagement around a check, as emails and pages name it.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub engagement: EngagementRow,
+    pub vendor_name: String,
+    pub officer_name: String,
+}
+
+pub fn context(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Context> {
+    let engagement = db::engagements::find(conn, engagement_id)?
+        .ok_or_else(|| AppError::Internal(format!("engagement {engagement_id} vanished")))?;
+    let vendor_name = db::vendors::get(conn, &engagement.vendor_id)?
+        .map(|v| v.vendor.legal_name)
+        .unwrap_or_default();
+    let officer_name = db::users::find(conn, &engagement.responsible_user_id)?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    Ok(Context {
+        engagement,
+        vendor_name,
+        officer_name,
+    })
+}
+
+/// The check as the audit log records it: no definition, no answers.
+#[derive(Debug, Serialize)]
+struct Audited<'a> {
+    engagement_id: &'a str,
+    questionnaire_id: &'a str,
+    questionnaire_version: i32,
+    contact_email: &'a str,
+    state: &'a str,
+    due_on: NaiveDate,
+}
+
+fn audited(c: &CheckRow) -> Audited<'_> {
+    Audited {
+        engagement_id: &c.engagement_id,
+        questionnaire_id: &c.questionnaire_id,
+        questionnaire_version: c.questionnaire_version,
+        contact_email: &c.contact_email,
+        state: &c.state,
+        due_on: c.due_on,
+    }
+}
+
+/// What to send, to whom, by when.
+pub struct Request<'a> {
+    pub definition: &'a Definition,
+    pub contact: &'a Contact,
+    pub due_on: NaiveDate,
+    /// The officer who sent it by hand; `None` for the schedule.
+    pub issued_by: Option<&'a str>,
+}
+
+/// Sends a questionnaire to a contact: the check, with the definition as it is now, and
+/// an email with a new link. `None` when the engagement already has an open check of
+/// this questionnaire.
+pub fn issue(
+    conn: &mut DbConnection,
+    env: &Env,
+    ctx: &Context,
+    request: &Request,
+    origin: &Origin,
+) -> AppResult<Option<CheckRow>> {
+    let Request {
+        definition,
+        contact,
+        due_on,
+        issued_by,
+    } = *request;
+    let now = env.now_naive();
+    let row = CheckRow {
+        id: db::new_id(),
+        engagement_id: ctx.engagement.id.clone(),
+        questionnaire_id: definition.id.clone(),
+        questionnaire_version: definition.version as i32,
+        definition_json: definition.snapshot_json(),
+        meets_rules: definition.rules.join(" "),
+        contact_name: contact.name.clone(),
+        contact_email: contact.email.clone(),
+        contact_lang: contact.lang.as_str().to_string(),
+        state: CheckState::Sent.as_str().to_string(),
+        issued_by: issued_by.map(str::to_string),
+        issued_at: now,
+        due_on,
+        submitted_at: None,
+        signed_name: None,
+        signed_title: None,
+        accepted_by: None,
+        accepted_on: None,
+        score_percent: None,
+        scores_json: None,
+        updated_at: now,
+    };
+    if !store::insert(conn, &row)? {
+        return Ok(None);
+    }
+    send_link(conn, env, ctx, &row, None)?;
+    audit::append(
+        conn,
+        origin,
+        &Event::new("check.issue")
+            .target("check", &row.id)
+            .after(&audited(&row)),
+    )?;
+    Ok(Some(row))
+}
+
+/// What a returned check's email says.
+pub struct Correction<'a> {
+    pub comment: &'a str,
+    pub question_comments: &'a BTreeMap<String, String>,
+}
+
+/// Creates a new link for the check and queues the email that carries it.
+pub fn send_link(
+    conn: &mut DbConnection,
+    env: &Env,
+    ctx: &Context,
+    check: &CheckRow,
+    correction: Option<Correction>,
+) -> AppResult<()> {
+    let now = env.now_naive();
+    let (plain, hash) = token::generate();
+    let expires_at = env.link_expiry(check.due_on);
+    store::insert_token(
+        conn,
+        &TokenRow {
+            id: db::new_id(),
+            check_id: check.id.clone(),
+            token_hash: hash,
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+            last_used_at: None,
+        },
+    )?;
+    let lang = Lang::parse(&check.contact_lang).unwrap_or(Lang::Ja);
+    let definition = definition_of(check)?;
+    let expires_on = env
+        .config
+        .date_at(expires_at.and_utc() - chrono::Duration::seconds(1));
+    let mail = CheckRequestContext {
+        organization: env.config.organization_name.clone(),
+        contact_name: check.contact_name.clone(),
+        vendor_name: ctx.vendor_name.clone(),
+        engagement_title: ctx.engagement.title.clone(),
+        questionnaire_title: definition.title.get(lang).to_string(),
+        due_on: format_due(lang, check.due_on),
+        link: portal_link(env.config, &plain),
+        link_expires_on: format_due(lang, expires_on),
+        returned: correction.is_some(),
+        comment: correction
+            .as_ref()
+            .map(|c| c.comment.to_string())
+            .filter(|c| !c.is_empty()),
+        corrections: correction
+            .map(|c| {
+                c.question_comments
+                    .iter()
+                    .map(|(q, text)| CorrectionItem {
+                        question_id: q.clone(),
+                        comment: text.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        officer_name: ctx.officer_name.clone(),
+    };
+    let rendered = env
+        .email
+        .render_check_request(lang, &mail)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    queue_to_contact(conn, check, lang, &rendered, now)
+}
+
+fn queue_to_contact(
+    conn: &mut DbConnection,
+    check: &CheckRow,
+    lang: Lang,
+    rendered: &crate::mail::RenderedEmail,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    outbox::enqueue(
+        conn,
+        &outbox::NewMessage {
+            id: &outbox::next_id(),
+            recipient_user_id: None,
+            to_email: &check.contact_email,
+            to_name: &check.contact_name,
+            lang: lang.as_str(),
+            subject: &rendered.subject,
+            text: &rendered.text,
+            html: &rendered.html,
+        },
+        now,
+    )
+}
+
+/// The check a portal token opens, when the token is live.
+pub fn open(
+    conn: &mut DbConnection,
+    plain: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<(TokenRow, CheckRow)>> {
+    if !token::well_formed(plain) {
+        return Ok(None);
+    }
+    let Some(t) = store::find_token(conn, &token::hash(plain))? else {
+        return Ok(None);
+    };
+    if t.revoked_at.is_some() || t.expires_at <= now {
+        return Ok(None);
+    }
+    let Some(check) = store::find(conn, &t.check_id)? else {
+        return Ok(None);
+    };
+    Ok(Some((t, check)))
+}
+
+/// The stored answers, as a form shows them.
+pub fn raw_answers(
+    conn: &mut DbConnection,
+    check_id: &str,
+) -> AppResult<BTreeMap<String, RawAnswer>> {
+    Ok(stored_answers(conn, check_id)?
+        .into_iter()
+        .map(|(q, a)| (q, a.to_raw()))
+        .collect())
+}
+
+pub fn stored_answers(
+    conn: &mut DbConnection,
+    check_id: &str,
+) -> AppResult<BTreeMap<String, Answer>> {
+    store::answers(conn, check_id)?
+        .into_iter()
+        .map(|(q, json)| {
+            serde_json::from_str::<Answer>(&json)
+                .map(|a| (q, a))
+                .map_err(|e| AppError::Internal(format!("check {check_id}: stored answer: {e}")))
+        })
+        .collect()
+}
+
+/// One uploaded file, as the form sent it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub question_id: String,
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    Save,
+    Submit,
+}
+
+/// What the vendor sent from the check page.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub answers: BTreeMap<String, RawAnswer>,
+    pub uploads: Vec<Upload>,
+    /// An evidence file to remove.
+    pub delete: Option<String>,
+    pub action: FormAction,
+    pub signature: Signature,
+}
+
+/// What became of the form.
+#[derive(Debug)]
+pub enum Saved {
+    Draft,
+    Submitted,
+    /// Submitted before: nothing changed.
+    AlreadySubmitted,
+    /// Submitted or accepted: answers can no longer change.
+    ReadOnly,
+    /// Nothing was written: the answers or files listed are not acceptable.
+    Invalid {
+        problems: Vec<AnswerProblem>,
+        fields: Vec<(String, Msg)>,
+    },
+    /// The draft was saved but it cannot be submitted until these are fixed.
+    Incomplete {
+        problems: Vec<AnswerProblem>,
+        fields: Vec<(String, Msg)>,
+    },
+}
+
+/// Takes the check's row lock (PostgreSQL) or the write lock (SQLite) and reads it
+/// afresh, so concurrent saves of one check apply one after the other.
+fn lock(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<CheckRow> {
+    store::touch(conn, id, now)?;
+    store::find(conn, id)?.ok_or_else(|| AppError::not_found("点検がありません", "No such check"))
+}
+
+fn accepts_files(definition: &Definition, question_id: &str) -> bool {
+    definition.question(question_id).is_some_and(|(_, q)| {
+        q.answer == crate::questionnaires::AnswerType::File || q.evidence_for_yes
+    })
+}
+
+fn signature_problems(s: &Signature) -> Vec<(String, Msg)> {
+    let mut out = Vec::new();
+    let mut need = |field: &str, value: &str, ja: &str, en: &str| {
+        let len = value.trim().chars().count();
+        if len == 0 {
+            out.push((field.to_string(), Msg::new(ja, en)));
+        } else if len > 200 {
+            out.push((
+                field.to_string(),
+                Msg::new("200文字以内で入力してください", "At most 200 characters"),
+            ));
+        }
+    };
+    need(
+        "signed_name",
+        &s.name,
+        "申告者の氏名を入力してください",
+        "Enter the name of the person making the declaration",
+    );
+    need(
+        "signed_title",
+        &s.title,
+        "申告者の役職を入力してください",
+        "Enter the title of the person making the declaration",
+    );
+    if !s.declared {
+        out.push((
+            "declaration".to_string(),
+            Msg::new(
+                "回答が事実に相違ないことの申告にチェックしてください",
+                "Tick the declaration that the answers are true",
+            ),
+        ));
+    }
+    out
+}
+
+/// Saves the vendor's form: answers, new files and a removed file in one transaction,
+/// then, when asked, the signed submission. Nothing is written when an answer or a file
+/// is not acceptable.
+pub fn save(
+    conn: &mut DbConnection,
+    env: &Env,
+    check_id: &str,
+    form: &Form,
+    origin: &Origin,
+) -> AppResult<Saved> {
+    let now = env.now_naive();
+    let check = lock(conn, check_id, now)?;
+    let state = stored_state(&check);
+    let event = match form.action {
+        FormAction::Save => CheckEvent::SaveDraft,
+        FormAction::Submit => CheckEvent::Submit,
+    };
+    match life::next(state, event) {
+        Ok(_) if state == CheckState::Submitted => return Ok(Saved::AlreadySubmitted),
+        Ok(_) => {}
+        Err(_) => return Ok(Saved::ReadOnly),
+    }
+    let definition = definition_of(&check)?;
+    let limits = &env.config.checks;
+
+    // Files first: their problems are reported with the answers'.
+    let existing = store::evidence(conn, &check.id)?;
+    let mut fields = Vec::new();
+    let mut accepted = Vec::new();
+    for u in &form.uploads {
+        if !accepts_files(&definition, &u.question_id) {
+            fields.push((
+                format!("file.{}", u.question_id),
+                Msg::new(
+                    format!("設問 {} にはファイルを添付できません", u.question_id),
+                    format!("Question {} takes no files", u.question_id),
+                ),
+            ));
+            continue;
+        }
+        match evidence::accept(&u.file_name, &u.content, limits.evidence_max_bytes) {
+            Ok(a) => accepted.push((u, a)),
+            Err(m) => fields.push((format!("file.{}", u.question_id), m)),
+        }
+    }
+    let deleted = form
+        .delete
+        .as_deref()
+        .filter(|id| existing.iter().any(|e| e.id == *id));
+    let remaining = existing.len() - usize::from(deleted.is_some());
+    if remaining + accepted.len() > limits.evidence_max_files {
+        fields.push((
+            "files".to_string(),
+            Msg::new(
+                format!(
+                    "添付できるファイルは1件の点検につき{}件までです",
+                    limits.evidence_max_files
+                ),
+                format!("A check holds at most {} files", limits.evidence_max_files),
+            ),
+        ));
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in existing.iter().filter(|e| Some(e.id.as_str()) != deleted) {
+        *counts.entry(e.question_id.clone()).or_default() += 1;
+    }
+    for (u, _) in &accepted {
+        *counts.entry(u.question_id.clone()).or_default() += 1;
+    }
+    let set = match answers::parse_all(&definition, &form.answers, &counts) {
+        Ok(set) if fields.is_empty() => set,
+        Ok(_) => {
+            return Ok(Saved::Invalid {
+                problems: vec![],
+                fields,
+            })
+        }
+        Err(problems) => return Ok(Saved::Invalid { problems, fields }),
+    };
+
+    // The draft.
+    if let Some(id) = deleted {
+        store::delete_evidence(conn, &check.id, id)?;
+    }
+    for (u, a) in &accepted {
+        store::insert_evidence(
+            conn,
+            &NewEvidence {
+                id: db::new_id(),
+                check_id: check.id.clone(),
+                question_id: u.question_id.clone(),
+                file_name: a.file_name.clone(),
+                media_type: a.media_type.to_string(),
+                size_bytes: u.content.len() as i64,
+                sha256: a.sha256.clone(),
+                content: u.content.clone(),
+                uploaded_at: now,
+            },
+        )?;
+    }
+    let stored: BTreeMap<String, String> = set
+        .answers
+        .iter()
+        .map(|(q, a)| (q.clone(), serde_json::to_string(a).unwrap_or_default()))
+        .collect();
+    store::replace_answers(conn, &check.id, &stored, now)?;
+    let open: Vec<&str> = [
+        CheckState::Sent,
+        CheckState::InProgress,
+        CheckState::Returned,
+    ]
+    .iter()
+    .map(|s| s.as_str())
+    .collect();
+    store::set_state(conn, &check.id, &open, CheckState::InProgress.as_str(), now)?;
+    let files: Vec<serde_json::Value> = accepted
+        .iter()
+        .map(|(u, a)| {
+            serde_json::json!({
+                "question_id": u.question_id, "file_name": a.file_name,
+                "size_bytes": u.content.len(), "sha256": a.sha256,
+            })
+        })
+        .collect();
+    audit::append(
+        conn,
+        origin,
+        &Event::new("check.save_draft")
+            .target("check", &check.id)
+            .after(&serde_json::json!({
+                "answers": set.answers.len(),
+                "files_added": files,
+                "file_removed": deleted,
+            })),
+    )?;
+    if form.action == FormAction::Save {
+        return Ok(Saved::Draft);
+    }
+
+    // The submission.
+    let problems = answers::check_complete(&definition, &set);
+    let fields = signature_problems(&form.signature);
+    if !problems.is_empty() || !fields.is_empty() {
+        return Ok(Saved::Incomplete { problems, fields });
+    }
+    let name = form.signature.name.trim();
+    let title = form.signature.title.trim();
+    store::set_state(
+        conn,
+        &check.id,
+        &[CheckState::InProgress.as_str()],
+        CheckState::Submitted.as_str(),
+        now,
+    )?;
+    store::record_submission(conn, &check.id, name, title, now)?;
+    audit::append(
+        conn,
+        origin,
+        &Event::new("check.submit")
+            .target("check", &check.id)
+            .after(&serde_json::json!({
+                "signed_name": name, "signed_title": title, "answers": set.answers.len(),
+            })),
+    )?;
+    Ok(Saved::Submitted)
+}
+
+/// The officer's decision on a submitted check.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Accept {
+        comment: String,
+    },
+    Return {
+        comment: String,
+        question_comments: BTreeMap<String, String>,
+    },
+}
+
+/// Per-section scores and the overall score of an accepted check, as stored.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredScores {
+    pub sections: Vec<StoredSectionScore>,
+    pub overall: StoredScore,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredScore {
+    pub scored: usize,
+    pub conforming: usize,
+    pub percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredSectionScore {
+    pub section: String,
+    pub scored: usize,
+    pub conforming: usize,
+    pub percent: Option<u32>,
+}
+
+fn stored_scores(a: &answers::Assessment) -> StoredScores {
+    let score = |s: &answers::Score| StoredScore {
+        scored: s.scored,
+        conforming: s.conforming,
+        percent: s.percent,
+    };
+    StoredScores {
+        sections: a
+            .sections
+            .iter()
+            .map(|s| StoredSectionScore {
+                section: s.section.as_str().to_string(),
+                scored: s.score.scored,
+                conforming: s.score.conforming,
+                percent: s.score.percent,
+            })
+            .collect(),
+        overall: score(&a.overall),
+    }
+}
+
+/// Accepts or returns a submitted check. Accepting meets its periodic obligations (the
+/// definition's rules) and turns every non-conforming answer into a finding owned by the
+/// engagement's responsible officer; returning emails the vendor a link that works again.
+pub fn review(
+    conn: &mut DbConnection,
+    env: &Env,
+    check_id: &str,
+    decision: &Decision,
+    reviewer_id: &str,
+    origin: &Origin,
+) -> AppResult<CheckRow> {
+    let now = env.now_naive();
+    let today = env.today();
+    let check = lock(conn, check_id, now)?;
+    let state = stored_state(&check);
+    let event = match decision {
+        Decision::Accept { .. } => CheckEvent::Accept,
+        Decision::Return { .. } => CheckEvent::Return,
+    };
+    if life::next(state, event).is_err() {
+        return Err(AppError::Conflict {
+            message: Msg::new(
+                "提出済みの点検だけが承認・差戻しできます",
+                "Only a submitted check can be accepted or returned",
+            ),
+            allowed: vec![],
+        });
+    }
+    let definition = definition_of(&check)?;
+    let ctx = context(conn, &check.engagement_id)?;
+    let (comment, question_comments) = match decision {
+        Decision::Accept { comment } => (comment.clone(), BTreeMap::new()),
+        Decision::Return {
+            comment,
+            question_comments,
+        } => (comment.clone(), question_comments.clone()),
+    };
+    let unknown: Vec<FieldError> = question_comments
+        .keys()
+        .filter(|q| definition.question(q).is_none())
+        .map(|q| {
+            FieldError::new(
+                format!("question_comments.{q}"),
+                "unknown_question",
+                Msg::new(
+                    format!("設問 {q} はこの点検票にありません"),
+                    format!("There is no question {q} in this questionnaire"),
+                ),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Validation(unknown));
+    }
+    store::insert_review(
+        conn,
+        &ReviewRow {
+            id: db::new_id(),
+            check_id: check.id.clone(),
+            decision: match decision {
+                Decision::Accept { .. } => "accept",
+                Decision::Return { .. } => "return",
+            }
+            .to_string(),
+            comment: comment.clone(),
+            question_comments: serde_json::to_string(&question_comments).unwrap_or_default(),
+            reviewed_by: reviewer_id.to_string(),
+            reviewed_at: now,
+        },
+    )?;
+    let lang = Lang::parse(&check.contact_lang).unwrap_or(Lang::Ja);
+    match decision {
+        Decision::Accept { .. } => {
+            let stored = stored_answers(conn, &check.id)?;
+            let mut evidence_counts = BTreeMap::new();
+            for e in store::evidence(conn, &check.id)? {
+                *evidence_counts.entry(e.question_id).or_default() += 1;
+            }
+            let assessment = answers::assess(
+                &definition,
+                &AnswerSet {
+                    answers: stored,
+                    evidence: evidence_counts,
+                },
+            );
+            let due = today + Days::new(u64::from(env.config.checks.finding_due_days));
+            let rows: Vec<FindingRow> = assessment
+                .non_conformities
+                .iter()
+                .map(|n| FindingRow {
+                    id: db::new_id(),
+                    check_id: check.id.clone(),
+                    engagement_id: check.engagement_id.clone(),
+                    question_id: n.question_id.clone(),
+                    section: n.section.as_str().to_string(),
+                    rules: n.rules.join(" "),
+                    answer_json: serde_json::to_string(&n.answer).unwrap_or_default(),
+                    corrective_action: String::new(),
+                    owner_user_id: ctx.engagement.responsible_user_id.clone(),
+                    due_on: due,
+                    state: crate::policy::findings::FindingState::Open
+                        .as_str()
+                        .to_string(),
+                    risk_reason: None,
+                    risk_approved_by: None,
+                    closed_at: None,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            store::insert_findings(conn, &rows)?;
+            let scores = stored_scores(&assessment);
+            store::set_state(
+                conn,
+                &check.id,
+                &[CheckState::Submitted.as_str()],
+                CheckState::Accepted.as_str(),
+                now,
+            )?;
+            store::record_acceptance(
+                conn,
+                &check.id,
+                reviewer_id,
+                today,
+                scores.overall.percent.map(|p| p as i32),
+                &serde_json::to_string(&scores).unwrap_or_default(),
+            )?;
+            // The links stay for reading, but the check is final.
+            let mail = CheckAcceptedContext {
+                organization: env.config.organization_name.clone(),
+                contact_name: check.contact_name.clone(),
+                vendor_name: ctx.vendor_name.clone(),
+                engagement_title: ctx.engagement.title.clone(),
+                questionnaire_title: definition.title.get(lang).to_string(),
+                findings_count: rows.len(),
+                officer_name: ctx.officer_name.clone(),
+            };
+            let rendered = env
+                .email
+                .render_check_accepted(lang, &mail)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            queue_to_contact(conn, &check, lang, &rendered, now)?;
+            audit::append(
+                conn,
+                origin,
+                &Event::new("check.accept")
+                    .target("check", &check.id)
+                    .before(&audited(&check))
+                    .after(&serde_json::json!({
+                        "comment": comment, "findings": rows.len(), "scores": scores,
+                        "meets_rules": check.meets_rules,
+                    })),
+            )?;
+        }
+        Decision::Return { .. } => {
+            store::set_state(
+                conn,
+                &check.id,
+                &[CheckState::Submitted.as_str()],
+                CheckState::Returned.as_str(),
+                now,
+            )?;
+            // The vendor gets at least the review period again to correct it.
+            let due_on = check
+                .due_on
+                .max(today + Days::new(u64::from(env.config.checks.review_days)));
+            store::set_due_on(conn, &check.id, due_on)?;
+            store::extend_tokens(conn, &check.id, env.link_expiry(due_on))?;
+            let mut updated = check.clone();
+            updated.due_on = due_on;
+            send_link(
+                conn,
+                env,
+                &ctx,
+                &updated,
+                Some(Correction {
+                    comment: &comment,
+                    question_comments: &question_comments,
+                }),
+            )?;
+            audit::append(
+                conn,
+                origin,
+                &Event::new("check.return")
+                    .target("check", &check.id)
+                    .before(&audited(&check))
+                    .after(&serde_json::json!({
+                        "comment": comment, "question_comments": question_comments,
+                        "due_on": due_on,
+                    })),
+            )?;
+        }
+    }
+    store::find(conn, &check.id)?.ok_or_else(|| AppError::Internal("check vanished".into()))
+}
+
+/// Revokes every live link of a check and, when asked, emails a new one.
+pub fn renew_links(
+    conn: &mut DbConnection,
+    env: &Env,
+    check_id: &str,
+    send_new: bool,
+    origin: &Origin,
+) -> AppResult<usize> {
+    let now = env.now_naive();
+    let check = lock(conn, check_id, now)?;
+    let revoked = store::revoke_tokens(conn, &check.id, now)?;
+    if send_new {
+        if !stored_state(&check).open_to_vendor() {
+            return Err(AppError::Conflict {
+                message: Msg::new(
+                    "提出済み・承認済みの点検には新しいリンクを送りません",
+                    "A submitted or accepted check gets no new link",
+                ),
+                allowed: vec![],
+            });
+        }
+        let ctx = context(conn, &check.engagement_id)?;
+        send_link(conn, env, &ctx, &check, None)?;
+    }
+    audit::append(
+        conn,
+        origin,
+        &Event::new(if send_new {
+            "check.link_renew"
+        } else {
+            "check.link_revoke"
+        })
+        .target("check", &check.id)
+        .after(&serde_json::json!({ "revoked": revoked, "new_link_sent": send_new })),
+    )?;
+    Ok(revoked)
+}
+
+/// Sends every periodic check due today (see [`schedule`]), each in its own transaction;
+/// returns how many were sent. With `dry_run`, only counts them. An engagement whose
+/// vendor has no contact on record gets none: its obligation stays open and overdue, and
+/// its officer is reminded of it.
+pub fn issue_due(
+    conn: &mut DbConnection,
+    env: &Env,
+    catalog: &crate::clauses::Catalog,
+    dry_run: bool,
+) -> AppResult<usize> {
+    use crate::db::facts::{self, FactsScope};
+    let today = env.today();
+    let loaded = facts::load(
+        conn,
+        &crate::policy::access::Visibility::All,
+        &FactsScope::default(),
+    )?;
+    let open: std::collections::HashSet<(String, String)> = store::open_checks(conn)?
+        .into_iter()
+        .map(|c| (c.engagement_id, c.questionnaire_id))
+        .collect();
+    let due = schedule::due(
+        &loaded,
+        &open,
+        env.questionnaires,
+        catalog,
+        env.config,
+        today,
+    );
+    if dry_run {
+        return Ok(due.len());
+    }
+    let origin = Origin::system("system");
+    let due_on = today + Days::new(u64::from(env.config.checks.due_days));
+    let mut sent = 0;
+    for d in due {
+        let e = &d.facts.engagement;
+        let contact = db::vendors::get(conn, &e.vendor_id)?
+            .and_then(|v| v.contacts.into_iter().min_by_key(|c| c.position));
+        let Some(contact) = contact else {
+            tracing::warn!(engagement = %e.id, "periodic check not sent: the vendor has no contact");
+            continue;
+        };
+        let contact = Contact {
+            name: contact.name,
+            email: contact.email,
+            lang: Lang::Ja,
+        };
+        let issued = db::write(conn, |conn| {
+            let ctx = context(conn, &e.id)?;
+            issue(
+                conn,
+                env,
+                &ctx,
+                &Request {
+                    definition: d.definition,
+                    contact: &contact,
+                    due_on,
+                    issued_by: None,
+                },
+                &origin,
+            )
+        })?;
+        sent += usize::from(issued.is_some());
+    }
+    Ok(sent)
+}

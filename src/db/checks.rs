@@ -1,0 +1,608 @@
+//! Periodic checks, their answers, evidence files, reviews, portal links and findings.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{
+    check_answers, check_evidence, check_reviews, checks, engagements, findings, portal_tokens,
+};
+use super::DbConnection;
+use crate::error::AppResult;
+use crate::policy::access::Visibility;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checks)]
+pub struct CheckRow {
+    pub id: String,
+    pub engagement_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i32,
+    pub definition_json: String,
+    pub meets_rules: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_lang: String,
+    pub state: String,
+    pub issued_by: Option<String>,
+    pub issued_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub signed_name: Option<String>,
+    pub signed_title: Option<String>,
+    pub accepted_by: Option<String>,
+    pub accepted_on: Option<NaiveDate>,
+    pub score_percent: Option<i32>,
+    pub scores_json: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A check without its definition, for lists.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = checks)]
+pub struct CheckSummary {
+    pub id: String,
+    pub engagement_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i32,
+    pub meets_rules: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub state: String,
+    pub issued_by: Option<String>,
+    pub issued_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub accepted_on: Option<NaiveDate>,
+    pub score_percent: Option<i32>,
+    pub scores_json: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = check_evidence)]
+pub struct EvidenceMeta {
+    pub id: String,
+    pub check_id: String,
+    pub question_id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = check_evidence)]
+pub struct NewEvidence {
+    pub id: String,
+    pub check_id: String,
+    pub question_id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = check_reviews)]
+pub struct ReviewRow {
+    pub id: String,
+    pub check_id: String,
+    pub decision: String,
+    pub comment: String,
+    /// JSON object: question id → comment.
+    pub question_comments: String,
+    pub reviewed_by: String,
+    pub reviewed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = portal_tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub check_id: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = findings)]
+pub struct FindingRow {
+    pub id: String,
+    pub check_id: String,
+    pub engagement_id: String,
+    pub question_id: String,
+    pub section: String,
+    /// Rule IDs, space-separated.
+    pub rules: String,
+    pub answer_json: String,
+    pub corrective_action: String,
+    pub owner_user_id: String,
+    pub due_on: NaiveDate,
+    pub state: String,
+    pub risk_reason: Option<String>,
+    pub risk_approved_by: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Inserts a check; `false` when the engagement already has an open check of this
+/// questionnaire (the unique index decides, so concurrent issuers agree).
+pub fn insert(conn: &mut DbConnection, row: &CheckRow) -> AppResult<bool> {
+    match diesel::insert_into(checks::table).values(row).execute(conn) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<CheckRow>> {
+    Ok(checks::table
+        .find(id)
+        .select(CheckRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The open check of a questionnaire for an engagement, if any.
+pub fn open_for(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    questionnaire_id: &str,
+) -> AppResult<Option<CheckSummary>> {
+    Ok(checks::table
+        .filter(checks::engagement_id.eq(engagement_id))
+        .filter(checks::questionnaire_id.eq(questionnaire_id))
+        .filter(checks::state.ne("accepted"))
+        .select(CheckSummary::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CheckFilter {
+    pub engagement_id: Option<String>,
+    pub vendor_id: Option<String>,
+    pub division_id: Option<String>,
+    pub state: Option<String>,
+}
+
+/// Checks of engagements the actor may see, newest first, with their engagement's title
+/// and vendor.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &CheckFilter,
+) -> AppResult<Vec<(CheckSummary, String, String)>> {
+    let mut q = checks::table.inner_join(engagements::table).into_boxed();
+    if let Visibility::Divisions(ids) = visibility {
+        q = q.filter(engagements::division_id.eq_any(ids.clone()));
+    }
+    if let Some(e) = &filter.engagement_id {
+        q = q.filter(checks::engagement_id.eq(e.clone()));
+    }
+    if let Some(v) = &filter.vendor_id {
+        q = q.filter(engagements::vendor_id.eq(v.clone()));
+    }
+    if let Some(d) = &filter.division_id {
+        q = q.filter(engagements::division_id.eq(d.clone()));
+    }
+    if let Some(s) = &filter.state {
+        q = q.filter(checks::state.eq(s.clone()));
+    }
+    Ok(q.order((checks::issued_at.desc(), checks::id.desc()))
+        .select((
+            CheckSummary::as_select(),
+            engagements::title,
+            engagements::vendor_id,
+        ))
+        .load(conn)?)
+}
+
+/// Every check not yet accepted, for the deadline view and the sweep.
+pub fn open_checks(conn: &mut DbConnection) -> AppResult<Vec<CheckSummary>> {
+    Ok(checks::table
+        .filter(checks::state.ne("accepted"))
+        .order(checks::id.asc())
+        .select(CheckSummary::as_select())
+        .load(conn)?)
+}
+
+/// Moves a check from one of `from` to `to`, setting the other columns given by the
+/// caller's update; `false` when its state was not one of `from` (someone else moved it).
+pub fn set_state(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let n = diesel::update(
+        checks::table
+            .filter(checks::id.eq(id))
+            .filter(checks::state.eq_any(from.iter().map(|s| s.to_string()))),
+    )
+    .set((checks::state.eq(to), checks::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Writes to the check's row, so that the transaction holds its lock until it ends.
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+    let n = diesel::update(checks::table.find(id))
+        .set(checks::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn record_submission(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    title: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(checks::table.find(id))
+        .set((
+            checks::signed_name.eq(name),
+            checks::signed_title.eq(title),
+            checks::submitted_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_acceptance(
+    conn: &mut DbConnection,
+    id: &str,
+    by: &str,
+    on: NaiveDate,
+    score_percent: Option<i32>,
+    scores_json: &str,
+) -> AppResult<()> {
+    diesel::update(checks::table.find(id))
+        .set((
+            checks::accepted_by.eq(by),
+            checks::accepted_on.eq(on),
+            checks::score_percent.eq(score_percent),
+            checks::scores_json.eq(scores_json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_due_on(conn: &mut DbConnection, id: &str, due_on: NaiveDate) -> AppResult<()> {
+    diesel::update(checks::table.find(id))
+        .set(checks::due_on.eq(due_on))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Accepted checks of the engagements in view: (engagement, rules met, accepted on).
+pub fn accepted(
+    conn: &mut DbConnection,
+    engagement_ids: Option<&[String]>,
+) -> AppResult<Vec<(String, String, NaiveDate)>> {
+    let mut q = checks::table
+        .filter(checks::state.eq("accepted"))
+        .filter(checks::accepted_on.is_not_null())
+        .into_boxed();
+    if let Some(ids) = engagement_ids {
+        q = q.filter(checks::engagement_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(String, String, Option<NaiveDate>)> = q
+        .select((
+            checks::engagement_id,
+            checks::meets_rules,
+            checks::accepted_on,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(e, r, on)| on.map(|on| (e, r, on)))
+        .collect())
+}
+
+/// The stored answers: question id → answer JSON.
+pub fn answers(conn: &mut DbConnection, check_id: &str) -> AppResult<BTreeMap<String, String>> {
+    let rows: Vec<(String, String)> = check_answers::table
+        .filter(check_answers::check_id.eq(check_id))
+        .select((check_answers::question_id, check_answers::answer_json))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Replaces every answer of a check with `answers` (question id → answer JSON).
+pub fn replace_answers(
+    conn: &mut DbConnection,
+    check_id: &str,
+    answers: &BTreeMap<String, String>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::delete(check_answers::table.filter(check_answers::check_id.eq(check_id)))
+        .execute(conn)?;
+    let rows: Vec<_> = answers
+        .iter()
+        .map(|(q, a)| {
+            (
+                check_answers::check_id.eq(check_id),
+                check_answers::question_id.eq(q),
+                check_answers::answer_json.eq(a),
+                check_answers::updated_at.eq(now),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        // A multi-row insert is backend-specific SQL: MultiConnection cannot build it.
+        match conn {
+            DbConnection::Postgresql(c) => diesel::insert_into(check_answers::table)
+                .values(&rows)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(check_answers::table)
+                .values(&rows)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn evidence(conn: &mut DbConnection, check_id: &str) -> AppResult<Vec<EvidenceMeta>> {
+    Ok(check_evidence::table
+        .filter(check_evidence::check_id.eq(check_id))
+        .order((check_evidence::uploaded_at.asc(), check_evidence::id.asc()))
+        .select(EvidenceMeta::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_evidence(conn: &mut DbConnection, file: &NewEvidence) -> AppResult<()> {
+    diesel::insert_into(check_evidence::table)
+        .values(file)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// `true` when the file was there.
+pub fn delete_evidence(
+    conn: &mut DbConnection,
+    check_id: &str,
+    evidence_id: &str,
+) -> AppResult<bool> {
+    let n = diesel::delete(
+        check_evidence::table
+            .filter(check_evidence::check_id.eq(check_id))
+            .filter(check_evidence::id.eq(evidence_id)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn evidence_content(
+    conn: &mut DbConnection,
+    check_id: &str,
+    evidence_id: &str,
+) -> AppResult<Option<(EvidenceMeta, Vec<u8>)>> {
+    Ok(check_evidence::table
+        .filter(check_evidence::check_id.eq(check_id))
+        .filter(check_evidence::id.eq(evidence_id))
+        .select((EvidenceMeta::as_select(), check_evidence::content))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_review(conn: &mut DbConnection, row: &ReviewRow) -> AppResult<()> {
+    diesel::insert_into(check_reviews::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Reviews of a check, oldest first.
+pub fn reviews(conn: &mut DbConnection, check_id: &str) -> AppResult<Vec<ReviewRow>> {
+    Ok(check_reviews::table
+        .filter(check_reviews::check_id.eq(check_id))
+        .order((check_reviews::reviewed_at.asc(), check_reviews::id.asc()))
+        .select(ReviewRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_token(conn: &mut DbConnection, row: &TokenRow) -> AppResult<()> {
+    diesel::insert_into(portal_tokens::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_token(conn: &mut DbConnection, hash: &str) -> AppResult<Option<TokenRow>> {
+    Ok(portal_tokens::table
+        .filter(portal_tokens::token_hash.eq(hash))
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn tokens(conn: &mut DbConnection, check_id: &str) -> AppResult<Vec<TokenRow>> {
+    Ok(portal_tokens::table
+        .filter(portal_tokens::check_id.eq(check_id))
+        .order(portal_tokens::created_at.asc())
+        .select(TokenRow::as_select())
+        .load(conn)?)
+}
+
+pub fn touch_token(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(portal_tokens::table.find(id))
+        .set(portal_tokens::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every live link of a check; returns how many.
+pub fn revoke_tokens(
+    conn: &mut DbConnection,
+    check_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(
+        portal_tokens::table
+            .filter(portal_tokens::check_id.eq(check_id))
+            .filter(portal_tokens::revoked_at.is_null()),
+    )
+    .set(portal_tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+/// Moves the expiry of a check's live links to at least `expires_at`.
+pub fn extend_tokens(
+    conn: &mut DbConnection,
+    check_id: &str,
+    expires_at: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(
+        portal_tokens::table
+            .filter(portal_tokens::check_id.eq(check_id))
+            .filter(portal_tokens::revoked_at.is_null())
+            .filter(portal_tokens::expires_at.lt(expires_at)),
+    )
+    .set(portal_tokens::expires_at.eq(expires_at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_findings(conn: &mut DbConnection, rows: &[FindingRow]) -> AppResult<()> {
+    if !rows.is_empty() {
+        match conn {
+            DbConnection::Postgresql(c) => diesel::insert_into(findings::table)
+                .values(rows)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(findings::table)
+                .values(rows)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn find_finding(conn: &mut DbConnection, id: &str) -> AppResult<Option<FindingRow>> {
+    Ok(findings::table
+        .find(id)
+        .select(FindingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_finding(conn: &mut DbConnection, row: &FindingRow) -> AppResult<()> {
+    diesel::update(findings::table.find(&row.id))
+        .set((
+            findings::corrective_action.eq(&row.corrective_action),
+            findings::owner_user_id.eq(&row.owner_user_id),
+            findings::due_on.eq(row.due_on),
+            findings::state.eq(&row.state),
+            findings::risk_reason.eq(&row.risk_reason),
+            findings::risk_approved_by.eq(&row.risk_approved_by),
+            findings::closed_at.eq(row.closed_at),
+            findings::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FindingFilter {
+    pub engagement_id: Option<String>,
+    pub vendor_id: Option<String>,
+    pub check_id: Option<String>,
+    pub state: Option<String>,
+    pub owner_user_id: Option<String>,
+}
+
+/// Findings of engagements the actor may see, with their engagement's title and vendor,
+/// by due date.
+pub fn list_findings(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &FindingFilter,
+) -> AppResult<Vec<(FindingRow, String, String)>> {
+    let mut q = findings::table.inner_join(engagements::table).into_boxed();
+    if let Visibility::Divisions(ids) = visibility {
+        q = q.filter(engagements::division_id.eq_any(ids.clone()));
+    }
+    if let Some(e) = &filter.engagement_id {
+        q = q.filter(findings::engagement_id.eq(e.clone()));
+    }
+    if let Some(v) = &filter.vendor_id {
+        q = q.filter(engagements::vendor_id.eq(v.clone()));
+    }
+    if let Some(c) = &filter.check_id {
+        q = q.filter(findings::check_id.eq(c.clone()));
+    }
+    if let Some(s) = &filter.state {
+        q = q.filter(findings::state.eq(s.clone()));
+    }
+    if let Some(o) = &filter.owner_user_id {
+        q = q.filter(findings::owner_user_id.eq(o.clone()));
+    }
+    Ok(q.order((findings::due_on.asc(), findings::id.asc()))
+        .select((
+            FindingRow::as_select(),
+            engagements::title,
+            engagements::vendor_id,
+        ))
+        .load(conn)?)
+}
+
+/// Findings still open or in progress, per engagement.
+pub fn open_finding_counts(conn: &mut DbConnection) -> AppResult<HashMap<String, i64>> {
+    let rows: Vec<String> = findings::table
+        .filter(findings::state.eq_any(["open", "in_progress"]))
+        .select(findings::engagement_id)
+        .load(conn)?;
+    let mut counts = HashMap::new();
+    for e in rows {
+        *counts.entry(e).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// Findings still open or in progress, for the deadline view and the sweep.
+pub fn open_findings(conn: &mut DbConnection) -> AppResult<Vec<FindingRow>> {
+    Ok(findings::table
+        .filter(findings::state.eq_any(["open", "in_progress"]))
+        .order(findings::id.asc())
+        .select(FindingRow::as_select())
+        .load(conn)?)
+}
+
+/// The per-engagement interval override.
+pub fn set_interval(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    months: Option<i16>,
+) -> AppResult<()> {
+    diesel::update(engagements::table.find(engagement_id))
+        .set(engagements::check_interval_months.eq(months))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Findings of one engagement still open or in progress.
+pub fn count_open_findings(conn: &mut DbConnection, engagement_id: &str) -> AppResult<i64> {
+    Ok(findings::table
+        .filter(findings::engagement_id.eq(engagement_id))
+        .filter(findings::state.eq_any(["open", "in_progress"]))
+        .count()
+        .get_result(conn)?)
+}

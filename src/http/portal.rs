@@ -1,0 +1,648 @@
+//! The vendor portal over HTTP: `/portal/<token>` shows the one check the emailed link
+//! opens and takes its form (answers, evidence files, the signed submission). No account
+//! and no cookie: the token in the path is the credential, so it is never logged, never
+//! sent on as a Referer, and a page that cannot be shown says nothing about any check.
+//! Answers are HTML pages, never problem+json: the people here use a browser.
+
+use std::collections::BTreeMap;
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use super::client;
+use super::AppState;
+use crate::audit::Origin;
+use crate::checks::{self, Form, FormAction, Saved, Upload};
+use crate::db::{self, checks as store, throttle};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::policy::checks::{effective, CheckState};
+use crate::policy::sign_in::{retry_after, Limits};
+use crate::portal::{
+    CheckPage, EvidenceItem, MessagePage, Notice, PortalPages, Signature, Submitted, PORTAL_CSS,
+};
+use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
+
+/// The throttle's account for bad links: failures count per address only.
+const BAD_LINK: &str = "portal-link";
+/// The longest text field a form may send (an answer is at most 4,000 characters).
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+const MAX_PARTS: usize = 2_000;
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/portal/static/portal.css").route(web::get().to(stylesheet)))
+        .service(
+            web::resource("/portal/{token}")
+                .route(web::get().to(show))
+                .route(web::post().to(take_form)),
+        );
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(PORTAL_CSS)
+}
+
+fn query_param<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.query_string()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn lang_of(value: Option<&str>) -> Lang {
+    match value {
+        Some("en") => Lang::En,
+        _ => Lang::Ja,
+    }
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the form's POST,
+        // which the cross-site check must refuse. `same-origin` still keeps the token in
+        // the address from every other site.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .body(body)
+}
+
+fn pages(state: &AppState) -> &PortalPages {
+    &state.portal
+}
+
+fn message(
+    state: &AppState,
+    status: StatusCode,
+    lang: Lang,
+    title: Msg,
+    body: Msg,
+    base_path: Option<&str>,
+) -> HttpResponse {
+    let page = pages(state).render_message(&MessagePage {
+        lang,
+        title: &title,
+        body: &body,
+        base_path,
+    });
+    html(status, page)
+}
+
+/// The one page for a link that does not open anything: unknown, expired or revoked
+/// look the same, so a guess learns nothing.
+fn invalid_link(state: &AppState, lang: Lang) -> HttpResponse {
+    message(
+        state,
+        StatusCode::NOT_FOUND,
+        lang,
+        Msg::new("このリンクは使えません", "This link cannot be used"),
+        Msg::new(
+            "リンクが正しくないか、有効期限が切れたか、取り消されています。メールで届いたリンクをそのまま開いてください。それでも開けない場合は、依頼した担当者にお問い合わせください。",
+            "The link is wrong, has expired or was withdrawn. Open the link exactly as it came in the email; if it still does not open, ask the officer who sent it.",
+        ),
+        None,
+    )
+}
+
+fn too_many(state: &AppState, lang: Lang, seconds: u64) -> HttpResponse {
+    let minutes = seconds.div_ceil(60);
+    let mut res = message(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        Msg::new("しばらくお待ちください", "Please wait"),
+        Msg::new(
+            format!("正しくないリンクが続けて開かれました。約{minutes}分後にもう一度お試しください。"),
+            format!("Too many links that do not work were opened. Try again in about {minutes} minutes."),
+        ),
+        None,
+    );
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+fn failure_page(state: &AppState, lang: Lang, err: &AppError) -> HttpResponse {
+    tracing::error!(error = %err, "portal request failed");
+    message(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang,
+        Msg::new("ただいま処理できません", "This cannot be done right now"),
+        Msg::new(
+            "一時的な問題で処理できませんでした。入力した内容は保存されていない可能性があります。しばらくしてからもう一度お試しください。",
+            "A temporary problem stopped this. What you entered may not have been saved. Please try again in a while.",
+        ),
+        None,
+    )
+}
+
+/// The live check behind a token, after the address's bad-link count; `Err` is the page
+/// to answer with.
+async fn open(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    lang: Lang,
+) -> Result<(store::TokenRow, store::CheckRow), HttpResponse> {
+    let address = client::address(req, state.config.security.trust_forwarded_for);
+    let now = state.now().naive_utc();
+    let limits = Limits {
+        max_failures: state.config.checks.portal_max_failures_per_address,
+        window: state.config.security.failure_window,
+    };
+    let token = token.to_string();
+    let outcome = db::run(&state.pool, move |conn| {
+        let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
+        let (_, from_address) = throttle::failures(conn, BAD_LINK, &address, since)?;
+        let from_address: Vec<_> = from_address.into_iter().collect();
+        if let Some(wait) = retry_after(&from_address, now, limits) {
+            return Ok(Err(Some(wait)));
+        }
+        match checks::open(conn, &token, now)? {
+            Some(found) => {
+                store::touch_token(conn, &found.0.id, now)?;
+                Ok(Ok(found))
+            }
+            None => {
+                throttle::record_failure(conn, BAD_LINK, &address)?;
+                Ok(Err(None))
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(found)) => Ok(found),
+        Ok(Err(Some(wait))) => Err(too_many(state, lang, wait)),
+        Ok(Err(None)) => Err(invalid_link(state, lang)),
+        Err(e) => Err(failure_page(state, lang, &e)),
+    }
+}
+
+/// What the page needs beyond the check row.
+struct Loaded {
+    ctx: checks::Context,
+    answers: BTreeMap<String, RawAnswer>,
+    evidence: Vec<EvidenceItem>,
+    review_comment: Option<String>,
+    question_comments: BTreeMap<String, String>,
+}
+
+async fn load(state: &AppState, check: &store::CheckRow) -> Result<Loaded, AppError> {
+    let check = check.clone();
+    db::run(&state.pool, move |conn| {
+        db::snapshot(conn, |conn| {
+            let ctx = checks::context(conn, &check.engagement_id)?;
+            let answers = checks::raw_answers(conn, &check.id)?;
+            let evidence = store::evidence(conn, &check.id)?
+                .into_iter()
+                .map(|e| EvidenceItem {
+                    id: e.id,
+                    question_id: e.question_id,
+                    file_name: e.file_name,
+                    size_bytes: e.size_bytes,
+                    sha256: e.sha256,
+                })
+                .collect();
+            let last_return = store::reviews(conn, &check.id)?
+                .into_iter()
+                .rfind(|r| r.decision == "return");
+            let (review_comment, question_comments) = match last_return {
+                Some(r)
+                    if checks::stored_state(&check) == CheckState::Returned
+                        || checks::stored_state(&check) == CheckState::InProgress =>
+                {
+                    (
+                        Some(r.comment).filter(|c| !c.is_empty()),
+                        serde_json::from_str(&r.question_comments).unwrap_or_default(),
+                    )
+                }
+                _ => (None, BTreeMap::new()),
+            };
+            Ok(Loaded {
+                ctx,
+                answers,
+                evidence,
+                review_comment,
+                question_comments,
+            })
+        })
+    })
+    .await
+}
+
+struct Shown<'a> {
+    notice: Option<Notice>,
+    answers: Option<&'a BTreeMap<String, RawAnswer>>,
+    problems: &'a [AnswerProblem],
+    fields: &'a [(String, Msg)],
+    signature: Option<&'a Signature>,
+}
+
+fn render_check(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    check: &store::CheckRow,
+    loaded: &Loaded,
+    shown: Shown,
+) -> Result<String, AppError> {
+    let definition = checks::definition_of(check)?;
+    let stored = checks::stored_state(check);
+    let submitted = check.submitted_at.map(|at| Submitted {
+        at: at
+            .and_utc()
+            .with_timezone(&state.config.time_zone)
+            .naive_local(),
+        name: check.signed_name.clone().unwrap_or_default(),
+        title: check.signed_title.clone().unwrap_or_default(),
+    });
+    let read_only = !stored.open_to_vendor();
+    let signature = shown.signature.cloned().unwrap_or_else(|| Signature {
+        name: check.signed_name.clone().unwrap_or_default(),
+        title: check.signed_title.clone().unwrap_or_default(),
+        declared: false,
+    });
+    let base_path = format!("/portal/{token}");
+    let csrf = crate::auth::csrf_token(token);
+    let notice = shown
+        .notice
+        .or_else(|| (stored == CheckState::Returned).then_some(Notice::Returned));
+    Ok(pages(state).render_check(&CheckPage {
+        lang,
+        base_path: &base_path,
+        csrf: &csrf,
+        organization: &state.config.organization_name,
+        engagement_title: &loaded.ctx.engagement.title,
+        vendor_name: &loaded.ctx.vendor_name,
+        contact_name: &check.contact_name,
+        definition: &definition,
+        state: effective(stored, check.due_on, state.today()),
+        due_on: check.due_on,
+        answers: shown.answers.unwrap_or(&loaded.answers),
+        evidence: &loaded.evidence,
+        problems: shown.problems,
+        field_problems: shown.fields,
+        notice,
+        review_comment: loaded.review_comment.as_deref(),
+        question_comments: &loaded.question_comments,
+        signature: &signature,
+        submitted: if read_only { submitted.as_ref() } else { None },
+        max_file_bytes: state.config.checks.evidence_max_bytes,
+    }))
+}
+
+/// `GET /portal/<token>`: the check, to answer or, once submitted, to read.
+async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let lang = lang_of(query_param(&req, "lang"));
+    let (_, check) = match open(&state, &req, &token, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let notice = match query_param(&req, "notice") {
+        Some("saved") => Some(Notice::Saved),
+        Some("submitted") => Some(Notice::Submitted),
+        _ => None,
+    };
+    let loaded = match load(&state, &check).await {
+        Ok(l) => l,
+        Err(e) => return failure_page(&state, lang, &e),
+    };
+    let shown = Shown {
+        notice,
+        answers: None,
+        problems: &[],
+        fields: &[],
+        signature: None,
+    };
+    match render_check(&state, &token, lang, &check, &loaded, shown) {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+/// Why a form could not be read.
+enum Unreadable {
+    TooLarge(Msg),
+    Malformed(Msg),
+}
+
+/// What the form sent besides the answers and files.
+#[derive(Default)]
+struct Parsed {
+    answers: BTreeMap<String, RawAnswer>,
+    uploads: Vec<Upload>,
+    csrf: String,
+    lang: Option<String>,
+    action: Option<String>,
+    delete: Option<String>,
+    signature: Signature,
+}
+
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    total: &mut usize,
+    total_limit: usize,
+) -> Result<Option<Vec<u8>>, actix_multipart::MultipartError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk?;
+        *total += chunk.len();
+        if buf.len() + chunk.len() > limit || *total > total_limit {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Some(buf))
+}
+
+fn malformed(detail: impl std::fmt::Display) -> Unreadable {
+    Unreadable::Malformed(Msg::new(
+        format!("フォームの内容を読み取れませんでした（{detail}）"),
+        format!("The form could not be read ({detail})"),
+    ))
+}
+
+async fn parse_form(mut multipart: Multipart, max_file_bytes: usize) -> Result<Parsed, Unreadable> {
+    let total_limit = max_file_bytes.saturating_mul(5) + 1024 * 1024;
+    let mut total = 0usize;
+    let mut parts = 0usize;
+    let mut form = Parsed::default();
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(malformed)?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(malformed("too many fields"));
+        }
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        if let Some(question_id) = name.strip_prefix("file.") {
+            let Some(content) = read_field(&mut field, max_file_bytes, &mut total, total_limit)
+                .await
+                .map_err(malformed)?
+            else {
+                let name = crate::checks::evidence::clean_name(file_name.as_deref().unwrap_or(""));
+                return Err(Unreadable::TooLarge(crate::checks::evidence::too_large(
+                    &name,
+                    max_file_bytes,
+                )));
+            };
+            // A file input left empty still sends an empty part without a name.
+            let file_name = file_name.unwrap_or_default();
+            if file_name.is_empty() && content.is_empty() {
+                continue;
+            }
+            form.uploads.push(Upload {
+                question_id: question_id.to_string(),
+                file_name,
+                content,
+            });
+            continue;
+        }
+        let Some(bytes) = read_field(&mut field, MAX_TEXT_BYTES, &mut total, total_limit)
+            .await
+            .map_err(malformed)?
+        else {
+            return Err(Unreadable::TooLarge(Msg::new(
+                format!("入力欄 {name} の内容が長すぎます"),
+                format!("The field {name} is too long"),
+            )));
+        };
+        let text = String::from_utf8(bytes).map_err(|_| malformed(format!("{name}: not UTF-8")))?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "lang" => form.lang = Some(text),
+            "action" => form.action = Some(text),
+            "delete" => form.delete = Some(text),
+            "signed_name" => form.signature.name = text,
+            "signed_title" => form.signature.title = text,
+            "declaration" => form.signature.declared = text == "yes",
+            other => match other.strip_prefix("q.") {
+                Some(q) => form
+                    .answers
+                    .entry(q.to_string())
+                    .or_default()
+                    .values
+                    .push(text),
+                None => return Err(malformed(format!("unknown field {other}"))),
+            },
+        }
+    }
+    Ok(form)
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// `POST /portal/<token>`: saves the draft (answers, new files, a removed file) and, with
+/// `action=submit`, submits it with the signed statement. Success redirects to the page
+/// (so a reload does not send the form again); a refusal shows the form again with what
+/// was typed and every problem.
+async fn take_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let mut lang = lang_of(query_param(&req, "lang"));
+    if let Some(origin) = super::csrf::foreign_origin(&req) {
+        tracing::info!(origin, "portal form refused: cross-origin");
+        return message(
+            &state,
+            StatusCode::FORBIDDEN,
+            lang,
+            Msg::new("送信できませんでした", "The form could not be sent"),
+            Msg::new(
+                "他のサイトのページからの送信は受け付けません。メールで届いたリンクから開いたページで入力してください。",
+                "Forms sent from another site's page are refused. Use the page opened from the link in the email.",
+            ),
+            None,
+        );
+    }
+    let (_, check) = match open(&state, &req, &token, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let base_path = format!("/portal/{}", token.as_str());
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return message(
+            &state,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            lang,
+            Msg::new(
+                "送信形式が正しくありません",
+                "The form was sent in the wrong format",
+            ),
+            Msg::new(
+                "点検票のページからフォームを送信してください。",
+                "Send the form from the check's page.",
+            ),
+            Some(&base_path),
+        );
+    }
+    let multipart = Multipart::new(req.headers(), payload.into_inner());
+    let parsed = match parse_form(multipart, state.config.checks.evidence_max_bytes).await {
+        Ok(p) => p,
+        Err(Unreadable::TooLarge(m)) => {
+            return message(
+                &state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                lang,
+                Msg::new(
+                    "送信できませんでした（サイズの上限を超えています）",
+                    "Not sent: too large",
+                ),
+                Msg::new(
+                    format!(
+                        "{}。何も保存していません。戻って、小さいファイルを選び直してください。",
+                        m.get(Lang::Ja)
+                    ),
+                    format!(
+                        "{}. Nothing was saved. Go back and choose a smaller file.",
+                        m.get(Lang::En)
+                    ),
+                ),
+                Some(&base_path),
+            )
+        }
+        Err(Unreadable::Malformed(m)) => {
+            return message(
+                &state,
+                StatusCode::BAD_REQUEST,
+                lang,
+                Msg::new("送信できませんでした", "The form could not be sent"),
+                Msg::new(
+                    format!("{}。何も保存していません。", m.get(Lang::Ja)),
+                    format!("{}. Nothing was saved.", m.get(Lang::En)),
+                ),
+                Some(&base_path),
+            )
+        }
+    };
+    if parsed.lang.is_some() {
+        lang = lang_of(parsed.lang.as_deref());
+    }
+    if !crate::auth::csrf_matches(token.as_str(), &parsed.csrf) {
+        return message(
+            &state,
+            StatusCode::FORBIDDEN,
+            lang,
+            Msg::new("送信できませんでした", "The form could not be sent"),
+            Msg::new(
+                "このフォームは点検票のページから送信してください。何も保存していません。",
+                "Send this form from the check's own page. Nothing was saved.",
+            ),
+            Some(&base_path),
+        );
+    }
+    let action = match parsed.action.as_deref() {
+        Some("submit") => FormAction::Submit,
+        _ => FormAction::Save,
+    };
+    let form = Form {
+        answers: parsed.answers,
+        uploads: parsed.uploads,
+        delete: parsed.delete.filter(|d| !d.is_empty()),
+        action,
+        signature: parsed.signature,
+    };
+    let origin = Origin {
+        actor_id: None,
+        actor: format!("vendor:{}", check.contact_email),
+        address: Some(client::address(
+            &req,
+            state.config.security.trust_forwarded_for,
+        )),
+        request_id: client::request_id(&req),
+    };
+    let app = state.get_ref().clone();
+    let check_id = check.id.clone();
+    let (typed, signed) = (form.answers.clone(), form.signature.clone());
+    let outcome = db::run(&state.pool, move |conn| {
+        let env = checks::Env {
+            config: &app.config,
+            questionnaires: &app.questionnaires,
+            email: &app.email,
+            now: app.now(),
+        };
+        db::write(conn, |conn| {
+            checks::save(conn, &env, &check_id, &form, &origin)
+        })
+    })
+    .await;
+    let lang_query = lang.as_str();
+    let (status, notice, problems, fields) = match outcome {
+        Ok(Saved::Draft) => {
+            return see_other(&format!("{base_path}?lang={lang_query}&notice=saved"))
+        }
+        Ok(Saved::Submitted | Saved::AlreadySubmitted) => {
+            return see_other(&format!("{base_path}?lang={lang_query}&notice=submitted"))
+        }
+        Ok(Saved::ReadOnly) => return see_other(&format!("{base_path}?lang={lang_query}")),
+        Ok(Saved::Invalid { problems, fields }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Notice::NotSaved,
+            problems,
+            fields,
+        ),
+        Ok(Saved::Incomplete { problems, fields }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Notice::SavedNotSubmitted,
+            problems,
+            fields,
+        ),
+        Err(e) => return failure_page(&state, lang, &e),
+    };
+    // Shown again: the check as it is now (a saved draft included), with what was typed.
+    let check = match db::run(&state.pool, {
+        let id = check.id.clone();
+        move |conn| store::find(conn, &id)
+    })
+    .await
+    {
+        Ok(Some(c)) => c,
+        Ok(None) => return invalid_link(&state, lang),
+        Err(e) => return failure_page(&state, lang, &e),
+    };
+    let loaded = match load(&state, &check).await {
+        Ok(l) => l,
+        Err(e) => return failure_page(&state, lang, &e),
+    };
+    let shown = Shown {
+        notice: Some(notice),
+        answers: Some(&typed),
+        problems: &problems,
+        fields: &fields,
+        signature: Some(&signed),
+    };
+    match render_check(&state, &token, lang, &check, &loaded, shown) {
+        Ok(body) => html(status, body),
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}

@@ -1,0 +1,105 @@
+//! The vendor portal's pages: what a vendor contact sees through an emailed link, with no
+//! account. Server-rendered HTML from the Handlebars templates in `portal_templates/`,
+//! Japanese by default with an English switch, usable without JavaScript and on a phone.
+//! The HTTP handlers (`http::portal`) decide what to show; this module only renders it.
+
+pub mod pages;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::i18n::{Lang, Msg};
+use crate::policy::checks::CheckState;
+use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
+use crate::questionnaires::Definition;
+
+pub use pages::{PortalPages, PORTAL_CSS};
+
+/// One evidence file already stored for a question.
+#[derive(Debug, Clone)]
+pub struct EvidenceItem {
+    pub id: String,
+    pub question_id: String,
+    pub file_name: String,
+    pub size_bytes: i64,
+    /// Lower-case hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// What the page says at its top after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The draft was saved.
+    Saved,
+    /// The draft was saved, but the submission needs the problems listed fixed first.
+    SavedNotSubmitted,
+    /// Nothing was saved: the answers listed are not valid (and files chosen were not kept).
+    NotSaved,
+    /// The check was submitted (also shown on a repeated submission).
+    Submitted,
+    /// The officer returned the check for correction.
+    Returned,
+}
+
+/// The signed statement typed at the bottom of the form.
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    pub name: String,
+    pub title: String,
+    pub declared: bool,
+}
+
+/// A signed submission, as it was made.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// In the organisation's time zone.
+    pub at: NaiveDateTime,
+    pub name: String,
+    pub title: String,
+}
+
+/// Everything the check page shows. Values are as they should appear in the form: what
+/// the vendor just typed when it was refused, otherwise what is stored.
+pub struct CheckPage<'a> {
+    pub lang: Lang,
+    /// `/portal/<token>`: the form posts here; `?lang=en` / `?lang=ja` switch languages.
+    pub base_path: &'a str,
+    /// Goes into a hidden `csrf` field of every form.
+    pub csrf: &'a str,
+    pub organization: &'a str,
+    pub engagement_title: &'a str,
+    pub vendor_name: &'a str,
+    pub contact_name: &'a str,
+    /// The definition the check was sent with.
+    pub definition: &'a Definition,
+    /// As people see it today (`overdue` included).
+    pub state: CheckState,
+    pub due_on: NaiveDate,
+    /// By question id.
+    pub answers: &'a BTreeMap<String, RawAnswer>,
+    pub evidence: &'a [EvidenceItem],
+    /// Problems with answers, per question.
+    pub problems: &'a [AnswerProblem],
+    /// Problems with the other fields (`signed_name`, `signed_title`, `declaration`,
+    /// `file.<QID>`), by field name.
+    pub field_problems: &'a [(String, Msg)],
+    pub notice: Option<Notice>,
+    /// The officer's comment on the whole check and per question, when it was returned.
+    pub review_comment: Option<&'a str>,
+    pub question_comments: &'a BTreeMap<String, String>,
+    pub signature: &'a Signature,
+    /// Set once submitted: the page is then read-only.
+    pub submitted: Option<&'a Submitted>,
+    pub max_file_bytes: usize,
+}
+
+/// A page with a title and a message only: an invalid or expired link, too many tries,
+/// a file too large, an unexpected error. It must never name an engagement or a vendor.
+pub struct MessagePage<'a> {
+    pub lang: Lang,
+    pub title: &'a Msg,
+    pub body: &'a Msg,
+    /// Where the language switch points (`None`: no switch, e.g. for an invalid link).
+    pub base_path: Option<&'a str>,
+}
