@@ -315,3 +315,94 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
         filtered,
     })
 }
+
+/// What [`seed_portal`] made: the bearer token of the security officer responsible for
+/// every engagement, and each engagement with its vendor's one contact address.
+pub struct PortalSeed {
+    pub token: String,
+    /// (engagement id, contact email), in seeding order.
+    pub engagements: Vec<(String, String)>,
+}
+
+/// `engagements` active outsourcing engagements of one division, each with a vendor of
+/// its own whose one contact (`portal-contact{n}@vendor.example`) receives its checks,
+/// and a security officer of that division (with an API token) responsible for all.
+pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<PortalSeed> {
+    let today = chrono::Utc::now().date_naive();
+    let (code, name) = DIVISIONS[1];
+    let division = divisions::get_or_create(conn, code, name)?.id;
+    let officer_email =
+        EmailAddress::parse("bench-portal-officer@city.minato.example").expect("valid email");
+    let officer = accounts::create_staff(
+        conn,
+        &NewStaff {
+            email: officer_email.clone(),
+            display_name: text("区民課 情報セキュリティ責任者"),
+            roles: vec![Role::SecurityOfficer],
+            divisions: vec![(DivisionCode::parse(code).expect("valid code"), None)],
+        },
+    )?;
+    let token = accounts::create_token(conn, &officer_email, "bench-portal")?;
+    let mut out = Vec::with_capacity(engagements);
+    for n in 0..engagements {
+        let contact = format!("portal-contact{n}@vendor.example");
+        let vendor_id = vendors::insert(
+            conn,
+            &NewVendor {
+                legal_name: text(&format!(
+                    "{}{:04}",
+                    VENDOR_STEMS[n % VENDOR_STEMS.len()],
+                    n + 1
+                )),
+                corporate_number: CorporateNumber::from_base(&format!("{:012}", 300_000_000 + n)),
+                address: text("東京都港区芝公園一丁目1番1号"),
+                contacts: vec![VendorContact {
+                    name: text("山田 花子"),
+                    email: EmailAddress::parse(&contact).expect("valid email"),
+                    phone: PhoneNumber::parse("03-1234-5678").ok(),
+                }],
+            },
+        )?;
+        let (title, scope) = OUTSOURCING[n % OUTSOURCING.len()];
+        let id = engagements::insert(
+            conn,
+            &EngagementFields {
+                kind: EngagementKind::Outsourcing,
+                title: text(&format!("{title}（点検{}）", n + 1)),
+                division_id: division.clone(),
+                responsible_user_id: officer.user_id.clone(),
+                vendor_id,
+                scope: text(scope),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).expect("valid date"),
+                ends_on: chrono::NaiveDate::from_ymd_opt(2029, 3, 31).expect("valid date"),
+                parent_id: None,
+                cloud: None,
+            },
+        )?;
+        information_items::insert(
+            conn,
+            &id,
+            &ItemFields {
+                name: text("住民情報"),
+                description: text("氏名・住所・連絡先"),
+                level: ClassificationLevel::L2,
+                provided_to_vendor: true,
+            },
+        )?;
+        engagements::refresh_level(conn, &id, today)?;
+        let mut status = Status::Draft;
+        while status != Status::Active {
+            let next = lifecycle::allowed_moves(status)
+                .into_iter()
+                .find(|s| *s != Status::Terminated)
+                .expect("active lies on the forward path");
+            engagements::set_status(conn, &id, status, next, &officer.user_id)?;
+            status = next;
+        }
+        out.push((id, contact));
+    }
+    Ok(PortalSeed {
+        token,
+        engagements: out,
+    })
+}
