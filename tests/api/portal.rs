@@ -479,21 +479,71 @@ async fn a_bad_expired_or_revoked_link_shows_a_plain_page_and_one_link_opens_one
     .await;
     assert_eq!(res.status(), 404);
 
-    // Another check's evidence cannot be removed through this link.
+    // One link opens one check: another engagement's check, with a file of its own, is
+    // neither shown nor changed through this link, and its link does not open this one.
+    let vendor = app.vendor(&w.csm, "株式会社芝浦データ").await;
+    let other = app.engagement(&w.csm, &w.owner, "kumin", &vendor).await;
+    let res = app
+        .post(
+            &w.owner,
+            &format!(
+                "/api/v1/engagements/{}/checks",
+                other["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let other_check: Value = res.json().await.unwrap();
+    let other_token = new_token(&app, 2, &[&token]).await;
+    let def = definition(&app, &w.owner, "outsourcing-periodic-check").await;
+    let (_, files) = conforming(&def);
+    let (_, html) = page(&app, &other_token, "").await;
+    let res = post_form(
+        &app,
+        &other_token,
+        &csrf_in(&html),
+        &[("action".into(), "save".into())],
+        &[(files[0].clone(), "他社の規程.pdf".into(), PDF.to_vec())],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let other_detail = check_state(&app, &w.owner, other_check["id"].as_str().unwrap()).await;
+    let other_file = other_detail["evidence"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     let (_, html) = page(&app, &token, "").await;
-    let csrf = csrf_in(&html);
+    assert!(!html.contains("他社の規程.pdf") && !html.contains("株式会社芝浦データ"));
     let res = post_form(
         &app,
         &token,
-        &csrf,
+        &csrf_in(&html),
         &[
-            ("delete".into(), "not-an-id-of-this-check".into()),
+            ("delete".into(), other_file.clone()),
             ("action".into(), "save".into()),
         ],
         &[],
     )
     .await;
     assert_eq!(res.status(), 303);
+    let other_detail = check_state(&app, &w.owner, other_check["id"].as_str().unwrap()).await;
+    assert_eq!(
+        other_detail["evidence"][0]["id"],
+        other_file.as_str(),
+        "untouched"
+    );
+    // Nor does a form carry one check's page token over to the other.
+    let res = post_form(
+        &app,
+        &other_token,
+        &csrf_in(&html),
+        &[("action".into(), "save".into())],
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 403);
 
     // Revoked: the link stops working at once.
     let res = app
@@ -513,7 +563,7 @@ async fn a_bad_expired_or_revoked_link_shows_a_plain_page_and_one_link_opens_one
         )
         .await;
     assert_eq!(res.status(), 200);
-    let fresh = new_token(&app, 2, &[&token]).await;
+    let fresh = new_token(&app, 3, &[&token, &other_token]).await;
     assert_eq!(page(&app, &fresh, "").await.0, 200);
     app.clock.advance(chrono::Duration::days(40));
     let (status, html) = page(&app, &fresh, "").await;
