@@ -91,9 +91,20 @@ pub fn all_deadlines(
     today: NaiveDate,
 ) -> AppResult<Vec<Deadline>> {
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
-    let mut list = deadlines::of_engagements(&loaded, catalog, config, today);
+    deadlines_of(conn, &loaded, config, catalog, today)
+}
+
+/// [`all_deadlines`] over engagements' facts already loaded.
+fn deadlines_of(
+    conn: &mut DbConnection,
+    loaded: &[facts::EngagementFacts],
+    config: &Config,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    let mut list = deadlines::of_engagements(loaded, catalog, config, today);
     list.extend(deadlines::of_checks(
-        &loaded,
+        loaded,
         &db::checks::open_checks(conn)?,
         &db::checks::open_findings(conn)?,
         config,
@@ -234,8 +245,12 @@ pub fn run(
         email: templates,
         now,
     };
-    let checks_issued = checks::issue_due(conn, &env, catalog, dry_run)?;
-    let list = all_deadlines(conn, config, catalog, today)?;
+    // One load of every engagement's facts serves both: sending a check changes none of
+    // them (only accepted checks are facts).
+    let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
+    let checks_issued = checks::issue_due(conn, &env, catalog, &loaded, dry_run)?;
+    let list = deadlines_of(conn, &loaded, config, catalog, today)?;
+    drop(loaded);
     let directory = Directory::load(conn)?;
     let vendor_names = vendors::names(conn)?;
     let planned = plan(&list, &directory, &config.reminders, today);

@@ -62,7 +62,7 @@ impl Env<'_> {
 }
 
 /// The portal address of a token.
-pub fn portal_link(config: &Config, token: &str) -> String {
+fn portal_link(config: &Config, token: &str) -> String {
     format!(
         "{}/portal/{token}",
         config.public_base_url.trim_end_matches('/')
@@ -203,7 +203,7 @@ pub struct Correction<'a> {
 }
 
 /// Creates a new link for the check and queues the email that carries it.
-pub fn send_link(
+fn send_link(
     conn: &mut DbConnection,
     env: &Env,
     ctx: &Context,
@@ -640,11 +640,18 @@ fn stored_scores(a: &answers::Assessment) -> StoredScores {
         sections: a
             .sections
             .iter()
-            .map(|s| StoredSectionScore {
-                section: s.section.as_str().to_string(),
-                scored: s.score.scored,
-                conforming: s.score.conforming,
-                percent: s.score.percent,
+            .map(|s| {
+                let StoredScore {
+                    scored,
+                    conforming,
+                    percent,
+                } = score(&s.score);
+                StoredSectionScore {
+                    section: s.section.as_str().to_string(),
+                    scored,
+                    conforming,
+                    percent,
+                }
             })
             .collect(),
         overall: score(&a.overall),
@@ -893,21 +900,16 @@ pub fn issue_due(
     conn: &mut DbConnection,
     env: &Env,
     catalog: &crate::clauses::Catalog,
+    loaded: &[crate::db::facts::EngagementFacts],
     dry_run: bool,
 ) -> AppResult<usize> {
-    use crate::db::facts::{self, FactsScope};
     let today = env.today();
-    let loaded = facts::load(
-        conn,
-        &crate::policy::access::Visibility::All,
-        &FactsScope::default(),
-    )?;
     let open: std::collections::HashSet<(String, String)> = store::open_checks(conn)?
         .into_iter()
         .map(|c| (c.engagement_id, c.questionnaire_id))
         .collect();
     let due = schedule::due(
-        &loaded,
+        loaded,
         &open,
         env.questionnaires,
         catalog,

@@ -1,6 +1,6 @@
 //! Periodic checks, their answers, evidence files, reviews, portal links and findings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -159,21 +159,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<CheckRow>> {
         .optional()?)
 }
 
-/// The open check of a questionnaire for an engagement, if any.
-pub fn open_for(
-    conn: &mut DbConnection,
-    engagement_id: &str,
-    questionnaire_id: &str,
-) -> AppResult<Option<CheckSummary>> {
-    Ok(checks::table
-        .filter(checks::engagement_id.eq(engagement_id))
-        .filter(checks::questionnaire_id.eq(questionnaire_id))
-        .filter(checks::state.ne("accepted"))
-        .select(CheckSummary::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 #[derive(Debug, Default, Clone)]
 pub struct CheckFilter {
     pub engagement_id: Option<String>,
@@ -291,31 +276,6 @@ pub fn set_due_on(conn: &mut DbConnection, id: &str, due_on: NaiveDate) -> AppRe
         .set(checks::due_on.eq(due_on))
         .execute(conn)?;
     Ok(())
-}
-
-/// Accepted checks of the engagements in view: (engagement, rules met, accepted on).
-pub fn accepted(
-    conn: &mut DbConnection,
-    engagement_ids: Option<&[String]>,
-) -> AppResult<Vec<(String, String, NaiveDate)>> {
-    let mut q = checks::table
-        .filter(checks::state.eq("accepted"))
-        .filter(checks::accepted_on.is_not_null())
-        .into_boxed();
-    if let Some(ids) = engagement_ids {
-        q = q.filter(checks::engagement_id.eq_any(ids.to_vec()));
-    }
-    let rows: Vec<(String, String, Option<NaiveDate>)> = q
-        .select((
-            checks::engagement_id,
-            checks::meets_rules,
-            checks::accepted_on,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(e, r, on)| on.map(|on| (e, r, on)))
-        .collect())
 }
 
 /// The stored answers: question id → answer JSON.
@@ -562,19 +522,6 @@ pub fn list_findings(
             engagements::vendor_id,
         ))
         .load(conn)?)
-}
-
-/// Findings still open or in progress, per engagement.
-pub fn open_finding_counts(conn: &mut DbConnection) -> AppResult<HashMap<String, i64>> {
-    let rows: Vec<String> = findings::table
-        .filter(findings::state.eq_any(["open", "in_progress"]))
-        .select(findings::engagement_id)
-        .load(conn)?;
-    let mut counts = HashMap::new();
-    for e in rows {
-        *counts.entry(e).or_insert(0) += 1;
-    }
-    Ok(counts)
 }
 
 /// Findings still open or in progress, for the deadline view and the sweep.

@@ -165,7 +165,6 @@ async fn open(
     let outcome = db::run(&state.pool, move |conn| {
         let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
         let (_, from_address) = throttle::failures(conn, BAD_LINK, &address, since)?;
-        let from_address: Vec<_> = from_address.into_iter().collect();
         if let Some(wait) = retry_after(&from_address, now, limits) {
             return Ok(Err(Some(wait)));
         }
@@ -217,16 +216,12 @@ async fn load(state: &AppState, check: &store::CheckRow) -> Result<Loaded, AppEr
             let last_return = store::reviews(conn, &check.id)?
                 .into_iter()
                 .rfind(|r| r.decision == "return");
+            let stored = checks::stored_state(&check);
             let (review_comment, question_comments) = match last_return {
-                Some(r)
-                    if checks::stored_state(&check) == CheckState::Returned
-                        || checks::stored_state(&check) == CheckState::InProgress =>
-                {
-                    (
-                        Some(r.comment).filter(|c| !c.is_empty()),
-                        serde_json::from_str(&r.question_comments).unwrap_or_default(),
-                    )
-                }
+                Some(r) if matches!(stored, CheckState::Returned | CheckState::InProgress) => (
+                    Some(r.comment).filter(|c| !c.is_empty()),
+                    serde_json::from_str(&r.question_comments).unwrap_or_default(),
+                ),
                 _ => (None, BTreeMap::new()),
             };
             Ok(Loaded {
