@@ -355,6 +355,20 @@ pub fn totp(secret_base32: &str, step: i64) -> String {
     format!("{:06}", value % 1_000_000)
 }
 
+/// A six-digit code that the server will refuse: none of the codes of the steps around
+/// now (it accepts one step of drift either side; two more cover a step passing meanwhile).
+/// A fixed guess such as `000000` or "the right code plus one" is a valid code by chance.
+pub fn wrong_code(secret_base32: &str) -> String {
+    let now = current_step();
+    let valid: Vec<String> = (now - 2..=now + 2)
+        .map(|s| totp(secret_base32, s))
+        .collect();
+    (0..1_000_000u32)
+        .map(|n| format!("{n:06}"))
+        .find(|c| !valid.contains(c))
+        .expect("five codes leave others")
+}
+
 pub fn current_step() -> i64 {
     chrono::Utc::now().timestamp() / 30
 }
@@ -509,8 +523,12 @@ pub fn vendor_body(name: &str) -> Value {
     })
 }
 
+/// A seed no other call in this test run gets (a counter, not chance: two random ones
+/// could meet).
 pub fn rand_seed() -> u64 {
-    uuid::Uuid::new_v4().as_u128() as u64 % 100_000_000_000
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 pub fn outsourcing_body(division: &str, responsible_id: &str, vendor_id: &str) -> Value {

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use itaku::domain::Role;
 
 use crate::helpers::{
-    assert_problem, cookie_of, current_step, spawn_app, spawn_app_with, totp, Session, NEW_PASSWORD,
+    assert_problem, cookie_of, current_step, spawn_app, spawn_app_with, totp, wrong_code, Session,
+    NEW_PASSWORD,
 };
 
 #[tokio::test]
@@ -113,10 +114,7 @@ async fn r_5_5_3_2_first_sign_in_replaces_the_password_and_sets_up_totp() {
     assert!(svg.contains("<svg") && svg.ends_with("</svg>"));
 
     // A wrong code is refused; the right one completes sign-in with ten recovery codes.
-    let wrong = format!(
-        "{:06}",
-        (totp(secret, current_step()).parse::<u32>().unwrap() + 1) % 1_000_000
-    );
+    let wrong = wrong_code(secret);
     let (status, body, _) = app
         .step(
             "/api/v1/session/enrolment/confirm",
@@ -349,7 +347,7 @@ async fn wrong_second_factor_codes_count_towards_the_throttle() {
             .step(
                 "/api/v1/session/second-factor",
                 Some(&pending),
-                &json!({"code": "000000"}),
+                &json!({"code": wrong_code(&enrolled.secret)}),
             )
             .await;
         assert!(status == 422, "{status}");
