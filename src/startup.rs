@@ -15,7 +15,7 @@ use crate::db::{self, DbPool};
 use crate::delivery::{self, Wake};
 use crate::error::{AppError, FieldError};
 use crate::http::request_log::request_log;
-use crate::http::{api, csrf, AppState};
+use crate::http::{api, csrf, input, AppState};
 use crate::i18n::Msg;
 use crate::mail::{EmailTemplates, Mailer};
 use crate::questionnaires::Questionnaires;
@@ -231,6 +231,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     ))
                     .add(("Cache-Control", "no-store")),
             )
+            .wrap(from_fn(input::refuse_nul))
             .wrap(from_fn(csrf::same_origin))
             .wrap(from_fn(request_log))
             .configure(api::configure)

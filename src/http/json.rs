@@ -77,6 +77,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
 /// Reads `T` from JSON bytes, explaining a failure by the path of the field at fault.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    // A NUL can only arrive escaped (`\u0000`): a raw control character is not JSON.
+    if body.windows(6).any(|w| w == br"\u0000") {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            let paths = super::input::nul_paths(&value);
+            if !paths.is_empty() {
+                return Err(AppError::Malformed(
+                    paths.into_iter().map(super::input::nul_error).collect(),
+                ));
+            }
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -208,5 +219,15 @@ mod tests {
             ("".into(), "syntax")
         );
         assert!(parse::<Body>(br#"{"title":"a","count":1}"#).is_ok());
+    }
+
+    #[test]
+    fn a_nul_in_any_string_is_refused_by_its_path() {
+        assert_eq!(
+            field_of(r#"{"title":"a","count":1,"contacts":[{"name":"x\u0000","email":"e"}]}"#),
+            ("contacts[0].name".into(), "control_character")
+        );
+        // An escaped backslash before `u0000` is no NUL.
+        assert!(parse::<Body>(br#"{"title":"a\\u0000","count":1}"#).is_ok());
     }
 }

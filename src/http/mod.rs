@@ -4,6 +4,7 @@ pub mod api;
 pub mod client;
 pub mod csrf;
 pub mod csv;
+pub mod input;
 pub mod json;
 pub mod page;
 pub mod portal;

@@ -422,6 +422,13 @@ async fn parse_form(mut multipart: Multipart, max_file_bytes: usize) -> Result<P
             )));
         };
         let text = String::from_utf8(bytes).map_err(|_| malformed(format!("{name}: not UTF-8")))?;
+        // PostgreSQL cannot store U+0000; no person types one.
+        if text.contains('\0') || name.contains('\0') {
+            return Err(malformed(format!(
+                "{}: NUL (U+0000)",
+                name.replace('\0', "\\u0000")
+            )));
+        }
         match name.as_str() {
             "csrf" => form.csrf = text,
             "lang" => form.lang = Some(text),

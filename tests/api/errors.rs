@@ -127,3 +127,58 @@ async fn messages_are_japanese_unless_english_is_asked_for() {
         .unwrap()
         .contains("check digit"));
 }
+
+/// PostgreSQL cannot store U+0000: a NUL that reached SQL used to answer 500 there. Every
+/// place a string enters (query, path, body, even the unauthenticated sign-in) answers 400
+/// naming the field, and nothing is written.
+#[tokio::test]
+async fn a_nul_character_anywhere_is_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let vendor = app.vendor(&so, "株式会社みなと").await;
+    let engagements_before = app.count_rows("engagements").await;
+
+    for (path, field) in [
+        ("/api/v1/engagements?q=%E4%BF%9D%00", "q"),
+        ("/api/v1/engagements?vendor=%00", "vendor"),
+        ("/api/v1/vendors?q=a%00", "q"),
+        ("/api/v1/users?division=%00", "division"),
+        ("/api/v1/engagements/abc%00def", "path"),
+        ("/api/v1/vendors/%00", "path"),
+        ("/api/v1/audit-log?action=a%00", "action"),
+    ] {
+        let res = app.get(&so, path).await;
+        let problem = assert_problem(res, 400, Some(field)).await;
+        assert_eq!(problem["errors"][0]["code"], "control_character", "{path}");
+    }
+
+    let mut body = crate::helpers::outsourcing_body("kumin", &so.id, &vendor);
+    body["vendor_id"] = json!(format!("{vendor}\u{0}"));
+    let problem = assert_problem(
+        app.post(&so, "/api/v1/engagements", &body).await,
+        400,
+        Some("vendor_id"),
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "control_character");
+    let mut body = vendor_body("株式会社しば");
+    body["contacts"][0]["name"] = json!("山田\u{0}");
+    assert_problem(
+        app.post(&so, "/api/v1/vendors", &body).await,
+        400,
+        Some("contacts[0].name"),
+    )
+    .await;
+    assert_eq!(app.count_rows("engagements").await, engagements_before);
+    assert_eq!(app.count_rows("vendors").await, 1);
+
+    // Before sign-in: the email of a sign-in attempt.
+    let res = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"email": "a\u{0}@city.example", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, Some("email")).await;
+}
