@@ -20,8 +20,11 @@ use crate::db::{self, outbox, DbPool};
 use crate::error::AppResult;
 use crate::mail::{MailError, Mailer, OutgoingMessage};
 
-/// How long a worker holds the messages it took before another may take them.
-const LEASE: Duration = Duration::from_secs(300);
+/// How long a worker holds the messages it took before another may take them: after a
+/// crash, what the dead worker held is sent by another within this time. A worker sends
+/// from a batch only while half of the lease is left, and gives each message at most that
+/// half, so a lease never runs out while its holder still sends.
+const LEASE: Duration = Duration::from_secs(60);
 /// Messages taken at a time.
 const BATCH: i64 = 20;
 /// The longest the worker sleeps without looking at the outbox.
@@ -69,7 +72,18 @@ pub async fn deliver_due(
         if batch.is_empty() {
             return Ok(done);
         }
-        for row in batch {
+        let leased = std::time::Instant::now();
+        let mut rows = batch.into_iter();
+        while let Some(row) = rows.next() {
+            if leased.elapsed() > LEASE / 2 {
+                // Hand back what is left rather than send it near the lease's end.
+                let rest: Vec<String> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
+                db::run(pool, move |conn| {
+                    db::write(conn, |conn| outbox::release(conn, &rest))
+                })
+                .await?;
+                break;
+            }
             let message = OutgoingMessage {
                 id: row.id.clone(),
                 to_name: row.to_name.clone(),
@@ -79,7 +93,13 @@ pub async fn deliver_due(
                 html: row.html_body.clone(),
                 lang: row.lang.clone(),
             };
-            let result = mailer.send(&message).await;
+            let result = match tokio::time::timeout(LEASE / 2, mailer.send(&message)).await {
+                Ok(result) => result,
+                Err(_) => Err(MailError::Transient(format!(
+                    "no answer from the mail server within {} s",
+                    (LEASE / 2).as_secs()
+                ))),
+            };
             let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
             let (retry_at, error) = match &result {
                 Ok(()) => {

@@ -105,6 +105,14 @@ pub fn claim(
     Ok(rows)
 }
 
+/// Ends the lease on messages a worker took but will not send now.
+pub fn release(conn: &mut DbConnection, ids: &[String]) -> AppResult<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::claimed_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
