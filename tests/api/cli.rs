@@ -18,12 +18,16 @@ fn itaku(database_url: &str) -> Command {
 }
 
 /// Starts `itaku serve` on a free port and returns it with the first two lines it printed
-/// (where it listens; how email leaves).
+/// (where it listens; how email leaves). Its log is dropped.
 fn start_server(cmd: &mut Command) -> (std::process::Child, String) {
+    start_server_logging(cmd.stderr(Stdio::null()))
+}
+
+/// As `start_server`, with standard error as `cmd` sets it.
+fn start_server_logging(cmd: &mut Command) -> (std::process::Child, String) {
     let mut server = cmd
         .env("ITAKU_BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -255,4 +259,28 @@ fn a_template_override_naming_a_missing_variable_stops_the_service_at_start() {
         .env("ITAKU_TEMPLATES_DIR", overrides.path())
         .args(["clauses", &id]));
     assert!(ja.contains("は秘密を守る。"), "{ja}");
+}
+
+#[test]
+fn logs_to_a_file_or_a_pipe_carry_no_colour_codes() {
+    let (_db, url) = TestDatabase::new();
+    let (server, line) =
+        start_server_logging(itaku(&url).env("ITAKU_LOG", "info").stderr(Stdio::piped()));
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(format!("{base}/healthz")).await.unwrap() });
+    })
+    .join()
+    .unwrap();
+    let mut server = server;
+    let _ = server.kill();
+    let out = server.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("/healthz"), "the request is logged: {log}");
+    assert!(!log.contains('\u{1b}'), "no ANSI escape codes: {log:?}");
 }
