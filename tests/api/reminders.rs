@@ -480,3 +480,37 @@ async fn the_deadline_view_lists_a_persons_items_soonest_first() {
         NaiveDate::from_ymd_opt(2030, 6, 3).unwrap().to_string()
     );
 }
+
+/// An instance that took messages and then hung or died leaves them leased: another
+/// instance sends them once the lease has run out, a minute later, not five.
+#[tokio::test]
+async fn messages_a_stuck_or_dead_worker_leased_are_sent_by_another_within_a_minute() {
+    // A mail server that accepts connections and never answers: the first instance's
+    // worker takes the messages and waits on it.
+    let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hole_port = black_hole.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in black_hole.incoming() {
+            held.push(stream);
+        }
+    });
+    let app = app_with(&smtp_config(hole_port)).await;
+    let w = world(&app).await;
+    let queued = sweep(&app, &w.csm).await["messages"].as_i64().unwrap();
+    assert!(queued >= 1);
+    // The first instance has leased them (they are still pending, not yet tried).
+    let pending = outbox_until(&app, &w.csm, "pending", |o| o["total"] == queued).await;
+    assert_eq!(pending["total"], queued, "{pending}");
+
+    // A second instance, with a mail server that works, sends them once the lease ends:
+    // the clock moved a minute on.
+    let smtp = TestSmtp::start();
+    let pairs = smtp.config();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.start_another(&pairs);
+    app.clock
+        .set(at(MONDAY_9AM) + chrono::Duration::seconds(61));
+    let received = smtp.wait_for(queued as usize).await;
+    assert_eq!(received.len(), queued as usize);
+}
