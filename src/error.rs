@@ -61,6 +61,9 @@ pub enum AppError {
     Forbidden(Msg),
     #[error("not found: {0}")]
     NotFound(Msg),
+    /// A known path asked with a method it does not take; `allow` lists those it does.
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed { allow: String },
     /// The request is valid but the resource's state refuses it (409).
     #[error("conflict: {message}")]
     Conflict {
@@ -115,6 +118,10 @@ impl AppError {
             ),
             AppError::Forbidden(_) => ("権限がありません", "Forbidden"),
             AppError::NotFound(_) => ("見つかりません", "Not found"),
+            AppError::MethodNotAllowed { .. } => (
+                "このURLはそのメソッドを受け付けません",
+                "Method not allowed",
+            ),
             AppError::Conflict { .. } | AppError::Gate { .. } => (
                 "現在の状態では実行できません",
                 "Conflict with the current state",
@@ -134,6 +141,10 @@ impl AppError {
             AppError::Conflict { message, .. } | AppError::Gate { message, .. } => {
                 Some(message.clone())
             }
+            AppError::MethodNotAllowed { allow } => Some(Msg::new(
+                format!("使えるメソッドは {allow} です"),
+                format!("The methods allowed here are {allow}"),
+            )),
             AppError::PayloadTooLarge { limit } => Some(Msg::new(
                 format!("本文は {limit} バイト以内にしてください"),
                 format!("The body must be at most {limit} bytes"),
@@ -168,6 +179,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::Gate { .. } => "requirement-missing",
             AppError::Unavailable(_) => "unavailable",
@@ -210,6 +222,7 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } | AppError::Gate { .. } => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -257,6 +270,9 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if matches!(self, AppError::Unauthenticated) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"itaku\""));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, allow.as_str()));
         }
         if let AppError::TooManyRequests { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

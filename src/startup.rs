@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
+use utoipa_actix_web::AppExt;
 
 use crate::audit::{Event, Origin};
 use crate::clauses::ClauseTemplates;
@@ -15,6 +16,7 @@ use crate::db::{self, DbPool};
 use crate::delivery::{self, Wake};
 use crate::error::{AppError, FieldError};
 use crate::http::request_log::request_log;
+use crate::http::routes::{self, RouteTable};
 use crate::http::{api, csrf, input, AppState};
 use crate::i18n::Msg;
 use crate::mail::{EmailTemplates, Mailer};
@@ -208,17 +210,32 @@ fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::E
     .into()
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::not_found("そのURLはありません", "No such URL"))
+/// No route took the request: a known path asked with another method is a 405 that
+/// lists the methods it takes; anything else is a 404.
+async fn unmatched(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, AppError> {
+    match routes.allow(req.method(), req.path()) {
+        Some(allow) => Err(AppError::MethodNotAllowed { allow }),
+        None => Err(AppError::not_found("そのURLはありません", "No such URL")),
+    }
 }
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    let openapi = api::openapi();
+    let routes = web::Data::new(RouteTable::from_openapi(&openapi));
+    let document = serde_json::to_string(&openapi).map_err(std::io::Error::other)?;
+    let document = web::Data::new(api::Document(document));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(document.clone())
+            .app_data(routes.clone())
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(from_fn(routes::before_handlers))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()
@@ -234,9 +251,11 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(from_fn(input::refuse_nul))
             .wrap(from_fn(csrf::same_origin))
             .wrap(from_fn(request_log))
+            .into_utoipa_app()
             .configure(api::configure)
+            .into_app()
             .configure(crate::http::portal::configure)
-            .default_service(web::to(not_found))
+            .default_service(web::to(unmatched))
     })
     .listen(listener)?
     .shutdown_timeout(10)

@@ -9,6 +9,7 @@ pub mod json;
 pub mod page;
 pub mod portal;
 pub mod request_log;
+pub mod routes;
 pub mod signed_in;
 pub mod validate;
 

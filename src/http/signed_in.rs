@@ -6,7 +6,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Data;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::{client, csrf, AppState};
@@ -89,50 +89,59 @@ fn idle(state: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::minutes(30))
 }
 
+impl SignedIn {
+    /// Resolves the caller's credential: a live API token, or a session cookie past every
+    /// stage with its CSRF token on a change.
+    pub async fn resolve(req: &HttpRequest) -> Result<SignedIn, AppError> {
+        let state = state_of(req)?;
+        let credential = credential(req)?.ok_or(AppError::Unauthenticated)?;
+        let idle = idle(&state);
+        let address = client::address(req, state.config.security.trust_forwarded_for);
+        let request_id = client::request_id(req);
+        let session_secret = match &credential {
+            Credential::Session(s) => Some(s.clone()),
+            Credential::Token(_) => None,
+        };
+        let (actor, user) = db::run(&state.pool, move |conn| {
+            let user = match &credential {
+                Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t))?,
+                Credential::Session(s) => sessions::session_user(conn, &auth::sha256_hex(s), idle)?,
+            }
+            .ok_or(AppError::Unauthenticated)?;
+            let actor = Actor {
+                user_id: user.id.clone(),
+                roles: users::roles_of(conn, &user.id)?,
+                division_ids: users::division_ids_of(conn, &user.id)?,
+            };
+            Ok((actor, user))
+        })
+        .await?;
+        if let Some(secret) = &session_secret {
+            csrf::check_header(req, secret)?;
+        }
+        Ok(SignedIn {
+            actor,
+            user,
+            session_secret,
+            address,
+            request_id,
+        })
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = state_of(req);
-        let credential = credential(req);
+        // Resolved before the handler's other arguments (its body) by `http::routes`.
+        let resolved = req.extensions_mut().remove::<SignedIn>();
         let req = req.clone();
         Box::pin(async move {
-            let state = state?;
-            let credential = credential?.ok_or(AppError::Unauthenticated)?;
-            let idle = idle(&state);
-            let address = client::address(&req, state.config.security.trust_forwarded_for);
-            let request_id = client::request_id(&req);
-            let session_secret = match &credential {
-                Credential::Session(s) => Some(s.clone()),
-                Credential::Token(_) => None,
-            };
-            let (actor, user) = db::run(&state.pool, move |conn| {
-                let user = match &credential {
-                    Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t))?,
-                    Credential::Session(s) => {
-                        sessions::session_user(conn, &auth::sha256_hex(s), idle)?
-                    }
-                }
-                .ok_or(AppError::Unauthenticated)?;
-                let actor = Actor {
-                    user_id: user.id.clone(),
-                    roles: users::roles_of(conn, &user.id)?,
-                    division_ids: users::division_ids_of(conn, &user.id)?,
-                };
-                Ok((actor, user))
-            })
-            .await?;
-            if let Some(secret) = &session_secret {
-                csrf::check_header(&req, secret)?;
+            match resolved {
+                Some(who) => Ok(who),
+                None => SignedIn::resolve(&req).await,
             }
-            Ok(SignedIn {
-                actor,
-                user,
-                session_secret,
-                address,
-                request_id,
-            })
         })
     }
 }

@@ -157,7 +157,7 @@ pub fn notices_for(
 
 /// The access review as it stands: every account, its roles, divisions, last sign-in and
 /// live tokens, unused ones flagged, and when the next confirmation is due.
-#[utoipa::path(get, path = "/api/v1/access-review", tag = "access review",
+#[utoipa::path(tag = "access review",
     responses((status = 200, body = AccessReviewResponse), (status = 403)),
     security(("session" = []), ("token" = [])))]
 #[get("/access-review")]
@@ -177,7 +177,7 @@ pub struct ConfirmRequest {
 }
 
 /// ROLE-CSM confirms the review: recorded with the list as it stood, in the audit log.
-#[utoipa::path(post, path = "/api/v1/access-review/confirmations", tag = "access review",
+#[utoipa::path(tag = "access review",
     request_body = ConfirmRequest,
     responses((status = 201, body = AccessReviewResponse), (status = 403), (status = 422)),
     security(("session" = []), ("token" = [])))]

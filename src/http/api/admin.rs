@@ -18,6 +18,7 @@ use crate::startup::sweeper;
 use crate::sweep::SweepReport;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SweepQuery {
     /// true: say what would be sent, send and record nothing.
@@ -26,7 +27,7 @@ pub struct SweepQuery {
 
 /// Runs the reminder sweep now, as the schedule would. Nothing already sent is sent
 /// again; a dry run lists what would go out.
-#[utoipa::path(post, path = "/api/v1/admin/sweep", tag = "admin", params(SweepQuery),
+#[utoipa::path(tag = "admin", params(SweepQuery),
     responses((status = 200, body = SweepReport), (status = 403)),
     security(("session" = []), ("token" = [])))]
 #[post("/admin/sweep")]
@@ -58,9 +59,11 @@ pub async fn sweep(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// pending, sent or failed.
+    #[param(value_type = Option<super::params::OutboxStatus>, inline)]
     pub status: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -100,7 +103,7 @@ impl From<outbox::OutboxRow> for OutboxMessage {
 }
 
 /// The email outbox, newest first: what is waiting, what went out, what failed and why.
-#[utoipa::path(get, path = "/api/v1/admin/outbox", tag = "admin", params(OutboxQuery),
+#[utoipa::path(tag = "admin", params(OutboxQuery),
     responses((status = 200, body = Page<OutboxMessage>), (status = 403), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/admin/outbox")]
@@ -138,7 +141,7 @@ pub async fn outbox_list(
 }
 
 /// Sends a failed message again, from a first attempt (e.g. after fixing the address).
-#[utoipa::path(post, path = "/api/v1/admin/outbox/{id}/retry", tag = "admin",
+#[utoipa::path(tag = "admin",
     responses((status = 204), (status = 403), (status = 409)),
     security(("session" = []), ("token" = [])))]
 #[post("/admin/outbox/{id}/retry")]

@@ -83,7 +83,7 @@ fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
 
 /// Asks for an approval; the request goes to whoever the rule names, never to the
 /// requester.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/approvals", tag = "approvals", request_body = ApprovalRequestBody,
+#[utoipa::path(tag = "approvals", request_body = ApprovalRequestBody,
     responses((status = 201, body = ApprovalResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/approvals")]
@@ -220,7 +220,7 @@ pub async fn request(
     Ok(HttpResponse::Created().json(approval))
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/approvals", tag = "approvals",
+#[utoipa::path(tag = "approvals",
     responses((status = 200, body = Vec<ApprovalResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/approvals")]
@@ -243,14 +243,16 @@ pub async fn of_engagement(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalQuery {
     /// `pending`, `approved` or `rejected`.
+    #[param(value_type = Option<crate::policy::approvals::ApprovalState>, inline)]
     pub state: Option<String>,
 }
 
 /// Approval requests on engagements the caller may see, oldest first.
-#[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ApprovalQuery),
+#[utoipa::path(tag = "approvals", params(ApprovalQuery),
     responses((status = 200, body = Vec<ApprovalResponse>), (status = 422)), security(("session" = []), ("token" = [])))]
 #[get("/approvals")]
 pub async fn list(
@@ -290,7 +292,7 @@ pub struct DecisionBody {
 
 /// Decides a request. The requester can never decide it; only the role it was
 /// routed to can.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals", request_body = DecisionBody,
+#[utoipa::path(tag = "approvals", request_body = DecisionBody,
     responses((status = 200, body = ApprovalResponse), (status = 403, description = "Own request (R-2.6) or not the approver"), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/approvals/{id}/decision")]
@@ -451,7 +453,7 @@ impl From<approvals::ManagerAsset> for AssetResponse {
 
 /// Records a designated manager's own system or brought-in asset; each needs ROLE-CSM's
 /// approval.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/manager-assets", tag = "approvals", request_body = AssetBody,
+#[utoipa::path(tag = "approvals", request_body = AssetBody,
     responses((status = 201, body = AssetResponse), (status = 403), (status = 404), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/manager-assets")]
@@ -509,7 +511,7 @@ pub async fn record_asset(
     Ok(HttpResponse::Created().json(asset))
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/manager-assets", tag = "approvals",
+#[utoipa::path(tag = "approvals",
     responses((status = 200, body = Vec<AssetResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/manager-assets")]

@@ -16,6 +16,7 @@ use crate::http::AppState;
 use crate::policy::access::Action;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// From this date (the organisation's time zone), inclusive: YYYY-MM-DD.
@@ -106,7 +107,7 @@ fn filter(state: &AppState, who: &SignedIn, q: &AuditQuery) -> AppResult<(audit:
 }
 
 /// Entries, newest first.
-#[utoipa::path(get, path = "/api/v1/audit-log", tag = "audit log", params(AuditQuery),
+#[utoipa::path(tag = "audit log", params(AuditQuery),
     responses((status = 200, body = Page<AuditEntryResponse>), (status = 403)),
     security(("session" = []), ("token" = [])))]
 #[get("/audit-log")]
@@ -130,7 +131,7 @@ pub async fn list(
 
 /// The entries matching the query, oldest first, as CSV (UTF-8 with BOM, so spreadsheet
 /// software reads the Japanese). The export itself is audited.
-#[utoipa::path(get, path = "/api/v1/audit-log/export.csv", tag = "audit log", params(AuditQuery),
+#[utoipa::path(tag = "audit log", params(AuditQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403)),
     security(("session" = []), ("token" = [])))]
 #[get("/audit-log/export.csv")]
@@ -179,7 +180,7 @@ pub struct VerificationResponse {
 }
 
 /// Walks the hash chain and reports the first entry changed, inserted or missing.
-#[utoipa::path(get, path = "/api/v1/audit-log/verification", tag = "audit log",
+#[utoipa::path(tag = "audit log",
     responses((status = 200, body = VerificationResponse), (status = 403)),
     security(("session" = []), ("token" = [])))]
 #[get("/audit-log/verification")]

@@ -119,8 +119,9 @@ pub struct QuestionnaireRef {
     pub title: Text,
 }
 
+/// The vendor contact a check was sent to, as it was when sent.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ContactResponse {
+pub struct CheckContact {
     pub name: String,
     pub email: String,
     /// `ja` or `en`: the language of the emails and of the portal by default.
@@ -168,7 +169,7 @@ pub struct CheckResponse {
     pub vendor_id: String,
     pub questionnaire: QuestionnaireRef,
     pub meets_rules: Vec<String>,
-    pub contact: ContactResponse,
+    pub contact: CheckContact,
     pub state: CheckState,
     pub effective_state: CheckState,
     pub issued_at: DateTime<Utc>,
@@ -301,7 +302,7 @@ fn detail(
             title: definition.title.clone(),
         },
         meets_rules: rules(&check.meets_rules),
-        contact: ContactResponse {
+        contact: CheckContact {
             name: check.contact_name,
             email: check.contact_email,
             lang: check.contact_lang,
@@ -359,7 +360,7 @@ pub struct IssueBody {
 
 /// Sends a questionnaire to a vendor contact: the check, and an email with a new portal
 /// link. 409 when a check of that questionnaire is already open for the engagement.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/checks", tag = "checks", request_body = IssueBody,
+#[utoipa::path(tag = "checks", request_body = IssueBody,
     responses((status = 201, body = CheckResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/checks")]
@@ -527,7 +528,7 @@ pub async fn issue(
 // Lists
 
 /// The engagement's checks, newest first.
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/checks", tag = "checks",
+#[utoipa::path(tag = "checks",
     responses((status = 200, body = Vec<CheckSummaryResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/checks")]
@@ -555,10 +556,12 @@ pub async fn of_engagement(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckQuery {
     /// `sent`, `in_progress`, `submitted`, `returned`, `accepted` or `overdue`, matched
     /// against the state as seen today (`effective_state`).
+    #[param(value_type = Option<super::params::CheckStateFilter>, inline)]
     pub state: Option<String>,
     pub engagement_id: Option<String>,
     /// A vendor's check history.
@@ -569,9 +572,11 @@ pub struct CheckQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckExportQuery {
     /// As for the list.
+    #[param(value_type = Option<super::params::CheckStateFilter>, inline)]
     pub state: Option<String>,
     pub engagement_id: Option<String>,
     pub vendor_id: Option<String>,
@@ -617,7 +622,7 @@ fn summaries(
 }
 
 /// Checks of the engagements the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/checks", tag = "checks", params(CheckQuery),
+#[utoipa::path(tag = "checks", params(CheckQuery),
     responses((status = 200, body = Page<CheckSummaryResponse>), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/checks")]
@@ -654,7 +659,7 @@ pub async fn list(
 
 /// The checks matching the query as CSV (UTF-8 with BOM; English column keys first, as
 /// the audit log export). The export is audited.
-#[utoipa::path(get, path = "/api/v1/checks/export.csv", tag = "checks", params(CheckExportQuery),
+#[utoipa::path(tag = "checks", params(CheckExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/checks/export.csv")]
@@ -750,7 +755,7 @@ pub async fn export(
 
 /// One check: answers, evidence, reviews, findings and how many links still work. A read
 /// of an L3 engagement's check is audited.
-#[utoipa::path(get, path = "/api/v1/checks/{id}", tag = "checks",
+#[utoipa::path(tag = "checks",
     responses((status = 200, body = CheckResponse), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/checks/{id}")]
@@ -816,7 +821,7 @@ fn percent_encoded(name: &str) -> String {
 
 /// An evidence file, always as a download (`application/octet-stream`, never shown
 /// inline), with its SHA-256 in `X-Content-SHA256`. Every download is audited.
-#[utoipa::path(get, path = "/api/v1/checks/{id}/evidence/{evidence_id}", tag = "checks",
+#[utoipa::path(tag = "checks",
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/checks/{id}/evidence/{evidence_id}")]
@@ -879,7 +884,7 @@ pub struct ReviewBody {
 
 /// Accepts a submitted check (its periodic obligations are met and every non-conforming
 /// answer becomes a finding) or returns it to the vendor for correction with a new link.
-#[utoipa::path(post, path = "/api/v1/checks/{id}/review", tag = "checks", request_body = ReviewBody,
+#[utoipa::path(tag = "checks", request_body = ReviewBody,
     responses((status = 200, body = CheckResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/checks/{id}/review")]
@@ -1000,7 +1005,7 @@ async fn renew(
 
 /// Revokes every link of the check and emails the contact a new one (a lost or forwarded
 /// email). 409 once the check is submitted or accepted.
-#[utoipa::path(post, path = "/api/v1/checks/{id}/links", tag = "checks",
+#[utoipa::path(tag = "checks",
     responses((status = 200, body = RevokedResponse), (status = 403), (status = 404), (status = 409)),
     security(("session" = []), ("token" = [])))]
 #[post("/checks/{id}/links")]
@@ -1013,7 +1018,7 @@ pub async fn renew_links(
 }
 
 /// Revokes every link of the check; nothing new is sent.
-#[utoipa::path(delete, path = "/api/v1/checks/{id}/links", tag = "checks",
+#[utoipa::path(tag = "checks",
     responses((status = 200, body = RevokedResponse), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[delete("/checks/{id}/links")]
@@ -1058,7 +1063,7 @@ fn interval_of(config: &Config, e: &EngagementRow, months: Option<i64>) -> Inter
 /// Sets how often this engagement is checked when it should not follow its level's
 /// default; null returns it to the default. The periodic obligations' due dates
 /// follow at once.
-#[utoipa::path(put, path = "/api/v1/engagements/{id}/check-interval", tag = "checks", request_body = IntervalBody,
+#[utoipa::path(tag = "checks", request_body = IntervalBody,
     responses((status = 200, body = IntervalResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[put("/engagements/{id}/check-interval")]

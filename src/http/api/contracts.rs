@@ -19,18 +19,22 @@ use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ClausesQuery {
     /// `ja` (default) or `en`.
+    #[param(value_type = Option<super::params::DocumentLang>, inline)]
     pub lang: Option<String>,
     /// `markdown` (default), `html` or `text`.
+    #[param(value_type = Option<super::params::ClauseFormat>, inline)]
     pub format: Option<String>,
 }
 
 /// The complete set of mandatory clauses for this engagement's kind and level, numbered,
 /// with its data filled in. Japanese dates are in the era form (令和9年4月1日).
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/clauses", tag = "contracts", params(ClausesQuery),
-    responses((status = 200, description = "The clause set", content_type = "text/markdown"), (status = 403), (status = 404), (status = 422)),
+#[utoipa::path(tag = "contracts", params(ClausesQuery),
+    responses((status = 200, description = "The clause set, as `format` asks",
+        content((String = "text/markdown"), (String = "text/html"), (String = "text/plain"))), (status = 403), (status = 404), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/clauses")]
 pub async fn clauses(
@@ -151,7 +155,7 @@ fn respond(c: Contract, missing: Vec<String>) -> ContractResponse {
 }
 
 /// Records the signed contract.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/contracts", tag = "contracts", request_body = ContractBody,
+#[utoipa::path(tag = "contracts", request_body = ContractBody,
     responses((status = 201, body = ContractResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/contracts")]
@@ -235,7 +239,7 @@ pub async fn record(
 }
 
 /// The engagement's contracts, the one in force first.
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/contracts", tag = "contracts",
+#[utoipa::path(tag = "contracts",
     responses((status = 200, body = Vec<ContractResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/contracts")]

@@ -16,6 +16,7 @@ use crate::policy::access::Action;
 use crate::sweep::{self, Directory};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineQuery {
     /// Whose deadlines (a user id); the caller's own by default.
@@ -40,7 +41,7 @@ pub struct DeadlineResponse {
 }
 
 /// Every deadline of a person within `within` days, overdue ones included, soonest first.
-#[utoipa::path(get, path = "/api/v1/deadlines", tag = "deadlines", params(DeadlineQuery),
+#[utoipa::path(tag = "deadlines", params(DeadlineQuery),
     responses((status = 200, body = Vec<DeadlineResponse>), (status = 403), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/deadlines")]

@@ -28,7 +28,7 @@ impl From<divisions::Division> for DivisionResponse {
 }
 
 /// Divisions (課等).
-#[utoipa::path(get, path = "/api/v1/divisions", tag = "divisions",
+#[utoipa::path(tag = "divisions",
     responses((status = 200, body = Vec<DivisionResponse>)), security(("session" = []), ("token" = [])))]
 #[get("/divisions")]
 pub async fn list(state: web::Data<AppState>, _who: SignedIn) -> AppResult<HttpResponse> {
@@ -48,7 +48,7 @@ pub struct CreateDivisionRequest {
 }
 
 /// Registers a division; for ROLE-CISO, ROLE-DCISO and ROLE-CSM.
-#[utoipa::path(post, path = "/api/v1/divisions", tag = "divisions", request_body = CreateDivisionRequest,
+#[utoipa::path(tag = "divisions", request_body = CreateDivisionRequest,
     responses((status = 201, body = DivisionResponse), (status = 403), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/divisions")]

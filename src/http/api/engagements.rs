@@ -393,10 +393,14 @@ fn resolve(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementQuery {
+    #[param(value_type = Option<EngagementKind>, inline)]
     pub kind: Option<String>,
+    #[param(value_type = Option<ClassificationLevel>, inline)]
     pub level: Option<String>,
+    #[param(value_type = Option<Status>, inline)]
     pub status: Option<String>,
     /// Division code.
     pub division: Option<String>,
@@ -409,7 +413,7 @@ pub struct EngagementQuery {
 }
 
 /// Engagements the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements", params(EngagementQuery),
+#[utoipa::path(tag = "engagements", params(EngagementQuery),
     responses((status = 200, body = Page<EngagementResponse>), (status = 400), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements")]
@@ -439,9 +443,10 @@ pub async fn list(
             level: level.flatten(),
             status: status.flatten(),
             division_id,
-            vendor_id: query.vendor,
+            vendor_id: query.vendor.clone(),
             q: query
                 .q
+                .as_deref()
                 .map(|q| q.trim().to_string())
                 .filter(|q| !q.is_empty()),
         };
@@ -455,7 +460,7 @@ pub async fn list(
 }
 
 /// Registers an engagement, in status `draft`.
-#[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = EngagementBody,
+#[utoipa::path(tag = "engagements", request_body = EngagementBody,
     responses((status = 201, body = EngagementResponse), (status = 400), (status = 403), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements")]
@@ -487,7 +492,7 @@ pub async fn create(
         .json(response))
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "engagements",
+#[utoipa::path(tag = "engagements",
     responses((status = 200, body = EngagementResponse), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}")]
@@ -525,7 +530,7 @@ fn fixed_field(f: &mut Fields, field: &str, sent: Option<&str>, current: &str) {
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/engagements/{id}", tag = "engagements", request_body = EngagementBody,
+#[utoipa::path(tag = "engagements", request_body = EngagementBody,
     responses((status = 200, body = EngagementResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[patch("/engagements/{id}")]
@@ -676,7 +681,7 @@ pub struct TransitionBody {
 /// Moves the engagement along its lifecycle (draft → selected → contracted → active →
 /// ending → closed, or terminated). A move the lifecycle does not allow is a 409 that lists
 /// the allowed ones.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/transitions", tag = "engagements", request_body = TransitionBody,
+#[utoipa::path(tag = "engagements", request_body = TransitionBody,
     responses((status = 200, body = EngagementResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/transitions")]

@@ -171,10 +171,12 @@ fn audited(row: &FindingRow) -> serde_json::Value {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FindingQuery {
     /// `open`, `in_progress`, `closed`, `risk_accepted`, or `overdue` (open or in
     /// progress past its due date).
+    #[param(value_type = Option<super::params::FindingStateFilter>, inline)]
     pub state: Option<String>,
     pub engagement_id: Option<String>,
     pub vendor_id: Option<String>,
@@ -186,9 +188,11 @@ pub struct FindingQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FindingExportQuery {
     /// As for the list.
+    #[param(value_type = Option<super::params::FindingStateFilter>, inline)]
     pub state: Option<String>,
     pub engagement_id: Option<String>,
     pub vendor_id: Option<String>,
@@ -243,7 +247,7 @@ fn matching(
 }
 
 /// Findings of the engagements the caller may see, soonest due first.
-#[utoipa::path(get, path = "/api/v1/findings", tag = "findings", params(FindingQuery),
+#[utoipa::path(tag = "findings", params(FindingQuery),
     responses((status = 200, body = Page<FindingResponse>), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/findings")]
@@ -284,7 +288,7 @@ pub async fn list(
 
 /// The findings matching the query as CSV (UTF-8 with BOM; English column keys first, as
 /// the audit log export). The export is audited.
-#[utoipa::path(get, path = "/api/v1/findings/export.csv", tag = "findings", params(FindingExportQuery),
+#[utoipa::path(tag = "findings", params(FindingExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/findings/export.csv")]
@@ -378,7 +382,7 @@ pub async fn export(
 }
 
 /// One finding, with the question as its check asked it.
-#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "findings",
+#[utoipa::path(tag = "findings",
     responses((status = 200, body = FindingDetail), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/findings/{id}")]
@@ -430,7 +434,7 @@ fn final_conflict() -> AppError {
 
 /// Records the corrective action, its owner and due date, and moves the finding to in
 /// progress or closed (closing needs the corrective action written down).
-#[utoipa::path(patch, path = "/api/v1/findings/{id}", tag = "findings", request_body = FindingPatch,
+#[utoipa::path(tag = "findings", request_body = FindingPatch,
     responses((status = 200, body = FindingDetail), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[patch("/findings/{id}")]
@@ -578,7 +582,7 @@ pub struct RiskAcceptanceBody {
 
 /// Accepts a finding's risk instead of correcting it, with the reason: for ROLE-CISO,
 /// ROLE-DCISO and ROLE-CSM, never the finding's owner.
-#[utoipa::path(post, path = "/api/v1/findings/{id}/risk-acceptance", tag = "findings", request_body = RiskAcceptanceBody,
+#[utoipa::path(tag = "findings", request_body = RiskAcceptanceBody,
     responses((status = 200, body = FindingDetail), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/findings/{id}/risk-acceptance")]

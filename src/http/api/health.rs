@@ -6,14 +6,14 @@ use crate::error::AppResult;
 use crate::http::AppState;
 
 /// Alive: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Alive")))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "Alive")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// Ready: the database answers too.
-#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+#[utoipa::path(tag = "health", responses(
     (status = 200, description = "Ready"),
     (status = 503, description = "Database unreachable", content_type = "application/problem+json")
 ))]

@@ -125,7 +125,7 @@ fn item_not_found() -> AppError {
     AppError::not_found("情報項目が見つかりません", "No such information item")
 }
 
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/information-items", tag = "information items",
+#[utoipa::path(tag = "information items",
     responses((status = 200, body = Vec<ItemResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/information-items")]
@@ -158,7 +158,7 @@ pub async fn list(
 }
 
 /// Adds an item; the engagement's level becomes the highest of its items.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/information-items", tag = "information items",
+#[utoipa::path(tag = "information items",
     request_body = ItemBody,
     responses((status = 201, body = ItemResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
@@ -192,7 +192,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(item))
 }
 
-#[utoipa::path(patch, path = "/api/v1/engagements/{id}/information-items/{item_id}", tag = "information items",
+#[utoipa::path(tag = "information items",
     request_body = ItemBody,
     responses((status = 200, body = ItemResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
@@ -247,7 +247,7 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(item))
 }
 
-#[utoipa::path(delete, path = "/api/v1/engagements/{id}/information-items/{item_id}", tag = "information items",
+#[utoipa::path(tag = "information items",
     responses((status = 204), (status = 403), (status = 404), (status = 409)),
     security(("session" = []), ("token" = [])))]
 #[delete("/engagements/{id}/information-items/{item_id}")]

@@ -14,6 +14,8 @@ pub mod findings;
 pub mod health;
 pub mod information_items;
 pub mod obligations;
+pub mod params;
+pub mod problems;
 pub mod questionnaires;
 pub mod session;
 pub mod users;
@@ -22,85 +24,21 @@ pub mod vendors;
 use actix_web::{get, web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
 
+use problems::StandardProblems;
+
+/// What the document says besides its paths, which come from the route list below.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Itaku API",
         description = "委託先・指定管理者・クラウドサービスの情報セキュリティ管理 / Keeping a municipality's vendors inside its information security rules"
     ),
-    paths(
-        health::healthz,
-        health::readyz,
-        session::sign_in,
-        session::second_factor,
-        session::change_password,
-        session::begin_enrolment,
-        session::confirm_enrolment,
-        session::renew_recovery_codes,
-        session::current,
-        session::preferences,
-        session::sign_out,
-        divisions::list,
-        divisions::create,
-        users::list,
-        users::get,
-        users::create,
-        users::update,
-        users::reset_second_factor,
-        access_review::show,
-        access_review::confirm,
-        audit_log::list,
-        audit_log::export,
-        audit_log::verification,
-        deadlines::list,
-        questionnaires::list,
-        questionnaires::get,
-        admin::sweep,
-        admin::outbox_list,
-        admin::outbox_retry,
-        vendors::list,
-        vendors::create,
-        vendors::get,
-        vendors::update,
-        engagements::list,
-        engagements::create,
-        engagements::get,
-        engagements::update,
-        engagements::transition,
-        information_items::list,
-        information_items::create,
-        information_items::update,
-        information_items::remove,
-        obligations::of_engagement,
-        obligations::list,
-        obligations::waive,
-        contracts::clauses,
-        contracts::record,
-        contracts::list,
-        approvals::request,
-        approvals::of_engagement,
-        approvals::list,
-        approvals::decide,
-        approvals::record_asset,
-        approvals::assets,
-        checks::issue,
-        checks::of_engagement,
-        checks::set_interval,
-        checks::list,
-        checks::export,
-        checks::get,
-        checks::evidence,
-        checks::review,
-        checks::renew_links,
-        checks::revoke_links,
-        findings::list,
-        findings::export,
-        findings::get,
-        findings::update,
-        findings::accept_risk,
-    ),
-    modifiers(&Security)
+    components(schemas(problems::ProblemDocument, problems::ProblemFieldDocument)),
+    modifiers(&Security, &StandardProblems)
 )]
 pub struct ApiDoc;
 
@@ -122,18 +60,26 @@ impl Modify for Security {
     }
 }
 
+/// The document, written once at start-up from the same registration that routes.
+pub struct Document(pub String);
+
 /// The OpenAPI document; public, like any API's documentation.
 #[get("/openapi.json")]
-async fn openapi_document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+async fn openapi_document(doc: web::Data<Document>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every API route, registered once: the router serves it and the OpenAPI document
+/// describes it from this same list, so the two cannot drift.
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(
-            web::scope("/api/v1")
-                .service(openapi_document)
+            scope::scope("/api/v1")
+                // The document itself is not one of the operations it describes.
+                .map(|scope| scope.service(openapi_document))
                 .service(session::sign_in)
                 .service(session::second_factor)
                 .service(session::change_password)
@@ -203,4 +149,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(findings::update)
                 .service(findings::accept_risk),
         );
+}
+
+/// The OpenAPI document of the route list, as the service serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    // Modifiers ran on the base document before the routes were added: run the ones
+    // that complete every operation again now that they are there.
+    StandardProblems.modify(&mut doc);
+    doc
 }

@@ -76,7 +76,7 @@ impl ObligationResponse {
 
 /// What the Standard requires of this engagement now, derived afresh from its kind, level,
 /// status, dates, items and contract.
-#[utoipa::path(get, path = "/api/v1/engagements/{id}/obligations", tag = "obligations",
+#[utoipa::path(tag = "obligations",
     responses((status = 200, body = Vec<ObligationResponse>), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/obligations")]
@@ -118,13 +118,16 @@ pub async fn of_engagement(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ObligationQuery {
     /// `open`, `met`, `overdue` or `waived`.
+    #[param(value_type = Option<crate::policy::obligations::ObligationState>, inline)]
     pub state: Option<String>,
     /// Division code.
     pub division: Option<String>,
     /// The role that must act, e.g. `security_officer`.
+    #[param(value_type = Option<crate::domain::Role>, inline)]
     pub role: Option<String>,
     /// The person who must act (user id).
     pub assignee: Option<String>,
@@ -134,7 +137,7 @@ pub struct ObligationQuery {
 
 /// Obligations across every engagement the caller may see, soonest due first: for
 /// dashboards and reminders.
-#[utoipa::path(get, path = "/api/v1/obligations", tag = "obligations", params(ObligationQuery),
+#[utoipa::path(tag = "obligations", params(ObligationQuery),
     responses((status = 200, body = Page<ObligationResponse>), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/obligations")]
@@ -228,7 +231,7 @@ pub struct WaiverBody {
 
 /// Waives one open or overdue obligation, with the reason; for ROLE-CISO, ROLE-DCISO and
 /// ROLE-CSM, never the person who owes it.
-#[utoipa::path(post, path = "/api/v1/engagements/{id}/obligations/waivers", tag = "obligations", request_body = WaiverBody,
+#[utoipa::path(tag = "obligations", request_body = WaiverBody,
     responses((status = 201, body = ObligationResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/obligations/waivers")]

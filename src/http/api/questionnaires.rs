@@ -38,7 +38,7 @@ impl From<&Definition> for QuestionnaireSummary {
 }
 
 /// Every questionnaire, by id.
-#[utoipa::path(get, path = "/api/v1/questionnaires", tag = "questionnaires",
+#[utoipa::path(tag = "questionnaires",
     responses((status = 200, body = Vec<QuestionnaireSummary>)),
     security(("session" = []), ("token" = [])))]
 #[get("/questionnaires")]
@@ -52,7 +52,7 @@ pub async fn list(state: web::Data<AppState>, _who: SignedIn) -> AppResult<HttpR
 }
 
 /// One questionnaire with its sections and questions.
-#[utoipa::path(get, path = "/api/v1/questionnaires/{id}", tag = "questionnaires",
+#[utoipa::path(tag = "questionnaires",
     responses((status = 200, body = Definition), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[get("/questionnaires/{id}")]

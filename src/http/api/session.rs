@@ -248,7 +248,7 @@ async fn respond(
 /// (`second_factor`, `change_password`, `enrol`) or `complete`. The session is a cookie
 /// (HttpOnly, SameSite=Strict, Secure when the service is reached over HTTPS). Too many
 /// failures for the account or the address answer 429 with `Retry-After`.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
+#[utoipa::path(tag = "session", request_body = SignInRequest,
     responses((status = 200, body = SessionResponse), (status = 401, description = "Wrong email or password"),
         (status = 429, description = "Too many failed sign-ins; see Retry-After")))]
 #[post("/session")]
@@ -332,7 +332,7 @@ pub struct CodeRequest {
 }
 
 /// The second step: a TOTP code, or a recovery code (each works once).
-#[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = CodeRequest,
+#[utoipa::path(tag = "session", request_body = CodeRequest,
     responses((status = 200, body = SessionResponse), (status = 401), (status = 409), (status = 422), (status = 429)),
     security(("session" = [])))]
 #[post("/session/second-factor")]
@@ -394,7 +394,7 @@ pub struct PasswordRequest {
 /// Chooses a new password (R-4.1.4.3): at first sign-in in place of the one-time
 /// password, or later with the current one. Too short, common, equal to the email or the
 /// same as before is a 422. Every other session of the user ends.
-#[utoipa::path(post, path = "/api/v1/session/password", tag = "session", request_body = PasswordRequest,
+#[utoipa::path(tag = "session", request_body = PasswordRequest,
     responses((status = 200, body = SessionResponse), (status = 401), (status = 409), (status = 422), (status = 429)),
     security(("session" = [])))]
 #[post("/session/password")]
@@ -492,7 +492,7 @@ pub struct EnrolmentResponse {
 
 /// Starts setting up the second factor: a new secret, as an `otpauth://` URI and its QR
 /// code. Nothing changes until `POST /session/enrolment/confirm` proves the app has it.
-#[utoipa::path(post, path = "/api/v1/session/enrolment", tag = "session",
+#[utoipa::path(tag = "session",
     responses((status = 200, body = EnrolmentResponse), (status = 401), (status = 409)),
     security(("session" = [])))]
 #[post("/session/enrolment")]
@@ -531,7 +531,7 @@ pub async fn begin_enrolment(
 
 /// Finishes setting up the second factor with a code from the app; answers with ten
 /// recovery codes, shown this once.
-#[utoipa::path(post, path = "/api/v1/session/enrolment/confirm", tag = "session", request_body = CodeRequest,
+#[utoipa::path(tag = "session", request_body = CodeRequest,
     responses((status = 200, body = SessionResponse), (status = 401), (status = 409), (status = 422), (status = 429)),
     security(("session" = [])))]
 #[post("/session/enrolment/confirm")]
@@ -589,7 +589,7 @@ pub async fn confirm_enrolment(
 
 /// Ten new recovery codes in place of the old ones, for a signed-in user who proves the
 /// second factor again with a current code.
-#[utoipa::path(post, path = "/api/v1/session/recovery-codes", tag = "session", request_body = CodeRequest,
+#[utoipa::path(tag = "session", request_body = CodeRequest,
     responses((status = 200, body = SessionResponse), (status = 401), (status = 409), (status = 422), (status = 429)),
     security(("session" = [])))]
 #[post("/session/recovery-codes")]
@@ -657,7 +657,7 @@ pub async fn renew_recovery_codes(
 
 /// The signed-in user, with the CSRF token for this session and anything needing their
 /// attention (e.g. an access review due, for ROLE-CSM).
-#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+#[utoipa::path(tag = "session",
     responses((status = 200, body = SessionResponse), (status = 401)), security(("session" = []), ("token" = [])))]
 #[get("/session")]
 pub async fn current(state: web::Data<AppState>, who: SignedIn) -> AppResult<HttpResponse> {
@@ -682,7 +682,7 @@ pub async fn current(state: web::Data<AppState>, who: SignedIn) -> AppResult<Htt
 
 /// Signs out, at any stage: the session ends at once on the server, not only in the
 /// browser (R-5.5.3.4).
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+#[utoipa::path(tag = "session",
     responses((status = 204), (status = 401)), security(("session" = [])))]
 #[delete("/session")]
 pub async fn sign_out(
@@ -714,7 +714,7 @@ pub struct PreferencesRequest {
 }
 
 /// The signed-in person's own preferences.
-#[utoipa::path(patch, path = "/api/v1/session/preferences", tag = "session", request_body = PreferencesRequest,
+#[utoipa::path(tag = "session", request_body = PreferencesRequest,
     responses((status = 200, body = UserResponse), (status = 401), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[patch("/session/preferences")]

@@ -48,16 +48,18 @@ impl From<users::StaffMember> for UserResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserQuery {
     /// Division code.
     pub division: Option<String>,
+    #[param(value_type = Option<crate::domain::Role>, inline)]
     pub role: Option<String>,
     pub active: Option<bool>,
 }
 
 /// Staff members, e.g. to choose who is responsible for an engagement.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
+#[utoipa::path(tag = "users", params(UserQuery),
     responses((status = 200, body = Vec<UserResponse>)), security(("session" = []), ("token" = [])))]
 #[get("/users")]
 pub async fn list(
@@ -120,7 +122,7 @@ fn member(conn: &mut db::DbConnection, id: &str) -> AppResult<users::StaffMember
         .ok_or_else(|| AppError::not_found("利用者が見つかりません", "No such user"))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 200, body = UserResponse), (status = 404)), security(("session" = []), ("token" = [])))]
 #[get("/users/{id}")]
 pub async fn get(
@@ -180,7 +182,7 @@ fn parse_division_codes(fields: &mut Fields, given: &[String]) -> Vec<DivisionCo
 }
 
 /// Registers a staff member (R-5.5.3.3); for ROLE-CISO, ROLE-DCISO and ROLE-CSM.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+#[utoipa::path(tag = "users", request_body = CreateUserRequest,
     responses((status = 201, body = CreatedUserResponse), (status = 403), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/users")]
@@ -253,7 +255,7 @@ pub struct UpdateUserRequest {
 /// Changes a staff member's roles, divisions, name, or removes their access
 /// (R-5.5.3.3/4); takes effect at once. For ROLE-CISO, ROLE-DCISO and ROLE-CSM; audited
 /// with the account before and after.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
+#[utoipa::path(tag = "users", request_body = UpdateUserRequest,
     responses((status = 200, body = UserResponse), (status = 403), (status = 404), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[patch("/users/{id}")]
@@ -344,7 +346,7 @@ pub async fn update(
 /// Removes a user's second factor and recovery codes and ends their sessions; they set
 /// up a new one at the next sign-in (R-5.5.3.2). For ROLE-CISO, ROLE-DCISO and ROLE-CSM,
 /// never on their own account; audited.
-#[utoipa::path(post, path = "/api/v1/users/{id}/second-factor/reset", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 200, body = UserResponse), (status = 403), (status = 404)),
     security(("session" = []), ("token" = [])))]
 #[post("/users/{id}/second-factor/reset")]

@@ -168,6 +168,7 @@ fn stored(conn: &mut DbConnection, id: &str) -> AppResult<VendorResponse> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VendorQuery {
     /// Text in the name, corporate number or address.
@@ -176,7 +177,7 @@ pub struct VendorQuery {
     pub per_page: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/vendors", tag = "vendors", params(VendorQuery),
+#[utoipa::path(tag = "vendors", params(VendorQuery),
     responses((status = 200, body = Page<VendorResponse>)), security(("session" = []), ("token" = [])))]
 #[get("/vendors")]
 pub async fn list(
@@ -206,7 +207,7 @@ pub async fn list(
         .json(paging.wrap(items.into_iter().map(VendorResponse::from).collect(), total)))
 }
 
-#[utoipa::path(post, path = "/api/v1/vendors", tag = "vendors", request_body = VendorBody,
+#[utoipa::path(tag = "vendors", request_body = VendorBody,
     responses((status = 201, body = VendorResponse), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/vendors")]
@@ -236,7 +237,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(vendor))
 }
 
-#[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors",
+#[utoipa::path(tag = "vendors",
     responses((status = 200, body = VendorResponse), (status = 404)), security(("session" = []), ("token" = [])))]
 #[get("/vendors/{id}")]
 pub async fn get(
@@ -250,7 +251,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(VendorResponse::from(vendor)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/vendors/{id}", tag = "vendors", request_body = VendorBody,
+#[utoipa::path(tag = "vendors", request_body = VendorBody,
     responses((status = 200, body = VendorResponse), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[patch("/vendors/{id}")]
