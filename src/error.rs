@@ -78,7 +78,7 @@ pub enum AppError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -285,6 +285,38 @@ impl From<crate::policy::access::Denial> for AppError {
     fn from(d: crate::policy::access::Denial) -> Self {
         AppError::Forbidden(d.message().clone())
     }
+}
+
+/// A lost connection is the database being away (503), not a fault of the request or
+/// of the service (500).
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::Unavailable(e.to_string()),
+            Error::DatabaseError(_, info) if connection_lost(info.message()) => {
+                AppError::Unavailable(e.to_string())
+            }
+            _ => AppError::Database(e),
+        }
+    }
+}
+
+/// What libpq and PostgreSQL say when a connection ends under a query.
+fn connection_lost(message: &str) -> bool {
+    [
+        "server closed the connection",
+        "terminating connection",
+        "connection to server",
+        "no connection to the server",
+        "could not receive data from server",
+        "SSL SYSCALL error",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

@@ -19,6 +19,8 @@ pub mod throttle;
 pub mod users;
 pub mod vendors;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -27,7 +29,7 @@ use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseConfig;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -39,7 +41,44 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-pub type DbPool = Pool<Manager>;
+/// The connection pool, and whether the database refused the last connection attempt:
+/// while it does, a request waits about a second for a connection instead of the pool's
+/// full wait, so the answer (503) comes quickly.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<Manager>,
+    down: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<Manager>;
+
+    fn deref(&self) -> &Pool<Manager> {
+        &self.pool
+    }
+}
+
+/// The wait for a connection while the database is up (every connection busy).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The wait while the last attempt to connect was refused (and the first part of any
+/// wait).
+const ACQUIRE_TIMEOUT_DOWN: Duration = Duration::from_secs(1);
+
+impl DbPool {
+    /// A connection, waiting long only while the database is known to answer.
+    pub fn connection(
+        &self,
+    ) -> Result<diesel::r2d2::PooledConnection<Manager>, diesel::r2d2::PoolError> {
+        // The first second tells the two apart: a refused connection attempt (made for
+        // this request when no connection was idle) marks the database down at once.
+        match self.pool.get_timeout(ACQUIRE_TIMEOUT_DOWN) {
+            Err(_) if !self.down.load(Ordering::Relaxed) => self
+                .pool
+                .get_timeout(ACQUIRE_TIMEOUT.saturating_sub(ACQUIRE_TIMEOUT_DOWN)),
+            other => other,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -64,14 +103,19 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 /// Opens pool connections with `establish`, so that the backend comes from the
 /// configuration (diesel's own manager would try PostgreSQL first for a SQLite path and
 /// hide PostgreSQL's real error behind SQLite's).
-pub struct Manager(DatabaseConfig);
+pub struct Manager {
+    config: DatabaseConfig,
+    down: Arc<AtomicBool>,
+}
 
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        establish(&self.0).map_err(|e| {
+        let result = establish(&self.config);
+        self.down.store(result.is_err(), Ordering::Relaxed);
+        result.map_err(|e| {
             diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
                 e.to_string(),
             ))
@@ -155,15 +199,20 @@ pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, DbSetupError> {
             *pool_size
         }
     };
-    Pool::builder()
+    let down = Arc::new(AtomicBool::new(false));
+    let pool = Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .build(Manager(config.clone()))
+        .connection_timeout(ACQUIRE_TIMEOUT)
+        .build(Manager {
+            config: config.clone(),
+            down: down.clone(),
+        })
         .map_err(|e| DbSetupError::Connect {
             target: config.describe(),
             reason: e.to_string(),
-        })
+        })?;
+    Ok(DbPool { pool, down })
 }
 
 /// Runs `f` in a write transaction. On SQLite it begins IMMEDIATE, taking the write lock
@@ -226,8 +275,35 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
+        let mut conn = pool.connection()?;
         f(&mut conn)
+    })
+    .await?
+}
+
+/// As `run`, for work that only reads: when the connection is lost in the middle (a
+/// database restart, a proxy cutting idle connections), it runs once more on a fresh one
+/// before answering 503. Writes are not repeated: whether a cut commit happened is not
+/// known.
+pub async fn read<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    F: Fn(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let first = {
+            let mut conn = pool.connection()?;
+            f(&mut conn)
+        };
+        match first {
+            Err(AppError::Unavailable(reason)) => {
+                tracing::warn!(%reason, "database connection lost during a read; trying once more");
+                let mut conn = pool.connection()?;
+                f(&mut conn)
+            }
+            other => other,
+        }
     })
     .await?
 }

@@ -102,7 +102,8 @@ impl SignedIn {
             Credential::Session(s) => Some(s.clone()),
             Credential::Token(_) => None,
         };
-        let (actor, user) = db::run(&state.pool, move |conn| {
+        // A read, but for touching the last-used time, which may be done twice.
+        let (actor, user) = db::read(&state.pool, move |conn| {
             let user = match &credential {
                 Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t))?,
                 Credential::Session(s) => sessions::session_user(conn, &auth::sha256_hex(s), idle)?,

@@ -17,6 +17,7 @@ mod errors;
 mod health;
 mod information_items;
 mod obligations;
+mod outage;
 mod portal;
 mod questionnaires;
 mod reminders;

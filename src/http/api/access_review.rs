@@ -165,7 +165,7 @@ pub async fn show(state: web::Data<AppState>, who: SignedIn) -> AppResult<HttpRe
     who.actor.authorize(Action::SeeAccessReview)?;
     let config = state.config.clone();
     let now = state.now();
-    let review = db::run(&state.pool, move |conn| build(conn, &config, now)).await?;
+    let review = db::read(&state.pool, move |conn| build(conn, &config, now)).await?;
     Ok(HttpResponse::Ok().json(review))
 }
 

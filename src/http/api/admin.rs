@@ -132,7 +132,7 @@ pub async fn outbox_list(
     }
     fields.finish()?;
     let (offset, limit) = (paging.offset(), paging.per_page);
-    let (rows, total) = db::run(&state.pool, move |conn| {
+    let (rows, total) = db::read(&state.pool, move |conn| {
         outbox::list(conn, status.as_deref(), offset, limit)
     })
     .await?;

@@ -229,7 +229,7 @@ pub async fn of_engagement(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         approvals::for_engagement(conn, &id)
     })
@@ -266,7 +266,7 @@ pub async fn list(
         .flatten();
     f.finish()?;
     let visibility = who.actor.visibility();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::read(&state.pool, move |conn| {
         approvals::list(conn, &visibility, wanted.map(ApprovalState::as_str))
     })
     .await?;
@@ -520,7 +520,7 @@ pub async fn assets(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         approvals::assets(conn, &id)
     })

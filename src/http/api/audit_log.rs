@@ -119,7 +119,7 @@ pub async fn list(
     let q = query.into_inner();
     let (f, paging) = filter(&state, &who, &q)?;
     let (offset, limit) = (paging.offset(), paging.per_page);
-    let (entries, total) = db::run(&state.pool, move |conn| {
+    let (entries, total) = db::read(&state.pool, move |conn| {
         audit::list(conn, &f, offset, limit)
     })
     .await?;
@@ -147,7 +147,7 @@ pub async fn export(
         "from": q.from, "until": q.until, "actor_id": q.actor_id, "action": q.action,
         "target_type": q.target_type, "target_id": q.target_id,
     });
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::read(&state.pool, move |conn| {
         let mut out = b"\xEF\xBB\xBF".to_vec();
         let rows = audit::export_csv(conn, &f, &mut out)?;
         db::write(conn, |conn| {
@@ -187,7 +187,7 @@ pub struct VerificationResponse {
 pub async fn verification(state: web::Data<AppState>, who: SignedIn) -> AppResult<HttpResponse> {
     who.actor
         .authorize(Action::ReadAuditLog { about_user: None })?;
-    let report = db::run(&state.pool, move |conn| audit::verify(conn, None)).await?;
+    let report = db::read(&state.pool, move |conn| audit::verify(conn, None)).await?;
     if let Some(b) = &report.first_break {
         tracing::error!(problem = %b, "audit log chain is broken");
     }

@@ -538,7 +538,7 @@ pub async fn of_engagement(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let today = state.today();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         summaries(
             conn,
@@ -644,7 +644,7 @@ pub async fn list(
     };
     let visibility = who.actor.visibility();
     let today = state.today();
-    let all = db::run(&state.pool, move |conn| {
+    let all = db::read(&state.pool, move |conn| {
         summaries(conn, &visibility, &filter, wanted, today)
     })
     .await?;
@@ -685,7 +685,7 @@ pub async fn export(
     let visibility = who.actor.visibility();
     let today = state.today();
     let origin = who.origin();
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::read(&state.pool, move |conn| {
         let all = summaries(conn, &visibility, &filter, wanted, today)?;
         let rows = all.len();
         let body = csv::body(
@@ -767,7 +767,7 @@ pub async fn get(
     let now = state.now().naive_utc();
     let today = state.today();
     let origin = who.origin();
-    let response = db::run(&state.pool, move |conn| {
+    let response = db::read(&state.pool, move |conn| {
         let (check, engagement) = load_check(conn, &who.actor, &id)?;
         let response = detail(conn, check, &engagement, now, today)?;
         audit_l3_read(
@@ -832,7 +832,7 @@ pub async fn evidence(
 ) -> AppResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
     let origin = who.origin();
-    let (meta, content) = db::run(&state.pool, move |conn| {
+    let (meta, content) = db::read(&state.pool, move |conn| {
         let (check, _) = load_check(conn, &who.actor, &id)?;
         let (meta, content) = store::evidence_content(conn, &check.id, &evidence_id)?
             .ok_or_else(|| AppError::not_found("添付ファイルが見つかりません", "No such file"))?;

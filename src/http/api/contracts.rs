@@ -81,7 +81,7 @@ pub async fn clauses(
     let format_name = query.format.clone().unwrap_or_else(|| "markdown".into());
     let app = state.get_ref().clone();
     let origin = who.origin();
-    let document = db::run(&state.pool, move |conn| {
+    let document = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         let facts = load_facts(conn, &app.config, &id)?;
         let required = app.clauses.catalog().mandatory(facts.kind, facts.level);
@@ -249,7 +249,7 @@ pub async fn list(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let app = state.get_ref().clone();
-    let list = db::run(&state.pool, move |conn| {
+    let list = db::read(&state.pool, move |conn| {
         let row = load_visible(conn, &who.actor, &id)?;
         let kind = row.kind().unwrap_or(EngagementKind::Outsourcing);
         Ok(contracts::list(conn, &id)?

@@ -74,7 +74,7 @@ pub async fn list(
     let today = state.today();
     let app = state.get_ref().clone();
     let lang = Lang::current();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::read(&state.pool, move |conn| {
         let list = sweep::all_deadlines(conn, &app.config, app.clauses.catalog(), today)?;
         let directory = Directory::load(conn)?;
         let horizon = today + chrono::Days::new(within.into());

@@ -32,7 +32,7 @@ impl From<divisions::Division> for DivisionResponse {
     responses((status = 200, body = Vec<DivisionResponse>)), security(("session" = []), ("token" = [])))]
 #[get("/divisions")]
 pub async fn list(state: web::Data<AppState>, _who: SignedIn) -> AppResult<HttpResponse> {
-    let list = db::run(&state.pool, divisions::list).await?;
+    let list = db::read(&state.pool, divisions::list).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
             .map(DivisionResponse::from)

@@ -436,7 +436,7 @@ pub async fn list(
     let status = f.check_opt("status", query.status.as_deref().map(Status::parse));
     f.finish()?;
     let visibility = who.actor.visibility();
-    let (items, total) = db::run(&state.pool, move |conn| {
+    let (items, total) = db::read(&state.pool, move |conn| {
         let division_id = division_filter(conn, query.division.as_deref())?;
         let filter = EngagementFilter {
             kind: kind.flatten(),
@@ -502,7 +502,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let origin = who.origin();
-    let response = db::run(&state.pool, move |conn| {
+    let response = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         let response = listing(conn, &id)?;
         audit_l3_read(

@@ -273,7 +273,7 @@ pub async fn list(
     };
     let visibility = who.actor.visibility();
     let today = state.today();
-    let all = db::run(&state.pool, move |conn| {
+    let all = db::read(&state.pool, move |conn| {
         matching(conn, &visibility, &wanted, today)
     })
     .await?;
@@ -318,7 +318,7 @@ pub async fn export(
     let visibility = who.actor.visibility();
     let today = state.today();
     let origin = who.origin();
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::read(&state.pool, move |conn| {
         let all = matching(conn, &visibility, &wanted, today)?;
         let rows = all.len();
         let body = csv::body(
@@ -393,7 +393,7 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let today = state.today();
     let origin = who.origin();
-    let response = db::run(&state.pool, move |conn| {
+    let response = db::read(&state.pool, move |conn| {
         let (row, engagement) = load_visible(conn, &who.actor, &id)?;
         let response = detail(conn, row, &engagement, today)?;
         audit_l3_read(

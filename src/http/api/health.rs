@@ -19,6 +19,6 @@ pub async fn healthz() -> HttpResponse {
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    db::run(&state.pool, db::ping).await?;
+    db::read(&state.pool, db::ping).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

@@ -135,7 +135,7 @@ pub async fn list(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let origin = who.origin();
-    let items = db::run(&state.pool, move |conn| {
+    let items = db::read(&state.pool, move |conn| {
         let engagement = load_visible(conn, &who.actor, &id)?;
         let items = information_items::list(conn, &id)?;
         audit_l3_read(

@@ -86,7 +86,7 @@ pub async fn of_engagement(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let visibility = who.actor.visibility();
-    let loaded = db::run(&state.pool, move |conn| {
+    let loaded = db::read(&state.pool, move |conn| {
         load_visible(conn, &who.actor, &id)?;
         facts::load(
             conn,
@@ -172,7 +172,7 @@ pub async fn list(
     f.finish()?;
     let visibility = who.actor.visibility();
     let division = query.division.clone();
-    let loaded = db::run(&state.pool, move |conn| {
+    let loaded = db::read(&state.pool, move |conn| {
         let division_id = division_filter(conn, division.as_deref())?;
         facts::load(
             conn,

@@ -664,7 +664,7 @@ pub async fn current(state: web::Data<AppState>, who: SignedIn) -> AppResult<Htt
     let id = who.user.id.clone();
     let config = state.config.clone();
     let today = state.today();
-    let (member, notices) = db::run(&state.pool, move |conn| {
+    let (member, notices) = db::read(&state.pool, move |conn| {
         let member = users::get_member(conn, &id)?.ok_or(AppError::Unauthenticated)?;
         let notices = super::access_review::notices_for(conn, &config, &member, today)?;
         Ok((member, notices))

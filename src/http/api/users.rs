@@ -71,7 +71,7 @@ pub async fn list(
     let mut fields = Fields::new();
     let role = fields.check_opt("role", query.role.as_deref().map(Role::parse));
     fields.finish()?;
-    let members = db::run(&state.pool, move |conn| {
+    let members = db::read(&state.pool, move |conn| {
         let division_id = division_filter(conn, query.division.as_deref())?;
         users::list(
             conn,
@@ -130,7 +130,7 @@ pub async fn get(
     _who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let found = db::run(&state.pool, move |conn| member(conn, &id)).await?;
+    let found = db::read(&state.pool, move |conn| member(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(found)))
 }
 

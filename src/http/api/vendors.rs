@@ -194,7 +194,7 @@ pub async fn list(
     );
     fields.finish()?;
     let q = query.q.filter(|q| !q.trim().is_empty());
-    let (items, total) = db::run(&state.pool, move |conn| {
+    let (items, total) = db::read(&state.pool, move |conn| {
         vendors::list(
             conn,
             q.as_deref().map(str::trim),
@@ -245,7 +245,7 @@ pub async fn get(
     _who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let vendor = db::run(&state.pool, move |conn| vendors::get(conn, &id))
+    let vendor = db::read(&state.pool, move |conn| vendors::get(conn, &id))
         .await?
         .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(VendorResponse::from(vendor)))
