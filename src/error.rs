@@ -281,6 +281,48 @@ impl ResponseError for AppError {
     }
 }
 
+/// A status move the lifecycle does not allow: 409 with the moves it does.
+impl From<crate::policy::lifecycle::MoveRefused> for AppError {
+    fn from(refused: crate::policy::lifecycle::MoveRefused) -> Self {
+        AppError::Conflict {
+            message: Msg::new(
+                format!(
+                    "「{}」から「{}」へは移行できません",
+                    refused.from.label_ja(),
+                    refused.to.label_ja()
+                ),
+                format!(
+                    "An engagement cannot move from {} to {}",
+                    refused.from, refused.to
+                ),
+            ),
+            allowed: refused
+                .allowed
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// A move whose requirements are not met: 409 naming what is missing; before the start
+/// date, a plain conflict.
+impl From<crate::policy::engagements::GateRefusal> for AppError {
+    fn from(refused: crate::policy::engagements::GateRefusal) -> Self {
+        use crate::policy::engagements::GateRefusal;
+        match refused {
+            GateRefusal::BeforeStart { .. } => AppError::Conflict {
+                message: refused.message(),
+                allowed: vec![],
+            },
+            _ => AppError::Gate {
+                message: refused.message(),
+                missing: refused.missing().to_vec(),
+            },
+        }
+    }
+}
+
 impl From<crate::policy::access::Denial> for AppError {
     fn from(d: crate::policy::access::Denial) -> Self {
         AppError::Forbidden(d.message().clone())

@@ -2,6 +2,7 @@
 //! inside its information security rules.
 
 pub mod accounts;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod checks;
@@ -26,3 +27,4 @@ pub mod second_factor;
 pub mod startup;
 pub mod sweep;
 pub mod telemetry;
+pub mod validate;

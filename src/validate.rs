@@ -194,3 +194,12 @@ impl Fields {
         }
     }
 }
+
+/// Tells `"field": null` (Some(None)) from an absent field (None), for partial updates.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -1,8 +1,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::validate::Fields;
 use crate::i18n::Msg;
+use crate::validate::Fields;
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 1000;

@@ -1,10 +1,12 @@
 //! The rules, as pure functions of what they are given: no database, no HTTP, no clock of
-//! their own. Handlers load what a rule needs, ask it, and act on the answer.
+//! their own. The application layer (`app`) loads what a rule needs, asks it, and acts on
+//! the answer.
 
 pub mod access;
 pub mod access_review;
 pub mod approvals;
 pub mod checks;
+pub mod engagements;
 pub mod findings;
 pub mod lifecycle;
 pub mod obligations;

@@ -16,11 +16,11 @@ use crate::domain::{BoundedText, Role};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::policy::access::Action;
 use crate::policy::access_review;
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {

@@ -10,12 +10,12 @@ use crate::db::{self, audit, outbox};
 use crate::error::{AppError, AppResult};
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::Action;
 use crate::startup::sweeper;
 use crate::sweep::SweepReport;
+use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engagements::{load_changeable, load_visible};
+use crate::app::engagements::{load_changeable, load_visible};
 use crate::audit::Event;
 use crate::db::approvals::{self, Approval};
 use crate::db::{self, audit, information_items};
@@ -14,12 +14,12 @@ use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::approvals::{
     check_decision, route, ApprovalRule, ApprovalState, Decision, Refusal, Route,
 };
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovalResponse {

@@ -11,9 +11,9 @@ use crate::db::{self, audit};
 use crate::error::AppResult;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::policy::access::Action;
+use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,9 +12,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engagements::{audit_l3_read, load_changeable, load_visible};
 use super::findings::FindingResponse;
-use super::vendors::present;
+use crate::app::engagements::{audit_l3_read, load_changeable, load_visible};
 use crate::audit::Event;
 use crate::checks::{self, Contact, Decision, Env, StoredScores};
 use crate::config::Config;
@@ -28,13 +27,14 @@ use crate::http::csv;
 use crate::http::json::ApiJson;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::policy::access::{Action, Actor, Visibility};
 use crate::policy::checks::{effective, CheckState};
 use crate::questionnaires::answers::Answer;
 use crate::questionnaires::{Definition, Text};
+use crate::validate::present;
+use crate::validate::Fields;
 
 // ---------------------------------------------------------------------------------------
 // Responses

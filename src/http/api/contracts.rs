@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engagements::{load_changeable, load_visible};
+use crate::app::engagements::{load_changeable, load_visible};
 use crate::audit::Event;
 use crate::clauses::{load_facts, Format};
 use crate::compliance;
@@ -14,9 +14,9 @@ use crate::domain::{BoundedText, EngagementKind};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
+use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

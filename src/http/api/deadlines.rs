@@ -9,11 +9,11 @@ use crate::db;
 use crate::deadlines::Kind;
 use crate::error::AppResult;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::policy::access::Action;
 use crate::sweep::{self, Directory};
+use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -8,9 +8,9 @@ use crate::domain::{BoundedText, DivisionCode};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::policy::access::Action;
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DivisionResponse {

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engagements::audit_l3_read;
+use crate::app::engagements::audit_l3_read;
 use crate::audit::Event;
 use crate::db::checks::{self as store, FindingFilter, FindingRow};
 use crate::db::engagements::EngagementRow;
@@ -19,13 +19,13 @@ use crate::http::csv;
 use crate::http::json::ApiJson;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::{Action, Actor, Visibility};
 use crate::policy::findings::{self as life, FindingState, Refused};
 use crate::questionnaires::answers::Answer;
 use crate::questionnaires::Text;
+use crate::validate::Fields;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FindingResponse {

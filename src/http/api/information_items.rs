@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::engagements::{audit_l3_read, load_changeable, load_visible};
+use crate::app::engagements::{audit_l3_read, load_changeable, load_visible};
 use crate::audit::Event;
 use crate::db::information_items::{self, InformationItem, ItemFields};
 use crate::db::{self, audit, engagements};
@@ -11,8 +11,8 @@ use crate::domain::{BoundedText, ClassificationLevel};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResponse {

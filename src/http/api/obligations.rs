@@ -3,8 +3,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engagements::load_visible;
-use super::users::division_filter;
+use crate::app::divisions::division_filter;
+use crate::app::engagements::load_visible;
 use crate::audit::Event;
 use crate::compliance;
 use crate::db::approvals::{self, WaiverRow};
@@ -17,11 +17,11 @@ use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::Action;
 use crate::policy::obligations::{Obligation, ObligationState};
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaiverResponse {

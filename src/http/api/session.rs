@@ -18,11 +18,11 @@ use crate::domain::{EmailAddress, NewPassword};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::signed_in::{PendingSession, SignedIn, SESSION_COOKIE};
-use crate::http::validate::Explain;
 use crate::http::{client, AppState};
 use crate::i18n::Msg;
 use crate::policy::sign_in::{self as flow, Account, Limits, Stage};
 use crate::second_factor::{self as totp, TotpSecret};
+use crate::validate::Explain;
 
 /// How long a session may stay between the password and the last sign-in step.
 const PENDING_MINUTES: i64 = 10;

@@ -5,16 +5,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::divisions::DivisionResponse;
 use crate::accounts::{self, NewStaff};
+use crate::app::divisions::{division_filter, unknown_division};
 use crate::audit::Event;
 use crate::db::{self, audit, divisions, sessions, users};
 use crate::domain::{BoundedText, DivisionCode, EmailAddress, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::Action;
+use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
@@ -89,32 +90,6 @@ pub async fn list(
             .map(UserResponse::from)
             .collect::<Vec<_>>(),
     ))
-}
-
-pub fn unknown_division_msg(code: &str) -> Msg {
-    Msg::new(
-        format!("課等コード {code} は登録されていません"),
-        format!("No division has the code {code}"),
-    )
-}
-
-/// A `?division=CODE` filter as the division's id; an unknown code is a 422.
-pub fn division_filter(
-    conn: &mut db::DbConnection,
-    code: Option<&str>,
-) -> AppResult<Option<String>> {
-    match code {
-        Some(code) => Ok(Some(
-            divisions::find_by_code(conn, code.trim())?
-                .ok_or_else(|| unknown_division("division", code))?
-                .id,
-        )),
-        None => Ok(None),
-    }
-}
-
-pub fn unknown_division(field: &str, code: &str) -> AppError {
-    AppError::validation(field, "unknown", unknown_division_msg(code))
 }
 
 fn member(conn: &mut db::DbConnection, id: &str) -> AppResult<users::StaffMember> {

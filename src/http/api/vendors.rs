@@ -11,10 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::http::json::ApiJson;
 use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
-use crate::http::validate::Fields;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::Action;
+use crate::validate::{present, Fields};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,15 +79,6 @@ pub struct VendorBody {
     pub corporate_number: Option<Option<String>>,
     pub address: Option<String>,
     pub contacts: Option<Vec<ContactBody>>,
-}
-
-/// Tells `"field": null` (Some(None)) from an absent field (None).
-pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn parse_vendor(body: &VendorBody) -> AppResult<NewVendor> {

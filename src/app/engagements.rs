@@ -1,0 +1,544 @@
+//! Engagements（委託案件）: register, change, move along the lifecycle, and the loading
+//! every other use case on an engagement starts from (visible to the actor, changeable).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Tx;
+use crate::audit::{Event, Origin};
+use crate::clauses::catalog::Catalog;
+use crate::compliance;
+use crate::db::engagements::{EngagementListing, EngagementRow};
+use crate::db::{
+    self, approvals, audit, contracts, divisions, engagements, information_items, users, vendors,
+    DbConnection,
+};
+use crate::domain::date::parse_iso_date;
+use crate::domain::engagement::{CloudDetails, EngagementFields};
+use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Ismap, Status};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Msg;
+use crate::policy;
+use crate::policy::access::{Action, Actor};
+use crate::policy::engagements::GateFacts;
+use crate::policy::lifecycle;
+use crate::validate::{present, Fields};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloudBody {
+    pub service_name: Option<String>,
+    /// Country or region where the data is kept, e.g. `日本（東京リージョン）`.
+    pub data_location: Option<String>,
+    /// `none`, `ismap` or `ismap_liu`.
+    pub ismap: Option<String>,
+}
+
+/// An engagement as sent on create. On update every field is optional and an absent one
+/// is left as it is; `kind`, `division` and `parent_id` are fixed at registration.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementBody {
+    /// `outsourcing`, `designated_management` or `cloud_service`.
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    /// The owning division's code.
+    pub division: Option<String>,
+    pub responsible_user_id: Option<String>,
+    pub vendor_id: Option<String>,
+    /// The work entrusted.
+    pub scope: Option<String>,
+    /// ISO 8601 date, e.g. `2027-04-01`.
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+    /// For a subcontract of a designated management: the parent engagement.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub parent_id: Option<Option<String>>,
+    /// Required for a cloud service, refused otherwise.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<CloudBody>)]
+    pub cloud: Option<Option<CloudBody>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CloudResponse {
+    pub service_name: String,
+    pub data_location: String,
+    pub ismap: Ismap,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EngagementResponse {
+    pub id: String,
+    pub kind: EngagementKind,
+    pub title: String,
+    pub division: String,
+    pub division_name: String,
+    pub responsible_user_id: String,
+    pub responsible_user_name: String,
+    pub vendor_id: String,
+    pub vendor_name: String,
+    pub scope: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: Status,
+    /// the highest level of its information items; null while it has none.
+    pub level: Option<ClassificationLevel>,
+    pub parent_id: Option<String>,
+    pub cloud: Option<CloudResponse>,
+    /// Statuses this engagement may move to next.
+    pub allowed_transitions: Vec<Status>,
+    /// Findings of its periodic checks still open or in progress (on one engagement, not
+    /// in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_findings: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<EngagementListing> for EngagementResponse {
+    fn from(l: EngagementListing) -> Self {
+        let e = l.engagement;
+        let status = e.status();
+        let cloud = match (
+            &e.cloud_service_name,
+            &e.cloud_data_location,
+            &e.cloud_ismap,
+        ) {
+            (Some(name), Some(location), Some(ismap)) => Some(CloudResponse {
+                service_name: name.clone(),
+                data_location: location.clone(),
+                ismap: Ismap::parse(ismap).unwrap_or(Ismap::None),
+            }),
+            _ => None,
+        };
+        EngagementResponse {
+            kind: e.kind().unwrap_or(EngagementKind::Outsourcing),
+            level: e.level(),
+            allowed_transitions: lifecycle::allowed_moves(status),
+            open_findings: None,
+            status,
+            cloud,
+            id: e.id,
+            title: e.title,
+            division: l.division_code,
+            division_name: l.division_name,
+            responsible_user_id: e.responsible_user_id,
+            responsible_user_name: l.responsible_name,
+            vendor_id: e.vendor_id,
+            vendor_name: l.vendor_name,
+            scope: e.scope,
+            starts_on: e.starts_on,
+            ends_on: e.ends_on,
+            parent_id: e.parent_id,
+            created_at: e.created_at.and_utc(),
+            updated_at: e.updated_at.and_utc(),
+        }
+    }
+}
+
+/// The stored kind; a value the code does not know is a fault, never a default.
+fn kind_of(row: &EngagementRow) -> AppResult<EngagementKind> {
+    row.kind().ok_or_else(|| {
+        AppError::Internal(format!(
+            "engagement {} has an unknown kind {:?}",
+            row.id, row.kind
+        ))
+    })
+}
+
+pub fn not_found() -> AppError {
+    AppError::not_found("委託案件が見つかりません", "No such engagement")
+}
+
+/// The engagement, if the actor may see it.
+pub fn load_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> AppResult<EngagementRow> {
+    let row = engagements::find(conn, id)?.ok_or_else(not_found)?;
+    actor.authorize(Action::ReadEngagement {
+        division_id: &row.division_id,
+    })?;
+    Ok(row)
+}
+
+/// The engagement, if the actor may change it and it is still open.
+pub fn load_changeable(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<EngagementRow> {
+    let row = load_visible(conn, actor, id)?;
+    actor.authorize(Action::ChangeEngagement {
+        division_id: &row.division_id,
+    })?;
+    if lifecycle::is_final(row.status()) {
+        return Err(AppError::Conflict {
+            message: Msg::new(
+                format!("「{}」の委託案件は変更できません", row.status().label_ja()),
+                format!("An engagement that is {} cannot be changed", row.status()),
+            ),
+            allowed: vec![],
+        });
+    }
+    Ok(row)
+}
+
+/// One engagement, with its open findings counted.
+pub fn listing(conn: &mut DbConnection, id: &str) -> AppResult<EngagementResponse> {
+    let mut response: EngagementResponse = engagements::get_listing(conn, id)?
+        .ok_or_else(not_found)?
+        .into();
+    response.open_findings = Some(db::checks::count_open_findings(conn, id)?);
+    Ok(response)
+}
+
+/// a read of an L3 record is logged, in a write transaction of its own since the
+/// read needs none; reads of other levels are not.
+pub fn audit_l3_read(
+    conn: &mut DbConnection,
+    origin: &Origin,
+    level: Option<ClassificationLevel>,
+    event: &Event,
+) -> AppResult<()> {
+    if level == Some(ClassificationLevel::L3) {
+        db::write(conn, |conn| audit::append(conn, origin, event))?;
+    }
+    Ok(())
+}
+
+fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
+    Msg::new(ja, en)
+}
+
+/// Parses and checks a whole engagement: each field alone, then against each other and
+/// against what they refer to. Every problem found is reported in one answer.
+fn resolve(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    body: &EngagementBody,
+) -> AppResult<EngagementFields> {
+    let mut f = Fields::new();
+    let kind = f.require("kind", body.kind.as_deref(), EngagementKind::parse);
+    let title = f.require("title", body.title.as_deref(), |v| {
+        BoundedText::parse(v, 200)
+    });
+    let scope = f.require("scope", body.scope.as_deref(), |v| {
+        BoundedText::parse(v, 4000)
+    });
+    let starts_on = f.require("starts_on", body.starts_on.as_deref(), parse_iso_date);
+    let ends_on = f.require("ends_on", body.ends_on.as_deref(), parse_iso_date);
+    if let (Some(s), Some(e)) = (starts_on, ends_on) {
+        if e < s {
+            f.push(
+                "ends_on",
+                "before_start",
+                msg(
+                    format!("終了日（{e}）が開始日（{s}）より前です"),
+                    format!("The end date ({e}) is before the start date ({s})"),
+                ),
+            );
+        }
+    }
+
+    let division = match body.division.as_deref() {
+        Some(code) => match divisions::find_by_code(conn, code.trim())? {
+            Some(d) => Some(d),
+            None => {
+                f.push(
+                    "division",
+                    "unknown",
+                    super::divisions::unknown_division_msg(code),
+                );
+                None
+            }
+        },
+        None => {
+            f.required("division");
+            None
+        }
+    };
+    // Authorization before the remaining checks: who may not register here learns no more.
+    if let Some(d) = &division {
+        actor.authorize(Action::ChangeEngagement { division_id: &d.id })?;
+    }
+
+    match body.vendor_id.as_deref() {
+        Some(v) if vendors::exists(conn, v)? => {}
+        Some(_) => f.push(
+            "vendor_id",
+            "unknown",
+            msg("事業者が登録されていません", "No vendor has this id"),
+        ),
+        None => f.required("vendor_id"),
+    }
+
+    match (body.responsible_user_id.as_deref(), kind, &division) {
+        (None, _, _) => f.required("responsible_user_id"),
+        (Some(user_id), Some(kind), Some(division)) => {
+            let role = kind.responsible_role();
+            if !users::holds_role_in_division(conn, user_id, role, &division.id)? {
+                f.push(
+                    "responsible_user_id",
+                    "not_eligible",
+                    msg(
+                        format!(
+                            "責任者は{}の{}（有効な利用者）でなければなりません",
+                            division.name,
+                            role.label_ja()
+                        ),
+                        format!(
+                            "The responsible person must be an active {} ({}) of division {}",
+                            role.as_str(),
+                            role.rule_id(),
+                            division.code
+                        ),
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+
+    // a designated manager's subcontract is registered as an outsourcing whose
+    // parent is the designated management.
+    let parent_id = body.parent_id.clone().flatten();
+    if let Some(pid) = &parent_id {
+        let parent = engagements::find(conn, pid)?;
+        let parent_kind = parent.as_ref().map(kind_of).transpose()?;
+        match &parent {
+            None => f.push(
+                "parent_id",
+                "unknown",
+                msg(
+                    "親となる委託案件が見つかりません",
+                    "No engagement has this id",
+                ),
+            ),
+            Some(p) if parent_kind == Some(EngagementKind::DesignatedManagement) => {
+                actor.authorize(Action::ReadEngagement {
+                    division_id: &p.division_id,
+                })?;
+            }
+            Some(_) => {}
+        }
+        for problem in policy::engagements::parent_problems(kind, parent_kind) {
+            f.push("parent_id", problem.code(), problem.message());
+        }
+    }
+
+    let cloud_body = body.cloud.clone().flatten();
+    let cloud = match (kind, cloud_body) {
+        (Some(EngagementKind::CloudService), None) => {
+            f.push(
+                "cloud",
+                "required",
+                msg(
+                    "クラウドサービスにはサービス名、データの保管場所、ISMAP 登録を入力してください",
+                    "A cloud service needs its service name, data location and ISMAP registration",
+                ),
+            );
+            None
+        }
+        (Some(EngagementKind::CloudService), Some(c)) => {
+            let service_name = f.require("cloud.service_name", c.service_name.as_deref(), |v| {
+                BoundedText::parse(v, 200)
+            });
+            let data_location = f.require("cloud.data_location", c.data_location.as_deref(), |v| {
+                BoundedText::parse(v, 200)
+            });
+            let ismap = f.require("cloud.ismap", c.ismap.as_deref(), Ismap::parse);
+            match (service_name, data_location, ismap) {
+                (Some(service_name), Some(data_location), Some(ismap)) => Some(CloudDetails {
+                    service_name,
+                    data_location,
+                    ismap,
+                }),
+                _ => None,
+            }
+        }
+        (Some(_), Some(_)) => {
+            f.push(
+                "cloud",
+                "not_allowed",
+                msg(
+                    "クラウドの項目はクラウドサービスの案件にのみ入力できます",
+                    "Cloud details belong to cloud service engagements only",
+                ),
+            );
+            None
+        }
+        _ => None,
+    };
+
+    f.finish()?;
+    match (kind, title, division, scope, starts_on, ends_on) {
+        (Some(kind), Some(title), Some(division), Some(scope), Some(starts_on), Some(ends_on)) => {
+            Ok(EngagementFields {
+                kind,
+                title,
+                division_id: division.id,
+                responsible_user_id: body.responsible_user_id.clone().unwrap_or_default(),
+                vendor_id: body.vendor_id.clone().unwrap_or_default(),
+                scope,
+                starts_on,
+                ends_on,
+                parent_id,
+                cloud,
+            })
+        }
+        _ => unreachable!("finish() refused missing fields"),
+    }
+}
+
+fn fixed_field(f: &mut Fields, field: &str, sent: Option<&str>, current: &str) {
+    if sent.is_some_and(|s| s.trim() != current) {
+        f.push(
+            field,
+            "immutable",
+            msg(
+                "登録後は変更できません（新しい案件として登録してください）",
+                "Cannot be changed after registration (register a new engagement instead)",
+            ),
+        );
+    }
+}
+
+/// Registers an engagement, in status `draft`.
+pub fn register(
+    tx: &mut Tx,
+    actor: &Actor,
+    body: &EngagementBody,
+) -> AppResult<EngagementResponse> {
+    let fields = resolve(tx.conn(), actor, body)?;
+    let id = engagements::insert(tx.conn(), &fields)?;
+    let created = listing(tx.conn(), &id)?;
+    tx.record(
+        Event::new("engagement.create")
+            .target("engagement", &id)
+            .after(&created),
+    );
+    Ok(created)
+}
+
+/// Changes an open engagement; absent fields stay as they are, and `kind`, `division` and
+/// `parent_id` are fixed once registered.
+pub fn update(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    patch: EngagementBody,
+) -> AppResult<EngagementResponse> {
+    let current = load_changeable(tx.conn(), actor, id)?;
+    let before = listing(tx.conn(), id)?;
+    let division = before.division.clone();
+    let mut f = Fields::new();
+    fixed_field(&mut f, "kind", patch.kind.as_deref(), &current.kind);
+    fixed_field(&mut f, "division", patch.division.as_deref(), &division);
+    if let Some(p) = &patch.parent_id {
+        if p.as_deref() != current.parent_id.as_deref() {
+            fixed_field(&mut f, "parent_id", Some("changed"), "");
+        }
+    }
+    f.finish()?;
+    let current_cloud = current.cloud_service_name.as_ref().map(|name| CloudBody {
+        service_name: Some(name.clone()),
+        data_location: current.cloud_data_location.clone(),
+        ismap: current.cloud_ismap.clone(),
+    });
+    let merged = EngagementBody {
+        kind: Some(current.kind.clone()),
+        title: patch.title.or(Some(current.title)),
+        division: Some(division),
+        responsible_user_id: patch
+            .responsible_user_id
+            .or(Some(current.responsible_user_id)),
+        vendor_id: patch.vendor_id.or(Some(current.vendor_id)),
+        scope: patch.scope.or(Some(current.scope)),
+        starts_on: patch.starts_on.or(Some(current.starts_on.to_string())),
+        ends_on: patch.ends_on.or(Some(current.ends_on.to_string())),
+        parent_id: Some(current.parent_id),
+        cloud: patch.cloud.or(Some(current_cloud)),
+    };
+    let fields = resolve(tx.conn(), actor, &merged)?;
+    engagements::update(tx.conn(), id, &fields)?;
+    let after = listing(tx.conn(), id)?;
+    tx.record(
+        Event::new("engagement.update")
+            .target("engagement", id)
+            .before(&before)
+            .after(&after),
+    );
+    Ok(after)
+}
+
+/// The facts the gates of a move to `to` decide on, read from the register.
+fn gate_facts(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    row: &EngagementRow,
+    to: Status,
+    today: NaiveDate,
+) -> AppResult<GateFacts> {
+    let kind = kind_of(row)?;
+    let contract = contracts::current(conn, &row.id)?;
+    let signed: Vec<String> = contract
+        .as_ref()
+        .map(|c| c.clause_ids())
+        .unwrap_or_default();
+    let unapproved_provisions = if to == Status::Active {
+        compliance::unapproved_provisions(
+            &information_items::list(conn, &row.id)?,
+            &approvals::for_engagement(conn, &row.id)?,
+        )
+    } else {
+        vec![]
+    };
+    Ok(GateFacts {
+        to,
+        contract_recorded: contract.is_some(),
+        missing_clauses: compliance::missing_clauses(catalog, kind, row.level(), &signed),
+        unapproved_provisions,
+        starts_on: row.starts_on,
+        today,
+    })
+}
+
+/// Moves the engagement along its lifecycle (draft → selected → contracted → active →
+/// ending → closed, or terminated), when the lifecycle allows it and its gates are met.
+pub fn transition(
+    tx: &mut Tx,
+    actor: &Actor,
+    catalog: &Catalog,
+    id: &str,
+    to: Status,
+) -> AppResult<EngagementResponse> {
+    let row = load_visible(tx.conn(), actor, id)?;
+    actor.authorize(Action::ChangeEngagement {
+        division_id: &row.division_id,
+    })?;
+    let from = row.status();
+    lifecycle::check_move(from, to)?;
+    if matches!(to, Status::Contracted | Status::Active) {
+        let today = tx.today();
+        let facts = gate_facts(tx.conn(), catalog, &row, to, today)?;
+        policy::engagements::check_gates(&facts)?;
+    }
+    if !engagements::set_status(tx.conn(), id, from, to, &actor.user_id)? {
+        return Err(AppError::Conflict {
+            message: msg(
+                "他の操作で状態が変わりました。再読み込みしてください",
+                "The status was changed meanwhile; reload and try again",
+            ),
+            allowed: vec![],
+        });
+    }
+    let moved = listing(tx.conn(), id)?;
+    tx.record(
+        Event::new("engagement.transition")
+            .target("engagement", id)
+            .before(&serde_json::json!({ "status": from }))
+            .after(&serde_json::json!({ "status": to })),
+    );
+    Ok(moved)
+}

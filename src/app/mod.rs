@@ -1,0 +1,196 @@
+//! The application layer: one function per thing a person does (register an engagement,
+//! move it, …), called alike by the JSON API, the command line and the staff pages. A
+//! use case takes typed input and a [`Tx`]: the write transaction, who acts, "now" from
+//! the one injected clock, and the audit events. The events are written when the
+//! transaction commits, in it, and a write that records none is refused: no change can
+//! reach the database without its entry in the audit log.
+//!
+//! What is allowed lives in `policy` (pure rules); what is stored, in `db` (SQL). A use
+//! case loads what a rule needs, asks it, writes, and records the event.
+
+pub mod divisions;
+pub mod engagements;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::audit::{Event, Origin};
+use crate::clauses::ClauseTemplates;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, DbConnection, DbPool};
+use crate::delivery::Wake;
+use crate::error::{AppError, AppResult};
+use crate::policy::access::Actor;
+
+/// What the use cases work with, assembled once at start-up (`startup.rs`) and shared
+/// by the HTTP handlers, the scheduled jobs and the command line.
+#[derive(Clone)]
+pub struct Services {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub clauses: Arc<ClauseTemplates>,
+    /// The questionnaire definitions, checked at start-up.
+    pub questionnaires: Arc<crate::questionnaires::Questionnaires>,
+    pub email: Arc<crate::mail::EmailTemplates>,
+    /// The vendor portal's page templates, checked at start-up.
+    pub portal: Arc<crate::portal::PortalPages>,
+    pub clock: Arc<dyn Clock>,
+    /// Tells the delivery worker that messages were queued.
+    pub wake_delivery: Wake,
+}
+
+impl Services {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The organisation's date: what "today" means for every due date.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config.date_at(self.clock.now())
+    }
+}
+
+/// Who acts: their permissions, and where the request came from for the audit log.
+pub struct Acting<'a> {
+    pub actor: &'a Actor,
+    pub origin: &'a Origin,
+}
+
+/// One write transaction of a use case.
+pub struct Tx<'c> {
+    conn: &'c mut DbConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    events: Vec<Event>,
+}
+
+impl<'c> Tx<'c> {
+    /// The connection, inside the transaction, for the data layer's functions.
+    pub fn conn(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+
+    /// The instant the use case acts at, from the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The organisation's date at `now`: what "today" means for every due date.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// An event for the audit log, written when the transaction commits.
+    pub fn record(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// Runs `f` as one write transaction for `origin`, off the async executor: its audit
+/// events are appended before the commit, and a write that recorded none is rolled back
+/// as a fault of the service.
+pub async fn write<T, F>(state: &Services, origin: Origin, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Tx) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let now = state.now();
+    let today = state.config.date_at(now);
+    db::run(&state.pool, move |conn| {
+        write_on(conn, now, today, &origin, f)
+    })
+    .await
+}
+
+/// `write` on a connection of the caller's (the command line, a job, a test).
+pub fn write_on<T, F>(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    origin: &Origin,
+    f: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut Tx) -> AppResult<T>,
+{
+    db::write(conn, |conn| {
+        let mut tx = Tx {
+            conn,
+            now,
+            today,
+            events: Vec::new(),
+        };
+        let value = f(&mut tx)?;
+        let Tx { conn, events, .. } = tx;
+        if events.is_empty() {
+            return Err(AppError::Internal(
+                "a write recorded no audit event; nothing was written".into(),
+            ));
+        }
+        for event in &events {
+            db::audit::append(conn, origin, event)?;
+        }
+        Ok(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database() -> (tempfile::TempDir, DbConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite3").display().to_string();
+        let config = Config::from_pairs(&[("database_url", path.as_str())]).unwrap();
+        let conn = db::open(&config.database).unwrap();
+        (dir, conn)
+    }
+
+    fn run<T>(conn: &mut DbConnection, f: impl FnOnce(&mut Tx) -> AppResult<T>) -> AppResult<T> {
+        let now = Utc::now();
+        write_on(conn, now, now.date_naive(), &Origin::system("test"), f)
+    }
+
+    #[test]
+    fn r_5_5_7_a_write_without_its_audit_event_is_rolled_back() {
+        let (_dir, mut conn) = database();
+        let refused = run(&mut conn, |tx| {
+            db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            Ok(())
+        });
+        assert!(matches!(refused, Err(AppError::Internal(_))), "{refused:?}");
+        assert!(db::divisions::find_by_code(&mut conn, "kikaku")
+            .unwrap()
+            .is_none());
+        assert_eq!(db::audit::head(&mut conn).unwrap().last_seq, 0);
+    }
+
+    #[test]
+    fn r_5_5_7_the_events_are_written_with_the_change_in_one_transaction() {
+        let (_dir, mut conn) = database();
+        run(&mut conn, |tx| {
+            let d = db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            tx.record(Event::new("division.create").target("division", &d.id));
+            Ok(())
+        })
+        .unwrap();
+        assert!(db::divisions::find_by_code(&mut conn, "kikaku")
+            .unwrap()
+            .is_some());
+        assert_eq!(db::audit::head(&mut conn).unwrap().last_seq, 1);
+
+        // A use case that fails after recording: neither the change nor the event stays.
+        let failed: AppResult<()> = run(&mut conn, |tx| {
+            db::divisions::create(tx.conn(), "zaimu", "財務課")?;
+            tx.record(Event::new("division.create"));
+            Err(AppError::not_found("x", "x"))
+        });
+        assert!(failed.is_err());
+        assert!(db::divisions::find_by_code(&mut conn, "zaimu")
+            .unwrap()
+            .is_none());
+        assert_eq!(db::audit::head(&mut conn).unwrap().last_seq, 1);
+    }
+}

@@ -1,0 +1,267 @@
+//! Rules on an engagement's own facts: which engagement may be its parent, and
+//! what a status move needs beyond the lifecycle (the gates of and
+//! and the start date).
+
+use chrono::NaiveDate;
+
+use crate::domain::{EngagementKind, Status};
+use crate::i18n::Msg;
+
+/// Why an engagement cannot have the parent it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentProblem {
+    /// only a designated management has subcontracts.
+    ParentNotDesignatedManagement,
+    /// A subcontract is registered as an outsourcing.
+    ChildNotOutsourcing,
+}
+
+impl ParentProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            ParentProblem::ParentNotDesignatedManagement => "not_designated_management",
+            ParentProblem::ChildNotOutsourcing => "not_allowed",
+        }
+    }
+
+    pub fn message(self) -> Msg {
+        match self {
+            ParentProblem::ParentNotDesignatedManagement => Msg::new(
+                "親にできるのは指定管理の案件のみです（R-8.5）",
+                "Only a designated management can be a parent (R-8.5)",
+            ),
+            ParentProblem::ChildNotOutsourcing => Msg::new(
+                "親を持てるのは業務委託（指定管理者の再委託）のみです",
+                "Only an outsourcing (a designated manager's subcontract) has a parent",
+            ),
+        }
+    }
+}
+
+/// a designated manager's subcontract is an outsourcing whose parent is the
+/// designated management. Either kind is unknown when it could not be read (a child's
+/// kind that did not parse, a parent that does not exist): only the rest is judged.
+pub fn parent_problems(
+    child: Option<EngagementKind>,
+    parent: Option<EngagementKind>,
+) -> Vec<ParentProblem> {
+    let mut problems = Vec::new();
+    if parent.is_some_and(|p| p != EngagementKind::DesignatedManagement) {
+        problems.push(ParentProblem::ParentNotDesignatedManagement);
+    }
+    if child.is_some_and(|k| k != EngagementKind::Outsourcing) {
+        problems.push(ParentProblem::ChildNotOutsourcing);
+    }
+    problems
+}
+
+/// What a move to `contracted` or `active` is decided on, loaded by the caller.
+#[derive(Debug, Clone)]
+pub struct GateFacts {
+    pub to: Status,
+    /// Whether a signed contract (or agreement) is on record.
+    pub contract_recorded: bool,
+    /// Mandatory clauses for the kind and *current* level that the latest contract
+    /// lacks (all of them while none is recorded).
+    pub missing_clauses: Vec<String>,
+    /// L2/L3 items provided to the vendor without an approved request.
+    pub unapproved_provisions: Vec<String>,
+    pub starts_on: NaiveDate,
+    /// The organisation's date.
+    pub today: NaiveDate,
+}
+
+/// Why a move was refused, in words a person acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateRefusal {
+    /// no contract is recorded; `missing` is every mandatory clause.
+    NoContract { missing: Vec<String> },
+    /// The contract lacks mandatory clauses (a level that rose adds some).
+    MissingClauses { missing: Vec<String> },
+    /// nothing of L2/L3 reaches the vendor before its provision is approved.
+    Unapproved { items: Vec<String> },
+    /// Not `active` before the start date.
+    BeforeStart { starts_on: NaiveDate },
+}
+
+impl GateRefusal {
+    pub fn message(&self) -> Msg {
+        match self {
+            GateRefusal::NoContract { .. } => Msg::new(
+                "契約（協定）が記録されていません。必須条項を含む契約を記録してください",
+                "No contract is recorded: record the signed contract with every mandatory clause",
+            ),
+            GateRefusal::MissingClauses { missing } => Msg::new(
+                format!("契約に必須条項が不足しています: {}", missing.join(", ")),
+                format!(
+                    "The contract lacks mandatory clauses: {}",
+                    missing.join(", ")
+                ),
+            ),
+            GateRefusal::Unapproved { items } => Msg::new(
+                format!(
+                    "L2/L3情報の提供が承認されていません（R-3.3.3）: {}",
+                    items.join("、")
+                ),
+                format!(
+                    "Providing L2/L3 information is not approved yet (R-3.3.3): {}",
+                    items.join(", ")
+                ),
+            ),
+            GateRefusal::BeforeStart { starts_on } => Msg::new(
+                format!("開始日（{starts_on}）前は履行中にできません"),
+                format!("The engagement cannot be active before its start date ({starts_on})"),
+            ),
+        }
+    }
+
+    /// What is still missing, for the answer's `missing` list (empty for the start date).
+    pub fn missing(&self) -> &[String] {
+        match self {
+            GateRefusal::NoContract { missing } | GateRefusal::MissingClauses { missing } => {
+                missing
+            }
+            GateRefusal::Unapproved { items } => items,
+            GateRefusal::BeforeStart { .. } => &[],
+        }
+    }
+}
+
+/// What a move needs beyond the lifecycle: `contracted` needs a contract holding every
+/// mandatory clause for the kind and level; `active` needs that
+/// contract still complete, every L2/L3 provision approved, and the start date
+/// come. Other moves need nothing here.
+pub fn check_gates(f: &GateFacts) -> Result<(), GateRefusal> {
+    if !matches!(f.to, Status::Contracted | Status::Active) {
+        return Ok(());
+    }
+    if !f.contract_recorded {
+        return Err(GateRefusal::NoContract {
+            missing: f.missing_clauses.clone(),
+        });
+    }
+    if !f.missing_clauses.is_empty() {
+        return Err(GateRefusal::MissingClauses {
+            missing: f.missing_clauses.clone(),
+        });
+    }
+    if f.to == Status::Active {
+        if !f.unapproved_provisions.is_empty() {
+            return Err(GateRefusal::Unapproved {
+                items: f.unapproved_provisions.clone(),
+            });
+        }
+        if f.starts_on > f.today {
+            return Err(GateRefusal::BeforeStart {
+                starts_on: f.starts_on,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn facts(to: Status) -> GateFacts {
+        GateFacts {
+            to,
+            contract_recorded: true,
+            missing_clauses: vec![],
+            unapproved_provisions: vec![],
+            starts_on: day("2027-04-01"),
+            today: day("2027-04-01"),
+        }
+    }
+
+    #[test]
+    fn r_8_5_only_an_outsourcing_under_a_designated_management() {
+        use EngagementKind::*;
+        assert!(parent_problems(Some(Outsourcing), Some(DesignatedManagement)).is_empty());
+        assert_eq!(
+            parent_problems(Some(Outsourcing), Some(Outsourcing)),
+            [ParentProblem::ParentNotDesignatedManagement]
+        );
+        assert_eq!(
+            parent_problems(Some(CloudService), Some(CloudService)),
+            [
+                ParentProblem::ParentNotDesignatedManagement,
+                ParentProblem::ChildNotOutsourcing
+            ]
+        );
+        // A kind unknown: only what can be said of the other.
+        assert!(parent_problems(None, Some(DesignatedManagement)).is_empty());
+        assert_eq!(
+            parent_problems(Some(DesignatedManagement), None),
+            [ParentProblem::ChildNotOutsourcing]
+        );
+    }
+
+    #[test]
+    fn r_8_2_contracted_needs_a_recorded_contract_with_every_mandatory_clause() {
+        let mut f = facts(Status::Contracted);
+        f.contract_recorded = false;
+        f.missing_clauses = vec!["CL-01".into(), "CL-02".into()];
+        let refused = check_gates(&f).unwrap_err();
+        assert_eq!(refused.missing(), ["CL-01", "CL-02"]);
+        assert!(matches!(refused, GateRefusal::NoContract { .. }));
+
+        f.contract_recorded = true;
+        f.missing_clauses = vec!["CL-05".into()];
+        let refused = check_gates(&f).unwrap_err();
+        assert_eq!(refused.missing(), ["CL-05"]);
+        assert!(refused
+            .message()
+            .get(crate::i18n::Lang::En)
+            .contains("CL-05"));
+
+        f.missing_clauses.clear();
+        assert_eq!(check_gates(&f), Ok(()));
+    }
+
+    #[test]
+    fn r_3_3_3_active_needs_every_l2_l3_provision_approved_and_the_start_date() {
+        let mut f = facts(Status::Active);
+        f.unapproved_provisions = vec!["住民記録".into()];
+        assert_eq!(
+            check_gates(&f),
+            Err(GateRefusal::Unapproved {
+                items: vec!["住民記録".into()]
+            })
+        );
+        // Moving to contracted does not look at provisions.
+        f.to = Status::Contracted;
+        assert_eq!(check_gates(&f), Ok(()));
+
+        let mut f = facts(Status::Active);
+        f.today = day("2027-03-31");
+        assert_eq!(
+            check_gates(&f),
+            Err(GateRefusal::BeforeStart {
+                starts_on: day("2027-04-01")
+            })
+        );
+        f.today = day("2027-04-01");
+        assert_eq!(check_gates(&f), Ok(()));
+    }
+
+    #[test]
+    fn other_moves_have_no_gate() {
+        for to in [
+            Status::Selected,
+            Status::Ending,
+            Status::Closed,
+            Status::Terminated,
+        ] {
+            let mut f = facts(to);
+            f.contract_recorded = false;
+            f.missing_clauses = vec!["CL-01".into()];
+            assert_eq!(check_gates(&f), Ok(()), "{to}");
+        }
+    }
+}
