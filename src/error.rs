@@ -323,6 +323,16 @@ impl From<crate::policy::engagements::GateRefusal> for AppError {
     }
 }
 
+/// an L2/L3 item handed over without approval: 409, missing the approval.
+impl From<crate::policy::engagements::ProvisionRefused> for AppError {
+    fn from(refused: crate::policy::engagements::ProvisionRefused) -> Self {
+        AppError::Gate {
+            message: refused.message(),
+            missing: vec!["R-3.3.3".into()],
+        }
+    }
+}
+
 impl From<crate::policy::access::Denial> for AppError {
     fn from(d: crate::policy::access::Denial) -> Self {
         AppError::Forbidden(d.message().clone())

@@ -10,6 +10,8 @@
 
 pub mod divisions;
 pub mod engagements;
+pub mod information_items;
+pub mod vendors;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{EngagementKind, Status};
+use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::i18n::Msg;
 
 /// Why an engagement cannot have the parent it names.
@@ -160,6 +160,36 @@ pub fn check_gates(f: &GateFacts) -> Result<(), GateRefusal> {
     Ok(())
 }
 
+/// handing an L2/L3 item to the vendor of a running engagement without an
+/// approved provision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProvisionRefused;
+
+impl ProvisionRefused {
+    pub fn message(self) -> Msg {
+        Msg::new(
+            "L2/L3情報を事業者に提供するには、先にセキュリティ責任者の承認が必要です（R-3.3.3）。提供しない項目として登録し、承認を申請してください",
+            "Providing L2/L3 information needs the security officer's approval first (R-3.3.3): register the item as not provided and request approval",
+        )
+    }
+}
+
+/// once the engagement runs (active or ending), an L2/L3 item is marked as
+/// provided to the vendor only after its provision is approved; before that, the move to
+/// `active` checks every item (`check_gates`).
+pub fn check_provision(
+    status: Status,
+    provided_to_vendor: bool,
+    level: ClassificationLevel,
+    approved: bool,
+) -> Result<(), ProvisionRefused> {
+    let running = matches!(status, Status::Active | Status::Ending);
+    if running && provided_to_vendor && level >= ClassificationLevel::L2 && !approved {
+        return Err(ProvisionRefused);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +278,24 @@ mod tests {
         );
         f.today = day("2027-04-01");
         assert_eq!(check_gates(&f), Ok(()));
+    }
+
+    #[test]
+    fn r_3_3_3_a_running_engagement_hands_over_l2_l3_only_when_approved() {
+        use ClassificationLevel::*;
+        assert_eq!(
+            check_provision(Status::Active, true, L2, false),
+            Err(ProvisionRefused)
+        );
+        assert_eq!(
+            check_provision(Status::Ending, true, L3, false),
+            Err(ProvisionRefused)
+        );
+        assert_eq!(check_provision(Status::Active, true, L3, true), Ok(()));
+        assert_eq!(check_provision(Status::Active, true, L1, false), Ok(()));
+        assert_eq!(check_provision(Status::Active, false, L3, false), Ok(()));
+        // Before it runs, the move to active checks every item instead.
+        assert_eq!(check_provision(Status::Contracted, true, L3, false), Ok(()));
     }
 
     #[test]
