@@ -140,7 +140,7 @@ impl From<EngagementListing> for EngagementResponse {
 }
 
 /// The stored kind; a value the code does not know is a fault, never a default.
-fn kind_of(row: &EngagementRow) -> AppResult<EngagementKind> {
+pub fn kind_of(row: &EngagementRow) -> AppResult<EngagementKind> {
     row.kind().ok_or_else(|| {
         AppError::Internal(format!(
             "engagement {} has an unknown kind {:?}",
