@@ -1,8 +1,63 @@
 //! Divisions（課等）as the use cases name them: by their code.
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Tx;
+use crate::audit::Event;
 use crate::db::{self, divisions};
+use crate::domain::{BoundedText, DivisionCode};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
+use crate::policy::access::{Action, Actor};
+use crate::validate::Fields;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DivisionResponse {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<divisions::Division> for DivisionResponse {
+    fn from(d: divisions::Division) -> Self {
+        DivisionResponse {
+            code: d.code,
+            name: d.name,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDivisionRequest {
+    pub code: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Registers a division; for ROLE-CISO, ROLE-DCISO and ROLE-CSM (R-5.5.3.3).
+pub fn register(
+    tx: &mut Tx,
+    actor: &Actor,
+    body: &CreateDivisionRequest,
+) -> AppResult<DivisionResponse> {
+    actor.authorize(Action::Administer)?;
+    let mut fields = Fields::new();
+    let code = fields.require("code", body.code.as_deref(), DivisionCode::parse);
+    let name = fields.require("name", body.name.as_deref(), |v| BoundedText::parse(v, 100));
+    fields.finish()?;
+    let (Some(code), Some(name)) = (code, name) else {
+        unreachable!("finish() refused missing fields")
+    };
+    let created = divisions::create(tx.conn(), code.as_str(), name.as_str())?;
+    let id = created.id.clone();
+    let division = DivisionResponse::from(created);
+    tx.record(
+        Event::new("division.create")
+            .target("division", &id)
+            .after(&division),
+    );
+    Ok(division)
+}
 
 pub fn unknown_division_msg(code: &str) -> Msg {
     Msg::new(
