@@ -271,24 +271,8 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
-/// The deployment's choices where the Standard leaves a period open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleSettings {
-    /// Months between periodic checks, by level [L1, L2, L3].
-    pub check_interval_months: [u32; 3],
-    /// Days after the end by which the return, disposal or erasure is certified
-    ///
-    pub certificate_deadline_days: u32,
-}
-
-impl Default for RuleSettings {
-    fn default() -> Self {
-        RuleSettings {
-            check_interval_months: [12, 12, 6],
-            certificate_deadline_days: 30,
-        }
-    }
-}
+/// The periods the rules leave to the deployment, read into this configuration.
+pub use crate::policy::obligations::RuleSettings;
 
 /// Periodic checks and the vendor portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

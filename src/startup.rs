@@ -21,7 +21,7 @@ use crate::http::{api, csrf, input, AppState};
 use crate::i18n::Msg;
 use crate::mail::{EmailTemplates, Mailer};
 use crate::questionnaires::Questionnaires;
-use crate::scheduler::{self, Sweeper};
+use crate::scheduler;
 
 pub struct Application {
     port: u16,
@@ -140,7 +140,7 @@ impl Application {
                 state.clock.clone(),
                 state.wake_delivery.clone(),
             )),
-            tokio::spawn(sweeper(&state).run()),
+            tokio::spawn(state.sweeper().run()),
         ];
         let result = self.server.await;
         for chore in chores {
@@ -169,19 +169,6 @@ fn record_configuration(pool: &DbPool, config: &Config) -> Result<(), StartError
         Ok(())
     })
     .map_err(failed)
-}
-
-/// The reminder sweep over the service's state.
-pub fn sweeper(state: &AppState) -> Sweeper {
-    Sweeper {
-        pool: state.pool.clone(),
-        config: state.config.clone(),
-        clauses: state.clauses.clone(),
-        email: state.email.clone(),
-        questionnaires: state.questionnaires.clone(),
-        clock: state.clock.clone(),
-        wake: state.wake_delivery.clone(),
-    }
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {

@@ -53,6 +53,19 @@ impl Services {
     pub fn today(&self) -> chrono::NaiveDate {
         self.config.date_at(self.clock.now())
     }
+
+    /// The reminder sweep over these services (scheduled, or run by hand).
+    pub fn sweeper(&self) -> crate::scheduler::Sweeper {
+        crate::scheduler::Sweeper {
+            pool: self.pool.clone(),
+            config: self.config.clone(),
+            clauses: self.clauses.clone(),
+            email: self.email.clone(),
+            questionnaires: self.questionnaires.clone(),
+            clock: self.clock.clone(),
+            wake: self.wake_delivery.clone(),
+        }
+    }
 }
 
 /// Who acts: their permissions, and where the request came from for the audit log.

@@ -25,7 +25,6 @@ use crate::mail::templates::{
     CheckAcceptedContext, CheckRequestContext, CorrectionItem, EmailTemplates,
 };
 use crate::policy::checks::{self as life, CheckEvent, CheckState};
-use crate::portal::Signature;
 use crate::questionnaires::answers::{self, Answer, AnswerProblem, AnswerSet, RawAnswer};
 use crate::questionnaires::{Definition, Questionnaires};
 
@@ -80,6 +79,15 @@ pub fn stored_state(check: &CheckRow) -> CheckState {
 }
 
 /// The vendor contact a check is sent to.
+/// The vendor's signed statement that comes with a submission (name, title, and the
+/// declaration that the answers are true).
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    pub name: String,
+    pub title: String,
+    pub declared: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Contact {
     pub name: String,

@@ -152,9 +152,10 @@ impl Actor {
         self.has_any(ADMINISTER)
     }
 
-    /// `permits`, as the error the HTTP shell answers with.
-    pub fn authorize(&self, action: Action) -> crate::error::AppResult<()> {
-        self.permits(&action).map_err(Into::into)
+    /// `permits` by value: a refusal is a `Denial` naming the rule, which `error.rs` turns
+    /// into a 403.
+    pub fn authorize(&self, action: Action) -> Result<(), Denial> {
+        self.permits(&action)
     }
 
     /// The one answer to "may this actor do this?".

@@ -8,8 +8,26 @@ use std::collections::HashMap;
 use chrono::{Months, NaiveDate};
 
 use super::rules::{self, Owner, Rule};
-use crate::config::RuleSettings;
 use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
+
+/// The deployment's choices where the Standard leaves a period open (set in `config`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// Months between periodic checks, by level [L1, L2, L3].
+    pub check_interval_months: [u32; 3],
+    /// Days after the end by which the return, disposal or erasure is certified
+    ///
+    pub certificate_deadline_days: u32,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            check_interval_months: [12, 12, 6],
+            certificate_deadline_days: 30,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ItemSnapshot {

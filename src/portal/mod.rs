@@ -42,13 +42,7 @@ pub enum Notice {
     Returned,
 }
 
-/// The signed statement typed at the bottom of the form.
-#[derive(Debug, Clone, Default)]
-pub struct Signature {
-    pub name: String,
-    pub title: String,
-    pub declared: bool,
-}
+pub use crate::checks::Signature;
 
 /// A signed submission, as it was made.
 #[derive(Debug, Clone)]

@@ -515,7 +515,8 @@ async fn messages_a_stuck_or_dead_worker_leased_are_sent_by_another_within_a_min
 
     // A minute and a second after that lease was taken (it was taken at or before now),
     // a second instance with a mail server that works sends them.
-    app.clock.set(app.clock.now() + chrono::Duration::seconds(61));
+    app.clock
+        .set(app.clock.now() + chrono::Duration::seconds(61));
     let smtp = TestSmtp::start();
     let pairs = smtp.config();
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::session::Notice;
 use super::users::UserResponse;
 use crate::audit::Event;
 use crate::config::Config;
@@ -21,6 +20,14 @@ use crate::i18n::{Lang, Msg};
 use crate::policy::access::Action;
 use crate::policy::access_review;
 use crate::validate::Fields;
+
+/// Something needing the signed-in person's attention, shown with their session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Notice {
+    /// A stable code, e.g. `access_review_due`.
+    pub code: String,
+    pub message: String,
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {

@@ -13,7 +13,6 @@ use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::i18n::Msg;
 use crate::policy::access::Action;
-use crate::startup::sweeper;
 use crate::sweep::SweepReport;
 use crate::validate::Fields;
 
@@ -38,7 +37,7 @@ pub async fn sweep(
 ) -> AppResult<HttpResponse> {
     who.actor.authorize(Action::OperateReminders)?;
     let dry_run = query.dry_run.unwrap_or(false);
-    let report = sweeper(&state).sweep(dry_run).await?;
+    let report = state.sweeper().sweep(dry_run).await?;
     if !dry_run {
         let origin = who.origin();
         let summary = serde_json::json!({

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::access_review::{notices_for, Notice};
 use super::users::UserResponse;
 use crate::audit::{Event, Origin};
 use crate::auth;
@@ -32,13 +33,6 @@ const PENDING_MINUTES: i64 = 10;
 pub struct SignInRequest {
     pub email: String,
     pub password: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Notice {
-    /// A stable code, e.g. `access_review_due`.
-    pub code: String,
-    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,7 +200,7 @@ async fn session_body(
         let (member, notices) = db::run(&state.pool, move |conn| {
             let member = users::get_member(conn, &user_id)?
                 .ok_or_else(|| AppError::Internal("user vanished".into()))?;
-            let notices = super::access_review::notices_for(conn, &config, &member, today)?;
+            let notices = notices_for(conn, &config, &member, today)?;
             Ok((member, notices))
         })
         .await?;
@@ -666,7 +660,7 @@ pub async fn current(state: web::Data<AppState>, who: SignedIn) -> AppResult<Htt
     let today = state.today();
     let (member, notices) = db::read(&state.pool, move |conn| {
         let member = users::get_member(conn, &id)?.ok_or(AppError::Unauthenticated)?;
-        let notices = super::access_review::notices_for(conn, &config, &member, today)?;
+        let notices = notices_for(conn, &config, &member, today)?;
         Ok((member, notices))
     })
     .await?;
