@@ -8,6 +8,7 @@
 //! What is allowed lives in `policy` (pure rules); what is stored, in `db` (SQL). A use
 //! case loads what a rule needs, asks it, writes, and records the event.
 
+pub mod approvals;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;

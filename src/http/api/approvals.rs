@@ -1,85 +1,22 @@
-use std::collections::BTreeMap;
+//! `/api/v1/approvals` and the approvals and manager assets of an engagement: parse,
+//! call `app::approvals`, answer.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::app::engagements::{load_changeable, load_visible};
-use crate::audit::Event;
-use crate::db::approvals::{self, Approval};
-use crate::db::{self, audit, information_items};
-use crate::domain::engagement::AssetKind;
-use crate::domain::{BoundedText, ClassificationLevel, EngagementKind, Role};
-use crate::error::{AppError, AppResult};
+use crate::app::approvals as use_case;
+pub use crate::app::approvals::{
+    ApprovalRequestBody, ApprovalResponse, AssetBody, AssetResponse, DecisionBody,
+};
+use crate::app::engagements::load_visible;
+use crate::db::{self, approvals};
+use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::i18n::Msg;
-use crate::policy::approvals::{
-    check_decision, route, ApprovalRule, ApprovalState, Decision, Refusal, Route,
-};
+use crate::policy::approvals::ApprovalState;
 use crate::validate::Fields;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApprovalResponse {
-    pub id: String,
-    pub engagement_id: String,
-    /// `R-3.3.3`, `R-7.5` or `R-7.6`.
-    pub rule_id: String,
-    pub subject_id: String,
-    pub subject_name: String,
-    pub requested_by: String,
-    pub requested_at: DateTime<Utc>,
-    pub note: String,
-    /// The role that decides; a security officer of `approver_division_id` for,
-    /// or ROLE-CSM.
-    pub approver_role: String,
-    pub approver_division_id: Option<String>,
-    pub state: String,
-    #[schema(value_type = Object)]
-    pub confirmations: serde_json::Value,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decision_reason: Option<String>,
-}
-
-impl From<Approval> for ApprovalResponse {
-    fn from(a: Approval) -> Self {
-        ApprovalResponse {
-            confirmations: serde_json::from_str(&a.confirmations).unwrap_or_default(),
-            id: a.id,
-            engagement_id: a.engagement_id,
-            rule_id: a.rule_id,
-            subject_id: a.subject_id,
-            subject_name: a.subject_name,
-            requested_by: a.requested_by,
-            requested_at: a.requested_at.and_utc(),
-            note: a.note,
-            approver_role: a.approver_role,
-            approver_division_id: a.approver_division_id,
-            state: a.state,
-            decided_by: a.decided_by,
-            decided_at: a.decided_at.map(|t| t.and_utc()),
-            decision_reason: a.decision_reason,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovalRequestBody {
-    /// `R-3.3.3` (an L2/L3 information item), `R-7.5` (a manager's system) or `R-7.6`
-    /// (an asset brought in).
-    pub rule_id: Option<String>,
-    /// The information item's or the manager asset's id.
-    pub subject_id: Option<String>,
-    pub note: Option<String>,
-}
-
-fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
-    Msg::new(ja, en)
-}
 
 /// Asks for an approval; the request goes to whoever the rule names, never to the
 /// requester.
@@ -94,127 +31,9 @@ pub async fn request(
     body: ApiJson<ApprovalRequestBody>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let mut f = Fields::new();
-    let rule = f.require("rule_id", body.rule_id.as_deref(), ApprovalRule::parse);
-    if body.subject_id.is_none() {
-        f.required("subject_id");
-    }
-    let note = f.check(
-        "note",
-        BoundedText::parse_allow_empty(body.note.as_deref().unwrap_or(""), 2000),
-    );
-    f.finish()?;
-    let (Some(rule), Some(subject_id), Some(note)) = (rule, body.subject_id, note) else {
-        unreachable!("finish() refused missing fields")
-    };
-    let origin = who.origin();
-    let approval = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let engagement = load_changeable(conn, &who.actor, &id)?;
-            let subject_name = match rule {
-                ApprovalRule::ProvideInformation => {
-                    let item =
-                        information_items::find(conn, &id, &subject_id)?.ok_or_else(|| {
-                            AppError::validation(
-                                "subject_id",
-                                "unknown",
-                                msg(
-                                    "この案件の情報項目ではありません",
-                                    "Not an information item of this engagement",
-                                ),
-                            )
-                        })?;
-                    if item.level < ClassificationLevel::L2.rank() {
-                        return Err(AppError::validation(
-                            "subject_id",
-                            "not_required",
-                            msg(
-                                "L1 の情報の提供に承認は不要です（R-3.3.3）",
-                                "L1 information needs no approval to be provided (R-3.3.3)",
-                            ),
-                        ));
-                    }
-                    item.name
-                }
-                ApprovalRule::ManagerSystem | ApprovalRule::ManagerAsset => {
-                    let wanted = if rule == ApprovalRule::ManagerSystem {
-                        AssetKind::System
-                    } else {
-                        AssetKind::Asset
-                    };
-                    let asset = approvals::find_asset(conn, &id, &subject_id)?
-                        .filter(|a| {
-                            a.kind == wanted.as_str()
-                                && engagement.kind() == Some(EngagementKind::DesignatedManagement)
-                        })
-                        .ok_or_else(|| {
-                            AppError::validation(
-                                "subject_id",
-                                "unknown",
-                                msg(
-                                    format!(
-                                        "この指定管理の{}の記録ではありません",
-                                        if wanted == AssetKind::System {
-                                            "情報システム"
-                                        } else {
-                                            "持込み機器等"
-                                        }
-                                    ),
-                                    format!(
-                                        "Not a {} record of this designated management",
-                                        wanted.as_str()
-                                    ),
-                                ),
-                            )
-                        })?;
-                    asset.name
-                }
-            };
-            let open = approvals::for_engagement(conn, &id)?.into_iter().any(|a| {
-                a.rule_id == rule.as_str()
-                    && a.subject_id == subject_id
-                    && a.state != ApprovalState::Rejected.as_str()
-            });
-            if open {
-                return Err(AppError::Conflict {
-                    message: msg(
-                        "同じ承認の申請が既にあります",
-                        "A request for the same approval is already pending or approved",
-                    ),
-                    allowed: vec![],
-                });
-            }
-            let officers = approvals::division_officers(conn, &engagement.division_id)?;
-            let Route { role, division_id } =
-                route(rule, &who.actor.user_id, &engagement.division_id, &officers);
-            let approval = Approval {
-                id: db::new_id(),
-                engagement_id: id.to_string(),
-                rule_id: rule.as_str().to_string(),
-                subject_id: subject_id.clone(),
-                subject_name,
-                requested_by: who.actor.user_id.clone(),
-                requested_at: db::now_utc(),
-                note: note.into_inner(),
-                approver_role: role.as_str().to_string(),
-                approver_division_id: division_id,
-                state: ApprovalState::Pending.as_str().to_string(),
-                confirmations: "{}".into(),
-                decided_by: None,
-                decided_at: None,
-                decision_reason: None,
-            };
-            approvals::insert(conn, &approval)?;
-            let requested = ApprovalResponse::from(approval);
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("approval.request")
-                    .target("approval", &requested.id)
-                    .after(&requested),
-            )?;
-            Ok(requested)
-        })
+    let actor = who.actor.clone();
+    let approval = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::request(tx, &actor, &id, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(approval))
@@ -278,18 +97,6 @@ pub async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionBody {
-    /// `approved` or `rejected`.
-    pub decision: Option<String>,
-    pub reason: Option<String>,
-    /// What the rule asks the approver to confirm: R-7.5 `not_connected_to_ward_network`
-    /// and `can_comply`; R-7.6 `can_comply`.
-    #[serde(default)]
-    pub confirmations: BTreeMap<String, bool>,
-}
-
 /// Decides a request. The requester can never decide it; only the role it was
 /// routed to can.
 #[utoipa::path(tag = "approvals", request_body = DecisionBody,
@@ -303,152 +110,12 @@ pub async fn decide(
     body: ApiJson<DecisionBody>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let mut f = Fields::new();
-    let decision = f.require("decision", body.decision.as_deref(), Decision::parse);
-    let reason = f.check(
-        "reason",
-        BoundedText::parse_allow_empty(body.reason.as_deref().unwrap_or(""), 2000),
-    );
-    if decision == Some(Decision::Rejected)
-        && reason.as_ref().is_some_and(|r| r.as_str().is_empty())
-    {
-        f.push(
-            "reason",
-            "required",
-            msg("却下の理由を入力してください", "A rejection needs a reason"),
-        );
-    }
-    f.finish()?;
-    let (Some(decision), Some(reason)) = (decision, reason) else {
-        unreachable!("finish() refused missing fields")
-    };
-    let confirmations = body.confirmations;
-    let origin = who.origin();
-    let approval = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let not_found =
-                || AppError::not_found("承認申請が見つかりません", "No such approval request");
-            let approval = approvals::find(conn, &id)?.ok_or_else(not_found)?;
-            let rule = ApprovalRule::parse(&approval.rule_id).map_err(|_| not_found())?;
-            let current = ApprovalState::parse(&approval.state).map_err(|_| not_found())?;
-            let role = Role::parse(&approval.approver_role).map_err(|_| not_found())?;
-            let route = Route {
-                role,
-                division_id: approval.approver_division_id.clone(),
-            };
-            let confirmed = |c: &str| confirmations.get(c).copied().unwrap_or(false);
-            check_decision(
-                &who.actor,
-                &approval.requested_by,
-                &route,
-                current,
-                rule,
-                decision,
-                &confirmed,
-            )
-            .map_err(|refusal| match refusal {
-                Refusal::OwnRequest => AppError::forbidden(
-                    "申請者自身は承認できません（R-2.6 兼務の禁止）",
-                    "The requester cannot decide their own request (R-2.6)",
-                ),
-                Refusal::NotTheApprover => AppError::forbidden(
-                    &format!("この申請を決裁できるのは{}です", role.label_ja()),
-                    &format!(
-                        "Only the {} this request was routed to can decide it",
-                        role.as_str()
-                    ),
-                ),
-                Refusal::AlreadyDecided => AppError::Conflict {
-                    message: msg(
-                        "この申請は決裁済みです",
-                        "This request has already been decided",
-                    ),
-                    allowed: vec![],
-                },
-                Refusal::Unconfirmed(missing) => AppError::Validation(
-                    missing
-                        .iter()
-                        .map(|c| {
-                            crate::error::FieldError::new(
-                                format!("confirmations.{c}"),
-                                "required",
-                                msg(
-                                    format!("承認には確認事項 {c} の確認が必要です"),
-                                    format!("Approving needs the confirmation {c}"),
-                                ),
-                            )
-                        })
-                        .collect(),
-                ),
-            })?;
-            let state_text = match decision {
-                Decision::Approved => ApprovalState::Approved.as_str(),
-                Decision::Rejected => ApprovalState::Rejected.as_str(),
-            };
-            let confirmations_json =
-                serde_json::to_string(&confirmations).unwrap_or_else(|_| "{}".into());
-            if !approvals::decide(
-                conn,
-                &id,
-                state_text,
-                &who.actor.user_id,
-                reason.as_str(),
-                &confirmations_json,
-            )? {
-                return Err(AppError::Conflict {
-                    message: msg(
-                        "この申請は決裁済みです",
-                        "This request has already been decided",
-                    ),
-                    allowed: vec![],
-                });
-            }
-            let decided =
-                ApprovalResponse::from(approvals::find(conn, &id)?.ok_or_else(not_found)?);
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("approval.decide")
-                    .target("approval", &id)
-                    .before(&ApprovalResponse::from(approval))
-                    .after(&decided),
-            )?;
-            Ok(decided)
-        })
+    let actor = who.actor.clone();
+    let approval = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::decide(tx, &actor, &id, body)
     })
     .await?;
     Ok(HttpResponse::Ok().json(approval))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssetBody {
-    /// `system` (the manager's own information system, R-7.5) or `asset` (other assets
-    /// brought into the facility, R-7.6).
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssetResponse {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    pub description: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-impl From<approvals::ManagerAsset> for AssetResponse {
-    fn from(a: approvals::ManagerAsset) -> Self {
-        AssetResponse {
-            id: a.id,
-            kind: a.kind,
-            name: a.name,
-            description: a.description,
-            recorded_at: a.recorded_at.and_utc(),
-        }
-    }
 }
 
 /// Records a designated manager's own system or brought-in asset; each needs ROLE-CSM's
@@ -464,48 +131,9 @@ pub async fn record_asset(
     body: ApiJson<AssetBody>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let mut f = Fields::new();
-    let kind = f.require("kind", body.kind.as_deref(), AssetKind::parse);
-    let name = f.require("name", body.name.as_deref(), |v| BoundedText::parse(v, 200));
-    let description = f.check(
-        "description",
-        BoundedText::parse_allow_empty(body.description.as_deref().unwrap_or(""), 2000),
-    );
-    f.finish()?;
-    let (Some(kind), Some(name), Some(description)) = (kind, name, description) else {
-        unreachable!("finish() refused missing fields")
-    };
-    let origin = who.origin();
-    let asset = db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            let engagement = load_changeable(conn, &who.actor, &id)?;
-            if engagement.kind() != Some(EngagementKind::DesignatedManagement) {
-                return Err(AppError::validation(
-                    "kind",
-                    "not_allowed",
-                    msg(
-                        "情報システム・持込み機器等は指定管理の案件にのみ記録します",
-                        "Systems and assets are recorded for designated managements only",
-                    ),
-                ));
-            }
-            let asset = AssetResponse::from(approvals::insert_asset(
-                conn,
-                &id,
-                kind.as_str(),
-                name.as_str(),
-                description.as_str(),
-                &who.actor.user_id,
-            )?);
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("manager_asset.record")
-                    .target("manager_asset", &asset.id)
-                    .after(&serde_json::json!({ "engagement_id": id.as_str(), "asset": asset })),
-            )?;
-            Ok(asset)
-        })
+    let actor = who.actor.clone();
+    let asset = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::record_asset(tx, &actor, &id, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(asset))
