@@ -13,6 +13,7 @@ pub mod contracts;
 pub mod divisions;
 pub mod engagements;
 pub mod information_items;
+pub mod obligations;
 pub mod vendors;
 
 use std::sync::Arc;
