@@ -13,6 +13,9 @@ use actix_web::HttpMessage;
 use super::signed_in::SignedIn;
 
 struct Route {
+    /// The pattern's text up to its first variable: a cheap test before the pattern's own
+    /// (this runs for every request).
+    prefix: String,
     pattern: ResourceDef,
     /// Each method of the path, and whether it needs a caller past every sign-in stage
     /// (an operation secured by the `token` scheme).
@@ -55,6 +58,7 @@ impl RouteTable {
                     })
                     .collect();
                 Route {
+                    prefix: path.split('{').next().unwrap_or("").to_string(),
                     pattern: ResourceDef::new(path.as_str()),
                     methods,
                 }
@@ -63,23 +67,24 @@ impl RouteTable {
         RouteTable { routes }
     }
 
+    /// Every route whose pattern takes `path`.
+    fn matching<'a, 'p>(&'a self, path: &'p str) -> impl Iterator<Item = &'a Route> + use<'a, 'p> {
+        self.routes
+            .iter()
+            .filter(move |r| path.starts_with(&r.prefix) && r.pattern.is_match(path))
+    }
+
     /// The route whose pattern takes `path`, preferring one written without variables
     /// (`/checks/export.csv` before `/checks/{id}`), as the router does.
     fn route(&self, path: &str) -> Option<&Route> {
-        let mut found = self
-            .routes
-            .iter()
-            .filter(|r| r.pattern.is_match(path))
-            .collect::<Vec<_>>();
+        let mut found = self.matching(path).collect::<Vec<_>>();
         found.sort_by_key(|r| r.pattern.pattern().map(|p| p.contains('{')).unwrap_or(true));
         found.into_iter().find(|r| !r.methods.is_empty())
     }
 
     /// Whether `method path` is an operation that needs a fully signed-in caller.
     pub fn needs_sign_in(&self, method: &Method, path: &str) -> bool {
-        self.routes
-            .iter()
-            .filter(|r| r.pattern.is_match(path))
+        self.matching(path)
             .flat_map(|r| r.methods.iter())
             .any(|(m, signed_in)| m == method && *signed_in)
     }

@@ -38,7 +38,7 @@ use problems::StandardProblems;
         description = "委託先・指定管理者・クラウドサービスの情報セキュリティ管理 / Keeping a municipality's vendors inside its information security rules"
     ),
     components(schemas(problems::ProblemDocument, problems::ProblemFieldDocument)),
-    modifiers(&Security, &StandardProblems)
+    modifiers(&Security)
 )]
 pub struct ApiDoc;
 
@@ -158,8 +158,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
-    // Modifiers ran on the base document before the routes were added: run the ones
-    // that complete every operation again now that they are there.
+    // Completes every operation, so it runs once the route list has added them (a
+    // derive modifier would run on the base document, before there are any).
     StandardProblems.modify(&mut doc);
     doc
 }
