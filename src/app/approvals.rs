@@ -79,10 +79,6 @@ pub struct ApprovalRequestBody {
     pub note: Option<String>,
 }
 
-fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
-    Msg::new(ja, en)
-}
-
 /// Asks for an approval; the request goes to whoever the rule names, never to the
 /// requester.
 pub fn request(
@@ -111,7 +107,7 @@ pub fn request(
                 AppError::validation(
                     "subject_id",
                     "unknown",
-                    msg(
+                    Msg::new(
                         "この案件の情報項目ではありません",
                         "Not an information item of this engagement",
                     ),
@@ -121,7 +117,7 @@ pub fn request(
                 return Err(AppError::validation(
                     "subject_id",
                     "not_required",
-                    msg(
+                    Msg::new(
                         "L1 の情報の提供に承認は不要です（R-3.3.3）",
                         "L1 information needs no approval to be provided (R-3.3.3)",
                     ),
@@ -144,7 +140,7 @@ pub fn request(
                     AppError::validation(
                         "subject_id",
                         "unknown",
-                        msg(
+                        Msg::new(
                             format!(
                                 "この指定管理の{}の記録ではありません",
                                 if wanted == AssetKind::System {
@@ -172,7 +168,7 @@ pub fn request(
         });
     if open {
         return Err(AppError::Conflict {
-            message: msg(
+            message: Msg::new(
                 "同じ承認の申請が既にあります",
                 "A request for the same approval is already pending or approved",
             ),
@@ -241,7 +237,7 @@ pub fn decide(
         f.push(
             "reason",
             "required",
-            msg("却下の理由を入力してください", "A rejection needs a reason"),
+            Msg::new("却下の理由を入力してください", "A rejection needs a reason"),
         );
     }
     f.finish()?;
@@ -281,7 +277,7 @@ pub fn decide(
             ),
         ),
         Refusal::AlreadyDecided => AppError::Conflict {
-            message: msg(
+            message: Msg::new(
                 "この申請は決裁済みです",
                 "This request has already been decided",
             ),
@@ -294,7 +290,7 @@ pub fn decide(
                     crate::error::FieldError::new(
                         format!("confirmations.{c}"),
                         "required",
-                        msg(
+                        Msg::new(
                             format!("承認には確認事項 {c} の確認が必要です"),
                             format!("Approving needs the confirmation {c}"),
                         ),
@@ -317,7 +313,7 @@ pub fn decide(
         &confirmations_json,
     )? {
         return Err(AppError::Conflict {
-            message: msg(
+            message: Msg::new(
                 "この申請は決裁済みです",
                 "This request has already been decided",
             ),
@@ -389,7 +385,7 @@ pub fn record_asset(
         return Err(AppError::validation(
             "kind",
             "not_allowed",
-            msg(
+            Msg::new(
                 "情報システム・持込み機器等は指定管理の案件にのみ記録します",
                 "Systems and assets are recorded for designated managements only",
             ),

@@ -207,10 +207,6 @@ pub fn audit_l3_read(
     Ok(())
 }
 
-fn msg(ja: impl Into<String>, en: impl Into<String>) -> Msg {
-    Msg::new(ja, en)
-}
-
 /// Parses and checks a whole engagement: each field alone, then against each other and
 /// against what they refer to. Every problem found is reported in one answer.
 fn resolve(
@@ -233,7 +229,7 @@ fn resolve(
             f.push(
                 "ends_on",
                 "before_start",
-                msg(
+                Msg::new(
                     format!("終了日（{e}）が開始日（{s}）より前です"),
                     format!("The end date ({e}) is before the start date ({s})"),
                 ),
@@ -268,7 +264,7 @@ fn resolve(
         Some(_) => f.push(
             "vendor_id",
             "unknown",
-            msg("事業者が登録されていません", "No vendor has this id"),
+            Msg::new("事業者が登録されていません", "No vendor has this id"),
         ),
         None => f.required("vendor_id"),
     }
@@ -281,7 +277,7 @@ fn resolve(
                 f.push(
                     "responsible_user_id",
                     "not_eligible",
-                    msg(
+                    Msg::new(
                         format!(
                             "責任者は{}の{}（有効な利用者）でなければなりません",
                             division.name,
@@ -310,7 +306,7 @@ fn resolve(
             None => f.push(
                 "parent_id",
                 "unknown",
-                msg(
+                Msg::new(
                     "親となる委託案件が見つかりません",
                     "No engagement has this id",
                 ),
@@ -333,7 +329,7 @@ fn resolve(
             f.push(
                 "cloud",
                 "required",
-                msg(
+                Msg::new(
                     "クラウドサービスにはサービス名、データの保管場所、ISMAP 登録を入力してください",
                     "A cloud service needs its service name, data location and ISMAP registration",
                 ),
@@ -361,7 +357,7 @@ fn resolve(
             f.push(
                 "cloud",
                 "not_allowed",
-                msg(
+                Msg::new(
                     "クラウドの項目はクラウドサービスの案件にのみ入力できます",
                     "Cloud details belong to cloud service engagements only",
                 ),
@@ -396,7 +392,7 @@ fn fixed_field(f: &mut Fields, field: &str, sent: Option<&str>, current: &str) {
         f.push(
             field,
             "immutable",
-            msg(
+            Msg::new(
                 "登録後は変更できません（新しい案件として登録してください）",
                 "Cannot be changed after registration (register a new engagement instead)",
             ),
@@ -526,7 +522,7 @@ pub fn transition(
     }
     if !engagements::set_status(tx.conn(), id, from, to, &actor.user_id)? {
         return Err(AppError::Conflict {
-            message: msg(
+            message: Msg::new(
                 "他の操作で状態が変わりました。再読み込みしてください",
                 "The status was changed meanwhile; reload and try again",
             ),
