@@ -1,4 +1,5 @@
-//! Staff accounts (R-5.5.3.3): registration, shared by the CLI, the API and the demo data.
+//! Staff accounts (R-5.5.3.3): registration, shared by `app::users`, the command line,
+//! the demo data and the tests' set-up.
 
 use crate::auth;
 use crate::db::{self, divisions, users, DbConnection};
@@ -23,7 +24,11 @@ pub struct CreatedStaff {
 
 /// Registers a staff member with a generated one-time password, in the caller's
 /// transaction.
-pub fn create_staff(conn: &mut DbConnection, new: &NewStaff) -> AppResult<CreatedStaff> {
+pub fn create_staff(
+    conn: &mut DbConnection,
+    new: &NewStaff,
+    now: chrono::NaiveDateTime,
+) -> AppResult<CreatedStaff> {
     if users::find_by_email(conn, new.email.as_str())?.is_some() {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -46,7 +51,7 @@ pub fn create_staff(conn: &mut DbConnection, new: &NewStaff) -> AppResult<Create
         password_hash: auth::hash_password(&password),
         active: true,
         language: "ja".into(),
-        created_at: db::now_utc(),
+        created_at: now,
         last_sign_in_at: None,
         totp_secret: None,
         totp_pending_secret: None,
@@ -84,24 +89,4 @@ pub fn create_token(
     let token = auth::new_secret(auth::TOKEN_PREFIX);
     db::sessions::create_token(conn, &user.id, name, &auth::sha256_hex(&token))?;
     Ok(token)
-}
-
-/// Removes a user's second factor and recovery codes and ends their sessions, audited:
-/// they set up a new one at the next sign-in (R-5.5.3.2). In the caller's transaction.
-pub fn reset_second_factor(
-    conn: &mut DbConnection,
-    user: &users::User,
-    origin: &crate::audit::Origin,
-) -> AppResult<()> {
-    db::second_factor::reset(conn, &user.id)?;
-    db::sessions::revoke_user_sessions(conn, &user.id)?;
-    db::audit::append(
-        conn,
-        origin,
-        &crate::audit::Event::new("user.second_factor_reset")
-            .target("user", &user.id)
-            .before(&serde_json::json!({"second_factor": user.totp_secret.is_some()}))
-            .after(&serde_json::json!({"second_factor": false})),
-    )?;
-    Ok(())
 }

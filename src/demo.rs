@@ -371,6 +371,7 @@ fn insert_all(
                     .map(|d| (DivisionCode::parse(d).expect("demo code is valid"), None))
                     .collect(),
             },
+            db::now_utc(),
         )?;
         user_ids.insert(*local, created.user_id);
         let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();

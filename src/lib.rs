@@ -5,7 +5,6 @@ pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;
-pub mod checks;
 pub mod clauses;
 pub mod clock;
 pub mod compliance;

@@ -218,21 +218,21 @@ fn add_user(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut conn = open(config)?;
-    let created = db::write(&mut conn, |conn| {
+    let created = on_cli(&mut conn, config, |tx| {
+        let now = tx.now().naive_utc();
         let created = accounts::create_staff(
-            conn,
+            tx.conn(),
             &NewStaff {
                 email: email.clone(),
                 display_name,
                 roles,
                 divisions,
             },
+            now,
         )?;
-        let member = db::users::get_member(conn, &created.user_id)?;
-        db::audit::append(
-            conn,
-            &cli_origin(),
-            &Event::new("user.create")
+        let member = db::users::get_member(tx.conn(), &created.user_id)?;
+        tx.record(
+            Event::new("user.create")
                 .target("user", &created.user_id)
                 .after(&member.map(|m| {
                     serde_json::json!({
@@ -241,10 +241,9 @@ fn add_user(
                         "divisions": m.divisions.iter().map(|d| &d.code).collect::<Vec<_>>(),
                     })
                 })),
-        )?;
+        );
         Ok(created)
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     println!("created user {email} ({})", created.user_id);
     println!("one-time password (shown once):");
     println!("{}", created.one_time_password);
@@ -254,20 +253,29 @@ fn add_user(
 fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> {
     let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
     let mut conn = open(config)?;
-    let token = db::write(&mut conn, |conn| {
-        let token = accounts::create_token(conn, &email, name)?;
-        db::audit::append(
-            conn,
-            &cli_origin(),
-            &Event::new("token.create")
+    let token = on_cli(&mut conn, config, |tx| {
+        let token = accounts::create_token(tx.conn(), &email, name)?;
+        tx.record(
+            Event::new("token.create")
                 .after(&serde_json::json!({"email": email.as_str(), "name": name})),
-        )?;
+        );
         Ok(token)
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     println!("API token for {email} (shown once; send it as 'Authorization: Bearer <token>'):");
     println!("{token}");
     Ok(())
+}
+
+/// Runs a change made on the command line as one audited write, at the system clock's
+/// "now".
+fn on_cli<T>(
+    conn: &mut db::DbConnection,
+    config: &Config,
+    f: impl FnOnce(&mut itaku::app::Tx) -> itaku::error::AppResult<T>,
+) -> Result<T, String> {
+    let now = chrono::Utc::now();
+    itaku::app::write_on(conn, now, config.date_at(now), &cli_origin(), f)
+        .map_err(|e| e.to_string())
 }
 
 /// Who ran a command, for the audit log: the operating system user.
@@ -281,17 +289,15 @@ fn cli_origin() -> Origin {
 fn reset_second_factor(config: &Config, email: &str) -> Result<(), String> {
     let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
     let mut conn = open(config)?;
-    db::write(&mut conn, |conn| {
-        let user = db::users::find_by_email(conn, email.as_str())?.ok_or_else(|| {
+    on_cli(&mut conn, config, |tx| {
+        let user = db::users::find_by_email(tx.conn(), email.as_str())?.ok_or_else(|| {
             itaku::error::AppError::not_found(
                 &format!("利用者 {email} はいません"),
                 &format!("No user {email}"),
             )
         })?;
-        accounts::reset_second_factor(conn, &user, &cli_origin())?;
-        Ok(())
-    })
-    .map_err(|e| e.to_string())?;
+        itaku::app::users::reset_second_factor(tx, None, &user.id)
+    })?;
     println!("second factor of {email} removed; they set up a new one at the next sign-in");
     Ok(())
 }

@@ -35,6 +35,19 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
+    /// The reminder sweep over the service's parts (scheduled, or run by hand).
+    pub fn of(services: &crate::app::Services) -> Sweeper {
+        Sweeper {
+            pool: services.pool.clone(),
+            config: services.config.clone(),
+            clauses: services.clauses.clone(),
+            email: services.email.clone(),
+            questionnaires: services.questionnaires.clone(),
+            clock: services.clock.clone(),
+            wake: services.wake_delivery.clone(),
+        }
+    }
+
     /// Runs the sweep now (on a blocking thread) and wakes delivery.
     pub async fn sweep(&self, dry_run: bool) -> crate::error::AppResult<crate::sweep::SweepReport> {
         let (config, clauses, email, questionnaires) = (

@@ -140,7 +140,7 @@ impl Application {
                 state.clock.clone(),
                 state.wake_delivery.clone(),
             )),
-            tokio::spawn(state.sweeper().run()),
+            tokio::spawn(crate::scheduler::Sweeper::of(&state).run()),
         ];
         let result = self.server.await;
         for chore in chores {

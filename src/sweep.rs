@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::checks;
+use crate::app::checks;
 use crate::clauses::Catalog;
 use crate::config::Config;
 use crate::db::facts::{self, FactsScope};
@@ -243,12 +243,11 @@ pub fn run(
         config,
         questionnaires,
         email: templates,
-        now,
     };
     // One load of every engagement's facts serves both: sending a check changes none of
     // them (only accepted checks are facts).
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
-    let checks_issued = checks::issue_due(conn, &env, catalog, &loaded, dry_run)?;
+    let checks_issued = checks::issue_due(conn, &env, now, catalog, &loaded, dry_run)?;
     let list = deadlines_of(conn, &loaded, config, catalog, today)?;
     drop(loaded);
     let directory = Directory::load(conn)?;

@@ -188,6 +188,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                 roles: vec![Role::SecurityOfficer, Role::SystemAdministrator],
                 divisions: vec![(DivisionCode::parse(code).expect("valid code"), None)],
             },
+            itaku::db::now_utc(),
         )?;
         let division = divisions::find_by_code(conn, code)?.expect("division just created");
         responsible.push((division.id, created.user_id));
@@ -201,6 +202,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
             roles: vec![Role::Ciso],
             divisions: vec![],
         },
+        itaku::db::now_utc(),
     )?;
     let token = accounts::create_token(conn, &ciso_email, "bench")?;
 
@@ -341,6 +343,7 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
             roles: vec![Role::SecurityOfficer],
             divisions: vec![(DivisionCode::parse(code).expect("valid code"), None)],
         },
+        itaku::db::now_utc(),
     )?;
     let token = accounts::create_token(conn, &officer_email, "bench-portal")?;
     let mut out = Vec::with_capacity(engagements);

@@ -162,6 +162,23 @@ pub fn load_visible(conn: &mut DbConnection, actor: &Actor, id: &str) -> AppResu
     Ok(row)
 }
 
+/// The engagement a check or finding belongs to, if the actor may see it; otherwise
+/// `not_found`, so that what belongs to it is not revealed either.
+pub fn owning_engagement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    engagement_id: &str,
+    not_found: fn() -> AppError,
+) -> AppResult<EngagementRow> {
+    let engagement = engagements::find(conn, engagement_id)?.ok_or_else(not_found)?;
+    actor
+        .permits(&Action::ReadEngagement {
+            division_id: &engagement.division_id,
+        })
+        .map_err(|_| not_found())?;
+    Ok(engagement)
+}
+
 /// The engagement, if the actor may change it and it is still open.
 pub fn load_changeable(
     conn: &mut DbConnection,

@@ -9,11 +9,15 @@
 //! case loads what a rule needs, asks it, writes, and records the event.
 
 pub mod approvals;
+pub mod checks;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;
+pub mod findings;
 pub mod information_items;
 pub mod obligations;
+pub mod page;
+pub mod users;
 pub mod vendors;
 
 use std::sync::Arc;
@@ -55,19 +59,6 @@ impl Services {
     pub fn today(&self) -> chrono::NaiveDate {
         self.config.date_at(self.clock.now())
     }
-
-    /// The reminder sweep over these services (scheduled, or run by hand).
-    pub fn sweeper(&self) -> crate::scheduler::Sweeper {
-        crate::scheduler::Sweeper {
-            pool: self.pool.clone(),
-            config: self.config.clone(),
-            clauses: self.clauses.clone(),
-            email: self.email.clone(),
-            questionnaires: self.questionnaires.clone(),
-            clock: self.clock.clone(),
-            wake: self.wake_delivery.clone(),
-        }
-    }
 }
 
 /// Who acts: their permissions, and where the request came from for the audit log.
@@ -82,9 +73,20 @@ pub struct Tx<'c> {
     now: DateTime<Utc>,
     today: NaiveDate,
     events: Vec<Event>,
+    unchanged: bool,
 }
 
 impl<'c> Tx<'c> {
+    fn new(conn: &'c mut DbConnection, now: DateTime<Utc>, today: NaiveDate) -> Self {
+        Tx {
+            conn,
+            now,
+            today,
+            events: Vec::new(),
+            unchanged: false,
+        }
+    }
+
     /// The connection, inside the transaction, for the data layer's functions.
     pub fn conn(&mut self) -> &mut DbConnection {
         self.conn
@@ -104,6 +106,12 @@ impl<'c> Tx<'c> {
     pub fn record(&mut self, event: Event) {
         self.events.push(event);
     }
+
+    /// The use case decided to change nothing (a form with invalid answers, a repeated
+    /// submission): whatever it wrote is rolled back, and no event is needed.
+    pub fn leave_unchanged(&mut self) {
+        self.unchanged = true;
+    }
 }
 
 /// Runs `f` as one write transaction for `origin`, off the async executor: its audit
@@ -122,6 +130,53 @@ where
     .await
 }
 
+/// Runs the read `f` for `origin` off the async executor, once more on a fresh connection
+/// if the first is lost. The events it records (a read of L3 information, an export,
+/// ) are written afterwards in a short write transaction of their own, so a read
+/// takes no write lock while it reads.
+pub async fn read<T, F>(state: &Services, origin: Origin, f: F) -> AppResult<T>
+where
+    F: Fn(&mut Tx) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let now = state.now();
+    let today = state.config.date_at(now);
+    db::read(&state.pool, move |conn| {
+        let mut tx = Tx::new(conn, now, today);
+        let value = f(&mut tx)?;
+        let Tx { conn, events, .. } = tx;
+        if !events.is_empty() {
+            db::write(conn, |conn| {
+                for event in &events {
+                    db::audit::append(conn, &origin, event)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(value)
+    })
+    .await
+}
+
+/// Records the read of an L3 engagement's information; other reads are not
+/// recorded. For use cases run by [`read`].
+pub fn record_l3_read(
+    tx: &mut Tx,
+    level: Option<crate::domain::ClassificationLevel>,
+    event: Event,
+) {
+    if level == Some(crate::domain::ClassificationLevel::L3) {
+        tx.record(event);
+    }
+}
+
+/// Records an export: what was asked for and how many rows went out.
+pub fn record_export(tx: &mut Tx, action: &str, filter: &impl serde::Serialize, rows: usize) {
+    tx.record(Event::new(action).after(&serde_json::json!({
+        "filter": filter, "rows": rows,
+    })));
+}
+
 /// `write` on a connection of the caller's (the command line, a job, a test).
 pub fn write_on<T, F>(
     conn: &mut DbConnection,
@@ -133,15 +188,18 @@ pub fn write_on<T, F>(
 where
     F: FnOnce(&mut Tx) -> AppResult<T>,
 {
-    db::write(conn, |conn| {
-        let mut tx = Tx {
-            conn,
-            now,
-            today,
-            events: Vec::new(),
-        };
+    db::write_deciding(conn, |conn| {
+        let mut tx = Tx::new(conn, now, today);
         let value = f(&mut tx)?;
-        let Tx { conn, events, .. } = tx;
+        let Tx {
+            conn,
+            events,
+            unchanged,
+            ..
+        } = tx;
+        if unchanged {
+            return Ok((value, db::Finish::RollBack));
+        }
         if events.is_empty() {
             return Err(AppError::Internal(
                 "a write recorded no audit event; nothing was written".into(),
@@ -150,7 +208,7 @@ where
         for event in &events {
             db::audit::append(conn, origin, event)?;
         }
-        Ok(value)
+        Ok((value, db::Finish::Commit))
     })
 }
 
@@ -179,6 +237,22 @@ mod tests {
             Ok(())
         });
         assert!(matches!(refused, Err(AppError::Internal(_))), "{refused:?}");
+        assert!(db::divisions::find_by_code(&mut conn, "kikaku")
+            .unwrap()
+            .is_none());
+        assert_eq!(db::audit::head(&mut conn).unwrap().last_seq, 0);
+    }
+
+    #[test]
+    fn a_use_case_that_changes_nothing_after_all_leaves_the_database_as_it_was() {
+        let (_dir, mut conn) = database();
+        let value = run(&mut conn, |tx| {
+            db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            tx.leave_unchanged();
+            Ok(7)
+        })
+        .unwrap();
+        assert_eq!(value, 7);
         assert!(db::divisions::find_by_code(&mut conn, "kikaku")
             .unwrap()
             .is_none());

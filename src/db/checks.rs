@@ -9,9 +9,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::schema::{
     check_answers, check_evidence, check_reviews, checks, engagements, findings, portal_tokens,
 };
-use super::DbConnection;
+use super::{DbConnection, Rows};
 use crate::error::AppResult;
 use crate::policy::access::Visibility;
+use crate::policy::checks::CheckState;
+use crate::policy::findings::FindingState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = checks)]
@@ -164,39 +166,77 @@ pub struct CheckFilter {
     pub engagement_id: Option<String>,
     pub vendor_id: Option<String>,
     pub division_id: Option<String>,
-    pub state: Option<String>,
+    /// The state as people see it on `today`: `overdue` is an open check past its due
+    /// date, and an open state means one not yet overdue.
+    pub state: Option<(CheckState, NaiveDate)>,
+}
+
+/// A listed row with its engagement's title and vendor id.
+pub type Listed<T> = (T, String, String);
+
+const OPEN_TO_VENDOR: [&str; 3] = ["sent", "in_progress", "returned"];
+
+// Applies the visibility and the filters to a query over checks joined to their
+// engagement, for the page and again for the total.
+macro_rules! filtered_checks {
+    ($visibility:expr, $filter:expr) => {{
+        let mut q = checks::table.inner_join(engagements::table).into_boxed();
+        if let Visibility::Divisions(ids) = $visibility {
+            q = q.filter(engagements::division_id.eq_any(ids.clone()));
+        }
+        if let Some(e) = &$filter.engagement_id {
+            q = q.filter(checks::engagement_id.eq(e.clone()));
+        }
+        if let Some(v) = &$filter.vendor_id {
+            q = q.filter(engagements::vendor_id.eq(v.clone()));
+        }
+        if let Some(d) = &$filter.division_id {
+            q = q.filter(engagements::division_id.eq(d.clone()));
+        }
+        match $filter.state {
+            None => {}
+            Some((CheckState::Overdue, today)) => {
+                q = q.filter(
+                    checks::state
+                        .eq_any(OPEN_TO_VENDOR)
+                        .and(checks::due_on.lt(today)),
+                );
+            }
+            Some((state, today)) if state.open_to_vendor() => {
+                q = q.filter(
+                    checks::state
+                        .eq(state.as_str())
+                        .and(checks::due_on.ge(today)),
+                );
+            }
+            Some((state, _)) => q = q.filter(checks::state.eq(state.as_str())),
+        }
+        q
+    }};
 }
 
 /// Checks of engagements the actor may see, newest first, with their engagement's title
-/// and vendor.
+/// and vendor, and how many match in all.
 pub fn list(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &CheckFilter,
-) -> AppResult<Vec<(CheckSummary, String, String)>> {
-    let mut q = checks::table.inner_join(engagements::table).into_boxed();
-    if let Visibility::Divisions(ids) = visibility {
-        q = q.filter(engagements::division_id.eq_any(ids.clone()));
-    }
-    if let Some(e) = &filter.engagement_id {
-        q = q.filter(checks::engagement_id.eq(e.clone()));
-    }
-    if let Some(v) = &filter.vendor_id {
-        q = q.filter(engagements::vendor_id.eq(v.clone()));
-    }
-    if let Some(d) = &filter.division_id {
-        q = q.filter(engagements::division_id.eq(d.clone()));
-    }
-    if let Some(s) = &filter.state {
-        q = q.filter(checks::state.eq(s.clone()));
-    }
-    Ok(q.order((checks::issued_at.desc(), checks::id.desc()))
+    rows: Rows,
+) -> AppResult<(Vec<Listed<CheckSummary>>, i64)> {
+    let total: i64 = filtered_checks!(visibility, filter)
+        .count()
+        .get_result(conn)?;
+    let mut q = filtered_checks!(visibility, filter)
+        .order((checks::issued_at.desc(), checks::id.desc()))
         .select((
             CheckSummary::as_select(),
             engagements::title,
             engagements::vendor_id,
-        ))
-        .load(conn)?)
+        ));
+    if let Rows::Page { offset, limit } = rows {
+        q = q.offset(offset).limit(limit);
+    }
+    Ok((q.load(conn)?, total))
 }
 
 /// Every check not yet accepted, for the deadline view and the sweep.
@@ -480,54 +520,80 @@ pub fn update_finding(conn: &mut DbConnection, row: &FindingRow) -> AppResult<()
     Ok(())
 }
 
+/// What findings to list; `state` is a stored state or `None` with `overdue_on`.
 #[derive(Debug, Default, Clone)]
 pub struct FindingFilter {
     pub engagement_id: Option<String>,
     pub vendor_id: Option<String>,
     pub check_id: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<FindingState>,
+    /// Only findings open or in progress past their due date on this day.
+    pub overdue_on: Option<NaiveDate>,
     pub owner_user_id: Option<String>,
 }
 
+macro_rules! filtered_findings {
+    ($visibility:expr, $filter:expr) => {{
+        let mut q = findings::table.inner_join(engagements::table).into_boxed();
+        if let Visibility::Divisions(ids) = $visibility {
+            q = q.filter(engagements::division_id.eq_any(ids.clone()));
+        }
+        if let Some(e) = &$filter.engagement_id {
+            q = q.filter(findings::engagement_id.eq(e.clone()));
+        }
+        if let Some(v) = &$filter.vendor_id {
+            q = q.filter(engagements::vendor_id.eq(v.clone()));
+        }
+        if let Some(c) = &$filter.check_id {
+            q = q.filter(findings::check_id.eq(c.clone()));
+        }
+        if let Some(s) = $filter.state {
+            q = q.filter(findings::state.eq(s.as_str()));
+        }
+        if let Some(today) = $filter.overdue_on {
+            q = q.filter(
+                findings::state
+                    .eq_any(OPEN_FINDINGS)
+                    .and(findings::due_on.lt(today)),
+            );
+        }
+        if let Some(o) = &$filter.owner_user_id {
+            q = q.filter(findings::owner_user_id.eq(o.clone()));
+        }
+        q
+    }};
+}
+
+const OPEN_FINDINGS: [&str; 2] = ["open", "in_progress"];
+
 /// Findings of engagements the actor may see, with their engagement's title and vendor,
-/// by due date.
+/// by due date, and how many match in all.
 pub fn list_findings(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &FindingFilter,
-) -> AppResult<Vec<(FindingRow, String, String)>> {
-    let mut q = findings::table.inner_join(engagements::table).into_boxed();
-    if let Visibility::Divisions(ids) = visibility {
-        q = q.filter(engagements::division_id.eq_any(ids.clone()));
-    }
-    if let Some(e) = &filter.engagement_id {
-        q = q.filter(findings::engagement_id.eq(e.clone()));
-    }
-    if let Some(v) = &filter.vendor_id {
-        q = q.filter(engagements::vendor_id.eq(v.clone()));
-    }
-    if let Some(c) = &filter.check_id {
-        q = q.filter(findings::check_id.eq(c.clone()));
-    }
-    if let Some(s) = &filter.state {
-        q = q.filter(findings::state.eq(s.clone()));
-    }
-    if let Some(o) = &filter.owner_user_id {
-        q = q.filter(findings::owner_user_id.eq(o.clone()));
-    }
-    Ok(q.order((findings::due_on.asc(), findings::id.asc()))
+    rows: Rows,
+) -> AppResult<(Vec<Listed<FindingRow>>, i64)> {
+    let total: i64 = filtered_findings!(visibility, filter)
+        .count()
+        .get_result(conn)?;
+    let mut q = filtered_findings!(visibility, filter)
+        .order((findings::due_on.asc(), findings::id.asc()))
         .select((
             FindingRow::as_select(),
             engagements::title,
             engagements::vendor_id,
-        ))
-        .load(conn)?)
+        ));
+    if let Rows::Page { offset, limit } = rows {
+        q = q.offset(offset).limit(limit);
+    }
+    Ok((q.load(conn)?, total))
 }
 
 /// Findings still open or in progress, for the deadline view and the sweep.
 pub fn open_findings(conn: &mut DbConnection) -> AppResult<Vec<FindingRow>> {
     Ok(findings::table
-        .filter(findings::state.eq_any(["open", "in_progress"]))
+        .filter(findings::state.eq_any(OPEN_FINDINGS))
         .order(findings::id.asc())
         .select(FindingRow::as_select())
         .load(conn)?)
@@ -549,7 +615,7 @@ pub fn set_interval(
 pub fn count_open_findings(conn: &mut DbConnection, engagement_id: &str) -> AppResult<i64> {
     Ok(findings::table
         .filter(findings::engagement_id.eq(engagement_id))
-        .filter(findings::state.eq_any(["open", "in_progress"]))
+        .filter(findings::state.eq_any(OPEN_FINDINGS))
         .count()
         .get_result(conn)?)
 }

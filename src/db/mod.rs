@@ -222,6 +222,32 @@ pub fn write<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<T>,
 {
+    transaction(conn, "BEGIN IMMEDIATE", "BEGIN", |conn| {
+        f(conn).map(|v| (v, Finish::Commit))
+    })
+}
+
+/// Which rows of a list: all (an export), or one page of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows {
+    All,
+    Page { offset: i64, limit: i64 },
+}
+
+/// How a write transaction that succeeded ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Commit,
+    /// The work decided to change nothing after all: whatever it wrote (a row lock taken
+    /// by a touch, say) is undone.
+    RollBack,
+}
+
+/// As `write`, where `f` decides whether its work is kept.
+pub fn write_deciding<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<(T, Finish)>,
+{
     transaction(conn, "BEGIN IMMEDIATE", "BEGIN", f)
 }
 
@@ -235,7 +261,7 @@ where
         conn,
         "BEGIN",
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        f,
+        |conn| f(conn).map(|v| (v, Finish::Commit)),
     )
 }
 
@@ -246,7 +272,7 @@ fn transaction<T, F>(
     f: F,
 ) -> AppResult<T>
 where
-    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+    F: FnOnce(&mut DbConnection) -> AppResult<(T, Finish)>,
 {
     type Tm = <DbConnection as Connection>::TransactionManager;
     match conn {
@@ -254,8 +280,12 @@ where
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, pg_begin)?,
     }
     match f(conn) {
-        Ok(value) => {
+        Ok((value, Finish::Commit)) => {
             Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Ok((value, Finish::RollBack)) => {
+            Tm::rollback_transaction(conn)?;
             Ok(value)
         }
         Err(e) => {

@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::audit::csv_cell;
 use crate::error::{AppError, AppResult};
@@ -35,4 +35,22 @@ pub fn download(name: &str, body: Vec<u8>) -> HttpResponse {
             format!("attachment; filename=\"{name}\""),
         ))
         .body(body)
+}
+
+/// A value that may be missing, as an export cell (empty when missing).
+pub fn optional(value: Option<impl ToString>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// What an export's rows are: their column keys and their cells, in that order.
+pub trait Columns {
+    const COLUMNS: &'static [&'static str];
+    fn cells(self) -> Vec<String>;
+}
+
+/// An export of `rows` as the download `itaku-<stem>-<YYYYMMDD>.csv`.
+pub fn export<T: Columns>(stem: &str, today: NaiveDate, rows: Vec<T>) -> AppResult<HttpResponse> {
+    let body = body(T::COLUMNS, rows.into_iter().map(Columns::cells))?;
+    let name = format!("itaku-{stem}-{}.csv", today.format("%Y%m%d"));
+    Ok(download(&name, body))
 }

@@ -6,7 +6,6 @@ pub mod csrf;
 pub mod csv;
 pub mod input;
 pub mod json;
-pub mod page;
 pub mod portal;
 pub mod request_log;
 pub mod routes;

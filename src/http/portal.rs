@@ -14,8 +14,8 @@ use futures_util::StreamExt;
 
 use super::client;
 use super::AppState;
+use crate::app::checks::{self, Form, FormAction, Saved, Upload};
 use crate::audit::Origin;
-use crate::checks::{self, Form, FormAction, Saved, Upload};
 use crate::db::{self, checks as store, throttle};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
@@ -216,11 +216,16 @@ async fn load(state: &AppState, check: &store::CheckRow) -> Result<Loaded, AppEr
             let last_return = store::reviews(conn, &check.id)?
                 .into_iter()
                 .rfind(|r| r.decision == "return");
-            let stored = checks::stored_state(&check);
+            let stored = checks::stored_state(&check)?;
             let (review_comment, question_comments) = match last_return {
                 Some(r) if matches!(stored, CheckState::Returned | CheckState::InProgress) => (
                     Some(r.comment).filter(|c| !c.is_empty()),
-                    serde_json::from_str(&r.question_comments).unwrap_or_default(),
+                    serde_json::from_str(&r.question_comments).map_err(|e| {
+                        AppError::Internal(format!(
+                            "check {}: stored review comments: {e}",
+                            check.id
+                        ))
+                    })?,
                 ),
                 _ => (None, BTreeMap::new()),
             };
@@ -253,7 +258,7 @@ fn render_check(
     shown: Shown,
 ) -> Result<String, AppError> {
     let definition = checks::definition_of(check)?;
-    let stored = checks::stored_state(check);
+    let stored = checks::stored_state(check)?;
     let submitted = check.submitted_at.map(|at| Submitted {
         at: at
             .and_utc()
@@ -394,11 +399,11 @@ async fn parse_form(mut multipart: Multipart, max_file_bytes: usize) -> Result<P
                 .await
                 .map_err(malformed)?
             else {
-                let name = crate::checks::evidence::clean_name(file_name.as_deref().unwrap_or(""));
-                return Err(Unreadable::TooLarge(crate::checks::evidence::too_large(
-                    &name,
-                    max_file_bytes,
-                )));
+                let name =
+                    crate::app::checks::evidence::clean_name(file_name.as_deref().unwrap_or(""));
+                return Err(Unreadable::TooLarge(
+                    crate::app::checks::evidence::too_large(&name, max_file_bytes),
+                ));
             };
             // A file input left empty still sends an empty part without a name.
             let file_name = file_name.unwrap_or_default();
@@ -586,16 +591,8 @@ async fn take_form(
     let app = state.get_ref().clone();
     let check_id = check.id.clone();
     let (typed, signed) = (form.answers.clone(), form.signature.clone());
-    let outcome = db::run(&state.pool, move |conn| {
-        let env = checks::Env {
-            config: &app.config,
-            questionnaires: &app.questionnaires,
-            email: &app.email,
-            now: app.now(),
-        };
-        db::write(conn, |conn| {
-            checks::save(conn, &env, &check_id, &form, &origin)
-        })
+    let outcome = crate::app::write(&state, origin, move |tx| {
+        checks::save(tx, &checks::Env::of(&app), &check_id, &form)
     })
     .await;
     let lang_query = lang.as_str();

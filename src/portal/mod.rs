@@ -42,7 +42,7 @@ pub enum Notice {
     Returned,
 }
 
-pub use crate::checks::Signature;
+pub use crate::questionnaires::answers::Signature;
 
 /// A signed submission, as it was made.
 #[derive(Debug, Clone)]

@@ -368,6 +368,15 @@ pub fn assess(definition: &Definition, set: &AnswerSet) -> Assessment {
     }
 }
 
+/// The vendor's signed statement that comes with a submission (name, title, and the
+/// declaration that the answers are true).
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    pub name: String,
+    pub title: String,
+    pub declared: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -392,6 +392,18 @@ async fn lists_history_and_detail_follow_what_the_caller_may_see() {
     assert_eq!(overdue["items"][0]["effective_state"], "overdue");
     let detail = json_of(app.get(&w.so, &mine_path).await, 200).await;
     assert_eq!(detail["effective_state"], "overdue");
+    // An overdue check is no longer listed as sent, and pages count the filtered total.
+    let sent = json_of(app.get(&w.ciso, "/api/v1/checks?state=sent").await, 200).await;
+    assert_eq!(sent["total"], 1, "{sent}");
+    assert_ne!(sent["items"][0]["id"], mine["id"]);
+    let second = json_of(
+        app.get(&w.ciso, "/api/v1/checks?state=overdue&per_page=1&page=2")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(second["total"], 1);
+    assert_eq!(second["items"], json!([]));
     assert_problem(
         app.get(&w.ciso, "/api/v1/checks?state=late").await,
         422,
@@ -942,6 +954,18 @@ async fn a_submitted_check_is_returned_accepted_and_its_findings_are_tracked_to_
     // The findings, as lists and one by one.
     let list = json_of(app.get(&w.so, "/api/v1/findings?state=open").await, 200).await;
     assert_eq!(list["total"], 2);
+    // Overdue (open past its due date) is filtered and paged by the database.
+    let overdue = "/api/v1/findings?state=overdue&per_page=1";
+    assert_eq!(
+        json_of(app.get(&w.so, overdue).await, 200).await["total"],
+        0
+    );
+    app.clock.advance(chrono::Duration::days(120));
+    let late = json_of(app.get(&w.so, overdue).await, 200).await;
+    assert_eq!(late["total"], 2, "{late}");
+    assert_eq!(late["items"].as_array().unwrap().len(), 1);
+    assert_eq!(late["items"][0]["overdue"], true);
+    app.clock.advance(chrono::Duration::days(-120));
     let tec01 = list["items"]
         .as_array()
         .unwrap()

@@ -193,6 +193,7 @@ impl TestApp {
                             .map(|d| (DivisionCode::parse(d).unwrap(), Some(format!("{d}課"))))
                             .collect(),
                     },
+                    itaku::db::now_utc(),
                 )?;
                 let token =
                     accounts::create_token(conn, &EmailAddress::parse(&email).unwrap(), "test")?;

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::page::{Page, Paging};
 use crate::audit::Event;
 use crate::db::{self, audit, outbox};
 use crate::error::{AppError, AppResult};
-use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::i18n::Msg;
@@ -37,7 +37,7 @@ pub async fn sweep(
 ) -> AppResult<HttpResponse> {
     who.actor.authorize(Action::OperateReminders)?;
     let dry_run = query.dry_run.unwrap_or(false);
-    let report = state.sweeper().sweep(dry_run).await?;
+    let report = crate::scheduler::Sweeper::of(&state).sweep(dry_run).await?;
     if !dry_run {
         let origin = who.origin();
         let summary = serde_json::json!({

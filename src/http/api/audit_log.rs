@@ -6,10 +6,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::app::page::{Page, Paging};
 use crate::audit::{Entry, Event};
 use crate::db::{self, audit};
 use crate::error::AppResult;
-use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::policy::access::Action;

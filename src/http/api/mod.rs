@@ -13,6 +13,7 @@ pub mod engagements;
 pub mod findings;
 pub mod health;
 pub mod information_items;
+pub mod listing;
 pub mod obligations;
 pub mod params;
 pub mod problems;

@@ -4,12 +4,12 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::app::page::{Page, Paging};
 use crate::app::vendors::{self as use_case, not_found};
 pub use crate::app::vendors::{ContactBody, ContactResponse, VendorBody, VendorResponse};
 use crate::db::{self, vendors};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
-use crate::http::page::{Page, Paging};
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::validate::Fields;

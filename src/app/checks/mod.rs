@@ -1,10 +1,11 @@
 //! Periodic checks: issuing a questionnaire to a vendor
 //! contact with a portal link, the vendor's drafts and signed submission, the officer's
-//! review, and the findings that non-conforming answers become. The HTTP handlers (staff
-//! API and vendor portal) and the sweep call these inside their transactions; every
-//! change is audited in the same transaction.
+//! review, and the findings that non-conforming answers become. The vendor portal, the
+//! sweep and the officer's use cases (`officer`) call these inside their [`Tx`]; every
+//! change records its audit event there.
 
 pub mod evidence;
+pub mod officer;
 pub mod schedule;
 pub mod token;
 
@@ -13,11 +14,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use super::Tx;
 use crate::audit::{Event, Origin};
 use crate::config::Config;
 use crate::db::checks::{self as store, CheckRow, FindingRow, NewEvidence, ReviewRow, TokenRow};
 use crate::db::engagements::EngagementRow;
-use crate::db::{self, audit, outbox, DbConnection};
+use crate::db::{self, outbox, DbConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::{Lang, Msg};
 use crate::mail::format_due;
@@ -28,21 +30,21 @@ use crate::policy::checks::{self as life, CheckEvent, CheckState};
 use crate::questionnaires::answers::{self, Answer, AnswerProblem, AnswerSet, RawAnswer};
 use crate::questionnaires::{Definition, Questionnaires};
 
-/// What the check functions need from the service around them.
+/// What the check functions need from the service around them; "now" comes from the
+/// transaction.
 pub struct Env<'a> {
     pub config: &'a Config,
     pub questionnaires: &'a Questionnaires,
     pub email: &'a EmailTemplates,
-    pub now: DateTime<Utc>,
 }
 
-impl Env<'_> {
-    pub fn today(&self) -> NaiveDate {
-        self.config.date_at(self.now)
-    }
-
-    fn now_naive(&self) -> NaiveDateTime {
-        self.now.naive_utc()
+impl<'a> Env<'a> {
+    pub fn of(services: &'a super::Services) -> Self {
+        Env {
+            config: &services.config,
+            questionnaires: &services.questionnaires,
+            email: &services.email,
+        }
     }
 
     /// The end of the organisation's day `date`, in UTC.
@@ -74,20 +76,20 @@ pub fn definition_of(check: &CheckRow) -> AppResult<Definition> {
         .map_err(|e| AppError::Internal(format!("check {}: stored definition: {e}", check.id)))
 }
 
-pub fn stored_state(check: &CheckRow) -> CheckState {
-    CheckState::parse(&check.state).unwrap_or(CheckState::Sent)
+/// A check's stored state; a value this version does not know is a fault, never a default.
+pub fn parse_state(check_id: &str, stored: &str) -> AppResult<CheckState> {
+    CheckState::parse(stored).ok_or_else(|| {
+        AppError::Internal(format!("check {check_id}: unknown stored state {stored:?}"))
+    })
 }
+
+pub fn stored_state(check: &CheckRow) -> AppResult<CheckState> {
+    parse_state(&check.id, &check.state)
+}
+
+pub use crate::questionnaires::answers::Signature;
 
 /// The vendor contact a check is sent to.
-/// The vendor's signed statement that comes with a submission (name, title, and the
-/// declaration that the answers are true).
-#[derive(Debug, Clone, Default)]
-pub struct Signature {
-    pub name: String,
-    pub title: String,
-    pub declared: bool,
-}
-
 #[derive(Debug, Clone)]
 pub struct Contact {
     pub name: String,
@@ -154,11 +156,10 @@ pub struct Request<'a> {
 /// an email with a new link. `None` when the engagement already has an open check of
 /// this questionnaire.
 pub fn issue(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     env: &Env,
     ctx: &Context,
     request: &Request,
-    origin: &Origin,
 ) -> AppResult<Option<CheckRow>> {
     let Request {
         definition,
@@ -166,7 +167,7 @@ pub fn issue(
         due_on,
         issued_by,
     } = *request;
-    let now = env.now_naive();
+    let now = tx.now().naive_utc();
     let row = CheckRow {
         id: db::new_id(),
         engagement_id: ctx.engagement.id.clone(),
@@ -190,17 +191,16 @@ pub fn issue(
         scores_json: None,
         updated_at: now,
     };
-    if !store::insert(conn, &row)? {
+    if !store::insert(tx.conn(), &row)? {
+        tx.leave_unchanged();
         return Ok(None);
     }
-    send_link(conn, env, ctx, &row, None)?;
-    audit::append(
-        conn,
-        origin,
-        &Event::new("check.issue")
+    send_link(tx.conn(), env, ctx, &row, None, now)?;
+    tx.record(
+        Event::new("check.issue")
             .target("check", &row.id)
             .after(&audited(&row)),
-    )?;
+    );
     Ok(Some(row))
 }
 
@@ -217,8 +217,8 @@ fn send_link(
     ctx: &Context,
     check: &CheckRow,
     correction: Option<Correction>,
+    now: NaiveDateTime,
 ) -> AppResult<()> {
-    let now = env.now_naive();
     let (plain, hash) = token::generate();
     let expires_at = env.link_expiry(check.due_on);
     store::insert_token(
@@ -440,16 +440,41 @@ fn signature_problems(s: &Signature) -> Vec<(String, Msg)> {
 /// Saves the vendor's form: answers, new files and a removed file in one transaction,
 /// then, when asked, the signed submission. Nothing is written when an answer or a file
 /// is not acceptable.
-pub fn save(
+pub fn save(tx: &mut Tx, env: &Env, check_id: &str, form: &Form) -> AppResult<Saved> {
+    let now = tx.now().naive_utc();
+    let mut events = Vec::new();
+    let saved = save_in(tx.conn(), env, now, check_id, form, &mut events)?;
+    record_or_leave(tx, events);
+    Ok(saved)
+}
+
+/// Records the events of a use case's work, or, when there are none, leaves the database
+/// as it was (the work decided to change nothing).
+fn record_or_leave(tx: &mut Tx, events: Vec<Event>) {
+    if events.is_empty() {
+        tx.leave_unchanged();
+    }
+    for e in events {
+        tx.record(e);
+    }
+}
+
+/// An answer or score as stored; serializing these plain structures cannot fail, but if
+/// it did the write is refused rather than storing an empty value.
+fn to_json<T: Serialize>(value: &T, what: &str) -> AppResult<String> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(format!("storing {what}: {e}")))
+}
+
+fn save_in(
     conn: &mut DbConnection,
     env: &Env,
+    now: NaiveDateTime,
     check_id: &str,
     form: &Form,
-    origin: &Origin,
+    events: &mut Vec<Event>,
 ) -> AppResult<Saved> {
-    let now = env.now_naive();
     let check = lock(conn, check_id, now)?;
-    let state = stored_state(&check);
+    let state = stored_state(&check)?;
     let event = match form.action {
         FormAction::Save => CheckEvent::SaveDraft,
         FormAction::Submit => CheckEvent::Submit,
@@ -540,8 +565,8 @@ pub fn save(
     let stored: BTreeMap<String, String> = set
         .answers
         .iter()
-        .map(|(q, a)| (q.clone(), serde_json::to_string(a).unwrap_or_default()))
-        .collect();
+        .map(|(q, a)| Ok((q.clone(), to_json(a, "an answer")?)))
+        .collect::<AppResult<_>>()?;
     store::replace_answers(conn, &check.id, &stored, now)?;
     let open: Vec<&str> = [
         CheckState::Sent,
@@ -561,17 +586,15 @@ pub fn save(
             })
         })
         .collect();
-    audit::append(
-        conn,
-        origin,
-        &Event::new("check.save_draft")
+    events.push(
+        Event::new("check.save_draft")
             .target("check", &check.id)
             .after(&serde_json::json!({
                 "answers": set.answers.len(),
                 "files_added": files,
                 "file_removed": deleted,
             })),
-    )?;
+    );
     if form.action == FormAction::Save {
         return Ok(Saved::Draft);
     }
@@ -592,15 +615,13 @@ pub fn save(
         now,
     )?;
     store::record_submission(conn, &check.id, name, title, now)?;
-    audit::append(
-        conn,
-        origin,
-        &Event::new("check.submit")
+    events.push(
+        Event::new("check.submit")
             .target("check", &check.id)
             .after(&serde_json::json!({
                 "signed_name": name, "signed_title": title, "answers": set.answers.len(),
             })),
-    )?;
+    );
     Ok(Saved::Submitted)
 }
 
@@ -670,17 +691,38 @@ fn stored_scores(a: &answers::Assessment) -> StoredScores {
 /// definition's rules) and turns every non-conforming answer into a finding owned by the
 /// engagement's responsible officer; returning emails the vendor a link that works again.
 pub fn review(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     env: &Env,
     check_id: &str,
     decision: &Decision,
     reviewer_id: &str,
-    origin: &Origin,
 ) -> AppResult<CheckRow> {
-    let now = env.now_naive();
-    let today = env.today();
+    let (now, today) = (tx.now().naive_utc(), tx.today());
+    let mut events = Vec::new();
+    let reviewed = review_in(
+        tx.conn(),
+        env,
+        (now, today),
+        check_id,
+        decision,
+        reviewer_id,
+        &mut events,
+    )?;
+    record_or_leave(tx, events);
+    Ok(reviewed)
+}
+
+fn review_in(
+    conn: &mut DbConnection,
+    env: &Env,
+    (now, today): (NaiveDateTime, NaiveDate),
+    check_id: &str,
+    decision: &Decision,
+    reviewer_id: &str,
+    events: &mut Vec<Event>,
+) -> AppResult<CheckRow> {
     let check = lock(conn, check_id, now)?;
-    let state = stored_state(&check);
+    let state = stored_state(&check)?;
     let event = match decision {
         Decision::Accept { .. } => CheckEvent::Accept,
         Decision::Return { .. } => CheckEvent::Return,
@@ -731,7 +773,7 @@ pub fn review(
             }
             .to_string(),
             comment: comment.clone(),
-            question_comments: serde_json::to_string(&question_comments).unwrap_or_default(),
+            question_comments: to_json(&question_comments, "review comments")?,
             reviewed_by: reviewer_id.to_string(),
             reviewed_at: now,
         },
@@ -755,27 +797,29 @@ pub fn review(
             let rows: Vec<FindingRow> = assessment
                 .non_conformities
                 .iter()
-                .map(|n| FindingRow {
-                    id: db::new_id(),
-                    check_id: check.id.clone(),
-                    engagement_id: check.engagement_id.clone(),
-                    question_id: n.question_id.clone(),
-                    section: n.section.as_str().to_string(),
-                    rules: n.rules.join(" "),
-                    answer_json: serde_json::to_string(&n.answer).unwrap_or_default(),
-                    corrective_action: String::new(),
-                    owner_user_id: ctx.engagement.responsible_user_id.clone(),
-                    due_on: due,
-                    state: crate::policy::findings::FindingState::Open
-                        .as_str()
-                        .to_string(),
-                    risk_reason: None,
-                    risk_approved_by: None,
-                    closed_at: None,
-                    created_at: now,
-                    updated_at: now,
+                .map(|n| -> AppResult<FindingRow> {
+                    Ok(FindingRow {
+                        id: db::new_id(),
+                        check_id: check.id.clone(),
+                        engagement_id: check.engagement_id.clone(),
+                        question_id: n.question_id.clone(),
+                        section: n.section.as_str().to_string(),
+                        rules: n.rules.join(" "),
+                        answer_json: to_json(&n.answer, "a finding's answer")?,
+                        corrective_action: String::new(),
+                        owner_user_id: ctx.engagement.responsible_user_id.clone(),
+                        due_on: due,
+                        state: crate::policy::findings::FindingState::Open
+                            .as_str()
+                            .to_string(),
+                        risk_reason: None,
+                        risk_approved_by: None,
+                        closed_at: None,
+                        created_at: now,
+                        updated_at: now,
+                    })
                 })
-                .collect();
+                .collect::<AppResult<_>>()?;
             store::insert_findings(conn, &rows)?;
             let scores = stored_scores(&assessment);
             store::set_state(
@@ -791,7 +835,7 @@ pub fn review(
                 reviewer_id,
                 today,
                 scores.overall.percent.map(|p| p as i32),
-                &serde_json::to_string(&scores).unwrap_or_default(),
+                &to_json(&scores, "scores")?,
             )?;
             // The links stay for reading, but the check is final.
             let mail = CheckAcceptedContext {
@@ -808,17 +852,15 @@ pub fn review(
                 .render_check_accepted(lang, &mail)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             queue_to_contact(conn, &check, lang, &rendered, now)?;
-            audit::append(
-                conn,
-                origin,
-                &Event::new("check.accept")
+            events.push(
+                Event::new("check.accept")
                     .target("check", &check.id)
                     .before(&audited(&check))
                     .after(&serde_json::json!({
                         "comment": comment, "findings": rows.len(), "scores": scores,
                         "meets_rules": check.meets_rules,
                     })),
-            )?;
+            );
         }
         Decision::Return { .. } => {
             store::set_state(
@@ -845,36 +887,30 @@ pub fn review(
                     comment: &comment,
                     question_comments: &question_comments,
                 }),
+                now,
             )?;
-            audit::append(
-                conn,
-                origin,
-                &Event::new("check.return")
+            events.push(
+                Event::new("check.return")
                     .target("check", &check.id)
                     .before(&audited(&check))
                     .after(&serde_json::json!({
                         "comment": comment, "question_comments": question_comments,
                         "due_on": due_on,
                     })),
-            )?;
+            );
         }
     }
     store::find(conn, &check.id)?.ok_or_else(|| AppError::Internal("check vanished".into()))
 }
 
 /// Revokes every live link of a check and, when asked, emails a new one.
-pub fn renew_links(
-    conn: &mut DbConnection,
-    env: &Env,
-    check_id: &str,
-    send_new: bool,
-    origin: &Origin,
-) -> AppResult<usize> {
-    let now = env.now_naive();
+pub fn renew_links(tx: &mut Tx, env: &Env, check_id: &str, send_new: bool) -> AppResult<usize> {
+    let now = tx.now().naive_utc();
+    let conn = tx.conn();
     let check = lock(conn, check_id, now)?;
     let revoked = store::revoke_tokens(conn, &check.id, now)?;
     if send_new {
-        if !stored_state(&check).open_to_vendor() {
+        if !stored_state(&check)?.open_to_vendor() {
             return Err(AppError::Conflict {
                 message: Msg::new(
                     "提出済み・承認済みの点検には新しいリンクを送りません",
@@ -884,19 +920,17 @@ pub fn renew_links(
             });
         }
         let ctx = context(conn, &check.engagement_id)?;
-        send_link(conn, env, &ctx, &check, None)?;
+        send_link(conn, env, &ctx, &check, None, now)?;
     }
-    audit::append(
-        conn,
-        origin,
-        &Event::new(if send_new {
+    tx.record(
+        Event::new(if send_new {
             "check.link_renew"
         } else {
             "check.link_revoke"
         })
         .target("check", &check.id)
         .after(&serde_json::json!({ "revoked": revoked, "new_link_sent": send_new })),
-    )?;
+    );
     Ok(revoked)
 }
 
@@ -907,11 +941,12 @@ pub fn renew_links(
 pub fn issue_due(
     conn: &mut DbConnection,
     env: &Env,
+    now: DateTime<Utc>,
     catalog: &crate::clauses::Catalog,
     loaded: &[crate::db::facts::EngagementFacts],
     dry_run: bool,
 ) -> AppResult<usize> {
-    let today = env.today();
+    let today = env.config.date_at(now);
     let open: std::collections::HashSet<(String, String)> = store::open_checks(conn)?
         .into_iter()
         .map(|c| (c.engagement_id, c.questionnaire_id))
@@ -943,10 +978,10 @@ pub fn issue_due(
             email: contact.email,
             lang: Lang::Ja,
         };
-        let issued = db::write(conn, |conn| {
-            let ctx = context(conn, &e.id)?;
+        let issued = super::write_on(conn, now, today, &origin, |tx| {
+            let ctx = context(tx.conn(), &e.id)?;
             issue(
-                conn,
+                tx,
                 env,
                 &ctx,
                 &Request {
@@ -955,7 +990,6 @@ pub fn issue_due(
                     due_on,
                     issued_by: None,
                 },
-                &origin,
             )
         })?;
         sent += usize::from(issued.is_some());

@@ -52,6 +52,14 @@ impl Paging {
         (self.page - 1) * self.per_page
     }
 
+    /// The rows of this page, for the data layer.
+    pub fn rows(&self) -> crate::db::Rows {
+        crate::db::Rows::Page {
+            offset: self.offset(),
+            limit: self.per_page,
+        }
+    }
+
     pub fn wrap<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
         Page {
             items,
