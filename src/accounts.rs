@@ -41,7 +41,7 @@ pub fn create_staff(
     let mut division_ids = Vec::new();
     for (code, name) in &new.divisions {
         let name = name.as_deref().unwrap_or(code.as_str());
-        division_ids.push(divisions::get_or_create(conn, code.as_str(), name)?.id);
+        division_ids.push(divisions::get_or_create(conn, code.as_str(), name, now)?.id);
     }
     let password = auth::generate_password();
     let user = users::User {
@@ -77,6 +77,7 @@ pub fn create_token(
     conn: &mut DbConnection,
     email: &EmailAddress,
     name: &str,
+    now: chrono::NaiveDateTime,
 ) -> AppResult<String> {
     let user = users::find_by_email(conn, email.as_str())?
         .filter(|u| u.active)
@@ -87,6 +88,6 @@ pub fn create_token(
             )
         })?;
     let token = auth::new_secret(auth::TOKEN_PREFIX);
-    db::sessions::create_token(conn, &user.id, name, &auth::sha256_hex(&token))?;
+    db::sessions::create_token(conn, &user.id, name, &auth::sha256_hex(&token), now)?;
     Ok(token)
 }

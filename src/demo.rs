@@ -284,11 +284,14 @@ fn staff_email(local: &str) -> String {
 /// Loads the demo set into an empty register and prints the sign-in details.
 pub fn load(config: &Config) -> AppResult<()> {
     let mut conn = db::open(&config.database).map_err(|e| AppError::Internal(e.to_string()))?;
-    let today = config.date_at(chrono::Utc::now());
+    // The demo data is written at the system clock's "now": it is loaded from the
+    // command line, outside the running service and its clock.
+    let at = chrono::Utc::now();
+    let today = config.date_at(at);
     let templates = ClauseTemplates::load(config.templates_dir.as_deref())
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let passwords = db::write(&mut conn, |conn| {
-        insert_all(conn, today, templates.catalog())
+        insert_all(conn, today, at.naive_utc(), templates.catalog())
     })?;
     println!("Demo data loaded into {}.", config.database.describe());
     println!("Staff accounts (one-time passwords, shown once):");
@@ -311,12 +314,12 @@ fn approve(
     requester: &str,
     approver: &str,
     role: Role,
+    now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
     let confirmations = serde_json::json!({
         "not_connected_to_ward_network": rule == ApprovalRule::ManagerSystem,
         "can_comply": rule != ApprovalRule::ProvideInformation,
     });
-    let now = db::now_utc();
     approvals::insert(
         conn,
         &approvals::Approval {
@@ -342,6 +345,7 @@ fn approve(
 fn insert_all(
     conn: &mut DbConnection,
     today: NaiveDate,
+    now: chrono::NaiveDateTime,
     catalog: &Catalog,
 ) -> AppResult<Credentials> {
     if engagements::count(conn)? > 0 {
@@ -354,7 +358,7 @@ fn insert_all(
         });
     }
     for (code, name) in DIVISIONS {
-        divisions::get_or_create(conn, code, name)?;
+        divisions::get_or_create(conn, code, name, now)?;
     }
     let mut credentials = Vec::new();
     let mut user_ids = std::collections::HashMap::new();
@@ -371,7 +375,7 @@ fn insert_all(
                     .map(|d| (DivisionCode::parse(d).expect("demo code is valid"), None))
                     .collect(),
             },
-            db::now_utc(),
+            now,
         )?;
         user_ids.insert(*local, created.user_id);
         let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
@@ -391,6 +395,7 @@ fn insert_all(
                     phone: PhoneNumber::parse("03-0000-0000").ok(),
                 }],
             },
+            now,
         )?);
     }
     let mut engagement_ids: Vec<String> = Vec::new();
@@ -416,6 +421,7 @@ fn insert_all(
                     ismap,
                 }),
             },
+            now,
         )?;
         for (name, description, level, provided) in plan.items {
             information_items::insert(
@@ -427,9 +433,10 @@ fn insert_all(
                     level: *level,
                     provided_to_vendor: *provided,
                 },
+                now,
             )?;
         }
-        engagements::refresh_level(conn, &id, today)?;
+        engagements::refresh_level(conn, &id, today, now)?;
         // What people would have recorded on the way: a contract with the mandatory
         // clauses, and approvals for the L2/L3 information handed over.
         let reaches_contract = matches!(plan.status, Status::Contracted | Status::Active);
@@ -450,6 +457,7 @@ fn insert_all(
                     template_version: &catalog.version,
                     recorded_by: &user_ids[plan.responsible],
                 },
+                now,
             )?;
             for item in information_items::list(conn, &id)? {
                 if item.provided_to_vendor && item.level >= ClassificationLevel::L2.rank() {
@@ -462,6 +470,7 @@ fn insert_all(
                         &user_ids[plan.responsible],
                         &user_ids["csm"],
                         Role::ChiefSystemManager,
+                        now,
                     )?;
                 }
             }
@@ -474,6 +483,7 @@ fn insert_all(
                 "施設予約システム",
                 "指定管理者が自ら運用する予約受付システム",
                 &user_ids[plan.responsible],
+                now,
             )?;
             approve(
                 conn,
@@ -484,6 +494,7 @@ fn insert_all(
                 &user_ids[plan.responsible],
                 &user_ids["csm"],
                 Role::ChiefSystemManager,
+                now,
             )?;
             // One still waiting, so that the approval queue is not empty.
             approvals::insert_asset(
@@ -493,6 +504,7 @@ fn insert_all(
                 "受付用ノートPC（指定管理者所有）",
                 "受付カウンターで使用",
                 &user_ids[plan.responsible],
+                now,
             )?;
         }
         // Walk the lifecycle one allowed move at a time, as people would have.
@@ -502,7 +514,7 @@ fn insert_all(
                 .into_iter()
                 .find(|s| *s != Status::Terminated)
                 .ok_or_else(|| AppError::Internal("demo status unreachable".into()))?;
-            engagements::set_status(conn, &id, status, next, &ciso)?;
+            engagements::set_status(conn, &id, status, next, &ciso, now)?;
             status = next;
         }
         engagement_ids.push(id);

@@ -254,7 +254,8 @@ fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> 
     let email = EmailAddress::parse(email).map_err(|e| format!("--email: {e}"))?;
     let mut conn = open(config)?;
     let token = on_cli(&mut conn, config, |tx| {
-        let token = accounts::create_token(tx.conn(), &email, name)?;
+        let now = tx.now().naive_utc();
+        let token = accounts::create_token(tx.conn(), &email, name, now)?;
         tx.record(
             Event::new("token.create")
                 .after(&serde_json::json!({"email": email.as_str(), "name": name})),
@@ -330,10 +331,10 @@ fn audit_verify(config: &Config, expect_head: Option<String>) -> ExitCode {
 
 fn audit_purge(config: &Config) -> Result<(), String> {
     let mut conn = open(config)?;
-    let before =
-        db::now_utc() - chrono::Duration::days(config.security.audit_retention_days.into());
-    let removed =
-        db::audit::purge_before(&mut conn, &cli_origin(), before).map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now().naive_utc();
+    let before = now - chrono::Duration::days(config.security.audit_retention_days.into());
+    let removed = db::audit::purge_before(&mut conn, &cli_origin(), before, now)
+        .map_err(|e| e.to_string())?;
     println!("removed {removed} audit log entries older than {before} UTC");
     Ok(())
 }
@@ -412,7 +413,9 @@ fn print_clauses(config: &Config, id: &str, lang: &str, format: &str) -> Result<
     let templates =
         ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut conn = open(config)?;
-    let facts = itaku::clauses::load_facts(&mut conn, config, id).map_err(|e| e.to_string())?;
+    let today = config.date_at(chrono::Utc::now());
+    let facts =
+        itaku::clauses::load_facts(&mut conn, config, id, today).map_err(|e| e.to_string())?;
     let required = templates.catalog().mandatory(facts.kind, facts.level);
     let document = templates
         .render(&facts, &required, lang, format)

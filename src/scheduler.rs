@@ -88,17 +88,17 @@ impl Sweeper {
 
 /// Once a day: audit log entries past their retention and failed sign-ins too
 /// old to count are removed. Every instance may run it; it is idempotent.
-pub async fn housekeeping(pool: DbPool, config: Arc<Config>) {
+pub async fn housekeeping(pool: DbPool, config: Arc<Config>, clock: Arc<dyn Clock>) {
     let mut every_day = tokio::time::interval(Duration::from_secs(24 * 3600));
     loop {
         every_day.tick().await;
         let pool = pool.clone();
         let config = config.clone();
+        let now = clock.now().naive_utc();
         let result = db::run(&pool, move |conn| {
-            let now = db::now_utc();
             let retention = chrono::Duration::days(config.security.audit_retention_days.into());
             let removed =
-                db::audit::purge_before(conn, &Origin::system("system"), now - retention)?;
+                db::audit::purge_before(conn, &Origin::system("system"), now - retention, now)?;
             let window = chrono::Duration::from_std(config.security.failure_window)
                 .unwrap_or(chrono::Duration::hours(1));
             db::write(conn, |conn| db::throttle::prune(conn, now - window))?;

@@ -75,7 +75,7 @@ impl Application {
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
         let pool = db::build_pool(&config.database)?;
-        record_configuration(&pool, &config)?;
+        record_configuration(&pool, &config, clock.now())?;
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
             addr: config.bind.to_string(),
             source,
@@ -132,6 +132,7 @@ impl Application {
             tokio::spawn(scheduler::housekeeping(
                 self.pool.clone(),
                 self.config.clone(),
+                self.state.clock.clone(),
             )),
             tokio::spawn(delivery::run(
                 self.pool.clone(),
@@ -152,20 +153,26 @@ impl Application {
 
 /// R-5.8.1.3: a start with settings other than the last recorded ones is a configuration
 /// change, recorded in the audit log with the settings before and after.
-fn record_configuration(pool: &DbPool, config: &Config) -> Result<(), StartError> {
+fn record_configuration(
+    pool: &DbPool,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StartError> {
     let failed = |e: crate::error::AppError| StartError::Audit(e.to_string());
     let mut conn = pool.get().map_err(|e| StartError::Audit(e.to_string()))?;
-    let now = config.audited();
-    db::write(&mut conn, |conn| {
-        let before = db::audit::last_after(conn, "config.change")?;
-        if before.as_ref() == Some(&now) {
+    let settings = config.audited();
+    let today = config.date_at(now);
+    crate::app::write_on(&mut conn, now, today, &Origin::system("system"), |tx| {
+        let before = db::audit::last_after(tx.conn(), "config.change")?;
+        if before.as_ref() == Some(&settings) {
+            tx.leave_unchanged();
             return Ok(());
         }
-        let mut event = Event::new("config.change").after(&now);
+        let mut event = Event::new("config.change").after(&settings);
         if let Some(b) = &before {
             event = event.before(b);
         }
-        db::audit::append(conn, &Origin::system("system"), &event)?;
+        tx.record(event);
         Ok(())
     })
     .map_err(failed)

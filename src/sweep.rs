@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
 use crate::policy::access::Visibility;
-use crate::policy::{access_review, reminders as policy};
+use crate::policy::reminders as policy;
 use crate::questionnaires::Questionnaires;
 
 /// A staff member as reminders need them.
@@ -110,25 +110,12 @@ fn deadlines_of(
         config,
     ));
     let last = access_reviews::latest(conn)?.map(|(r, _)| r);
-    list.push(deadlines::access_review(access_review_due(
+    list.push(deadlines::access_review(crate::app::access_review::due_on(
         config,
         last.as_ref(),
         today,
     )));
     Ok(list)
-}
-
-/// When the next access review is due (R-5.5.3.6), given the last one confirmed.
-pub fn access_review_due(
-    config: &Config,
-    last: Option<&access_reviews::AccessReview>,
-    today: NaiveDate,
-) -> NaiveDate {
-    access_review::due_on(
-        last.map(|r| crate::compliance::local_date(r.confirmed_at, config.time_zone)),
-        config.security.access_review_interval_days,
-        today,
-    )
 }
 
 /// Items a digest lists; the rest are counted, and are in the deadline view. A person

@@ -178,7 +178,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
     let mut rng = Rng(20_260_401);
     let mut responsible = Vec::new();
     for (code, name) in DIVISIONS {
-        divisions::get_or_create(conn, code, name)?;
+        divisions::get_or_create(conn, code, name, itaku::db::now_utc())?;
         let created = accounts::create_staff(
             conn,
             &NewStaff {
@@ -204,7 +204,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
         },
         itaku::db::now_utc(),
     )?;
-    let token = accounts::create_token(conn, &ciso_email, "bench")?;
+    let token = accounts::create_token(conn, &ciso_email, "bench", itaku::db::now_utc())?;
 
     let mut vendor_list = Vec::new();
     for i in 0..VENDORS {
@@ -222,6 +222,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                     phone: PhoneNumber::parse("03-1234-5678").ok(),
                 }],
             },
+            itaku::db::now_utc(),
         )?;
         vendor_list.push((id, name));
     }
@@ -270,6 +271,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                     ismap: Ismap::Ismap,
                 }),
             },
+            itaku::db::now_utc(),
         )?;
         for i in 0..1 + rng.below(3) {
             let level = match rng.below(20) {
@@ -286,10 +288,13 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                     level,
                     provided_to_vendor: rng.below(2) == 0,
                 },
+                itaku::db::now_utc(),
             )?;
             items += 1;
         }
-        if engagements::refresh_level(conn, &id, today)? == Some(ClassificationLevel::L3) {
+        if engagements::refresh_level(conn, &id, today, itaku::db::now_utc())?
+            == Some(ClassificationLevel::L3)
+        {
             level_l3 += 1;
             if [title.as_str(), scope, vendor_name.as_str()]
                 .iter()
@@ -306,7 +311,7 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                 .into_iter()
                 .find(|s| *s != Status::Terminated)
                 .expect("the target lies on the forward path");
-            engagements::set_status(conn, &id, status, next, &ciso.user_id)?;
+            engagements::set_status(conn, &id, status, next, &ciso.user_id, itaku::db::now_utc())?;
             status = next;
         }
     }
@@ -332,7 +337,7 @@ pub struct PortalSeed {
 pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<PortalSeed> {
     let today = chrono::Utc::now().date_naive();
     let (code, name) = DIVISIONS[1];
-    let division = divisions::get_or_create(conn, code, name)?.id;
+    let division = divisions::get_or_create(conn, code, name, itaku::db::now_utc())?.id;
     let officer_email =
         EmailAddress::parse("bench-portal-officer@city.minato.example").expect("valid email");
     let officer = accounts::create_staff(
@@ -345,7 +350,7 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
         },
         itaku::db::now_utc(),
     )?;
-    let token = accounts::create_token(conn, &officer_email, "bench-portal")?;
+    let token = accounts::create_token(conn, &officer_email, "bench-portal", itaku::db::now_utc())?;
     let mut out = Vec::with_capacity(engagements);
     for n in 0..engagements {
         let contact = format!("portal-contact{n}@vendor.example");
@@ -365,6 +370,7 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
                     phone: PhoneNumber::parse("03-1234-5678").ok(),
                 }],
             },
+            itaku::db::now_utc(),
         )?;
         let (title, scope) = OUTSOURCING[n % OUTSOURCING.len()];
         let id = engagements::insert(
@@ -381,6 +387,7 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
                 parent_id: None,
                 cloud: None,
             },
+            itaku::db::now_utc(),
         )?;
         information_items::insert(
             conn,
@@ -391,15 +398,23 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
                 level: ClassificationLevel::L2,
                 provided_to_vendor: true,
             },
+            itaku::db::now_utc(),
         )?;
-        engagements::refresh_level(conn, &id, today)?;
+        engagements::refresh_level(conn, &id, today, itaku::db::now_utc())?;
         let mut status = Status::Draft;
         while status != Status::Active {
             let next = lifecycle::allowed_moves(status)
                 .into_iter()
                 .find(|s| *s != Status::Terminated)
                 .expect("active lies on the forward path");
-            engagements::set_status(conn, &id, status, next, &officer.user_id)?;
+            engagements::set_status(
+                conn,
+                &id,
+                status,
+                next,
+                &officer.user_id,
+                itaku::db::now_utc(),
+            )?;
             status = next;
         }
         out.push((id, contact));

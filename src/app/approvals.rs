@@ -304,6 +304,7 @@ pub fn decide(
         Decision::Rejected => ApprovalState::Rejected.as_str(),
     };
     let confirmations_json = serde_json::to_string(&confirmations).unwrap_or_else(|_| "{}".into());
+    let now_at = tx.now().naive_utc();
     if !approvals::decide(
         tx.conn(),
         id,
@@ -311,6 +312,7 @@ pub fn decide(
         &actor.user_id,
         reason.as_str(),
         &confirmations_json,
+        now_at,
     )? {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -391,6 +393,7 @@ pub fn record_asset(
             ),
         ));
     }
+    let now_at = tx.now().naive_utc();
     let asset = AssetResponse::from(approvals::insert_asset(
         tx.conn(),
         id,
@@ -398,6 +401,7 @@ pub fn record_asset(
         name.as_str(),
         description.as_str(),
         &actor.user_id,
+        now_at,
     )?);
     tx.record(
         Event::new("manager_asset.record")

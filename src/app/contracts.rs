@@ -105,6 +105,7 @@ pub fn record(
         unreachable!("finish() refused missing fields")
     };
     let row = load_changeable(tx.conn(), actor, engagement_id)?;
+    let now_at = tx.now().naive_utc();
     let contract = contracts::insert(
         tx.conn(),
         &NewContract {
@@ -115,6 +116,7 @@ pub fn record(
             template_version: &version,
             recorded_by: &actor.user_id,
         },
+        now_at,
     )?;
     let missing = compliance::missing_clauses(catalog, kind_of(&row)?, row.level(), &clause_ids);
     let recorded = respond(contract, missing);
@@ -124,4 +126,40 @@ pub fn record(
             .after(&recorded),
     );
     Ok(recorded)
+}
+
+/// The clause set an engagement's contract must contain, rendered
+/// from the contract templates. The export is recorded once the document exists, so a
+/// failed rendering leaves no entry; run through `app::read`.
+pub fn clause_set(
+    tx: &mut Tx,
+    services: &super::Services,
+    actor: &Actor,
+    id: &str,
+    lang: crate::i18n::Lang,
+    format: crate::clauses::Format,
+    format_name: &str,
+) -> AppResult<String> {
+    super::engagements::load_visible(tx.conn(), actor, id)?;
+    let today = tx.today();
+    let facts = crate::clauses::load_facts(tx.conn(), &services.config, id, today)?;
+    let required = services
+        .clauses
+        .catalog()
+        .mandatory(facts.kind, facts.level);
+    let document = services
+        .clauses
+        .render(&facts, &required, lang, format)
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    tx.record(
+        Event::new("contract.clauses_export")
+            .target("engagement", id)
+            .after(&serde_json::json!({
+                "engagement_id": id,
+                "lang": lang.pick("ja", "en"),
+                "format": format_name,
+                "level": facts.level,
+            })),
+    );
+    Ok(document)
 }

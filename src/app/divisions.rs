@@ -48,7 +48,8 @@ pub fn register(
     let (Some(code), Some(name)) = (code, name) else {
         unreachable!("finish() refused missing fields")
     };
-    let created = divisions::create(tx.conn(), code.as_str(), name.as_str())?;
+    let now_at = tx.now().naive_utc();
+    let created = divisions::create(tx.conn(), code.as_str(), name.as_str(), now_at)?;
     let id = created.id.clone();
     let division = DivisionResponse::from(created);
     tx.record(

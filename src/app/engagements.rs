@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Tx;
-use crate::audit::{Event, Origin};
+use crate::audit::Event;
 use crate::clauses::catalog::Catalog;
 use crate::compliance;
 use crate::db::engagements::{EngagementListing, EngagementRow};
 use crate::db::{
-    self, approvals, audit, contracts, divisions, engagements, information_items, users, vendors,
+    self, approvals, contracts, divisions, engagements, information_items, users, vendors,
     DbConnection,
 };
 use crate::domain::date::parse_iso_date;
@@ -210,18 +210,17 @@ pub fn listing(conn: &mut DbConnection, id: &str) -> AppResult<EngagementRespons
     Ok(response)
 }
 
-/// a read of an L3 record is logged, in a write transaction of its own since the
-/// read needs none; reads of other levels are not.
-pub fn audit_l3_read(
-    conn: &mut DbConnection,
-    origin: &Origin,
-    level: Option<ClassificationLevel>,
-    event: &Event,
-) -> AppResult<()> {
-    if level == Some(ClassificationLevel::L3) {
-        db::write(conn, |conn| audit::append(conn, origin, event))?;
-    }
-    Ok(())
+/// One engagement for the actor; a read of an L3 engagement is recorded, so
+/// this runs through `app::read`.
+pub fn read(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<EngagementResponse> {
+    load_visible(tx.conn(), actor, id)?;
+    let response = listing(tx.conn(), id)?;
+    super::record_l3_read(
+        tx,
+        response.level,
+        Event::new("engagement.read_l3").target("engagement", id),
+    );
+    Ok(response)
 }
 
 /// Parses and checks a whole engagement: each field alone, then against each other and
@@ -424,7 +423,8 @@ pub fn register(
     body: &EngagementBody,
 ) -> AppResult<EngagementResponse> {
     let fields = resolve(tx.conn(), actor, body)?;
-    let id = engagements::insert(tx.conn(), &fields)?;
+    let now_at = tx.now().naive_utc();
+    let id = engagements::insert(tx.conn(), &fields, now_at)?;
     let created = listing(tx.conn(), &id)?;
     tx.record(
         Event::new("engagement.create")
@@ -474,7 +474,8 @@ pub fn update(
         cloud: patch.cloud.or(Some(current_cloud)),
     };
     let fields = resolve(tx.conn(), actor, &merged)?;
-    engagements::update(tx.conn(), id, &fields)?;
+    let now_at = tx.now().naive_utc();
+    engagements::update(tx.conn(), id, &fields, now_at)?;
     let after = listing(tx.conn(), id)?;
     tx.record(
         Event::new("engagement.update")
@@ -537,7 +538,8 @@ pub fn transition(
         let facts = gate_facts(tx.conn(), catalog, &row, to, today)?;
         policy::engagements::check_gates(&facts)?;
     }
-    if !engagements::set_status(tx.conn(), id, from, to, &actor.user_id)? {
+    let now_at = tx.now().naive_utc();
+    if !engagements::set_status(tx.conn(), id, from, to, &actor.user_id, now_at)? {
         return Err(AppError::Conflict {
             message: Msg::new(
                 "他の操作で状態が変わりました。再読み込みしてください",

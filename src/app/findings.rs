@@ -270,7 +270,7 @@ pub fn export(
 ) -> AppResult<Vec<FindingResponse>> {
     let today = tx.today();
     let (all, _) = list(tx.conn(), &actor.visibility(), selection, today, Rows::All)?;
-    super::record_export(tx, "finding.export", selection, all.len());
+    super::record_export(tx, "finding.export", selection, all.len() as u64);
     Ok(all)
 }
 

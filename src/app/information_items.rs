@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::engagements::load_changeable;
+use super::engagements::{load_changeable, load_visible};
 use super::Tx;
 use crate::audit::Event;
 use crate::db::information_items::{self, InformationItem, ItemFields};
@@ -122,6 +122,25 @@ pub fn item_not_found() -> AppError {
     AppError::not_found("情報項目が見つかりません", "No such information item")
 }
 
+/// The engagement's items; a read of an L3 engagement's items is recorded, so
+/// this runs through `app::read`.
+pub fn of_engagement(
+    tx: &mut Tx,
+    actor: &Actor,
+    engagement_id: &str,
+) -> AppResult<Vec<ItemResponse>> {
+    let engagement = load_visible(tx.conn(), actor, engagement_id)?;
+    let items = information_items::list(tx.conn(), engagement_id)?;
+    super::record_l3_read(
+        tx,
+        engagement.level(),
+        Event::new("information_item.read_l3")
+            .target("engagement", engagement_id)
+            .after(&serde_json::json!({ "items": items.len() })),
+    );
+    Ok(items.into_iter().map(ItemResponse::from).collect())
+}
+
 /// Adds an item; the engagement's level becomes the highest of its items.
 pub fn add(
     tx: &mut Tx,
@@ -133,12 +152,14 @@ pub fn add(
     let today = tx.today();
     let engagement = load_changeable(tx.conn(), actor, engagement_id)?;
     check_provision(tx.conn(), &engagement, None, &fields)?;
+    let now_at = tx.now().naive_utc();
     let item = ItemResponse::from(information_items::insert(
         tx.conn(),
         engagement_id,
         &fields,
+        now_at,
     )?);
-    engagements::refresh_level(tx.conn(), engagement_id, today)?;
+    engagements::refresh_level(tx.conn(), engagement_id, today, now_at)?;
     tx.record(
         Event::new("information_item.create")
             .target("information_item", &item.id)
@@ -174,8 +195,9 @@ pub fn update(
     };
     let fields = parse_item(&merged)?;
     check_provision(tx.conn(), &engagement, Some(item_id), &fields)?;
-    information_items::update(tx.conn(), item_id, &fields)?;
-    engagements::refresh_level(tx.conn(), engagement_id, today)?;
+    let now_at = tx.now().naive_utc();
+    information_items::update(tx.conn(), item_id, &fields, now_at)?;
+    engagements::refresh_level(tx.conn(), engagement_id, today, now_at)?;
     let after = ItemResponse::from(
         information_items::find(tx.conn(), engagement_id, item_id)?.ok_or_else(item_not_found)?,
     );
@@ -196,7 +218,8 @@ pub fn remove(tx: &mut Tx, actor: &Actor, engagement_id: &str, item_id: &str) ->
         information_items::find(tx.conn(), engagement_id, item_id)?.ok_or_else(item_not_found)?,
     );
     information_items::delete(tx.conn(), item_id)?;
-    engagements::refresh_level(tx.conn(), engagement_id, today)?;
+    let now_at = tx.now().naive_utc();
+    engagements::refresh_level(tx.conn(), engagement_id, today, now_at)?;
     tx.record(
         Event::new("information_item.remove")
             .target("information_item", item_id)

@@ -8,6 +8,7 @@
 //! What is allowed lives in `policy` (pure rules); what is stored, in `db` (SQL). A use
 //! case loads what a rule needs, asks it, writes, and records the event.
 
+pub mod access_review;
 pub mod approvals;
 pub mod checks;
 pub mod contracts;
@@ -16,7 +17,9 @@ pub mod engagements;
 pub mod findings;
 pub mod information_items;
 pub mod obligations;
+pub mod outbox;
 pub mod page;
+pub mod sessions;
 pub mod users;
 pub mod vendors;
 
@@ -148,7 +151,7 @@ where
         if !events.is_empty() {
             db::write(conn, |conn| {
                 for event in &events {
-                    db::audit::append(conn, &origin, event)?;
+                    db::audit::append(conn, &origin, event, now.naive_utc())?;
                 }
                 Ok(())
             })?;
@@ -171,7 +174,7 @@ pub fn record_l3_read(
 }
 
 /// Records an export: what was asked for and how many rows went out.
-pub fn record_export(tx: &mut Tx, action: &str, filter: &impl serde::Serialize, rows: usize) {
+pub fn record_export(tx: &mut Tx, action: &str, filter: &impl serde::Serialize, rows: u64) {
     tx.record(Event::new(action).after(&serde_json::json!({
         "filter": filter, "rows": rows,
     })));
@@ -206,7 +209,7 @@ where
             ));
         }
         for event in &events {
-            db::audit::append(conn, origin, event)?;
+            db::audit::append(conn, origin, event, now.naive_utc())?;
         }
         Ok((value, db::Finish::Commit))
     })
@@ -233,7 +236,7 @@ mod tests {
     fn r_5_5_7_a_write_without_its_audit_event_is_rolled_back() {
         let (_dir, mut conn) = database();
         let refused = run(&mut conn, |tx| {
-            db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            db::divisions::create(tx.conn(), "kikaku", "企画課", db::now_utc())?;
             Ok(())
         });
         assert!(matches!(refused, Err(AppError::Internal(_))), "{refused:?}");
@@ -247,7 +250,7 @@ mod tests {
     fn a_use_case_that_changes_nothing_after_all_leaves_the_database_as_it_was() {
         let (_dir, mut conn) = database();
         let value = run(&mut conn, |tx| {
-            db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            db::divisions::create(tx.conn(), "kikaku", "企画課", db::now_utc())?;
             tx.leave_unchanged();
             Ok(7)
         })
@@ -263,7 +266,7 @@ mod tests {
     fn r_5_5_7_the_events_are_written_with_the_change_in_one_transaction() {
         let (_dir, mut conn) = database();
         run(&mut conn, |tx| {
-            let d = db::divisions::create(tx.conn(), "kikaku", "企画課")?;
+            let d = db::divisions::create(tx.conn(), "kikaku", "企画課", db::now_utc())?;
             tx.record(Event::new("division.create").target("division", &d.id));
             Ok(())
         })
@@ -275,7 +278,7 @@ mod tests {
 
         // A use case that fails after recording: neither the change nor the event stays.
         let failed: AppResult<()> = run(&mut conn, |tx| {
-            db::divisions::create(tx.conn(), "zaimu", "財務課")?;
+            db::divisions::create(tx.conn(), "zaimu", "財務課", db::now_utc())?;
             tx.record(Event::new("division.create"));
             Err(AppError::not_found("x", "x"))
         });

@@ -195,6 +195,7 @@ pub fn update(
     }
     fields.finish()?;
     let active = body.active;
+    let now = tx.now().naive_utc();
     let conn = tx.conn();
     let before = member(conn, id)?;
     let division_ids = match &codes {
@@ -225,9 +226,10 @@ pub fn update(
             roles,
             division_ids,
         },
+        now,
     )?;
     if active == Some(false) {
-        sessions::revoke_user(conn, id)?;
+        sessions::revoke_user(conn, id, now)?;
     }
     let after = UserResponse::from(member(conn, id)?);
     tx.record(
@@ -252,7 +254,8 @@ pub fn reset_second_factor(
     }
     let before = member(tx.conn(), user_id)?;
     db::second_factor::reset(tx.conn(), user_id)?;
-    db::sessions::revoke_user_sessions(tx.conn(), user_id)?;
+    let now = tx.now().naive_utc();
+    db::sessions::revoke_user_sessions(tx.conn(), user_id, now)?;
     tx.record(
         Event::new("user.second_factor_reset")
             .target("user", user_id)

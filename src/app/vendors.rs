@@ -157,7 +157,8 @@ fn stored(conn: &mut DbConnection, id: &str) -> AppResult<VendorResponse> {
 pub fn register(tx: &mut Tx, actor: &Actor, body: &VendorBody) -> AppResult<VendorResponse> {
     actor.authorize(Action::Register)?;
     let new = parse_vendor(body)?;
-    let id = vendors::insert(tx.conn(), &new)?;
+    let now_at = tx.now().naive_utc();
+    let id = vendors::insert(tx.conn(), &new, now_at)?;
     let vendor = stored(tx.conn(), &id)?;
     tx.record(
         Event::new("vendor.create")
@@ -199,7 +200,8 @@ pub fn update(
         }),
     };
     let new = parse_vendor(&merged)?;
-    vendors::update(tx.conn(), id, &new)?;
+    let now_at = tx.now().naive_utc();
+    vendors::update(tx.conn(), id, &new, now_at)?;
     let after = stored(tx.conn(), id)?;
     tx.record(
         Event::new("vendor.update")

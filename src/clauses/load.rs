@@ -7,7 +7,12 @@ use crate::error::{AppError, AppResult};
 
 use super::{ContractFacts, ItemFact};
 
-pub fn load_facts(conn: &mut DbConnection, config: &Config, id: &str) -> AppResult<ContractFacts> {
+pub fn load_facts(
+    conn: &mut DbConnection,
+    config: &Config,
+    id: &str,
+    today: chrono::NaiveDate,
+) -> AppResult<ContractFacts> {
     let listing = engagements::get_listing(conn, id)?
         .ok_or_else(|| AppError::not_found("委託案件が見つかりません", "No such engagement"))?;
     let e = listing.engagement;
@@ -39,6 +44,6 @@ pub fn load_facts(conn: &mut DbConnection, config: &Config, id: &str) -> AppResu
         check_interval_months: config.rules.check_interval_months
             [level.unwrap_or(ClassificationLevel::L1).rank() as usize - 1],
         certificate_deadline_days: config.rules.certificate_deadline_days,
-        generated_on: config.date_at(chrono::Utc::now()),
+        generated_on: today,
     })
 }

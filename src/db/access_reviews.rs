@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{access_reviews, users};
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -24,11 +24,12 @@ pub fn insert(
     users_count: i32,
     stale_count: i32,
     note: &str,
+    now: NaiveDateTime,
 ) -> AppResult<AccessReview> {
     let review = AccessReview {
         id: new_id(),
         confirmed_by: confirmed_by.to_string(),
-        confirmed_at: now_utc(),
+        confirmed_at: now,
         users_count,
         stale_count,
         note: note.to_string(),

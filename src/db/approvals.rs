@@ -1,9 +1,10 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
     approvals, engagements, manager_assets, obligation_waivers, user_divisions, user_roles, users,
 };
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::policy::access::Visibility;
@@ -89,6 +90,7 @@ pub fn decide(
     by: &str,
     reason: &str,
     confirmations: &str,
+    now: NaiveDateTime,
 ) -> AppResult<bool> {
     let changed = diesel::update(
         approvals::table
@@ -98,7 +100,7 @@ pub fn decide(
     .set((
         approvals::state.eq(state),
         approvals::decided_by.eq(Some(by)),
-        approvals::decided_at.eq(Some(now_utc())),
+        approvals::decided_at.eq(Some(now)),
         approvals::decision_reason.eq(Some(reason)),
         approvals::confirmations.eq(confirmations),
     ))
@@ -125,6 +127,7 @@ pub fn insert_asset(
     name: &str,
     description: &str,
     by: &str,
+    now: NaiveDateTime,
 ) -> AppResult<ManagerAsset> {
     let row = ManagerAsset {
         id: new_id(),
@@ -133,7 +136,7 @@ pub fn insert_asset(
         name: name.to_string(),
         description: description.to_string(),
         recorded_by: by.to_string(),
-        recorded_at: now_utc(),
+        recorded_at: now,
     };
     diesel::insert_into(manager_assets::table)
         .values(&row)

@@ -13,7 +13,7 @@ use diesel::connection::TransactionManager;
 use diesel::prelude::*;
 
 use super::schema::{audit_head, audit_log};
-use super::{lower, now_utc, DbConnection};
+use super::{lower, DbConnection};
 use crate::audit::{Entry, Event, Head, Origin, Report, Verifier};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
@@ -153,11 +153,16 @@ fn lock(conn: &mut DbConnection) -> AppResult<()> {
 /// records commit together or not at all; without a transaction it opens its own). Locks
 /// the chain first, reads `audit_head`, and writes the entry as `last_seq + 1` linked to
 /// `last_hash`, stamped now (UTC, to the microsecond).
-pub fn append(conn: &mut DbConnection, origin: &Origin, event: &Event) -> AppResult<Entry> {
+pub fn append(
+    conn: &mut DbConnection,
+    origin: &Origin,
+    event: &Event,
+    now: NaiveDateTime,
+) -> AppResult<Entry> {
     in_write(conn, |conn| {
         lock(conn)?;
         let head = head(conn)?;
-        let entry = Entry::build(head.last_seq + 1, now_utc(), origin, event, &head.last_hash);
+        let entry = Entry::build(head.last_seq + 1, now, origin, event, &head.last_hash);
         diesel::insert_into(audit_log::table)
             .values(Row::from(&entry))
             .execute(conn)?;
@@ -393,6 +398,7 @@ pub fn purge_before(
     conn: &mut DbConnection,
     origin: &Origin,
     before: NaiveDateTime,
+    now: NaiveDateTime,
 ) -> AppResult<u64> {
     in_write(conn, |conn| {
         lock(conn)?;
@@ -454,6 +460,7 @@ pub fn purge_before(
                 "through_seq": through,
                 "before": before.format(CSV_TIME_FORMAT).to_string(),
             })),
+            now,
         )?;
         Ok(removed)
     })
@@ -484,6 +491,7 @@ mod tests {
     use crate::audit::{Break, GENESIS};
     use crate::config::DatabaseConfig;
     use crate::db;
+    use crate::db::now_utc;
 
     const POSTGRES_ENV: &str = "ITAKU_TEST_POSTGRES_URL";
 
@@ -584,7 +592,9 @@ mod tests {
 
     fn append_n(conn: &mut DbConnection, n: usize) -> Vec<Entry> {
         db::write(conn, |c| {
-            (1..=n).map(|i| append(c, &origin(), &event(i))).collect()
+            (1..=n)
+                .map(|i| append(c, &origin(), &event(i), now_utc()))
+                .collect()
         })
         .expect("append")
     }
@@ -711,13 +721,17 @@ mod tests {
     #[test]
     fn appends_in_separate_transactions_link() {
         on_each_database(|conn| {
-            let a = db::write(conn, |c| append(c, &origin(), &event(1))).unwrap();
-            let b = db::write(conn, |c| append(c, &Origin::system("system"), &event(2))).unwrap();
+            let a = db::write(conn, |c| append(c, &origin(), &event(1), now_utc())).unwrap();
+            let b = db::write(conn, |c| {
+                append(c, &Origin::system("system"), &event(2), now_utc())
+            })
+            .unwrap();
             // Outside a transaction, append opens its own.
             let c = append(
                 conn,
                 &Origin::system("cli:root"),
                 &Event::new("config.change"),
+                now_utc(),
             )
             .unwrap();
             assert_eq!((a.seq, b.seq, c.seq), (1, 2, 3));
@@ -733,12 +747,12 @@ mod tests {
         on_each_database(|conn| {
             append_n(conn, 2);
             let failed: AppResult<()> = db::write(conn, |c| {
-                append(c, &origin(), &event(3))?;
+                append(c, &origin(), &event(3), now_utc())?;
                 Err(AppError::Internal("the change failed".into()))
             });
             assert!(failed.is_err());
             assert_eq!(head(conn).unwrap().last_seq, 2);
-            let next = append(conn, &origin(), &event(3)).unwrap();
+            let next = append(conn, &origin(), &event(3), now_utc()).unwrap();
             assert_eq!(next.seq, 3);
             intact(conn);
         });
@@ -772,7 +786,7 @@ mod tests {
             append_n(conn, 2);
             let retention = Origin::system("system");
 
-            assert_eq!(purge_before(conn, &retention, cut).unwrap(), 3);
+            assert_eq!(purge_before(conn, &retention, cut, now_utc()).unwrap(), 3);
             let h = head(conn).unwrap();
             assert_eq!((h.first_seq, h.last_seq), (4, 6));
             let report = intact(conn);
@@ -786,12 +800,12 @@ mod tests {
             );
 
             // Nothing older left: nothing removed, nothing recorded.
-            assert_eq!(purge_before(conn, &retention, cut).unwrap(), 0);
+            assert_eq!(purge_before(conn, &retention, cut, now_utc()).unwrap(), 0);
             assert_eq!(head(conn).unwrap().last_seq, 6);
 
             // Everything older: all but the newest entry goes.
             let later = now_utc() + chrono::Duration::days(1);
-            assert_eq!(purge_before(conn, &retention, later).unwrap(), 2);
+            assert_eq!(purge_before(conn, &retention, later, now_utc()).unwrap(), 2);
             let (left, total) = list(conn, &Filter::default(), 0, 10).unwrap();
             assert_eq!(total, 2);
             assert_eq!(left[0].action, "audit.purge");
@@ -817,7 +831,7 @@ mod tests {
             append_n(conn, 4);
             sql(conn, "UPDATE audit_log SET actor = 'x' WHERE seq = 2");
             let later = now_utc() + chrono::Duration::days(1);
-            let refused = purge_before(conn, &Origin::system("system"), later);
+            let refused = purge_before(conn, &Origin::system("system"), later, now_utc());
             assert!(
                 matches!(refused, Err(AppError::Conflict { .. })),
                 "{refused:?}"
@@ -842,6 +856,7 @@ mod tests {
                 conn,
                 &hostile,
                 &Event::new("vendor.create").target("vendor", "=cmd|' /C calc'!A0"),
+                now_utc(),
             )
             .unwrap();
             let mut out = Vec::new();
@@ -883,12 +898,14 @@ mod tests {
                 conn,
                 &other,
                 &Event::new("user_x.sign_in").target("user", "u2"),
+                now_utc(),
             )
             .unwrap();
             append(
                 conn,
                 &other,
                 &Event::new("user.sign_in").target("user", "u2"),
+                now_utc(),
             )
             .unwrap();
 
@@ -939,6 +956,7 @@ mod tests {
                     conn,
                     &Origin::system("cli:root"),
                     &Event::new("config.change").after(&serde_json::json!({"days": days})),
+                    now_utc(),
                 )
                 .unwrap();
             }
@@ -947,7 +965,7 @@ mod tests {
                 last_after(conn, "config.change").unwrap(),
                 Some(serde_json::json!({"days": 60}))
             );
-            append(conn, &origin(), &Event::new("config.change")).unwrap();
+            append(conn, &origin(), &Event::new("config.change"), now_utc()).unwrap();
             assert_eq!(last_after(conn, "config.change").unwrap(), None);
         });
     }
@@ -961,8 +979,10 @@ mod tests {
                     std::thread::spawn(move || {
                         let mut conn = db::establish(&config).expect("establish");
                         for i in 0..25 {
-                            db::write(&mut conn, |c| append(c, &origin(), &event(t * 100 + i)))
-                                .expect("append");
+                            db::write(&mut conn, |c| {
+                                append(c, &origin(), &event(t * 100 + i), now_utc())
+                            })
+                            .expect("append");
                         }
                     })
                 })

@@ -1,8 +1,8 @@
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::contracts;
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -34,7 +34,11 @@ pub struct NewContract<'a> {
     pub recorded_by: &'a str,
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewContract) -> AppResult<Contract> {
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewContract,
+    now: NaiveDateTime,
+) -> AppResult<Contract> {
     let row = Contract {
         id: new_id(),
         engagement_id: new.engagement_id.to_string(),
@@ -43,7 +47,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewContract) -> AppResult<Contract>
         clause_ids: serde_json::to_string(new.clause_ids).unwrap_or_else(|_| "[]".into()),
         template_version: new.template_version.to_string(),
         recorded_by: new.recorded_by.to_string(),
-        recorded_at: now_utc(),
+        recorded_at: now,
     };
     diesel::insert_into(contracts::table)
         .values(&row)

@@ -1,7 +1,8 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::divisions;
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 
@@ -36,7 +37,12 @@ pub fn find_by_codes(conn: &mut DbConnection, codes: &[String]) -> AppResult<Vec
         .load(conn)?)
 }
 
-pub fn create(conn: &mut DbConnection, code: &str, name: &str) -> AppResult<Division> {
+pub fn create(
+    conn: &mut DbConnection,
+    code: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> AppResult<Division> {
     if find_by_code(conn, code)?.is_some() {
         return Err(AppError::Conflict {
             message: Msg::new(
@@ -50,7 +56,7 @@ pub fn create(conn: &mut DbConnection, code: &str, name: &str) -> AppResult<Divi
         id: new_id(),
         code: code.to_string(),
         name: name.to_string(),
-        created_at: now_utc(),
+        created_at: now,
     };
     diesel::insert_into(divisions::table)
         .values(&division)
@@ -59,9 +65,14 @@ pub fn create(conn: &mut DbConnection, code: &str, name: &str) -> AppResult<Divi
 }
 
 /// The division with this code, created with `name` when it does not exist yet.
-pub fn get_or_create(conn: &mut DbConnection, code: &str, name: &str) -> AppResult<Division> {
+pub fn get_or_create(
+    conn: &mut DbConnection,
+    code: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> AppResult<Division> {
     match find_by_code(conn, code)? {
         Some(d) => Ok(d),
-        None => create(conn, code, name),
+        None => create(conn, code, name, now),
     }
 }

@@ -1,8 +1,8 @@
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{divisions, engagements, information_items, status_changes, users, vendors};
-use super::{like_pattern, lower, new_id, now_utc, DbConnection};
+use super::{like_pattern, lower, new_id, DbConnection};
 use crate::domain::engagement::EngagementFields;
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::error::AppResult;
@@ -93,8 +93,11 @@ fn cloud_columns(fields: &EngagementFields) -> (Option<String>, Option<String>, 
     }
 }
 
-pub fn insert(conn: &mut DbConnection, fields: &EngagementFields) -> AppResult<String> {
-    let now = now_utc();
+pub fn insert(
+    conn: &mut DbConnection,
+    fields: &EngagementFields,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let (cloud_service_name, cloud_data_location, cloud_ismap) = cloud_columns(fields);
     let row = EngagementRow {
         id: new_id(),
@@ -124,7 +127,12 @@ pub fn insert(conn: &mut DbConnection, fields: &EngagementFields) -> AppResult<S
 }
 
 /// Rewrites the editable fields (kind, division and parent stay as registered).
-pub fn update(conn: &mut DbConnection, id: &str, fields: &EngagementFields) -> AppResult<()> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    fields: &EngagementFields,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let (cloud_service_name, cloud_data_location, cloud_ismap) = cloud_columns(fields);
     diesel::update(engagements::table.find(id))
         .set((
@@ -137,7 +145,7 @@ pub fn update(conn: &mut DbConnection, id: &str, fields: &EngagementFields) -> A
             engagements::cloud_service_name.eq(cloud_service_name),
             engagements::cloud_data_location.eq(cloud_data_location),
             engagements::cloud_ismap.eq(cloud_ismap),
-            engagements::updated_at.eq(now_utc()),
+            engagements::updated_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
@@ -259,8 +267,8 @@ pub fn set_status(
     from: Status,
     to: Status,
     user_id: &str,
+    now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let now = now_utc();
     // The `status = from` guard makes a concurrent move lose instead of overwrite.
     let changed = diesel::update(
         engagements::table
@@ -293,6 +301,7 @@ pub fn refresh_level(
     conn: &mut DbConnection,
     id: &str,
     today: NaiveDate,
+    now: NaiveDateTime,
 ) -> AppResult<Option<ClassificationLevel>> {
     let before: Option<i16> = engagements::table
         .find(id)
@@ -310,10 +319,7 @@ pub fn refresh_level(
     let rank = level.map(ClassificationLevel::rank);
     if rank != before {
         diesel::update(engagements::table.find(id))
-            .set((
-                engagements::level.eq(rank),
-                engagements::updated_at.eq(now_utc()),
-            ))
+            .set((engagements::level.eq(rank), engagements::updated_at.eq(now)))
             .execute(conn)?;
     }
     // A first level is not a rise: what it requires is due from the start date.

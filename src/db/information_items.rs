@@ -1,7 +1,8 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::information_items;
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::domain::{BoundedText, ClassificationLevel};
 use crate::error::AppResult;
 
@@ -52,8 +53,8 @@ pub fn insert(
     conn: &mut DbConnection,
     engagement_id: &str,
     fields: &ItemFields,
+    now: NaiveDateTime,
 ) -> AppResult<InformationItem> {
-    let now = now_utc();
     let item = InformationItem {
         id: new_id(),
         engagement_id: engagement_id.to_string(),
@@ -70,14 +71,19 @@ pub fn insert(
     Ok(item)
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, fields: &ItemFields) -> AppResult<()> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    fields: &ItemFields,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(information_items::table.find(id))
         .set((
             information_items::name.eq(fields.name.as_str()),
             information_items::description.eq(fields.description.as_str()),
             information_items::level.eq(fields.level.rank()),
             information_items::provided_to_vendor.eq(fields.provided_to_vendor),
-            information_items::updated_at.eq(now_utc()),
+            information_items::updated_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

@@ -349,6 +349,9 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The system clock's "now", for set-up done outside a running service (tests, benches).
+/// The service itself takes "now" from its injected clock (`app::Tx::now`), and every
+/// function of this layer that stamps a row is given it.
 pub fn now_utc() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }

@@ -1,9 +1,10 @@
 //! The TOTP secret and recovery codes of each user (R-5.5.3.2).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{recovery_codes, users};
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::AppResult;
 
 /// Keeps a secret shown to the user until they confirm it with a code.
@@ -20,12 +21,13 @@ pub fn confirm_enrolment(
     user_id: &str,
     secret: &str,
     step: i64,
+    now: NaiveDateTime,
 ) -> AppResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::totp_secret.eq(Some(secret)),
             users::totp_pending_secret.eq(None::<String>),
-            users::totp_enabled_at.eq(Some(now_utc())),
+            users::totp_enabled_at.eq(Some(now)),
             users::totp_last_step.eq(Some(step)),
         ))
         .execute(conn)?;
@@ -68,10 +70,10 @@ pub fn replace_recovery_codes(
     conn: &mut DbConnection,
     user_id: &str,
     hashes: &[String],
+    now: NaiveDateTime,
 ) -> AppResult<()> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
         .execute(conn)?;
-    let now = now_utc();
     for hash in hashes {
         diesel::insert_into(recovery_codes::table)
             .values((
@@ -86,14 +88,19 @@ pub fn replace_recovery_codes(
 }
 
 /// Uses a recovery code: true when it was the user's and unused; it is then used up.
-pub fn use_recovery_code(conn: &mut DbConnection, user_id: &str, hash: &str) -> AppResult<bool> {
+pub fn use_recovery_code(
+    conn: &mut DbConnection,
+    user_id: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let changed = diesel::update(
         recovery_codes::table
             .filter(recovery_codes::user_id.eq(user_id))
             .filter(recovery_codes::code_hash.eq(hash))
             .filter(recovery_codes::used_at.is_null()),
     )
-    .set(recovery_codes::used_at.eq(Some(now_utc())))
+    .set(recovery_codes::used_at.eq(Some(now)))
     .execute(conn)?;
     Ok(changed == 1)
 }

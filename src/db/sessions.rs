@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{api_tokens, sessions, users};
 use super::users::User;
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::AppResult;
 
 /// How stale `last_seen_at` / `last_used_at` may get before a request writes it again:
@@ -33,9 +33,12 @@ pub struct NewSession<'a> {
     pub address: &'a str,
 }
 
-pub fn create_session(conn: &mut DbConnection, new: &NewSession) -> AppResult<String> {
+pub fn create_session(
+    conn: &mut DbConnection,
+    new: &NewSession,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let id = new_id();
-    let now = now_utc();
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(&id),
@@ -57,8 +60,8 @@ pub fn live_session(
     conn: &mut DbConnection,
     token_hash: &str,
     idle: chrono::Duration,
+    now: NaiveDateTime,
 ) -> AppResult<Option<(Session, User)>> {
-    let now = now_utc();
     let found: Option<(Session, User)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -85,37 +88,41 @@ pub fn session_user(
     conn: &mut DbConnection,
     token_hash: &str,
     idle: chrono::Duration,
+    now: NaiveDateTime,
 ) -> AppResult<Option<User>> {
-    Ok(live_session(conn, token_hash, idle)?
+    Ok(live_session(conn, token_hash, idle, now)?
         .filter(|(s, _)| s.stage == "complete")
         .map(|(_, u)| u))
 }
 
 /// Ends a session by id (when a stage is passed, the session is replaced by a new one
 /// with a new secret, so that a secret seen before sign-in completed is worth nothing).
-pub fn revoke_session_id(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+pub fn revoke_session_id(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(sessions::table.find(id))
-        .set(sessions::revoked_at.eq(Some(now_utc())))
+        .set(sessions::revoked_at.eq(Some(now)))
         .execute(conn)?;
     Ok(())
 }
 
 /// Every session of the user ends (after a password change; API tokens stay).
-pub fn revoke_user_sessions(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+pub fn revoke_user_sessions(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now_utc())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)?;
     Ok(())
 }
 
 /// R-5.5.3.4: every session and token of the user ends at once (deactivation, a reset of
 /// the second factor).
-pub fn revoke_user(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
-    let now = now_utc();
+pub fn revoke_user(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
@@ -158,6 +165,7 @@ pub fn create_token(
     user_id: &str,
     name: &str,
     token_hash: &str,
+    now: NaiveDateTime,
 ) -> AppResult<String> {
     let id = new_id();
     diesel::insert_into(api_tokens::table)
@@ -166,13 +174,17 @@ pub fn create_token(
             api_tokens::user_id.eq(user_id),
             api_tokens::name.eq(name),
             api_tokens::token_hash.eq(token_hash),
-            api_tokens::created_at.eq(now_utc()),
+            api_tokens::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(id)
 }
 
-pub fn token_user(conn: &mut DbConnection, token_hash: &str) -> AppResult<Option<User>> {
+pub fn token_user(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<User>> {
     let found: Option<(String, Option<NaiveDateTime>, User)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
@@ -184,7 +196,6 @@ pub fn token_user(conn: &mut DbConnection, token_hash: &str) -> AppResult<Option
     let Some((id, last_used, user)) = found else {
         return Ok(None);
     };
-    let now = now_utc();
     if last_used.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECS) {
         diesel::update(api_tokens::table.find(&id))
             .set(api_tokens::last_used_at.eq(Some(now)))

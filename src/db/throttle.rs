@@ -5,16 +5,21 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::sign_in_failures;
-use super::{new_id, now_utc, DbConnection};
+use super::{new_id, DbConnection};
 use crate::error::AppResult;
 
-pub fn record_failure(conn: &mut DbConnection, account: &str, address: &str) -> AppResult<()> {
+pub fn record_failure(
+    conn: &mut DbConnection,
+    account: &str,
+    address: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::insert_into(sign_in_failures::table)
         .values((
             sign_in_failures::id.eq(new_id()),
             sign_in_failures::account.eq(account),
             sign_in_failures::address.eq(address),
-            sign_in_failures::failed_at.eq(now_utc()),
+            sign_in_failures::failed_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

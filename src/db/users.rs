@@ -1,10 +1,11 @@
+use chrono::NaiveDateTime;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 
 use super::divisions::Division;
 use super::schema::{divisions, user_divisions, user_roles, users};
-use super::{now_utc, DbConnection};
+use super::DbConnection;
 use crate::domain::Role;
 use crate::error::AppResult;
 
@@ -194,20 +195,25 @@ pub fn holds_role_in_division(
     Ok(count > 0)
 }
 
-pub fn record_sign_in(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+pub fn record_sign_in(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> AppResult<()> {
     diesel::update(users::table.find(user_id))
-        .set(users::last_sign_in_at.eq(Some(now_utc())))
+        .set(users::last_sign_in_at.eq(Some(now)))
         .execute(conn)?;
     Ok(())
 }
 
 /// A password the person chose: it replaces any one-time password.
-pub fn set_password_hash(conn: &mut DbConnection, user_id: &str, hash: &str) -> AppResult<()> {
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    user_id: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::password_hash.eq(hash),
             users::must_change_password.eq(false),
-            users::password_changed_at.eq(Some(now_utc())),
+            users::password_changed_at.eq(Some(now)),
         ))
         .execute(conn)?;
     Ok(())
@@ -229,14 +235,19 @@ pub struct AccountChange {
     pub division_ids: Option<Vec<String>>,
 }
 
-pub fn update(conn: &mut DbConnection, user_id: &str, change: &AccountChange) -> AppResult<()> {
+pub fn update(
+    conn: &mut DbConnection,
+    user_id: &str,
+    change: &AccountChange,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     if let Some(name) = &change.display_name {
         diesel::update(users::table.find(user_id))
             .set(users::display_name.eq(name))
             .execute(conn)?;
     }
     if let Some(active) = change.active {
-        let deactivated_at = if active { None } else { Some(now_utc()) };
+        let deactivated_at = if active { None } else { Some(now) };
         diesel::update(users::table.find(user_id))
             .set((
                 users::active.eq(active),

@@ -1,9 +1,10 @@
+use chrono::NaiveDateTime;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 
 use super::schema::{vendor_contacts, vendors};
-use super::{like_pattern, lower, new_id, now_utc, DbConnection};
+use super::{like_pattern, lower, new_id, DbConnection};
 use crate::domain::vendor::{NewVendor, VendorContact};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
@@ -88,11 +89,10 @@ fn replace_contacts(
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewVendor) -> AppResult<String> {
+pub fn insert(conn: &mut DbConnection, new: &NewVendor, now: NaiveDateTime) -> AppResult<String> {
     if let Some(n) = &new.corporate_number {
         corporate_number_taken(conn, n.as_str(), None)?;
     }
-    let now = now_utc();
     let vendor = Vendor {
         id: new_id(),
         legal_name: new.legal_name.as_str().to_string(),
@@ -111,7 +111,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewVendor) -> AppResult<String> {
     Ok(vendor.id)
 }
 
-pub fn update(conn: &mut DbConnection, id: &str, new: &NewVendor) -> AppResult<()> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    new: &NewVendor,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     if let Some(n) = &new.corporate_number {
         corporate_number_taken(conn, n.as_str(), Some(id))?;
     }
@@ -120,7 +125,7 @@ pub fn update(conn: &mut DbConnection, id: &str, new: &NewVendor) -> AppResult<(
             vendors::legal_name.eq(new.legal_name.as_str()),
             vendors::corporate_number.eq(new.corporate_number.as_ref().map(|n| n.as_str())),
             vendors::address.eq(new.address.as_str()),
-            vendors::updated_at.eq(now_utc()),
+            vendors::updated_at.eq(now),
         ))
         .execute(conn)?;
     replace_contacts(conn, id, &new.contacts)

@@ -174,7 +174,7 @@ async fn open(
                 Ok(Ok(found))
             }
             None => {
-                throttle::record_failure(conn, BAD_LINK, &address)?;
+                throttle::record_failure(conn, BAD_LINK, &address, now)?;
                 Ok(Err(None))
             }
         }

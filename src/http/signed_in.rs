@@ -96,6 +96,7 @@ impl SignedIn {
         let state = state_of(req)?;
         let credential = credential(req)?.ok_or(AppError::Unauthenticated)?;
         let idle = idle(&state);
+        let now = state.now().naive_utc();
         let address = client::address(req, state.config.security.trust_forwarded_for);
         let request_id = client::request_id(req);
         let session_secret = match &credential {
@@ -105,8 +106,10 @@ impl SignedIn {
         // A read, but for touching the last-used time, which may be done twice.
         let (actor, user) = db::read(&state.pool, move |conn| {
             let user = match &credential {
-                Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t))?,
-                Credential::Session(s) => sessions::session_user(conn, &auth::sha256_hex(s), idle)?,
+                Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t), now)?,
+                Credential::Session(s) => {
+                    sessions::session_user(conn, &auth::sha256_hex(s), idle, now)?
+                }
             }
             .ok_or(AppError::Unauthenticated)?;
             let actor = Actor {
@@ -161,8 +164,9 @@ impl FromRequest for PendingSession {
             csrf::check_header(&req, &secret)?;
             let idle = idle(&state);
             let hash = auth::sha256_hex(&secret);
+            let now = state.now().naive_utc();
             let (session, user) = db::run(&state.pool, move |conn| {
-                sessions::live_session(conn, &hash, idle)?.ok_or(AppError::Unauthenticated)
+                sessions::live_session(conn, &hash, idle, now)?.ok_or(AppError::Unauthenticated)
             })
             .await?;
             Ok(PendingSession {

@@ -687,3 +687,31 @@ async fn r_5_5_3_2_the_chief_system_manager_resets_a_lost_second_factor() {
     assert_eq!(log["items"][0]["target_id"], user.id.as_str());
     assert_eq!(log["items"][0]["before"]["second_factor"], true);
 }
+
+#[tokio::test]
+async fn one_clock_stamps_sessions_second_factor_codes_and_the_audit_log() {
+    let app = spawn_app().await;
+    let moved: chrono::DateTime<chrono::Utc> = "2031-02-03T04:05:06Z".parse().unwrap();
+    app.clock.set(moved);
+    let user = app.staff(&[Role::Auditor], &[]).await;
+    // The code that proves the second factor is the one for the service's "now".
+    let enrolled = app.enrol(&user).await;
+    // A session stamped by another clock than the one that checks it would have ended
+    // five years ago.
+    let res = app
+        .with_session(Method::GET, "/api/v1/session", &enrolled.session, None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let audit = app.staff(&[Role::Ciso], &[]).await;
+    let log: Value = app
+        .get(
+            &audit,
+            "/api/v1/audit-log?action=session.sign_in&per_page=5",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stamped = log["items"][0]["occurred_at"].as_str().unwrap_or_default();
+    assert!(stamped.starts_with("2031-02-03T04:0"), "{log}");
+}

@@ -418,7 +418,7 @@ pub fn export(
 ) -> AppResult<Vec<CheckSummaryResponse>> {
     let today = tx.today();
     let (all, _) = list(tx.conn(), &actor.visibility(), selection, today, Rows::All)?;
-    crate::app::record_export(tx, "check.export", selection, all.len());
+    crate::app::record_export(tx, "check.export", selection, all.len() as u64);
     Ok(all)
 }
 

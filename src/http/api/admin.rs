@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::page::{Page, Paging};
-use crate::audit::Event;
-use crate::db::{self, audit, outbox};
-use crate::error::{AppError, AppResult};
+use crate::db::{self, outbox};
+use crate::error::AppResult;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::i18n::Msg;
@@ -38,22 +37,14 @@ pub async fn sweep(
     who.actor.authorize(Action::OperateReminders)?;
     let dry_run = query.dry_run.unwrap_or(false);
     let report = crate::scheduler::Sweeper::of(&state).sweep(dry_run).await?;
-    if !dry_run {
-        let origin = who.origin();
-        let summary = serde_json::json!({
-            "today": report.today, "reminders": report.reminders, "messages": report.messages,
-        });
-        db::run(&state.pool, move |conn| {
-            db::write(conn, |conn| {
-                audit::append(
-                    conn,
-                    &origin,
-                    &Event::new("reminders.sweep").after(&summary),
-                )
-            })
-        })
-        .await?;
+    if dry_run {
+        return Ok(HttpResponse::Ok().json(report));
     }
+    let report = crate::app::write(&state, who.origin(), move |tx| {
+        crate::app::outbox::record_sweep(tx, report.today, report.reminders, report.messages);
+        Ok(report)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -149,27 +140,8 @@ pub async fn outbox_retry(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    who.actor.authorize(Action::OperateReminders)?;
-    let now = state.now().naive_utc();
-    let origin = who.origin();
-    db::run(&state.pool, move |conn| {
-        db::write(conn, |conn| {
-            if !outbox::retry(conn, &id, now)? {
-                return Err(AppError::Conflict {
-                    message: Msg::new(
-                        "送信に失敗したメッセージだけを再送できます",
-                        "Only a failed message can be sent again",
-                    ),
-                    allowed: vec![],
-                });
-            }
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("outbox.retry").target("outbox", &id),
-            )?;
-            Ok(())
-        })
+    crate::app::write(&state, who.origin(), move |tx| {
+        crate::app::outbox::retry(tx, &who.actor, &id)
     })
     .await?;
     state.wake_delivery.notify();

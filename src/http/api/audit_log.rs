@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::page::{Page, Paging};
-use crate::audit::{Entry, Event};
+use crate::audit::Entry;
 use crate::db::{self, audit};
 use crate::error::AppResult;
 use crate::http::signed_in::SignedIn;
@@ -147,19 +147,10 @@ pub async fn export(
         "from": q.from, "until": q.until, "actor_id": q.actor_id, "action": q.action,
         "target_type": q.target_type, "target_id": q.target_id,
     });
-    let body = db::read(&state.pool, move |conn| {
+    let body = crate::app::read(&state, origin, move |tx| {
         let mut out = b"\xEF\xBB\xBF".to_vec();
-        let rows = audit::export_csv(conn, &f, &mut out)?;
-        db::write(conn, |conn| {
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("audit_log.export").after(&serde_json::json!({
-                    "filter": described,
-                    "rows": rows,
-                })),
-            )
-        })?;
+        let rows = audit::export_csv(tx.conn(), &f, &mut out)?;
+        crate::app::record_export(tx, "audit_log.export", &described, rows);
         Ok(out)
     })
     .await?;

@@ -5,12 +5,11 @@ use utoipa::IntoParams;
 use crate::app::contracts::{self as use_case, respond};
 pub use crate::app::contracts::{ContractBody, ContractResponse};
 use crate::app::engagements::{kind_of, load_visible};
-use crate::audit::Event;
-use crate::clauses::{load_facts, Format};
+use crate::clauses::Format;
 use crate::compliance;
 use crate::db::contracts;
-use crate::db::{self, audit};
-use crate::error::{AppError, AppResult};
+use crate::db::{self};
+use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
@@ -79,31 +78,8 @@ pub async fn clauses(
     // Format::parse takes the exact names only, so a given one is already canonical.
     let format_name = query.format.clone().unwrap_or_else(|| "markdown".into());
     let app = state.get_ref().clone();
-    let origin = who.origin();
-    let document = db::read(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        let facts = load_facts(conn, &app.config, &id)?;
-        let required = app.clauses.catalog().mandatory(facts.kind, facts.level);
-        let document = app
-            .clauses
-            .render(&facts, &required, lang, format)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        // Logged once the document exists, so a failed rendering leaves no export entry.
-        db::write(conn, |conn| {
-            audit::append(
-                conn,
-                &origin,
-                &Event::new("contract.clauses_export")
-                    .target("engagement", &id)
-                    .after(&serde_json::json!({
-                        "engagement_id": id.as_str(),
-                        "lang": lang.pick("ja", "en"),
-                        "format": format_name,
-                        "level": facts.level,
-                    })),
-            )
-        })?;
-        Ok(document)
+    let document = crate::app::read(&state, who.origin(), move |tx| {
+        use_case::clause_set(tx, &app, &who.actor, &id, lang, format, &format_name)
     })
     .await?;
     Ok(HttpResponse::Ok()

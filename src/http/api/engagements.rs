@@ -6,10 +6,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::divisions::division_filter;
-use crate::app::engagements::{self as use_case, audit_l3_read, listing, load_visible};
+use crate::app::engagements::{self as use_case};
 pub use crate::app::engagements::{CloudBody, CloudResponse, EngagementBody, EngagementResponse};
 use crate::app::page::{Page, Paging};
-use crate::audit::Event;
 use crate::db::engagements::EngagementFilter;
 use crate::db::{self, engagements};
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
@@ -116,17 +115,8 @@ pub async fn get(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let origin = who.origin();
-    let response = db::read(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        let response = listing(conn, &id)?;
-        audit_l3_read(
-            conn,
-            &origin,
-            response.level,
-            &Event::new("engagement.read_l3").target("engagement", &id),
-        )?;
-        Ok(response)
+    let response = crate::app::read(&state, who.origin(), move |tx| {
+        use_case::read(tx, &who.actor, &id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))

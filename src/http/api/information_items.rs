@@ -3,11 +3,8 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use crate::app::engagements::{audit_l3_read, load_visible};
 use crate::app::information_items as use_case;
 pub use crate::app::information_items::{ItemBody, ItemResponse};
-use crate::audit::Event;
-use crate::db::{self, information_items};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
@@ -22,27 +19,11 @@ pub async fn list(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let origin = who.origin();
-    let items = db::read(&state.pool, move |conn| {
-        let engagement = load_visible(conn, &who.actor, &id)?;
-        let items = information_items::list(conn, &id)?;
-        audit_l3_read(
-            conn,
-            &origin,
-            engagement.level(),
-            &Event::new("information_item.read_l3")
-                .target("engagement", &id)
-                .after(&serde_json::json!({ "items": items.len() })),
-        )?;
-        Ok(items)
+    let items = crate::app::read(&state, who.origin(), move |tx| {
+        use_case::of_engagement(tx, &who.actor, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        items
-            .into_iter()
-            .map(ItemResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(items))
 }
 
 /// Adds an item; the engagement's level becomes the highest of its items.
