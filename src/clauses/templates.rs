@@ -1,9 +1,8 @@
 //! Loads the catalog and the templates (built in, then overrides), checks them all at
 //! start-up, and renders clause sets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 
@@ -11,6 +10,9 @@ use super::catalog::{Catalog, ClauseDef};
 use super::document::{markdown_to_html, markdown_to_text, ContractFacts, Format, ItemFact};
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
+use crate::render::{Escape, TemplateSource, Templates};
+
+pub use crate::render::TemplateError;
 
 #[derive(RustEmbed)]
 #[folder = "contract_templates/"]
@@ -19,47 +21,12 @@ struct Builtin;
 pub const DOCUMENT: &str = "document";
 const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
 
-/// A template or catalog that cannot be used, named by its file.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {reason}")]
-pub struct TemplateError {
-    pub file: String,
-    pub reason: String,
-}
-
 pub struct ClauseTemplates {
     catalog: Catalog,
     /// Markdown and plain text: values printed as they are.
-    plain: Handlebars<'static>,
+    plain: Templates,
     /// HTML: every value escaped.
-    html: Handlebars<'static>,
-    /// Where each template came from, for error messages.
-    origins: Vec<(String, String)>,
-}
-
-struct Source {
-    origin: String,
-    text: String,
-}
-
-fn read(relative: &str, override_dir: Option<&Path>) -> Result<Option<Source>, TemplateError> {
-    if let Some(dir) = override_dir {
-        let path: PathBuf = dir.join(relative);
-        if path.exists() {
-            let text = std::fs::read_to_string(&path).map_err(|e| TemplateError {
-                file: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            return Ok(Some(Source {
-                origin: path.display().to_string(),
-                text,
-            }));
-        }
-    }
-    Ok(Builtin::get(relative).map(|f| Source {
-        origin: format!("contract_templates/{relative} (built in)"),
-        text: String::from_utf8_lossy(&f.data).into_owned(),
-    }))
+    html: Templates,
 }
 
 fn template_name(lang: &str, id: &str) -> String {
@@ -71,29 +38,14 @@ impl ClauseTemplates {
     /// template naming a variable that does not exist fails here, not when a document is
     /// requested (strict mode, rendered against every kind and level).
     pub fn load(override_dir: Option<&Path>) -> Result<ClauseTemplates, TemplateError> {
-        if let Some(dir) = override_dir {
-            if !dir.is_dir() {
-                return Err(TemplateError {
-                    file: dir.display().to_string(),
-                    reason: "the templates_dir folder does not exist".into(),
-                });
-            }
-        }
-        let catalog_source = read("catalog.toml", override_dir)?.ok_or_else(|| TemplateError {
-            file: "contract_templates/catalog.toml".into(),
-            reason: "missing".into(),
-        })?;
-        let catalog = Catalog::parse(&catalog_source.text).map_err(|reason| TemplateError {
-            file: catalog_source.origin.clone(),
-            reason,
-        })?;
+        let mut source =
+            TemplateSource::open::<Builtin>("contract_templates", "templates_dir", override_dir)?;
+        let catalog_source = source.require("catalog.toml")?;
+        let catalog = Catalog::parse(&catalog_source.text)
+            .map_err(|reason| TemplateError::new(catalog_source.origin.clone(), reason))?;
 
-        let mut plain = Handlebars::new();
-        plain.set_strict_mode(true);
-        plain.register_escape_fn(handlebars::no_escape);
-        let mut html = Handlebars::new();
-        html.set_strict_mode(true);
-        let mut origins = Vec::new();
+        let mut plain = Templates::new(Escape::Verbatim);
+        let mut html = Templates::new(Escape::Html);
         for (_, lang) in LANGS {
             let ids = catalog
                 .clauses
@@ -102,27 +54,22 @@ impl ClauseTemplates {
                 .chain(std::iter::once(DOCUMENT));
             for id in ids {
                 let relative = format!("{lang}/{id}.hbs");
-                let source = read(&relative, override_dir)?.ok_or_else(|| TemplateError {
-                    file: format!("contract_templates/{relative}"),
-                    reason: format!("no template for {id} in {lang}"),
+                let template = source.read(&relative)?.ok_or_else(|| {
+                    TemplateError::new(
+                        source.builtin_origin(&relative),
+                        format!("no template for {id} in {lang}"),
+                    )
                 })?;
                 let name = template_name(lang, id);
-                for registry in [&mut plain, &mut html] {
-                    registry
-                        .register_template_string(&name, &source.text)
-                        .map_err(|e| TemplateError {
-                            file: source.origin.clone(),
-                            reason: e.to_string(),
-                        })?;
-                }
-                origins.push((name, source.origin));
+                plain.register(&name, &template)?;
+                html.register(&name, &template)?;
             }
         }
+        source.finish()?;
         let templates = ClauseTemplates {
             catalog,
             plain,
             html,
-            origins,
         };
         templates.check()?;
         Ok(templates)
@@ -130,14 +77,6 @@ impl ClauseTemplates {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
-    }
-
-    fn origin(&self, name: &str) -> String {
-        self.origins
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, o)| o.clone())
-            .unwrap_or_else(|| name.to_string())
     }
 
     /// Renders every template against every kind, level and shape of data.
@@ -161,21 +100,9 @@ impl ClauseTemplates {
         Ok(())
     }
 
-    fn render_one(
-        &self,
-        registry: &Handlebars<'static>,
-        name: &str,
-        context: &Value,
-    ) -> Result<String, TemplateError> {
-        registry.render(name, context).map_err(|e| TemplateError {
-            file: self.origin(name),
-            reason: e.to_string(),
-        })
-    }
-
     fn render_markdown(
         &self,
-        registry: &Handlebars<'static>,
+        registry: &Templates,
         facts: &ContractFacts,
         clauses: &[&ClauseDef],
         lang: Lang,
@@ -186,7 +113,7 @@ impl ClauseTemplates {
         for (i, clause) in clauses.iter().enumerate() {
             context["clause"] =
                 json!({"number": i + 1, "id": clause.id, "title": clause.title(lang)});
-            let body = self.render_one(registry, &template_name(code, &clause.id), &context)?;
+            let body = registry.render(&template_name(code, &clause.id), &context)?;
             rendered.push(json!({
                 "number": i + 1,
                 "id": clause.id,
@@ -203,7 +130,7 @@ impl ClauseTemplates {
             "Special Provisions on Information Security"
         ));
         context["template_version"] = json!(self.catalog.version);
-        let document = self.render_one(registry, &template_name(code, DOCUMENT), &context)?;
+        let document = registry.render(&template_name(code, DOCUMENT), &context)?;
         Ok(tidy(&document))
     }
 
@@ -368,6 +295,18 @@ mod tests {
             .err()
             .expect("must fail");
         assert!(err.file.ends_with("en/document.hbs"), "{err}");
+    }
+
+    #[test]
+    fn a_file_in_templates_dir_that_replaces_nothing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ja")).unwrap();
+        std::fs::write(dir.path().join("ja/CL-2.hbs"), "x\n").unwrap();
+        let err = ClauseTemplates::load(Some(dir.path()))
+            .err()
+            .expect("must fail");
+        assert!(err.file.ends_with("ja/CL-2.hbs"), "{err}");
+        assert!(err.reason.contains("contract_templates"), "{err}");
     }
 
     #[test]
