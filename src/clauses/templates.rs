@@ -7,10 +7,12 @@ use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 
 use super::catalog::{Catalog, ClauseDef};
-use super::document::{markdown_to_html, markdown_to_text, ContractFacts, Format, ItemFact};
+use super::document::{
+    markdown_to_html, markdown_to_text, ClauseLabels, ContractFacts, Format, ItemFact,
+};
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
-use crate::render::{Escape, TemplateSource, Templates};
+use crate::render::{load_labels, Escape, Localized, TemplateSource, Templates};
 
 pub use crate::render::TemplateError;
 
@@ -27,6 +29,7 @@ pub struct ClauseTemplates {
     plain: Templates,
     /// HTML: every value escaped.
     html: Templates,
+    labels: Localized<ClauseLabels>,
 }
 
 fn template_name(lang: &str, id: &str) -> String {
@@ -65,11 +68,19 @@ impl ClauseTemplates {
                 html.register(&name, &template)?;
             }
         }
+        let labels = load_labels::<ClauseLabels>(&mut source, "labels")?;
+        labels.check_pattern("check_interval.one", |l| &l.check_interval.one, &["months"])?;
+        labels.check_pattern(
+            "check_interval.other",
+            |l| &l.check_interval.other,
+            &["months"],
+        )?;
         source.finish()?;
         let templates = ClauseTemplates {
             catalog,
             plain,
             html,
+            labels,
         };
         templates.check()?;
         Ok(templates)
@@ -108,7 +119,8 @@ impl ClauseTemplates {
         lang: Lang,
     ) -> Result<String, TemplateError> {
         let code = lang.pick("ja", "en");
-        let mut context = facts.context(lang);
+        let labels = self.labels.get(lang);
+        let mut context = facts.context(lang, labels);
         let mut rendered = Vec::with_capacity(clauses.len());
         for (i, clause) in clauses.iter().enumerate() {
             context["clause"] =
@@ -125,10 +137,7 @@ impl ClauseTemplates {
             map.remove("clause");
         }
         context["clauses"] = Value::Array(rendered);
-        context["title"] = json!(lang.pick(
-            "情報セキュリティに関する特記事項",
-            "Special Provisions on Information Security"
-        ));
+        context["title"] = json!(labels.title);
         context["template_version"] = json!(self.catalog.version);
         let document = registry.render(&template_name(code, DOCUMENT), &context)?;
         Ok(tidy(&document))
@@ -307,6 +316,54 @@ mod tests {
             .expect("must fail");
         assert!(err.file.ends_with("ja/CL-2.hbs"), "{err}");
         assert!(err.reason.contains("contract_templates"), "{err}");
+    }
+
+    #[test]
+    fn the_clause_words_come_from_the_labels_files_and_an_override_replaces_them() {
+        let t = ClauseTemplates::load(None).unwrap();
+        let mut facts = probe_facts(EngagementKind::DesignatedManagement, None, false);
+        let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        assert!(ja.starts_with("# 情報セキュリティに関する特記事項"), "{ja}");
+        let en = t.labels.get(Lang::En);
+        facts.check_interval_months = 1;
+        let context = facts.context(Lang::En, en);
+        assert_eq!(context["terms"]["contract"], "this Agreement");
+        assert_eq!(context["terms"]["vendor"], "the Designated Manager");
+        assert_eq!(context["terms"]["ward"], "the Municipality");
+        assert_eq!(context["check_interval"], "1 month");
+        facts.kind = EngagementKind::CloudService;
+        facts.check_interval_months = 6;
+        let context = facts.context(Lang::En, en);
+        assert_eq!(context["terms"]["vendor"], "the Provider");
+        assert_eq!(context["check_interval"], "6 months");
+        let context = facts.context(Lang::Ja, t.labels.get(Lang::Ja));
+        assert_eq!(context["terms"]["contract"], "本契約");
+        assert_eq!(context["check_interval"], "6か月");
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+        let builtin = Builtin::get("labels/ja.toml").unwrap();
+        let text = std::str::from_utf8(&builtin.data).unwrap();
+        std::fs::write(
+            dir.path().join("labels/ja.toml"),
+            text.replace(
+                "情報セキュリティに関する特記事項",
+                "情報セキュリティ特記事項",
+            ),
+        )
+        .unwrap();
+        let t = ClauseTemplates::load(Some(dir.path())).unwrap();
+        let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        assert!(ja.starts_with("# 情報セキュリティ特記事項\n"), "{ja}");
+
+        std::fs::write(
+            dir.path().join("labels/ja.toml"),
+            text.replace("one = \"{months}か月\"", "one = \"{month}か月\""),
+        )
+        .unwrap();
+        let err = ClauseTemplates::load(Some(dir.path())).err().unwrap();
+        assert!(err.file.ends_with("labels/ja.toml"), "{err}");
+        assert!(err.reason.contains("check_interval.one"), "{err}");
     }
 
     #[test]
