@@ -66,6 +66,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Folder whose files override the built-in contract templates by name",
     ),
     (
+        "email_templates_dir",
+        "",
+        "Folder whose files override the built-in email templates by name",
+    ),
+    (
+        "portal_templates_dir",
+        "",
+        "Folder whose files override the built-in vendor portal templates and labels by name",
+    ),
+    (
         "questionnaires_dir",
         "",
         "Folder whose .yaml files override or add to the built-in questionnaires by name",
@@ -257,6 +267,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Overrides for `contract_templates/` (same file names); none when unset.
     pub templates_dir: Option<PathBuf>,
+    /// Overrides for `email_templates/` (same file names); none when unset.
+    pub email_templates_dir: Option<PathBuf>,
+    /// Overrides for `portal_templates/` (same file names); none when unset.
+    pub portal_templates_dir: Option<PathBuf>,
     /// Overrides and additions to `questionnaires/` (same file names); none when unset.
     pub questionnaires_dir: Option<PathBuf>,
     pub rules: RuleSettings,
@@ -530,6 +544,14 @@ impl Config {
         let templates_dir = Some(templates_dir.trim())
             .filter(|d| !d.is_empty())
             .map(PathBuf::from);
+        let (email_templates_dir, _) = get("email_templates_dir");
+        let email_templates_dir = Some(email_templates_dir.trim())
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        let (portal_templates_dir, _) = get("portal_templates_dir");
+        let portal_templates_dir = Some(portal_templates_dir.trim())
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
         let rules = RuleSettings {
             check_interval_months: [
                 number("check_interval_months_l1", 1, 60)? as u32,
@@ -635,6 +657,8 @@ impl Config {
             session_absolute,
             max_body_bytes,
             templates_dir,
+            email_templates_dir,
+            portal_templates_dir,
             questionnaires_dir,
             rules,
             security,
@@ -659,7 +683,7 @@ impl Config {
     /// differ between instances of one deployment without changing its behaviour.
     pub fn audited(&self) -> serde_json::Value {
         let s = &self.security;
-        serde_json::json!({
+        let mut audited = serde_json::json!({
             "database": self.database.describe(),
             "public_base_url": self.public_base_url,
             "organization_name": self.organization_name,
@@ -702,7 +726,20 @@ impl Config {
             "mail_outbox_dir": self.mail.outbox_dir.display().to_string(),
             "mail_max_attempts": self.delivery.max_attempts,
             "mail_retry_base_seconds": self.delivery.retry_base.as_secs(),
-        })
+        });
+        // Added apart because one `json!` literal with every key would pass the macro's
+        // recursion limit.
+        let folders = [
+            ("email_templates_dir", &self.email_templates_dir),
+            ("portal_templates_dir", &self.portal_templates_dir),
+        ];
+        if let Some(map) = audited.as_object_mut() {
+            for (key, dir) in folders {
+                let value = dir.as_ref().map(|d| d.display().to_string());
+                map.insert(key.to_string(), serde_json::json!(value));
+            }
+        }
+        audited
     }
 
     /// Cookies are marked Secure when people reach the service over HTTPS.
@@ -819,6 +856,31 @@ mod tests {
             .to_string();
         assert!(err.contains("`bind`"), "{err}");
         assert!(Config::from_pairs(&[("database_url", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn template_override_folders_are_read_and_audited() {
+        let c = Config::from_pairs(&[]).unwrap();
+        assert_eq!(c.templates_dir, None);
+        assert_eq!(c.email_templates_dir, None);
+        assert_eq!(c.portal_templates_dir, None);
+        assert_eq!(c.audited()["portal_templates_dir"], serde_json::Value::Null);
+        let c = Config::from_pairs(&[
+            ("email_templates_dir", "/srv/itaku/mail"),
+            ("portal_templates_dir", " /srv/itaku/portal "),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.email_templates_dir.as_deref(),
+            Some(Path::new("/srv/itaku/mail"))
+        );
+        assert_eq!(
+            c.portal_templates_dir.as_deref(),
+            Some(Path::new("/srv/itaku/portal"))
+        );
+        let audited = c.audited();
+        assert_eq!(audited["email_templates_dir"], "/srv/itaku/mail");
+        assert_eq!(audited["portal_templates_dir"], "/srv/itaku/portal");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod policy;
 pub mod portal;
 pub mod questionnaires;
+pub mod render;
 pub mod scheduler;
 pub mod second_factor;
 pub mod startup;

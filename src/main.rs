@@ -342,7 +342,8 @@ fn audit_purge(config: &Config) -> Result<(), String> {
 fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
     let clauses =
         ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
-    let email = itaku::mail::EmailTemplates::load().map_err(|e| e.to_string())?;
+    let email = itaku::mail::EmailTemplates::load_from(config.email_templates_dir.as_deref())
+        .map_err(|e| e.to_string())?;
     let questionnaires =
         itaku::questionnaires::Questionnaires::load(config.questionnaires_dir.as_deref())
             .map_err(|e| e.to_string())?;

@@ -67,9 +67,13 @@ impl Application {
         // Templates first: a broken override stops the service before it touches data.
         let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
         let questionnaires = Arc::new(Questionnaires::load(config.questionnaires_dir.as_deref())?);
-        let email = Arc::new(EmailTemplates::load().map_err(|e| StartError::Mail(e.to_string()))?);
+        let email = Arc::new(
+            EmailTemplates::load_from(config.email_templates_dir.as_deref())
+                .map_err(|e| StartError::Mail(e.to_string()))?,
+        );
         let portal = Arc::new(
-            crate::portal::PortalPages::load().map_err(|e| StartError::Portal(e.to_string()))?,
+            crate::portal::PortalPages::load_from(config.portal_templates_dir.as_deref())
+                .map_err(|e| StartError::Portal(e.to_string()))?,
         );
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);

@@ -2,11 +2,52 @@
 //! it for each language, and the output formats.
 
 use chrono::{Months, NaiveDate};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::wareki::{format_english, format_wareki};
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
+use crate::render::Pattern;
+
+/// The words the code hands the clause templates in one language, from
+/// `contract_templates/labels/<lang>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseLabels {
+    pub title: String,
+    pub ward: String,
+    pub contract: ByKind,
+    pub vendor: ByKind,
+    pub check_interval: Plural,
+}
+
+/// A word that depends on the kind of engagement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByKind {
+    pub outsourcing: String,
+    pub designated_management: String,
+    pub cloud_service: String,
+}
+
+impl ByKind {
+    pub fn get(&self, kind: EngagementKind) -> &str {
+        match kind {
+            EngagementKind::Outsourcing => &self.outsourcing,
+            EngagementKind::DesignatedManagement => &self.designated_management,
+            EngagementKind::CloudService => &self.cloud_service,
+        }
+    }
+}
+
+/// A count with its noun: `one` for exactly 1, `other` for the rest.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plural {
+    pub one: Pattern,
+    pub other: Pattern,
+}
 
 /// Everything the clause templates may print about an engagement.
 #[derive(Debug, Clone)]
@@ -82,30 +123,23 @@ impl ContractFacts {
             .unwrap_or(self.starts_on)
     }
 
-    /// The variables every template sees (the list is in contract_templates/README.md).
-    pub fn context(&self, lang: Lang) -> Value {
+    /// The variables every template sees (the list is in contract_templates/README.md),
+    /// with the words of `labels`, which are in `lang`.
+    pub fn context(&self, lang: Lang, labels: &ClauseLabels) -> Value {
         let kind = self.kind;
         let level = self.level.unwrap_or(ClassificationLevel::L1);
-        let (contract, vendor) = match (lang, kind) {
-            (Lang::Ja, EngagementKind::DesignatedManagement) => ("本協定", "乙"),
-            (Lang::Ja, _) => ("本契約", "乙"),
-            (Lang::En, EngagementKind::Outsourcing) => ("this Contract", "the Contractor"),
-            (Lang::En, EngagementKind::DesignatedManagement) => {
-                ("this Agreement", "the Designated Manager")
-            }
-            (Lang::En, EngagementKind::CloudService) => ("this Contract", "the Provider"),
+        let interval = if self.check_interval_months == 1 {
+            &labels.check_interval.one
+        } else {
+            &labels.check_interval.other
         };
-        let interval = match lang {
-            Lang::Ja => format!("{}か月", self.check_interval_months),
-            Lang::En if self.check_interval_months == 1 => "1 month".to_string(),
-            Lang::En => format!("{} months", self.check_interval_months),
-        };
+        let interval = interval.fill(&[("months", &self.check_interval_months.to_string())]);
         json!({
             "organization": self.organization,
             "terms": {
-                "contract": contract,
-                "vendor": vendor,
-                "ward": lang.pick("甲", "the Municipality"),
+                "contract": labels.contract.get(kind),
+                "vendor": labels.vendor.get(kind),
+                "ward": labels.ward,
             },
             "kind": {
                 "outsourcing": kind == EngagementKind::Outsourcing,

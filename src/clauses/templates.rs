@@ -1,16 +1,20 @@
 //! Loads the catalog and the templates (built in, then overrides), checks them all at
 //! start-up, and renders clause sets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 
 use super::catalog::{Catalog, ClauseDef};
-use super::document::{markdown_to_html, markdown_to_text, ContractFacts, Format, ItemFact};
+use super::document::{
+    markdown_to_html, markdown_to_text, ClauseLabels, ContractFacts, Format, ItemFact,
+};
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
+use crate::render::{load_labels, Escape, Localized, TemplateSource, Templates};
+
+pub use crate::render::TemplateError;
 
 #[derive(RustEmbed)]
 #[folder = "contract_templates/"]
@@ -19,47 +23,13 @@ struct Builtin;
 pub const DOCUMENT: &str = "document";
 const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
 
-/// A template or catalog that cannot be used, named by its file.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {reason}")]
-pub struct TemplateError {
-    pub file: String,
-    pub reason: String,
-}
-
 pub struct ClauseTemplates {
     catalog: Catalog,
     /// Markdown and plain text: values printed as they are.
-    plain: Handlebars<'static>,
+    plain: Templates,
     /// HTML: every value escaped.
-    html: Handlebars<'static>,
-    /// Where each template came from, for error messages.
-    origins: Vec<(String, String)>,
-}
-
-struct Source {
-    origin: String,
-    text: String,
-}
-
-fn read(relative: &str, override_dir: Option<&Path>) -> Result<Option<Source>, TemplateError> {
-    if let Some(dir) = override_dir {
-        let path: PathBuf = dir.join(relative);
-        if path.exists() {
-            let text = std::fs::read_to_string(&path).map_err(|e| TemplateError {
-                file: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            return Ok(Some(Source {
-                origin: path.display().to_string(),
-                text,
-            }));
-        }
-    }
-    Ok(Builtin::get(relative).map(|f| Source {
-        origin: format!("contract_templates/{relative} (built in)"),
-        text: String::from_utf8_lossy(&f.data).into_owned(),
-    }))
+    html: Templates,
+    labels: Localized<ClauseLabels>,
 }
 
 fn template_name(lang: &str, id: &str) -> String {
@@ -71,29 +41,14 @@ impl ClauseTemplates {
     /// template naming a variable that does not exist fails here, not when a document is
     /// requested (strict mode, rendered against every kind and level).
     pub fn load(override_dir: Option<&Path>) -> Result<ClauseTemplates, TemplateError> {
-        if let Some(dir) = override_dir {
-            if !dir.is_dir() {
-                return Err(TemplateError {
-                    file: dir.display().to_string(),
-                    reason: "the templates_dir folder does not exist".into(),
-                });
-            }
-        }
-        let catalog_source = read("catalog.toml", override_dir)?.ok_or_else(|| TemplateError {
-            file: "contract_templates/catalog.toml".into(),
-            reason: "missing".into(),
-        })?;
-        let catalog = Catalog::parse(&catalog_source.text).map_err(|reason| TemplateError {
-            file: catalog_source.origin.clone(),
-            reason,
-        })?;
+        let mut source =
+            TemplateSource::open::<Builtin>("contract_templates", "templates_dir", override_dir)?;
+        let catalog_source = source.require("catalog.toml")?;
+        let catalog = Catalog::parse(&catalog_source.text)
+            .map_err(|reason| TemplateError::new(catalog_source.origin.clone(), reason))?;
 
-        let mut plain = Handlebars::new();
-        plain.set_strict_mode(true);
-        plain.register_escape_fn(handlebars::no_escape);
-        let mut html = Handlebars::new();
-        html.set_strict_mode(true);
-        let mut origins = Vec::new();
+        let mut plain = Templates::new(Escape::Verbatim);
+        let mut html = Templates::new(Escape::Html);
         for (_, lang) in LANGS {
             let ids = catalog
                 .clauses
@@ -102,27 +57,30 @@ impl ClauseTemplates {
                 .chain(std::iter::once(DOCUMENT));
             for id in ids {
                 let relative = format!("{lang}/{id}.hbs");
-                let source = read(&relative, override_dir)?.ok_or_else(|| TemplateError {
-                    file: format!("contract_templates/{relative}"),
-                    reason: format!("no template for {id} in {lang}"),
+                let template = source.read(&relative)?.ok_or_else(|| {
+                    TemplateError::new(
+                        source.builtin_origin(&relative),
+                        format!("no template for {id} in {lang}"),
+                    )
                 })?;
                 let name = template_name(lang, id);
-                for registry in [&mut plain, &mut html] {
-                    registry
-                        .register_template_string(&name, &source.text)
-                        .map_err(|e| TemplateError {
-                            file: source.origin.clone(),
-                            reason: e.to_string(),
-                        })?;
-                }
-                origins.push((name, source.origin));
+                plain.register(&name, &template)?;
+                html.register(&name, &template)?;
             }
         }
+        let labels = load_labels::<ClauseLabels>(&mut source, "labels")?;
+        labels.check_pattern("check_interval.one", |l| &l.check_interval.one, &["months"])?;
+        labels.check_pattern(
+            "check_interval.other",
+            |l| &l.check_interval.other,
+            &["months"],
+        )?;
+        source.finish()?;
         let templates = ClauseTemplates {
             catalog,
             plain,
             html,
-            origins,
+            labels,
         };
         templates.check()?;
         Ok(templates)
@@ -130,14 +88,6 @@ impl ClauseTemplates {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
-    }
-
-    fn origin(&self, name: &str) -> String {
-        self.origins
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, o)| o.clone())
-            .unwrap_or_else(|| name.to_string())
     }
 
     /// Renders every template against every kind, level and shape of data.
@@ -161,32 +111,21 @@ impl ClauseTemplates {
         Ok(())
     }
 
-    fn render_one(
-        &self,
-        registry: &Handlebars<'static>,
-        name: &str,
-        context: &Value,
-    ) -> Result<String, TemplateError> {
-        registry.render(name, context).map_err(|e| TemplateError {
-            file: self.origin(name),
-            reason: e.to_string(),
-        })
-    }
-
     fn render_markdown(
         &self,
-        registry: &Handlebars<'static>,
+        registry: &Templates,
         facts: &ContractFacts,
         clauses: &[&ClauseDef],
         lang: Lang,
     ) -> Result<String, TemplateError> {
         let code = lang.pick("ja", "en");
-        let mut context = facts.context(lang);
+        let labels = self.labels.get(lang);
+        let mut context = facts.context(lang, labels);
         let mut rendered = Vec::with_capacity(clauses.len());
         for (i, clause) in clauses.iter().enumerate() {
             context["clause"] =
                 json!({"number": i + 1, "id": clause.id, "title": clause.title(lang)});
-            let body = self.render_one(registry, &template_name(code, &clause.id), &context)?;
+            let body = registry.render(&template_name(code, &clause.id), &context)?;
             rendered.push(json!({
                 "number": i + 1,
                 "id": clause.id,
@@ -198,12 +137,9 @@ impl ClauseTemplates {
             map.remove("clause");
         }
         context["clauses"] = Value::Array(rendered);
-        context["title"] = json!(lang.pick(
-            "情報セキュリティに関する特記事項",
-            "Special Provisions on Information Security"
-        ));
+        context["title"] = json!(labels.title);
         context["template_version"] = json!(self.catalog.version);
-        let document = self.render_one(registry, &template_name(code, DOCUMENT), &context)?;
+        let document = registry.render(&template_name(code, DOCUMENT), &context)?;
         Ok(tidy(&document))
     }
 
@@ -368,6 +304,66 @@ mod tests {
             .err()
             .expect("must fail");
         assert!(err.file.ends_with("en/document.hbs"), "{err}");
+    }
+
+    #[test]
+    fn a_file_in_templates_dir_that_replaces_nothing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ja")).unwrap();
+        std::fs::write(dir.path().join("ja/CL-2.hbs"), "x\n").unwrap();
+        let err = ClauseTemplates::load(Some(dir.path()))
+            .err()
+            .expect("must fail");
+        assert!(err.file.ends_with("ja/CL-2.hbs"), "{err}");
+        assert!(err.reason.contains("contract_templates"), "{err}");
+    }
+
+    #[test]
+    fn the_clause_words_come_from_the_labels_files_and_an_override_replaces_them() {
+        let t = ClauseTemplates::load(None).unwrap();
+        let mut facts = probe_facts(EngagementKind::DesignatedManagement, None, false);
+        let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        assert!(ja.starts_with("# 情報セキュリティに関する特記事項"), "{ja}");
+        let en = t.labels.get(Lang::En);
+        facts.check_interval_months = 1;
+        let context = facts.context(Lang::En, en);
+        assert_eq!(context["terms"]["contract"], "this Agreement");
+        assert_eq!(context["terms"]["vendor"], "the Designated Manager");
+        assert_eq!(context["terms"]["ward"], "the Municipality");
+        assert_eq!(context["check_interval"], "1 month");
+        facts.kind = EngagementKind::CloudService;
+        facts.check_interval_months = 6;
+        let context = facts.context(Lang::En, en);
+        assert_eq!(context["terms"]["vendor"], "the Provider");
+        assert_eq!(context["check_interval"], "6 months");
+        let context = facts.context(Lang::Ja, t.labels.get(Lang::Ja));
+        assert_eq!(context["terms"]["contract"], "本契約");
+        assert_eq!(context["check_interval"], "6か月");
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+        let builtin = Builtin::get("labels/ja.toml").unwrap();
+        let text = std::str::from_utf8(&builtin.data).unwrap();
+        std::fs::write(
+            dir.path().join("labels/ja.toml"),
+            text.replace(
+                "情報セキュリティに関する特記事項",
+                "情報セキュリティ特記事項",
+            ),
+        )
+        .unwrap();
+        let t = ClauseTemplates::load(Some(dir.path())).unwrap();
+        let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        assert!(ja.starts_with("# 情報セキュリティ特記事項\n"), "{ja}");
+
+        std::fs::write(
+            dir.path().join("labels/ja.toml"),
+            text.replace("one = \"{months}か月\"", "one = \"{month}か月\""),
+        )
+        .unwrap();
+        let err = ClauseTemplates::load(Some(dir.path())).err().unwrap();
+        assert!(err.file.ends_with("labels/ja.toml"), "{err}");
+        assert!(err.reason.contains("check_interval.one"), "{err}");
     }
 
     #[test]

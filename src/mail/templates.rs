@@ -1,19 +1,25 @@
-//! The email templates (built in from email_templates/), checked at start-up, and the
-//! emails rendered from them: the reminder digest, and the vendor portal's questionnaire
-//! request and acceptance.
+//! The email templates (built in from email_templates/, each replaceable by a file of the
+//! same name in `email_templates_dir`), checked at start-up, and the emails rendered from
+//! them: the reminder digest, and the vendor portal's questionnaire request and
+//! acceptance.
 //!
 //! Each email has three templates per language: `<name>.subject.hbs`, `<name>.text.hbs`
 //! and `<name>.html.hbs`. The subject and the text part print values as they are; the HTML
 //! part escapes every value. Strict mode: a template naming a variable that does not exist
-//! fails at start-up, with its file.
+//! fails at start-up, with its file. Every text of an email is in its templates (one per
+//! language), so the emails need no labels file.
+
+use std::path::Path;
 
 use chrono::NaiveDate;
-use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 
 use crate::domain::wareki;
 use crate::i18n::Lang;
+use crate::render::{Escape, TemplateSource, Templates};
+
+pub use crate::render::TemplateError;
 
 #[derive(RustEmbed)]
 #[folder = "email_templates/"]
@@ -56,14 +62,14 @@ impl Part {
     fn escapes_html(self) -> bool {
         self == Part::Html
     }
-}
 
-/// A template that cannot be used, named by its file.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {reason}")]
-pub struct TemplateError {
-    pub file: String,
-    pub reason: String,
+    fn escape(self) -> Escape {
+        if self.escapes_html() {
+            Escape::Html
+        } else {
+            Escape::Verbatim
+        }
+    }
 }
 
 /// One email ready to send.
@@ -172,26 +178,13 @@ pub fn format_due(lang: Lang, date: NaiveDate) -> String {
 
 pub struct EmailTemplates {
     /// Subjects and text parts: values printed as they are.
-    plain: Handlebars<'static>,
+    plain: Templates,
     /// HTML parts: every value escaped.
-    html: Handlebars<'static>,
+    html: Templates,
 }
 
 fn template_name(lang: &str, email: &str, part: Part) -> String {
     format!("{lang}/{email}.{}", part.suffix())
-}
-
-fn origin(name: &str) -> String {
-    format!("email_templates/{name}.hbs")
-}
-
-fn registry(part: Part) -> Handlebars<'static> {
-    let mut registry = Handlebars::new();
-    registry.set_strict_mode(true);
-    if !part.escapes_html() {
-        registry.register_escape_fn(handlebars::no_escape);
-    }
-    registry
 }
 
 /// The values a digest template sees: the [`DigestContext`] fields, and on each item also
@@ -305,65 +298,41 @@ fn check_accepted_samples() -> Vec<Value> {
         .collect()
 }
 
-/// Compiles one template and renders it against every sample of its email. `file` names it
-/// in the error.
-fn check_template(
-    file: &str,
-    source: &str,
-    escape_html: bool,
-    samples: &[Value],
-) -> Result<(), TemplateError> {
-    let part = if escape_html { Part::Html } else { Part::Text };
-    let mut registry = registry(part);
-    let fail = |e: &dyn std::fmt::Display| TemplateError {
-        file: file.to_string(),
-        reason: e.to_string(),
-    };
-    registry
-        .register_template_string(file, source)
-        .map_err(|e| fail(&e))?;
-    for sample in samples {
-        registry.render(file, sample).map_err(|e| fail(&e))?;
-    }
-    Ok(())
-}
-
 impl EmailTemplates {
-    /// Loads every template for every language and checks that it renders; the first
-    /// problem is returned with its file.
+    /// The built-in templates, checked.
     pub fn load() -> Result<EmailTemplates, TemplateError> {
-        let mut plain = registry(Part::Text);
-        let mut html = registry(Part::Html);
+        EmailTemplates::load_from(None)
+    }
+
+    /// Loads every template for every language, each from `override_dir` when it has a
+    /// file of the same relative name (`ja/check_request.subject.hbs`), and checks that it
+    /// renders against every sample of its email; the first problem is returned with its
+    /// file. A file in `override_dir` that is not one of the templates is refused.
+    pub fn load_from(override_dir: Option<&Path>) -> Result<EmailTemplates, TemplateError> {
+        let mut source = TemplateSource::open::<Builtin>(
+            "email_templates",
+            "email_templates_dir",
+            override_dir,
+        )?;
+        let mut plain = Templates::new(Part::Text.escape());
+        let mut html = Templates::new(Part::Html.escape());
         for (_, lang) in LANGS {
             for (email, samples) in EMAILS {
                 let samples = samples();
                 for part in PARTS {
                     let name = template_name(lang, email, part);
-                    let file = origin(&name);
-                    let data =
-                        Builtin::get(&format!("{name}.hbs")).ok_or_else(|| TemplateError {
-                            file: file.clone(),
-                            reason: "missing".into(),
-                        })?;
-                    let source = std::str::from_utf8(&data.data).map_err(|e| TemplateError {
-                        file: file.clone(),
-                        reason: e.to_string(),
-                    })?;
-                    check_template(&file, source, part.escapes_html(), &samples)?;
+                    let template = source.require(&format!("{name}.hbs"))?;
                     let target = if part.escapes_html() {
                         &mut html
                     } else {
                         &mut plain
                     };
-                    target
-                        .register_template_string(&name, source)
-                        .map_err(|e| TemplateError {
-                            file: file.clone(),
-                            reason: e.to_string(),
-                        })?;
+                    target.register(&name, &template)?;
+                    target.check(&name, &samples)?;
                 }
             }
         }
+        source.finish()?;
         Ok(EmailTemplates { plain, html })
     }
 
@@ -380,10 +349,7 @@ impl EmailTemplates {
         } else {
             &self.plain
         };
-        registry.render(&name, value).map_err(|e| TemplateError {
-            file: origin(&name),
-            reason: e.to_string(),
-        })
+        registry.render(&name, value)
     }
 
     fn render(
@@ -453,6 +419,27 @@ fn tidy(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Source;
+
+    /// Compiles one template and renders it against every sample of its email. `file` names it
+    /// in the error.
+    fn check_template(
+        file: &str,
+        source: &str,
+        escape_html: bool,
+        samples: &[Value],
+    ) -> Result<(), TemplateError> {
+        let part = if escape_html { Part::Html } else { Part::Text };
+        let mut templates = Templates::new(part.escape());
+        templates.register(
+            file,
+            &Source {
+                origin: file.to_string(),
+                text: source.to_string(),
+            },
+        )?;
+        templates.check(file, samples)
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -1040,6 +1027,77 @@ mod tests {
             &digests,
         )
         .expect("known variables pass");
+    }
+
+    fn write(dir: &std::path::Path, relative: &str, text: &str) -> String {
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn an_override_template_replaces_the_built_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "en/check_accepted.subject.hbs",
+            "Accepted: {{questionnaire_title}}\n",
+        );
+        let t = EmailTemplates::load_from(Some(dir.path())).unwrap();
+        let mail = t
+            .render_check_accepted(Lang::En, &check_accepted(Lang::En, 1))
+            .unwrap();
+        assert_eq!(mail.subject, "Accepted: Outsourcing periodic check");
+        // The other parts and languages are the built-in ones.
+        assert!(
+            mail.text
+                .contains("Hanako Yamada has reviewed and accepted your answers."),
+            "{}",
+            mail.text
+        );
+        let ja = t
+            .render_check_accepted(Lang::Ja, &check_accepted(Lang::Ja, 0))
+            .unwrap();
+        assert_eq!(
+            ja.subject,
+            "【港区】「業務委託 定期点検票」ご回答受理のお知らせ（住民情報システム運用保守）"
+        );
+    }
+
+    #[test]
+    fn a_broken_override_fails_load_with_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "ja/reminder_digest.html.hbs",
+            "{{#each items}}{{#if escalated}}{{owner}}{{/if}}{{/each}}",
+        );
+        let err = EmailTemplates::load_from(Some(dir.path())).err().unwrap();
+        assert_eq!(err.file, file, "{err}");
+        assert!(err.reason.contains("owner"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "en/check_request.text.hbs", "{{#if returned}}");
+        let err = EmailTemplates::load_from(Some(dir.path())).err().unwrap();
+        assert_eq!(err.file, file, "{err}");
+    }
+
+    #[test]
+    fn an_unknown_file_or_a_missing_folder_is_refused() {
+        for name in [
+            "ja/check_request.subjet.hbs",
+            "check_request.subject.hbs",
+            "fr/check_request.subject.hbs",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = write(dir.path(), name, "x");
+            let err = EmailTemplates::load_from(Some(dir.path())).err().unwrap();
+            assert_eq!(err.file, file, "{err}");
+        }
+        let missing = tempfile::tempdir().unwrap().path().join("gone");
+        let err = EmailTemplates::load_from(Some(&missing)).err().unwrap();
+        assert!(err.reason.contains("email_templates_dir"), "{err}");
     }
 
     #[test]

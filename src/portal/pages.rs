@@ -1,24 +1,29 @@
 //! Renders the portal pages from the Handlebars templates in `portal_templates/` (built
-//! in). Every text is put into the view model already in the page's language, so the
-//! templates hold markup only; every value is HTML-escaped. Strict mode: a template naming
-//! a variable that does not exist fails at start-up, with its file, because `load` renders
-//! every template against sample pages that take every branch. Rendering never panics: if
-//! a template still fails, a minimal built-in page is shown and the error is logged.
+//! in, each replaceable by a file of the same name in `portal_templates_dir`). Every text
+//! is put into the view model already in the page's language, so the templates hold
+//! markup only; the fixed texts come from `portal_templates/labels/{ja,en}.toml`; every
+//! value is HTML-escaped. Strict mode: a template naming a variable that does not exist
+//! fails at start-up, with its file, because `load` renders every template against sample
+//! pages that take every branch. Rendering never panics: if a template still fails, a
+//! minimal built-in page is shown and the error is logged.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use handlebars::Handlebars;
 use rust_embed::RustEmbed;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{CheckPage, EvidenceItem, MessagePage, Notice, Signature, Submitted};
 use crate::domain::wareki;
 use crate::i18n::{Lang, Msg};
-use crate::mail::TemplateError;
 use crate::policy::checks::CheckState;
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 use crate::questionnaires::{AnswerType, Definition, Question};
+use crate::render::{
+    escape_html, load_labels, Escape, Localized, Pattern, Source, TemplateError, TemplateSource,
+    Templates,
+};
 
 /// The stylesheet, served as `/portal/static/portal.css`.
 pub const PORTAL_CSS: &str = include_str!("../../portal_templates/portal.css");
@@ -43,104 +48,82 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("evidence_list", "partials/evidence_list.hbs"),
 ];
 
-/// The portal's templates, loaded and checked.
+/// Where the labels files are, under `portal_templates/`.
+const LABELS: &str = "labels";
+
+/// The portal's templates and labels, loaded and checked.
 pub struct PortalPages {
-    registry: Handlebars<'static>,
-}
-
-/// Escapes what matters in text and in quoted attribute values (every attribute of the
-/// templates is quoted). Unlike Handlebars' default it leaves `=` alone, so that links
-/// and field values read as they are.
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn registry() -> Handlebars<'static> {
-    let mut registry = Handlebars::new();
-    registry.set_strict_mode(true);
-    registry.register_escape_fn(escape_html);
-    registry
-}
-
-fn origin(file: &str) -> String {
-    format!("portal_templates/{file}")
+    templates: Templates,
+    labels: Localized<Labels>,
 }
 
 impl PortalPages {
-    /// Loads every template and checks that the pages render in both languages with every
-    /// branch taken; the first problem is returned with its file.
+    /// The built-in templates and labels, checked.
     pub fn load() -> Result<PortalPages, TemplateError> {
-        let mut sources = Vec::new();
+        PortalPages::load_from(None)
+    }
+
+    /// Loads every template and both labels files, each from `override_dir` when it has a
+    /// file of the same relative name (`partials/head.hbs`, `labels/en.toml`), and checks
+    /// that the pages render in both languages with every branch taken; the first problem
+    /// is returned with its file. A file in `override_dir` that is neither is refused.
+    pub fn load_from(override_dir: Option<&Path>) -> Result<PortalPages, TemplateError> {
+        let mut source = TemplateSource::open::<Builtin>(
+            "portal_templates",
+            "portal_templates_dir",
+            override_dir,
+        )?;
+        let mut sources = Vec::with_capacity(TEMPLATES.len());
         for (name, file) in TEMPLATES {
-            let data = Builtin::get(file).ok_or_else(|| TemplateError {
-                file: origin(file),
-                reason: "missing".into(),
-            })?;
-            let source = std::str::from_utf8(&data.data)
-                .map_err(|e| TemplateError {
-                    file: origin(file),
-                    reason: e.to_string(),
-                })?
-                .to_string();
-            sources.push((name, file, source));
+            sources.push((name, source.require(file)?));
         }
-        let pages = Self::from_sources(&sources)?;
+        let labels = load_page_labels(&mut source)?;
+        source.finish()?;
+        let pages = PortalPages::build(&sources, labels)?;
         pages.check_samples()?;
         Ok(pages)
     }
 
-    fn from_sources(sources: &[(&str, &str, String)]) -> Result<PortalPages, TemplateError> {
-        let mut registry = registry();
-        for (name, file, source) in sources {
-            registry
-                .register_template_string(name, source)
-                .map_err(|e| TemplateError {
-                    file: origin(file),
-                    reason: e.to_string(),
-                })?;
+    fn build(
+        sources: &[(&str, Source)],
+        labels: Localized<Labels>,
+    ) -> Result<PortalPages, TemplateError> {
+        let mut templates = Templates::new(Escape::Page);
+        for (name, source) in sources {
+            templates.register(name, source)?;
         }
-        Ok(PortalPages { registry })
+        Ok(PortalPages { templates, labels })
+    }
+
+    /// The given templates (name, file under `portal_templates/`, text) with the built-in
+    /// labels, unchecked.
+    #[cfg(test)]
+    fn from_sources(sources: &[(&str, &str, String)]) -> Result<PortalPages, TemplateError> {
+        let mut builtin = TemplateSource::open::<Builtin>("portal_templates", "", None)?;
+        let labels = load_page_labels(&mut builtin)?;
+        let sources: Vec<(&str, Source)> = sources
+            .iter()
+            .map(|(name, file, text)| {
+                let source = Source {
+                    origin: builtin.builtin_origin(file),
+                    text: text.clone(),
+                };
+                (*name, source)
+            })
+            .collect();
+        PortalPages::build(&sources, labels)
     }
 
     /// Renders sample pages that take every branch of the templates.
     fn check_samples(&self) -> Result<(), TemplateError> {
-        // The error names the template it happened in (a partial, perhaps).
-        let fail = |template: &str, e: handlebars::RenderError| {
-            let name = e
-                .template_name
-                .clone()
-                .unwrap_or_else(|| template.to_string());
-            let file = TEMPLATES
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or_else(|| name.clone(), |(_, f)| origin(f));
-            TemplateError {
-                file,
-                reason: e.to_string(),
-            }
-        };
         let samples = samples::Samples::new();
         for lang in [Lang::Ja, Lang::En] {
+            let t = self.labels.get(lang);
             for page in samples.check_pages(lang) {
-                self.registry
-                    .render(CHECK, &check_view(&page))
-                    .map_err(|e| fail(CHECK, e))?;
+                self.templates.render(CHECK, &check_view(t, &page))?;
             }
             for page in samples.message_pages(lang) {
-                self.registry
-                    .render(MESSAGE, &message_view(&page))
-                    .map_err(|e| fail(MESSAGE, e))?;
+                self.templates.render(MESSAGE, &message_view(t, &page))?;
             }
         }
         Ok(())
@@ -149,7 +132,8 @@ impl PortalPages {
     /// The check page: the form while the check is open to the vendor, read-only once
     /// submitted or accepted.
     pub fn render_check(&self, page: &CheckPage) -> String {
-        match self.registry.render(CHECK, &check_view(page)) {
+        let view = check_view(self.labels.get(page.lang), page);
+        match self.templates.render(CHECK, &view) {
             Ok(html) => html,
             Err(e) => {
                 tracing::error!(error = %e, template = CHECK, "portal page failed to render");
@@ -160,7 +144,8 @@ impl PortalPages {
 
     /// A page with a title and a message only.
     pub fn render_message(&self, page: &MessagePage) -> String {
-        match self.registry.render(MESSAGE, &message_view(page)) {
+        let view = message_view(self.labels.get(page.lang), page);
+        match self.templates.render(MESSAGE, &view) {
             Ok(html) => html,
             Err(e) => {
                 tracing::error!(error = %e, template = MESSAGE, "portal page failed to render");
@@ -170,7 +155,9 @@ impl PortalPages {
     }
 }
 
-/// What is shown when a template fails: fixed text only, nothing of the request.
+/// What is shown when a template fails: fixed text only, nothing of the request. Kept in
+/// the code rather than in the labels files: it is what is left when the files a
+/// deployment changed fail, so it must not depend on them.
 fn fallback_page(lang: Lang) -> String {
     let (title, body) = match lang {
         Lang::Ja => (
@@ -197,145 +184,110 @@ fn fallback_page(lang: Lang) -> String {
 // ---------------------------------------------------------------------------------------
 // Texts
 
-/// The fixed texts of the pages, in one language.
-#[derive(Serialize)]
+/// The fixed texts of the pages in one language, from `portal_templates/labels/<lang>.toml`
+/// (its comments say where each is shown). The templates see them as `t`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Labels {
-    skip_link: &'static str,
-    engagement: &'static str,
-    vendor: &'static str,
-    contact: &'static str,
-    due_on: &'static str,
-    state: &'static str,
-    review_comment: &'static str,
-    error_summary: &'static str,
-    error_prefix: &'static str,
-    required: &'static str,
-    rules: &'static str,
-    officer_comment: &'static str,
-    evidence_attached: &'static str,
-    remove: &'static str,
-    declaration: &'static str,
-    signed_name: &'static str,
-    signed_title: &'static str,
-    declaration_label: &'static str,
-    save_hint: &'static str,
-    save_draft: &'static str,
-    submit: &'static str,
-    form_intro: &'static str,
-    readonly_intro: &'static str,
-    answer: &'static str,
-    submitted_at: &'static str,
+    site_name: String,
+    language_switch: String,
+    skip_link: String,
+    engagement: String,
+    vendor: String,
+    contact: String,
+    due_on: String,
+    state: String,
+    review_comment: String,
+    error_summary: String,
+    error_prefix: String,
+    form_intro: String,
+    required: String,
+    rules: String,
+    officer_comment: String,
+    evidence_attached: String,
+    remove: String,
+    evidence_label: String,
+    file_hint: Pattern,
+    evidence_field: Pattern,
+    declaration: String,
+    signed_name: String,
+    signed_title: String,
+    declaration_label: String,
+    save_hint: String,
+    save_draft: String,
+    submit: String,
+    readonly_intro: String,
+    answer: String,
+    submitted_at: String,
+    no_answer: String,
+    files_attached_one: Pattern,
+    files_attached: Pattern,
+    list_separator: String,
+    yes_no_na: YesNoNaLabels,
+    states: StateLabels,
+    notices: NoticeLabels,
 }
 
-const JA: Labels = Labels {
-    skip_link: "本文へ移動",
-    engagement: "案件",
-    vendor: "委託先",
-    contact: "ご担当者",
-    due_on: "回答期限",
-    state: "状態",
-    review_comment: "担当者からのコメント",
-    error_summary: "入力内容を確認してください",
-    error_prefix: "エラー:",
-    required: "必須",
-    rules: "対象の規定:",
-    officer_comment: "担当者からのコメント",
-    evidence_attached: "添付済みの資料",
-    remove: "削除",
-    declaration: "申告",
-    signed_name: "氏名",
-    signed_title: "役職",
-    declaration_label: "以上の回答は事実に相違ないことを申告します",
-    save_hint: "下書きは何度でも保存でき、同じリンクから続きを入力できます。提出した後は回答を変更できません。",
-    save_draft: "下書きを保存",
-    submit: "提出する",
-    form_intro: "「必須」と表示された設問には、提出までに回答してください。",
-    readonly_intro: "この点検票は提出済みのため、回答を変更することはできません。",
-    answer: "回答",
-    submitted_at: "提出日時",
-};
-
-const EN: Labels = Labels {
-    skip_link: "Skip to main content",
-    engagement: "Engagement",
-    vendor: "Vendor",
-    contact: "Contact",
-    due_on: "Due date",
-    state: "Status",
-    review_comment: "Comment from the officer",
-    error_summary: "There is a problem",
-    error_prefix: "Error:",
-    required: "Required",
-    rules: "Rules:",
-    officer_comment: "Comment from the officer",
-    evidence_attached: "Files already attached",
-    remove: "Remove",
-    declaration: "Declaration",
-    signed_name: "Name",
-    signed_title: "Title",
-    declaration_label: "I declare that the answers above are true",
-    save_hint: "You can save a draft and come back to it with the same link. Once submitted, the answers cannot be changed.",
-    save_draft: "Save draft",
-    submit: "Submit",
-    form_intro: "Questions marked \"Required\" must be answered before you submit.",
-    readonly_intro: "This check has been submitted, so its answers can no longer be changed.",
-    answer: "Answer",
-    submitted_at: "Submitted on",
-};
-
-fn labels(lang: Lang) -> &'static Labels {
-    match lang {
-        Lang::Ja => &JA,
-        Lang::En => &EN,
-    }
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YesNoNaLabels {
+    yes: String,
+    no: String,
+    na: String,
 }
 
-fn site_name(lang: Lang) -> &'static str {
-    lang.pick("委託先ポータル", "Vendor portal")
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateLabels {
+    sent: String,
+    in_progress: String,
+    submitted: String,
+    returned: String,
+    accepted: String,
+    overdue: String,
 }
 
-fn state_label(lang: Lang, state: CheckState) -> &'static str {
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoticeLabels {
+    saved: String,
+    saved_not_submitted: String,
+    not_saved: String,
+    submitted: String,
+    returned: String,
+}
+
+/// The labels files, with their placeholders checked against the values the code fills
+/// in.
+fn load_page_labels(source: &mut TemplateSource) -> Result<Localized<Labels>, TemplateError> {
+    let labels = load_labels::<Labels>(source, LABELS)?;
+    labels.check_pattern("file_hint", |t| &t.file_hint, &["mb"])?;
+    labels.check_pattern("evidence_field", |t| &t.evidence_field, &["question"])?;
+    labels.check_pattern("files_attached_one", |t| &t.files_attached_one, &["count"])?;
+    labels.check_pattern("files_attached", |t| &t.files_attached, &["count"])?;
+    Ok(labels)
+}
+
+fn state_label(t: &Labels, state: CheckState) -> &str {
+    let s = &t.states;
     match state {
-        CheckState::Sent => lang.pick("未回答", "Not started"),
-        CheckState::InProgress => lang.pick("回答中", "In progress"),
-        CheckState::Submitted => lang.pick("提出済み", "Submitted"),
-        CheckState::Returned => lang.pick("差戻し", "Returned for correction"),
-        CheckState::Accepted => lang.pick("承認済み", "Accepted"),
-        CheckState::Overdue => lang.pick("期限超過", "Overdue"),
+        CheckState::Sent => &s.sent,
+        CheckState::InProgress => &s.in_progress,
+        CheckState::Submitted => &s.submitted,
+        CheckState::Returned => &s.returned,
+        CheckState::Accepted => &s.accepted,
+        CheckState::Overdue => &s.overdue,
     }
 }
 
-fn notice_view(lang: Lang, notice: Notice) -> NoticeView {
+fn notice_view(t: &Labels, notice: Notice) -> NoticeView<'_> {
+    let n = &t.notices;
     let (kind, text) = match notice {
-        Notice::Saved => ("success", lang.pick("下書きを保存しました。", "Draft saved.")),
-        Notice::SavedNotSubmitted => (
-            "error",
-            lang.pick(
-                "下書きは保存しましたが、提出できませんでした。次の項目を直してください。",
-                "Your draft was saved but not submitted. Please fix the items below.",
-            ),
-        ),
-        Notice::NotSaved => (
-            "error",
-            lang.pick(
-                "入力に誤りがあるため保存していません。選択したファイルも保存されていないので、もう一度選んでください。",
-                "Nothing was saved because some answers have errors. The files you chose were not kept either, so please choose them again.",
-            ),
-        ),
-        Notice::Submitted => (
-            "success",
-            lang.pick(
-                "提出しました。ご協力ありがとうございました。",
-                "Submitted. Thank you for your cooperation.",
-            ),
-        ),
-        Notice::Returned => (
-            "warning",
-            lang.pick(
-                "担当者から修正の依頼があります。",
-                "The officer returned this check for correction.",
-            ),
-        ),
+        Notice::Saved => ("success", &n.saved),
+        Notice::SavedNotSubmitted => ("error", &n.saved_not_submitted),
+        Notice::NotSaved => ("error", &n.not_saved),
+        Notice::Submitted => ("success", &n.submitted),
+        Notice::Returned => ("warning", &n.returned),
     };
     NoticeView {
         kind,
@@ -344,11 +296,11 @@ fn notice_view(lang: Lang, notice: Notice) -> NoticeView {
     }
 }
 
-fn yes_no_na_label(lang: Lang, value: &str) -> Option<&'static str> {
+fn yes_no_na_label<'t>(t: &'t Labels, value: &str) -> Option<&'t str> {
     match value {
-        "yes" => Some(lang.pick("はい", "Yes")),
-        "no" => Some(lang.pick("いいえ", "No")),
-        "na" => Some(lang.pick("該当なし", "Not applicable")),
+        "yes" => Some(&t.yes_no_na.yes),
+        "no" => Some(&t.yes_no_na.no),
+        "na" => Some(&t.yes_no_na.na),
         _ => None,
     }
 }
@@ -391,85 +343,66 @@ fn format_megabytes(bytes: usize) -> String {
     }
 }
 
-fn file_hint(lang: Lang, max_file_bytes: usize) -> String {
-    let mb = format_megabytes(max_file_bytes);
-    match lang {
-        Lang::Ja => format!(
-            "PDF・PNG・JPEG・Word（.docx）・Excel（.xlsx）・PowerPoint（.pptx）・CSV・テキスト（.txt）のファイルを、1ファイル{mb}MBまで添付できます。複数のファイルを一度に選べます。"
-        ),
-        Lang::En => format!(
-            "PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV or text (.txt) files, up to {mb} MB each. You can choose several files at once."
-        ),
-    }
-}
-
-fn evidence_label(lang: Lang) -> &'static str {
-    lang.pick(
-        "根拠資料（「はい」の場合に添付）",
-        "Evidence files (attach them with a \"yes\")",
-    )
+fn file_hint(t: &Labels, max_file_bytes: usize) -> String {
+    t.file_hint
+        .fill(&[("mb", &format_megabytes(max_file_bytes))])
 }
 
 // ---------------------------------------------------------------------------------------
 // View model
 
+/// The link to the page in the other language.
 #[derive(Serialize)]
-struct Switch {
+struct Switch<'a> {
     lang: &'static str,
-    label: &'static str,
+    label: &'a str,
 }
 
-fn switch(lang: Lang) -> Switch {
-    match lang {
-        Lang::Ja => Switch {
-            lang: "en",
-            label: "English",
-        },
-        Lang::En => Switch {
-            lang: "ja",
-            label: "日本語",
-        },
+fn switch(lang: Lang, t: &Labels) -> Switch<'_> {
+    Switch {
+        lang: lang.pick("en", "ja"),
+        label: &t.language_switch,
     }
 }
 
 #[derive(Serialize)]
 struct MessageView<'a> {
     lang: &'static str,
-    t: &'static Labels,
+    t: &'a Labels,
     page_title: String,
-    site_name: &'static str,
+    site_name: &'a str,
     base_path: &'a str,
-    switch: Option<Switch>,
+    switch: Option<Switch<'a>>,
     title: &'a str,
     body: &'a str,
 }
 
-fn message_view<'a>(page: &'a MessagePage) -> MessageView<'a> {
+fn message_view<'a>(t: &'a Labels, page: &'a MessagePage) -> MessageView<'a> {
     let lang = page.lang;
     let title = page.title.get(lang);
     MessageView {
         lang: lang.as_str(),
-        t: labels(lang),
-        page_title: format!("{title} - {}", site_name(lang)),
-        site_name: site_name(lang),
+        t,
+        page_title: format!("{title} - {}", t.site_name),
+        site_name: &t.site_name,
         base_path: page.base_path.unwrap_or(""),
-        switch: page.base_path.map(|_| switch(lang)),
+        switch: page.base_path.map(|_| switch(lang, t)),
         title,
         body: page.body.get(lang),
     }
 }
 
 #[derive(Serialize)]
-struct NoticeView {
+struct NoticeView<'a> {
     kind: &'static str,
     role: &'static str,
-    text: &'static str,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
-struct StateView {
+struct StateView<'a> {
     code: &'static str,
-    label: &'static str,
+    label: &'a str,
 }
 
 #[derive(Serialize)]
@@ -507,7 +440,7 @@ struct FileView {
     name: String,
     input_id: String,
     /// Null when the question's own label is the file input's (`file` questions).
-    label: Option<&'static str>,
+    label: Option<String>,
     hint: String,
     errors: Vec<String>,
     describedby: String,
@@ -565,11 +498,11 @@ struct SubmittedView {
 #[derive(Serialize)]
 struct CheckView<'a> {
     lang: &'static str,
-    t: &'static Labels,
+    t: &'a Labels,
     page_title: String,
     site_name: String,
     base_path: &'a str,
-    switch: Switch,
+    switch: Switch<'a>,
     csrf: &'a str,
     title: &'a str,
     description: Option<&'a str>,
@@ -577,8 +510,8 @@ struct CheckView<'a> {
     vendor_name: &'a str,
     contact_name: &'a str,
     due_on: String,
-    state: StateView,
-    notice: Option<NoticeView>,
+    state: StateView<'a>,
+    notice: Option<NoticeView<'a>>,
     review_comment: Option<&'a str>,
     errors: Vec<ErrorView>,
     editable: bool,
@@ -596,17 +529,14 @@ fn read_only(page: &CheckPage) -> bool {
         || !open
 }
 
-fn field_label(lang: Lang, definition: &Definition, field: &str) -> (String, Option<String>) {
+fn field_label(t: &Labels, definition: &Definition, field: &str) -> (String, Option<String>) {
     match field {
-        "signed_name" => (labels(lang).signed_name.into(), Some("#signed_name".into())),
-        "signed_title" => (
-            labels(lang).signed_title.into(),
-            Some("#signed_title".into()),
-        ),
-        "declaration" => (labels(lang).declaration.into(), Some("#declaration".into())),
+        "signed_name" => (t.signed_name.clone(), Some("#signed_name".into())),
+        "signed_title" => (t.signed_title.clone(), Some("#signed_title".into())),
+        "declaration" => (t.declaration.clone(), Some("#declaration".into())),
         _ => match field.strip_prefix("file.") {
             Some(qid) => {
-                let label = format!("{qid}{}", lang.pick("（根拠資料）", " (evidence files)"));
+                let label = t.evidence_field.fill(&[("question", qid)]);
                 let href = definition.question(qid).map(|_| format!("#q-{qid}"));
                 (label, href)
             }
@@ -619,9 +549,8 @@ fn messages<'m>(lang: Lang, msgs: impl Iterator<Item = &'m Msg>) -> Vec<String> 
     msgs.map(|m| m.get(lang).to_string()).collect()
 }
 
-fn check_view<'a>(page: &'a CheckPage) -> CheckView<'a> {
+fn check_view<'a>(t: &'a Labels, page: &'a CheckPage) -> CheckView<'a> {
     let lang = page.lang;
-    let t = labels(lang);
     let definition = page.definition;
     let editable = !read_only(page);
 
@@ -637,7 +566,7 @@ fn check_view<'a>(page: &'a CheckPage) -> CheckView<'a> {
         })
         .collect();
     errors.extend(page.field_problems.iter().map(|(field, msg)| {
-        let (label, href) = field_label(lang, definition, field);
+        let (label, href) = field_label(t, definition, field);
         ErrorView {
             label,
             message: msg.get(lang).to_string(),
@@ -654,7 +583,7 @@ fn check_view<'a>(page: &'a CheckPage) -> CheckView<'a> {
             questions: s
                 .questions
                 .iter()
-                .map(|q| question_view(page, q, editable))
+                .map(|q| question_view(t, page, q, editable))
                 .collect(),
         })
         .collect();
@@ -684,9 +613,9 @@ fn check_view<'a>(page: &'a CheckPage) -> CheckView<'a> {
         lang: lang.as_str(),
         t,
         page_title,
-        site_name: format!("{} {}", page.organization, site_name(lang)),
+        site_name: format!("{} {}", page.organization, t.site_name),
         base_path: page.base_path,
-        switch: switch(lang),
+        switch: switch(lang, t),
         csrf: page.csrf,
         title,
         description: definition.description.as_ref().map(|d| d.get(lang)),
@@ -696,9 +625,9 @@ fn check_view<'a>(page: &'a CheckPage) -> CheckView<'a> {
         due_on: format_date(lang, page.due_on),
         state: StateView {
             code: page.state.as_str(),
-            label: state_label(lang, page.state),
+            label: state_label(t, page.state),
         },
-        notice: page.notice.map(|n| notice_view(lang, n)),
+        notice: page.notice.map(|n| notice_view(t, n)),
         review_comment: page.review_comment.filter(|c| !c.trim().is_empty()),
         errors,
         editable,
@@ -748,7 +677,7 @@ fn bound(b: Option<f64>) -> Option<String> {
     b.filter(|b| b.is_finite()).map(|b| b.to_string())
 }
 
-fn question_view(page: &CheckPage, q: &Question, editable: bool) -> QuestionView {
+fn question_view(t: &Labels, page: &CheckPage, q: &Question, editable: bool) -> QuestionView {
     let lang = page.lang;
     let anchor = format!("q-{}", q.id);
     let values: &[String] = page
@@ -810,7 +739,7 @@ fn question_view(page: &CheckPage, q: &Question, editable: bool) -> QuestionView
             .map(|v| OptionView {
                 id: format!("{anchor}-{v}"),
                 value: v.to_string(),
-                label: yes_no_na_label(lang, v).unwrap_or(v).to_string(),
+                label: yes_no_na_label(t, v).unwrap_or(v).to_string(),
                 checked: checked(v),
             })
             .collect(),
@@ -836,8 +765,8 @@ fn question_view(page: &CheckPage, q: &Question, editable: bool) -> QuestionView
         }
         FileView {
             name: file_field.clone(),
-            label: (!is_file).then(|| evidence_label(lang)),
-            hint: file_hint(lang, page.max_file_bytes),
+            label: (!is_file).then(|| t.evidence_label.clone()),
+            hint: file_hint(t, page.max_file_bytes),
             invalid: if is_file {
                 invalid
             } else {
@@ -852,7 +781,7 @@ fn question_view(page: &CheckPage, q: &Question, editable: bool) -> QuestionView
     let (answer_text, answered) = if editable {
         (String::new(), false)
     } else {
-        answer_text(lang, q, values, evidence.len())
+        answer_text(lang, t, q, values, evidence.len())
     };
 
     QuestionView {
@@ -896,23 +825,29 @@ fn question_view(page: &CheckPage, q: &Question, editable: bool) -> QuestionView
 }
 
 /// A stored answer as the read-only page writes it, and whether there is one.
-fn answer_text(lang: Lang, q: &Question, values: &[String], files: usize) -> (String, bool) {
+fn answer_text(
+    lang: Lang,
+    t: &Labels,
+    q: &Question,
+    values: &[String],
+    files: usize,
+) -> (String, bool) {
     let values: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
         .collect();
-    let none = || (lang.pick("未回答", "No answer").to_string(), false);
+    let none = || (t.no_answer.clone(), false);
     if q.answer == AnswerType::File {
         return if files == 0 {
             none()
         } else {
-            let text = match lang {
-                Lang::Ja => format!("{files}件のファイルを添付"),
-                Lang::En if files == 1 => "1 file attached".to_string(),
-                Lang::En => format!("{files} files attached"),
+            let pattern = if files == 1 {
+                &t.files_attached_one
+            } else {
+                &t.files_attached
             };
-            (text, true)
+            (pattern.fill(&[("count", &files.to_string())]), true)
         };
     }
     if values.is_empty() {
@@ -921,7 +856,7 @@ fn answer_text(lang: Lang, q: &Question, values: &[String], files: usize) -> (St
     let shown: Vec<String> = values
         .iter()
         .map(|v| match q.answer {
-            AnswerType::YesNoNa => yes_no_na_label(lang, v).unwrap_or(v).to_string(),
+            AnswerType::YesNoNa => yes_no_na_label(t, v).unwrap_or(v).to_string(),
             AnswerType::SingleChoice | AnswerType::MultipleChoice => {
                 q.choice(v).map(|c| c.label(lang)).unwrap_or(v).to_string()
             }
@@ -931,7 +866,7 @@ fn answer_text(lang: Lang, q: &Question, values: &[String], files: usize) -> (St
             _ => v.to_string(),
         })
         .collect();
-    (shown.join(lang.pick("、", ", ")), true)
+    (shown.join(&t.list_separator), true)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1934,6 +1869,176 @@ mod tests {
         let broken = [("check", "check.hbs", "{{#if x}}".to_string())];
         let err = PortalPages::from_sources(&broken).err().unwrap();
         assert_eq!(err.file, "portal_templates/check.hbs");
+    }
+
+    fn builtin_text(file: &str) -> String {
+        String::from_utf8(Builtin::get(file).unwrap().data.to_vec()).unwrap()
+    }
+
+    fn write(dir: &std::path::Path, relative: &str, text: &str) -> String {
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn an_override_template_or_labels_file_replaces_the_built_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "partials/foot.hbs",
+            &builtin_text("partials/foot.hbs").replace(
+                "</main>",
+                "<p class=\"contact\">{{t.skip_link}}</p>\n</main>",
+            ),
+        );
+        write(
+            dir.path(),
+            "labels/en.toml",
+            &builtin_text("labels/en.toml").replace(
+                "skip_link = \"Skip to main content\"",
+                "skip_link = \"Go to the form\"",
+            ),
+        );
+        let t = PortalPages::load_from(Some(dir.path())).expect("the overrides are valid");
+        let f = Fixture::new();
+        let d = f.definition("outsourcing-periodic-check");
+        let en = t.render_check(&f.page(d, Lang::En));
+        assert!(en.contains("<a class=\"skip-link\" href=\"#main\">Go to the form</a>"));
+        assert!(
+            en.contains("<p class=\"contact\">Go to the form</p>\n</main>"),
+            "{en}"
+        );
+        let ja = t.render_check(&f.page(d, Lang::Ja));
+        assert!(
+            ja.contains("<p class=\"contact\">本文へ移動</p>\n</main>"),
+            "{ja}"
+        );
+    }
+
+    #[test]
+    fn a_broken_override_fails_load_with_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "partials/question_notes.hbs",
+            &format!(
+                "{}{{{{#if help}}}}{{{{helq}}}}{{{{/if}}}}",
+                builtin_text("partials/question_notes.hbs")
+            ),
+        );
+        let err = PortalPages::load_from(Some(dir.path())).err().unwrap();
+        assert_eq!(err.file, file, "{err}");
+        assert!(err.reason.contains("helq"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "message.hbs", "{{> head}}{{#if title}}");
+        let err = PortalPages::load_from(Some(dir.path())).err().unwrap();
+        assert_eq!(err.file, file, "{err}");
+    }
+
+    #[test]
+    fn an_unknown_file_in_the_override_folder_is_refused() {
+        for name in [
+            "partials/heda.hbs",
+            "check.html",
+            "labels/fr.toml",
+            "portal.css",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = write(dir.path(), name, "x");
+            let err = PortalPages::load_from(Some(dir.path())).err().unwrap();
+            assert_eq!(err.file, file, "{err}");
+        }
+        let missing = tempfile::tempdir().unwrap().path().join("gone");
+        let err = PortalPages::load_from(Some(&missing)).err().unwrap();
+        assert!(err.reason.contains("portal_templates_dir"), "{err}");
+    }
+
+    #[test]
+    fn a_labels_file_missing_a_key_having_an_extra_one_or_an_empty_one_is_refused() {
+        let en = builtin_text("labels/en.toml");
+        let ja = builtin_text("labels/ja.toml");
+        for (file, text, key) in [
+            (
+                "labels/en.toml",
+                en.replace("submit = \"Submit\"\n", ""),
+                "`submit`",
+            ),
+            (
+                "labels/ja.toml",
+                ja.replace("overdue = \"期限超過\"\n", ""),
+                "`states.overdue`",
+            ),
+            (
+                "labels/ja.toml",
+                format!("submitt = \"提出\"\n{ja}"),
+                "`submitt`",
+            ),
+            (
+                "labels/en.toml",
+                en.replace("[notices]\n", "[notices]\nsaving = \"Saving\"\n"),
+                "`notices.saving`",
+            ),
+            (
+                "labels/en.toml",
+                en.replace("remove = \"Remove\"", "remove = \"\""),
+                "`remove` is empty",
+            ),
+            (
+                "labels/ja.toml",
+                ja.replace("file_hint = \"", "file_hint = \"{size}"),
+                "`file_hint`",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), file, &text);
+            let err = PortalPages::load_from(Some(dir.path())).err().unwrap();
+            assert_eq!(err.file, path, "{err}");
+            assert!(err.reason.contains(key), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_labels_files_have_the_texts_the_pages_showed_before_they_were_data() {
+        let t = pages();
+        let ja = t.labels.get(Lang::Ja);
+        let en = t.labels.get(Lang::En);
+        assert_eq!(ja.site_name, "委託先ポータル");
+        assert_eq!(en.site_name, "Vendor portal");
+        assert_eq!(state_label(ja, CheckState::InProgress), "回答中");
+        assert_eq!(
+            state_label(en, CheckState::Returned),
+            "Returned for correction"
+        );
+        assert_eq!(yes_no_na_label(en, "na"), Some("Not applicable"));
+        assert_eq!(yes_no_na_label(ja, "maybe"), None);
+        assert_eq!(
+            file_hint(en, 2_621_440),
+            "PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV or text (.txt) files, up to 2.5 MB each. You can choose several files at once."
+        );
+        let d = Fixture::new();
+        let def = d.definition("outsourcing-periodic-check");
+        assert_eq!(
+            field_label(ja, def, "file.HUM-04"),
+            (
+                "HUM-04（根拠資料）".to_string(),
+                Some("#q-HUM-04".to_string())
+            )
+        );
+        assert_eq!(field_label(en, def, "file.NOPE").0, "NOPE (evidence files)");
+        let (def_id, file_q) = find(&d.questionnaires, |q| q.answer == AnswerType::File);
+        let (_, q) = d.definition(def_id).question(&file_q).unwrap();
+        for (lang, labels, files, text) in [
+            (Lang::Ja, ja, 1, "1件のファイルを添付"),
+            (Lang::Ja, ja, 3, "3件のファイルを添付"),
+            (Lang::En, en, 1, "1 file attached"),
+            (Lang::En, en, 3, "3 files attached"),
+            (Lang::En, en, 0, "No answer"),
+        ] {
+            assert_eq!(answer_text(lang, labels, q, &[], files).0, text);
+        }
     }
 
     #[test]

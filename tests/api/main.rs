@@ -23,6 +23,7 @@ mod questionnaires;
 mod reminders;
 mod session;
 mod smtp;
+mod template_overrides;
 mod users_and_divisions;
 mod vendors;
 mod webdriver;
