@@ -23,7 +23,7 @@ pub fn local_date(at: chrono::NaiveDateTime, tz: Tz) -> NaiveDate {
 
 pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<EngagementSnapshot> {
     let e = &facts.engagement;
-    let kind = e.kind()?;
+    let kind = e.kind();
     let level = e.level();
     let mut reached = HashMap::new();
     for (status, at) in &facts.status_changes {
@@ -108,7 +108,7 @@ fn approved(facts: &EngagementFacts, rule: ApprovalRule, tz: Tz) -> HashMap<Stri
     facts
         .approvals
         .iter()
-        .filter(|a| a.rule_id == rule.as_str() && a.state == ApprovalState::Approved.as_str())
+        .filter(|a| a.rule_id == rule.as_str() && a.state == ApprovalState::Approved)
         .filter_map(|a| {
             a.decided_at
                 .map(|at| (a.subject_id.clone(), local_date(at, tz)))
@@ -162,6 +162,6 @@ pub fn provision_approved(approvals: &[crate::db::approvals::Approval], item_id:
     approvals.iter().any(|a| {
         a.rule_id == ApprovalRule::ProvideInformation.as_str()
             && a.subject_id == item_id
-            && a.state == ApprovalState::Approved.as_str()
+            && a.state == ApprovalState::Approved
     })
 }

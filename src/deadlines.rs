@@ -127,7 +127,7 @@ pub fn of_engagements(
         for a in f
             .approvals
             .iter()
-            .filter(|a| a.state == ApprovalState::Pending.as_str())
+            .filter(|a| a.state == ApprovalState::Pending)
         {
             let Ok(role) = Role::parse(&a.approver_role) else {
                 continue;
@@ -195,7 +195,7 @@ pub fn of_checks(
         let Some(e) = engagements.get(c.engagement_id.as_str()) else {
             continue;
         };
-        let state = CheckState::parse(&c.state).unwrap_or(CheckState::Sent);
+        let state = c.state;
         let (kind, key, due_on, what) = match (state, c.submitted_at) {
             (CheckState::Submitted, Some(at)) => (
                 Kind::CheckReview,

@@ -333,7 +333,7 @@ fn approve(
             note: String::new(),
             approver_role: role.as_str().to_string(),
             approver_division_id: None,
-            state: ApprovalState::Approved.as_str().to_string(),
+            state: ApprovalState::Approved,
             confirmations: confirmations.to_string(),
             decided_by: Some(approver.to_string()),
             decided_at: Some(now),

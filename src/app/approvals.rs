@@ -38,7 +38,7 @@ pub struct ApprovalResponse {
     /// or ROLE-CSM.
     pub approver_role: String,
     pub approver_division_id: Option<String>,
-    pub state: String,
+    pub state: ApprovalState,
     #[schema(value_type = Object)]
     pub confirmations: serde_json::Value,
     pub decided_by: Option<String>,
@@ -134,7 +134,7 @@ pub fn request(
             let asset = approvals::find_asset(tx.conn(), id, &subject_id)?
                 .filter(|a| {
                     a.kind == wanted.as_str()
-                        && engagement.kind() == Some(EngagementKind::DesignatedManagement)
+                        && engagement.kind() == EngagementKind::DesignatedManagement
                 })
                 .ok_or_else(|| {
                     AppError::validation(
@@ -164,7 +164,7 @@ pub fn request(
         .any(|a| {
             a.rule_id == rule.as_str()
                 && a.subject_id == subject_id
-                && a.state != ApprovalState::Rejected.as_str()
+                && a.state != ApprovalState::Rejected
         });
     if open {
         return Err(AppError::Conflict {
@@ -189,7 +189,7 @@ pub fn request(
         note: note.into_inner(),
         approver_role: role.as_str().to_string(),
         approver_division_id: division_id,
-        state: ApprovalState::Pending.as_str().to_string(),
+        state: ApprovalState::Pending,
         confirmations: "{}".into(),
         decided_by: None,
         decided_at: None,
@@ -248,7 +248,7 @@ pub fn decide(
     let not_found = || AppError::not_found("承認申請が見つかりません", "No such approval request");
     let approval = approvals::find(tx.conn(), id)?.ok_or_else(not_found)?;
     let rule = ApprovalRule::parse(&approval.rule_id).map_err(|_| not_found())?;
-    let current = ApprovalState::parse(&approval.state).map_err(|_| not_found())?;
+    let current = approval.state;
     let role = Role::parse(&approval.approver_role).map_err(|_| not_found())?;
     let route = Route {
         role,
@@ -383,7 +383,7 @@ pub fn record_asset(
         unreachable!("finish() refused missing fields")
     };
     let engagement = load_changeable(tx.conn(), actor, id)?;
-    if engagement.kind() != Some(EngagementKind::DesignatedManagement) {
+    if engagement.kind() != EngagementKind::DesignatedManagement {
         return Err(AppError::validation(
             "kind",
             "not_allowed",

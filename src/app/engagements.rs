@@ -115,7 +115,7 @@ impl From<EngagementListing> for EngagementResponse {
             _ => None,
         };
         EngagementResponse {
-            kind: e.kind().unwrap_or(EngagementKind::Outsourcing),
+            kind: e.kind(),
             level: e.level(),
             allowed_transitions: lifecycle::allowed_moves(status),
             open_findings: None,
@@ -139,14 +139,9 @@ impl From<EngagementListing> for EngagementResponse {
     }
 }
 
-/// The stored kind; a value the code does not know is a fault, never a default.
+/// The stored kind (a value the code does not know fails when the row is read).
 pub fn kind_of(row: &EngagementRow) -> AppResult<EngagementKind> {
-    row.kind().ok_or_else(|| {
-        AppError::Internal(format!(
-            "engagement {} has an unknown kind {:?}",
-            row.id, row.kind
-        ))
-    })
+    Ok(row.kind())
 }
 
 pub fn not_found() -> AppError {
@@ -446,7 +441,7 @@ pub fn update(
     let before = listing(tx.conn(), id)?;
     let division = before.division.clone();
     let mut f = Fields::new();
-    fixed_field(&mut f, "kind", patch.kind.as_deref(), &current.kind);
+    fixed_field(&mut f, "kind", patch.kind.as_deref(), current.kind.as_str());
     fixed_field(&mut f, "division", patch.division.as_deref(), &division);
     if let Some(p) = &patch.parent_id {
         if p.as_deref() != current.parent_id.as_deref() {
@@ -460,7 +455,7 @@ pub fn update(
         ismap: current.cloud_ismap.clone(),
     });
     let merged = EngagementBody {
-        kind: Some(current.kind.clone()),
+        kind: Some(current.kind.as_str().to_string()),
         title: patch.title.or(Some(current.title)),
         division: Some(division),
         responsible_user_id: patch

@@ -54,12 +54,7 @@ pub struct FindingResponse {
 /// A finding's stored state; a value this version does not know is a fault, never a
 /// default.
 pub fn state_of(row: &FindingRow) -> AppResult<FindingState> {
-    FindingState::parse(&row.state).ok_or_else(|| {
-        AppError::Internal(format!(
-            "finding {}: unknown stored state {:?}",
-            row.id, row.state
-        ))
-    })
+    Ok(row.state)
 }
 
 impl FindingResponse {
@@ -380,7 +375,7 @@ pub fn update(
     if let Some(d) = due_on {
         next.due_on = d;
     }
-    next.state = to.as_str().to_string();
+    next.state = to;
     match life::edit(from, to, &next.corrective_action) {
         Ok(()) => {}
         Err(Refused::Final) => return Err(final_conflict()),
@@ -457,7 +452,7 @@ pub fn accept_risk(
     })?;
     life::accept_risk(state_of(&row)?).map_err(|_| final_conflict())?;
     let mut next = row.clone();
-    next.state = FindingState::RiskAccepted.as_str().to_string();
+    next.state = FindingState::RiskAccepted;
     next.risk_reason = Some(reason.into_inner());
     next.risk_approved_by = Some(actor.user_id.clone());
     next.updated_at = now;

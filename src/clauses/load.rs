@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::db::{engagements, information_items, vendors, DbConnection};
-use crate::domain::{ClassificationLevel, EngagementKind};
+use crate::domain::ClassificationLevel;
 use crate::error::{AppError, AppResult};
 
 use super::{ContractFacts, ItemFact};
@@ -22,7 +22,7 @@ pub fn load_facts(
     let level = e.level();
     Ok(ContractFacts {
         organization: config.organization_name.clone(),
-        kind: e.kind().unwrap_or(EngagementKind::Outsourcing),
+        kind: e.kind(),
         level,
         title: e.title,
         scope: e.scope,

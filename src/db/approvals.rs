@@ -8,6 +8,7 @@ use super::{new_id, DbConnection};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::policy::access::Visibility;
+use crate::policy::approvals::ApprovalState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = approvals)]
@@ -22,7 +23,7 @@ pub struct Approval {
     pub note: String,
     pub approver_role: String,
     pub approver_division_id: Option<String>,
-    pub state: String,
+    pub state: ApprovalState,
     pub confirmations: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<chrono::NaiveDateTime>,

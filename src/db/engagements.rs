@@ -12,7 +12,7 @@ use crate::policy::access::Visibility;
 #[diesel(table_name = engagements)]
 pub struct EngagementRow {
     pub id: String,
-    pub kind: String,
+    pub kind: EngagementKind,
     pub title: String,
     pub division_id: String,
     pub responsible_user_id: String,
@@ -20,7 +20,7 @@ pub struct EngagementRow {
     pub scope: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub status: String,
+    pub status: Status,
     pub parent_id: Option<String>,
     pub cloud_service_name: Option<String>,
     pub cloud_data_location: Option<String>,
@@ -35,11 +35,11 @@ pub struct EngagementRow {
 
 impl EngagementRow {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
+        self.status
     }
 
-    pub fn kind(&self) -> Option<EngagementKind> {
-        EngagementKind::parse(&self.kind).ok()
+    pub fn kind(&self) -> EngagementKind {
+        self.kind
     }
 
     pub fn level(&self) -> Option<ClassificationLevel> {
@@ -101,7 +101,7 @@ pub fn insert(
     let (cloud_service_name, cloud_data_location, cloud_ismap) = cloud_columns(fields);
     let row = EngagementRow {
         id: new_id(),
-        kind: fields.kind.as_str().to_string(),
+        kind: fields.kind,
         title: fields.title.as_str().to_string(),
         division_id: fields.division_id.clone(),
         responsible_user_id: fields.responsible_user_id.clone(),
@@ -109,7 +109,7 @@ pub fn insert(
         scope: fields.scope.as_str().to_string(),
         starts_on: fields.starts_on,
         ends_on: fields.ends_on,
-        status: Status::Draft.as_str().to_string(),
+        status: Status::Draft,
         parent_id: fields.parent_id.clone(),
         cloud_service_name,
         cloud_data_location,

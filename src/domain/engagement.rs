@@ -4,8 +4,19 @@ macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// As read back from the database: the stored text exactly.
+            pub fn from_stored(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        $crate::domain::stored::stored_as_text!($name);
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

@@ -9,6 +9,7 @@ pub mod engagement;
 pub mod level;
 pub mod password;
 pub mod role;
+pub mod stored;
 pub mod text;
 pub mod vendor;
 pub mod wareki;

@@ -5,7 +5,18 @@
 
 use chrono::NaiveDate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckState {
     Sent,
@@ -35,6 +46,11 @@ impl CheckState {
             CheckState::Accepted => "accepted",
             CheckState::Overdue => "overdue",
         }
+    }
+
+    /// As read back from the database (only stored states are ever written).
+    pub fn from_stored(s: &str) -> Option<CheckState> {
+        Self::parse(s)
     }
 
     pub fn parse(s: &str) -> Option<CheckState> {
@@ -97,6 +113,8 @@ pub fn effective(state: CheckState, due_on: NaiveDate, today: NaiveDate) -> Chec
         state
     }
 }
+
+crate::domain::stored::stored_as_text!(CheckState);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,18 @@
 //! findings count against the engagement until then. Accepting a risk needs a reason and
 //! an approver other than the finding's owner.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingState {
     Open,
@@ -27,6 +38,11 @@ impl FindingState {
             FindingState::Closed => "closed",
             FindingState::RiskAccepted => "risk_accepted",
         }
+    }
+
+    /// As read back from the database (only stored states are ever written).
+    pub fn from_stored(s: &str) -> Option<FindingState> {
+        Self::parse(s)
     }
 
     pub fn parse(s: &str) -> Option<FindingState> {
@@ -75,6 +91,8 @@ pub fn accept_risk(from: FindingState) -> Result<(), Refused> {
         Err(Refused::Final)
     }
 }
+
+crate::domain::stored::stored_as_text!(FindingState);
 
 #[cfg(test)]
 mod tests {

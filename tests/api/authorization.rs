@@ -95,7 +95,7 @@ async fn check_fixture(
                 corrective_action: String::new(),
                 owner_user_id: o,
                 due_on: now.date(),
-                state: "open".into(),
+                state: itaku::policy::findings::FindingState::Open,
                 risk_reason: None,
                 risk_approved_by: None,
                 closed_at: None,

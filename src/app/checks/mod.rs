@@ -76,15 +76,8 @@ pub fn definition_of(check: &CheckRow) -> AppResult<Definition> {
         .map_err(|e| AppError::Internal(format!("check {}: stored definition: {e}", check.id)))
 }
 
-/// A check's stored state; a value this version does not know is a fault, never a default.
-pub fn parse_state(check_id: &str, stored: &str) -> AppResult<CheckState> {
-    CheckState::parse(stored).ok_or_else(|| {
-        AppError::Internal(format!("check {check_id}: unknown stored state {stored:?}"))
-    })
-}
-
 pub fn stored_state(check: &CheckRow) -> AppResult<CheckState> {
-    parse_state(&check.id, &check.state)
+    Ok(check.state)
 }
 
 pub use crate::questionnaires::answers::Signature;
@@ -138,7 +131,7 @@ fn audited(c: &CheckRow) -> Audited<'_> {
         questionnaire_id: &c.questionnaire_id,
         questionnaire_version: c.questionnaire_version,
         contact_email: &c.contact_email,
-        state: &c.state,
+        state: c.state.as_str(),
         due_on: c.due_on,
     }
 }
@@ -178,7 +171,7 @@ pub fn issue(
         contact_name: contact.name.clone(),
         contact_email: contact.email.clone(),
         contact_lang: contact.lang.as_str().to_string(),
-        state: CheckState::Sent.as_str().to_string(),
+        state: CheckState::Sent,
         issued_by: issued_by.map(str::to_string),
         issued_at: now,
         due_on,
@@ -809,9 +802,7 @@ fn review_in(
                         corrective_action: String::new(),
                         owner_user_id: ctx.engagement.responsible_user_id.clone(),
                         due_on: due,
-                        state: crate::policy::findings::FindingState::Open
-                            .as_str()
-                            .to_string(),
+                        state: crate::policy::findings::FindingState::Open,
                         risk_reason: None,
                         risk_approved_by: None,
                         closed_at: None,

@@ -71,7 +71,7 @@ impl CheckSummaryResponse {
         vendor_name: String,
         today: NaiveDate,
     ) -> AppResult<Self> {
-        let state = super::parse_state(&c.id, &c.state)?;
+        let state = c.state;
         Ok(CheckSummaryResponse {
             effective_state: effective(state, c.due_on, today),
             state,
@@ -278,7 +278,7 @@ pub fn detail(
                 AppError::Internal(format!("check {}: stored scores: {e}", check.id))
             })?),
         };
-    let state = super::parse_state(&check.id, &check.state)?;
+    let state = check.state;
     Ok(CheckResponse {
         engagement: EngagementRef {
             id: engagement.id.clone(),
@@ -598,7 +598,7 @@ pub fn issue(
         );
     }
     let engagement = load_changeable(tx.conn(), actor, engagement_id)?;
-    let kind = engagement.kind().unwrap_or(EngagementKind::Outsourcing);
+    let kind = engagement.kind();
     // An engagement not yet classified is checked as the lowest level until it is.
     let level = engagement.level().unwrap_or(ClassificationLevel::L1);
     let definition = questionnaire_for(&mut f, env, body.questionnaire_id.as_deref(), kind, level);

@@ -41,7 +41,7 @@ pub fn due<'a>(
         if !matches!(e.status(), Status::Contracted | Status::Active) {
             continue;
         }
-        let Some(kind) = e.kind() else { continue };
+        let kind = e.kind();
         let level = e.level().unwrap_or(crate::domain::ClassificationLevel::L1);
         let Some(definition) = questionnaires.periodic_for(kind, level) else {
             continue;
