@@ -193,6 +193,20 @@ impl Fields {
             Err(AppError::Validation(self.0))
         }
     }
+
+    /// Finishes and hands back the parsed values, which `values` assembles from the
+    /// fields' results (`|| Some((a?, b?))`): every field error at once when any was
+    /// refused.
+    pub fn done<T>(self, values: impl FnOnce() -> Option<T>) -> AppResult<T> {
+        self.finish()?;
+        values().ok_or_else(Self::refused_silently)
+    }
+
+    /// A field missing although no error was recorded for it: a fault of the parsing
+    /// code, answered as one instead of a panic.
+    pub fn refused_silently() -> AppError {
+        AppError::Internal("a field was refused without an error saying why".into())
+    }
 }
 
 /// Tells `"field": null` (Some(None)) from an absent field (None), for partial updates.

@@ -96,10 +96,7 @@ pub fn request(
         "note",
         BoundedText::parse_allow_empty(body.note.as_deref().unwrap_or(""), 2000),
     );
-    f.finish()?;
-    let (Some(rule), Some(subject_id), Some(note)) = (rule, body.subject_id, note) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (rule, subject_id, note) = f.done(|| Some((rule?, body.subject_id?, note?)))?;
     let engagement = load_changeable(tx.conn(), actor, id)?;
     let subject_name = match rule {
         ApprovalRule::ProvideInformation => {
@@ -240,10 +237,7 @@ pub fn decide(
             Msg::new("却下の理由を入力してください", "A rejection needs a reason"),
         );
     }
-    f.finish()?;
-    let (Some(decision), Some(reason)) = (decision, reason) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (decision, reason) = f.done(|| Some((decision?, reason?)))?;
     let confirmations = body.confirmations;
     let not_found = || AppError::not_found("承認申請が見つかりません", "No such approval request");
     let approval = approvals::find(tx.conn(), id)?.ok_or_else(not_found)?;
@@ -303,7 +297,8 @@ pub fn decide(
         Decision::Approved => ApprovalState::Approved.as_str(),
         Decision::Rejected => ApprovalState::Rejected.as_str(),
     };
-    let confirmations_json = serde_json::to_string(&confirmations).unwrap_or_else(|_| "{}".into());
+    let confirmations_json = serde_json::to_string(&confirmations)
+        .map_err(|e| AppError::Internal(format!("storing confirmations: {e}")))?;
     let now_at = tx.now().naive_utc();
     if !approvals::decide(
         tx.conn(),
@@ -378,10 +373,7 @@ pub fn record_asset(
         "description",
         BoundedText::parse_allow_empty(body.description.as_deref().unwrap_or(""), 2000),
     );
-    f.finish()?;
-    let (Some(kind), Some(name), Some(description)) = (kind, name, description) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (kind, name, description) = f.done(|| Some((kind?, name?, description?)))?;
     let engagement = load_changeable(tx.conn(), actor, id)?;
     if engagement.kind() != EngagementKind::DesignatedManagement {
         return Err(AppError::validation(

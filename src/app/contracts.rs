@@ -100,10 +100,7 @@ pub fn record(
             .map(BoundedText::into_inner),
         None => Some(catalog.version.clone()),
     };
-    f.finish()?;
-    let (Some(reference), Some(signed_on), Some(version)) = (reference, signed_on, version) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (reference, signed_on, version) = f.done(|| Some((reference?, signed_on?, version?)))?;
     let row = load_changeable(tx.conn(), actor, engagement_id)?;
     let now_at = tx.now().naive_utc();
     let contract = contracts::insert(

@@ -44,10 +44,7 @@ pub fn register(
     let mut fields = Fields::new();
     let code = fields.require("code", body.code.as_deref(), DivisionCode::parse);
     let name = fields.require("name", body.name.as_deref(), |v| BoundedText::parse(v, 100));
-    fields.finish()?;
-    let (Some(code), Some(name)) = (code, name) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (code, name) = fields.done(|| Some((code?, name?)))?;
     let now_at = tx.now().naive_utc();
     let created = divisions::create(tx.conn(), code.as_str(), name.as_str(), now_at)?;
     let id = created.id.clone();

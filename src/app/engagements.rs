@@ -394,7 +394,7 @@ fn resolve(
                 cloud,
             })
         }
-        _ => unreachable!("finish() refused missing fields"),
+        _ => Err(Fields::refused_silently()),
     }
 }
 

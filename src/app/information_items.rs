@@ -91,7 +91,7 @@ fn parse_item(body: &ItemBody) -> AppResult<ItemFields> {
             level,
             provided_to_vendor,
         }),
-        _ => unreachable!("finish() refused missing fields"),
+        _ => Err(Fields::refused_silently()),
     }
 }
 

@@ -123,10 +123,7 @@ pub fn waive(
     let reason = f.require("reason", body.reason.as_deref(), |v| {
         BoundedText::parse(v, 2000)
     });
-    f.finish()?;
-    let (Some(rule_id), Some(reason)) = (body.rule_id, reason) else {
-        unreachable!("finish() refused missing fields")
-    };
+    let (rule_id, reason) = f.done(|| Some((body.rule_id?, reason?)))?;
     let subject = body.subject_id.filter(|s| !s.is_empty());
     let today = tx.today();
     let engagement = load_visible(tx.conn(), actor, id)?;

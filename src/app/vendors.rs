@@ -140,7 +140,7 @@ fn parse_vendor(body: &VendorBody) -> AppResult<NewVendor> {
             address,
             contacts,
         }),
-        _ => unreachable!("finish() refused missing fields"),
+        _ => Err(Fields::refused_silently()),
     }
 }
 

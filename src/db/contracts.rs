@@ -44,7 +44,8 @@ pub fn insert(
         engagement_id: new.engagement_id.to_string(),
         reference_number: new.reference_number.to_string(),
         signed_on: new.signed_on,
-        clause_ids: serde_json::to_string(new.clause_ids).unwrap_or_else(|_| "[]".into()),
+        clause_ids: serde_json::to_string(new.clause_ids)
+            .map_err(|e| crate::error::AppError::Internal(format!("storing clause ids: {e}")))?,
         template_version: new.template_version.to_string(),
         recorded_by: new.recorded_by.to_string(),
         recorded_at: now,
