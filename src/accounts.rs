@@ -50,7 +50,7 @@ pub fn create_staff(
         display_name: new.display_name.as_str().to_string(),
         password_hash: auth::hash_password(&password),
         active: true,
-        language: "ja".into(),
+        language: crate::i18n::Lang::Ja,
         created_at: now,
         last_sign_in_at: None,
         totp_secret: None,

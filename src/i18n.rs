@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Lang {
     #[default]
     Ja,
@@ -49,6 +50,11 @@ impl Lang {
             Lang::Ja => "ja",
             Lang::En => "en",
         }
+    }
+
+    /// As read back from the database.
+    pub fn from_stored(s: &str) -> Option<Lang> {
+        Self::parse(s)
     }
 
     pub fn parse(s: &str) -> Option<Lang> {
@@ -102,6 +108,8 @@ impl std::fmt::Display for Msg {
         write!(f, "{} / {}", self.ja, self.en)
     }
 }
+
+crate::domain::stored::stored_as_text!(Lang);
 
 #[cfg(test)]
 mod tests {

@@ -55,7 +55,7 @@ impl Directory {
             people: members
                 .into_iter()
                 .map(|m| Person {
-                    lang: Lang::parse(&m.user.language).unwrap_or(Lang::Ja),
+                    lang: m.user.language,
                     id: m.user.id,
                     name: m.user.display_name,
                     email: m.user.email,

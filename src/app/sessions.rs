@@ -615,11 +615,11 @@ pub fn set_preferences(
             Msg::new("ja または en を指定してください", "Must be ja or en"),
         )
     })?;
-    users::set_language(tx.conn(), &user.id, lang.as_str())?;
+    users::set_language(tx.conn(), &user.id, lang)?;
     tx.record(
         Event::new("user.preferences")
             .target("user", &user.id)
-            .before(&serde_json::json!({ "language": user.language }))
+            .before(&serde_json::json!({ "language": user.language.as_str() }))
             .after(&serde_json::json!({ "language": lang.as_str() })),
     );
     let member = users::get_member(tx.conn(), &user.id)?.ok_or(AppError::Unauthenticated)?;

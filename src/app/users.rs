@@ -44,7 +44,7 @@ impl From<users::StaffMember> for UserResponse {
             active: m.user.active,
             last_sign_in_at: m.user.last_sign_in_at.map(|t| t.and_utc()),
             second_factor: m.user.totp_secret.is_some(),
-            language: m.user.language,
+            language: m.user.language.as_str().to_string(),
         }
     }
 }

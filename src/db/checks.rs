@@ -11,8 +11,9 @@ use super::schema::{
 };
 use super::{DbConnection, Rows};
 use crate::error::AppResult;
+use crate::i18n::Lang;
 use crate::policy::access::Visibility;
-use crate::policy::checks::CheckState;
+use crate::policy::checks::{CheckState, Verdict};
 use crate::policy::findings::FindingState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,7 +27,7 @@ pub struct CheckRow {
     pub meets_rules: String,
     pub contact_name: String,
     pub contact_email: String,
-    pub contact_lang: String,
+    pub contact_lang: Lang,
     pub state: CheckState,
     pub issued_by: Option<String>,
     pub issued_at: NaiveDateTime,
@@ -94,7 +95,7 @@ pub struct NewEvidence {
 pub struct ReviewRow {
     pub id: String,
     pub check_id: String,
-    pub decision: String,
+    pub decision: Verdict,
     pub comment: String,
     /// JSON object: question id → comment.
     pub question_comments: String,

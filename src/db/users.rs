@@ -8,6 +8,7 @@ use super::schema::{divisions, user_divisions, user_roles, users};
 use super::DbConnection;
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -17,7 +18,7 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub active: bool,
-    pub language: String,
+    pub language: Lang,
     pub created_at: chrono::NaiveDateTime,
     pub last_sign_in_at: Option<chrono::NaiveDateTime>,
     pub totp_secret: Option<String>,
@@ -220,7 +221,7 @@ pub fn set_password_hash(
 }
 
 /// The language email and messages are written in for this person.
-pub fn set_language(conn: &mut DbConnection, user_id: &str, language: &str) -> AppResult<()> {
+pub fn set_language(conn: &mut DbConnection, user_id: &str, language: Lang) -> AppResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::language.eq(language))
         .execute(conn)?;

@@ -19,10 +19,10 @@ use crate::audit::Origin;
 use crate::db::{self, checks as store, throttle};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::policy::checks::{effective, CheckState};
+use crate::policy::checks::{effective, CheckState, Verdict};
 use crate::policy::sign_in::{retry_after, Limits};
 use crate::portal::{
-    CheckPage, EvidenceItem, MessagePage, Notice, PortalPages, Signature, Submitted, PORTAL_CSS,
+    CheckPage, EvidenceItem, Message, Notice, PortalPages, Signature, Submitted, PORTAL_CSS,
 };
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 
@@ -35,12 +35,40 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
                    frame-ancestors 'none'; base-uri 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/portal/static/portal.css").route(web::get().to(stylesheet)))
-        .service(
-            web::resource("/portal/{token}")
-                .route(web::get().to(show))
-                .route(web::post().to(take_form)),
-        );
+    cfg.service(
+        web::resource("/portal/static/portal.css")
+            .route(web::get().to(stylesheet))
+            .default_service(web::to(
+                |req: HttpRequest, state: web::Data<AppState>| async move {
+                    not_allowed(&state, &req, "GET, HEAD")
+                },
+            )),
+    )
+    .service(
+        web::resource("/portal/{token}")
+            .route(web::get().to(show))
+            .route(web::post().to(take_form))
+            .default_service(web::to(
+                |req: HttpRequest, state: web::Data<AppState>| async move {
+                    not_allowed(&state, &req, "GET, HEAD, POST")
+                },
+            )),
+    );
+}
+
+/// Another method on a portal address: 405 with `Allow`, as a readable page.
+fn not_allowed(state: &AppState, req: &HttpRequest, allow: &'static str) -> HttpResponse {
+    let lang = lang_of(query_param(req, "lang"));
+    let mut page = message(
+        state,
+        StatusCode::METHOD_NOT_ALLOWED,
+        lang,
+        Message::MethodNotAllowed,
+        None,
+    );
+    page.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    page
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -84,17 +112,10 @@ fn message(
     state: &AppState,
     status: StatusCode,
     lang: Lang,
-    title: Msg,
-    body: Msg,
+    message: Message,
     base_path: Option<&str>,
 ) -> HttpResponse {
-    let page = pages(state).render_message(&MessagePage {
-        lang,
-        title: &title,
-        body: &body,
-        base_path,
-    });
-    html(status, page)
+    html(status, pages(state).render_notice(lang, message, base_path))
 }
 
 /// The one page for a link that does not open anything: unknown, expired or revoked
@@ -104,11 +125,7 @@ fn invalid_link(state: &AppState, lang: Lang) -> HttpResponse {
         state,
         StatusCode::NOT_FOUND,
         lang,
-        Msg::new("このリンクは使えません", "This link cannot be used"),
-        Msg::new(
-            "リンクが正しくないか、有効期限が切れたか、取り消されています。メールで届いたリンクをそのまま開いてください。それでも開けない場合は、依頼した担当者にお問い合わせください。",
-            "The link is wrong, has expired or was withdrawn. Open the link exactly as it came in the email; if it still does not open, ask the officer who sent it.",
-        ),
+        Message::InvalidLink,
         None,
     )
 }
@@ -119,11 +136,7 @@ fn too_many(state: &AppState, lang: Lang, seconds: u64) -> HttpResponse {
         state,
         StatusCode::TOO_MANY_REQUESTS,
         lang,
-        Msg::new("しばらくお待ちください", "Please wait"),
-        Msg::new(
-            format!("正しくないリンクが続けて開かれました。約{minutes}分後にもう一度お試しください。"),
-            format!("Too many links that do not work were opened. Try again in about {minutes} minutes."),
-        ),
+        Message::TooManyTries { minutes },
         None,
     );
     if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
@@ -138,11 +151,7 @@ fn failure_page(state: &AppState, lang: Lang, err: &AppError) -> HttpResponse {
         state,
         StatusCode::SERVICE_UNAVAILABLE,
         lang,
-        Msg::new("ただいま処理できません", "This cannot be done right now"),
-        Msg::new(
-            "一時的な問題で処理できませんでした。入力した内容は保存されていない可能性があります。しばらくしてからもう一度お試しください。",
-            "A temporary problem stopped this. What you entered may not have been saved. Please try again in a while.",
-        ),
+        Message::Unavailable,
         None,
     )
 }
@@ -215,7 +224,7 @@ async fn load(state: &AppState, check: &store::CheckRow) -> Result<Loaded, AppEr
                 .collect();
             let last_return = store::reviews(conn, &check.id)?
                 .into_iter()
-                .rfind(|r| r.decision == "return");
+                .rfind(|r| r.decision == Verdict::Return);
             let stored = checks::stored_state(&check)?;
             let (review_comment, question_comments) = match last_return {
                 Some(r) if matches!(stored, CheckState::Returned | CheckState::InProgress) => (
@@ -479,11 +488,7 @@ async fn take_form(
             &state,
             StatusCode::FORBIDDEN,
             lang,
-            Msg::new("送信できませんでした", "The form could not be sent"),
-            Msg::new(
-                "他のサイトのページからの送信は受け付けません。メールで届いたリンクから開いたページで入力してください。",
-                "Forms sent from another site's page are refused. Use the page opened from the link in the email.",
-            ),
+            Message::CrossSite,
             None,
         );
     }
@@ -502,14 +507,7 @@ async fn take_form(
             &state,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             lang,
-            Msg::new(
-                "送信形式が正しくありません",
-                "The form was sent in the wrong format",
-            ),
-            Msg::new(
-                "点検票のページからフォームを送信してください。",
-                "Send the form from the check's page.",
-            ),
+            Message::WrongFormat,
             Some(&base_path),
         );
     }
@@ -521,20 +519,7 @@ async fn take_form(
                 &state,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 lang,
-                Msg::new(
-                    "送信できませんでした（サイズの上限を超えています）",
-                    "Not sent: too large",
-                ),
-                Msg::new(
-                    format!(
-                        "{}。何も保存していません。戻って、小さいファイルを選び直してください。",
-                        m.get(Lang::Ja)
-                    ),
-                    format!(
-                        "{}. Nothing was saved. Go back and choose a smaller file.",
-                        m.get(Lang::En)
-                    ),
-                ),
+                Message::TooLarge { reason: &m },
                 Some(&base_path),
             )
         }
@@ -543,11 +528,7 @@ async fn take_form(
                 &state,
                 StatusCode::BAD_REQUEST,
                 lang,
-                Msg::new("送信できませんでした", "The form could not be sent"),
-                Msg::new(
-                    format!("{}。何も保存していません。", m.get(Lang::Ja)),
-                    format!("{}. Nothing was saved.", m.get(Lang::En)),
-                ),
+                Message::NotSent { reason: &m },
                 Some(&base_path),
             )
         }
@@ -560,11 +541,7 @@ async fn take_form(
             &state,
             StatusCode::FORBIDDEN,
             lang,
-            Msg::new("送信できませんでした", "The form could not be sent"),
-            Msg::new(
-                "このフォームは点検票のページから送信してください。何も保存していません。",
-                "Send this form from the check's own page. Nothing was saved.",
-            ),
+            Message::WrongPage,
             Some(&base_path),
         );
     }

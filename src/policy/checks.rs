@@ -66,6 +66,14 @@ impl CheckState {
     }
 }
 
+crate::domain::engagement::wire_enum! {
+    /// What the officer decided on a submitted check.
+    Verdict {
+        Accept => "accept",
+        Return => "return",
+    }
+}
+
 /// What happens to a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckEvent {

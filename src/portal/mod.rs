@@ -44,6 +44,31 @@ pub enum Notice {
 
 pub use crate::questionnaires::answers::Signature;
 
+/// What a page that carries only a message says; its words are in the labels files
+/// (`[messages]`).
+#[derive(Debug, Clone, Copy)]
+pub enum Message<'a> {
+    /// A link that opens nothing: unknown, expired and revoked look the same.
+    InvalidLink,
+    TooManyTries {
+        minutes: u64,
+    },
+    Unavailable,
+    MethodNotAllowed,
+    CrossSite,
+    WrongFormat,
+    /// The form's token does not match the page's.
+    WrongPage,
+    /// What was too large, as the form reader said it.
+    TooLarge {
+        reason: &'a Msg,
+    },
+    /// What could not be read.
+    NotSent {
+        reason: &'a Msg,
+    },
+}
+
 /// A signed submission, as it was made.
 #[derive(Debug, Clone)]
 pub struct Submitted {

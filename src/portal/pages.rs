@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckPage, EvidenceItem, MessagePage, Notice, Signature, Submitted};
+use super::{CheckPage, EvidenceItem, Message, MessagePage, Notice, Signature, Submitted};
 use crate::domain::wareki;
 use crate::i18n::{Lang, Msg};
 use crate::policy::checks::CheckState;
@@ -142,6 +142,41 @@ impl PortalPages {
         }
     }
 
+    /// A page that carries only `message`, in `lang`; `base_path` gives it the language
+    /// switch.
+    pub fn render_notice(&self, lang: Lang, message: Message, base_path: Option<&str>) -> String {
+        let t = self.labels.get(lang);
+        let m = &t.messages;
+        let (text, values): (&MessageText, Vec<(&str, String)>) = match message {
+            Message::InvalidLink => (&m.invalid_link, vec![]),
+            Message::TooManyTries { minutes } => {
+                (&m.too_many_tries, vec![("minutes", minutes.to_string())])
+            }
+            Message::Unavailable => (&m.unavailable, vec![]),
+            Message::MethodNotAllowed => (&m.method_not_allowed, vec![]),
+            Message::CrossSite => (&m.cross_site, vec![]),
+            Message::WrongFormat => (&m.wrong_format, vec![]),
+            Message::WrongPage => (&m.wrong_page, vec![]),
+            Message::TooLarge { reason } => {
+                (&m.too_large, vec![("reason", reason.get(lang).to_string())])
+            }
+            Message::NotSent { reason } => {
+                (&m.not_sent, vec![("reason", reason.get(lang).to_string())])
+            }
+        };
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // The texts are in `lang` already; a message page shows only that language.
+        let title = Msg::new(text.title.clone(), text.title.clone());
+        let body = text.body.fill(&values);
+        let body = Msg::new(body.clone(), body);
+        self.render_message(&MessagePage {
+            lang,
+            title: &title,
+            body: &body,
+            base_path,
+        })
+    }
+
     /// A page with a title and a message only.
     pub fn render_message(&self, page: &MessagePage) -> String {
         let view = message_view(self.labels.get(page.lang), page);
@@ -226,6 +261,28 @@ struct Labels {
     yes_no_na: YesNoNaLabels,
     states: StateLabels,
     notices: NoticeLabels,
+    messages: MessageLabels,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageText {
+    title: String,
+    body: Pattern,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageLabels {
+    invalid_link: MessageText,
+    too_many_tries: MessageText,
+    unavailable: MessageText,
+    method_not_allowed: MessageText,
+    cross_site: MessageText,
+    wrong_format: MessageText,
+    wrong_page: MessageText,
+    too_large: MessageText,
+    not_sent: MessageText,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -257,6 +314,9 @@ struct NoticeLabels {
     returned: String,
 }
 
+/// Where a placeholder label is in the labels.
+type PatternOf = fn(&Labels) -> &Pattern;
+
 /// The labels files, with their placeholders checked against the values the code fills
 /// in.
 fn load_page_labels(source: &mut TemplateSource) -> Result<Localized<Labels>, TemplateError> {
@@ -265,6 +325,56 @@ fn load_page_labels(source: &mut TemplateSource) -> Result<Localized<Labels>, Te
     labels.check_pattern("evidence_field", |t| &t.evidence_field, &["question"])?;
     labels.check_pattern("files_attached_one", |t| &t.files_attached_one, &["count"])?;
     labels.check_pattern("files_attached", |t| &t.files_attached, &["count"])?;
+    let messages: [(&str, PatternOf, &[&str]); 9] = [
+        (
+            "messages.invalid_link.body",
+            |t| &t.messages.invalid_link.body,
+            &[],
+        ),
+        (
+            "messages.too_many_tries.body",
+            |t| &t.messages.too_many_tries.body,
+            &["minutes"],
+        ),
+        (
+            "messages.unavailable.body",
+            |t| &t.messages.unavailable.body,
+            &[],
+        ),
+        (
+            "messages.method_not_allowed.body",
+            |t| &t.messages.method_not_allowed.body,
+            &[],
+        ),
+        (
+            "messages.cross_site.body",
+            |t| &t.messages.cross_site.body,
+            &[],
+        ),
+        (
+            "messages.wrong_format.body",
+            |t| &t.messages.wrong_format.body,
+            &[],
+        ),
+        (
+            "messages.wrong_page.body",
+            |t| &t.messages.wrong_page.body,
+            &[],
+        ),
+        (
+            "messages.too_large.body",
+            |t| &t.messages.too_large.body,
+            &["reason"],
+        ),
+        (
+            "messages.not_sent.body",
+            |t| &t.messages.not_sent.body,
+            &["reason"],
+        ),
+    ];
+    for (key, body, names) in messages {
+        labels.check_pattern(key, body, names)?;
+    }
     Ok(labels)
 }
 
@@ -1182,6 +1292,71 @@ mod tests {
 
     fn pages() -> PortalPages {
         PortalPages::load().expect("built-in portal templates are valid")
+    }
+
+    #[test]
+    fn every_message_page_takes_its_words_from_the_labels_in_both_languages() {
+        let p = pages();
+        let reason = Msg::new(
+            "ファイル a.pdf が大きすぎます",
+            "The file a.pdf is too large",
+        );
+        let cases = [
+            (
+                Message::InvalidLink,
+                "このリンクは使えません",
+                "This link cannot be used",
+            ),
+            (
+                Message::TooManyTries { minutes: 7 },
+                "約7分後にもう一度",
+                "Try again in about 7 minutes",
+            ),
+            (
+                Message::Unavailable,
+                "ただいま処理できません",
+                "This cannot be done right now",
+            ),
+            (
+                Message::MethodNotAllowed,
+                "この操作はできません",
+                "This cannot be done here",
+            ),
+            (
+                Message::CrossSite,
+                "他のサイトのページからの送信",
+                "another site's page",
+            ),
+            (
+                Message::WrongFormat,
+                "送信形式が正しくありません",
+                "wrong format",
+            ),
+            (
+                Message::WrongPage,
+                "点検票のページから送信",
+                "check's own page",
+            ),
+            (
+                Message::TooLarge { reason: &reason },
+                "ファイル a.pdf が大きすぎます。何も保存していません",
+                "The file a.pdf is too large. Nothing was saved",
+            ),
+            (
+                Message::NotSent { reason: &reason },
+                "ファイル a.pdf が大きすぎます。何も保存していません。",
+                "The file a.pdf is too large. Nothing was saved.",
+            ),
+        ];
+        for (message, ja, en) in cases {
+            let page = p.render_notice(Lang::Ja, message, Some("/portal/x"));
+            assert!(page.contains(ja), "{message:?}: {page}");
+            assert!(page.contains("lang=\"ja\""), "{page}");
+            assert!(!page.contains('{'), "a placeholder left unfilled: {page}");
+            let page = p.render_notice(Lang::En, message, None);
+            assert!(page.contains(&escape_html(en)), "{message:?}: {page}");
+            assert!(!page.contains('{'), "a placeholder left unfilled: {page}");
+        }
     }
 
     fn answer(values: &[&str]) -> RawAnswer {

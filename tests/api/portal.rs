@@ -747,3 +747,40 @@ async fn the_sweep_sends_each_periodic_check_once_when_it_falls_due() {
     assert_eq!(list.len(), 1, "{checks}");
     assert!(list[0]["issued_by"].is_null());
 }
+
+#[tokio::test]
+async fn another_method_on_a_portal_address_is_a_405_page_with_allow() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for (method, path, allow) in [
+        (
+            reqwest::Method::PUT,
+            "/portal/not-a-real-token",
+            "GET, HEAD, POST",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/portal/not-a-real-token",
+            "GET, HEAD, POST",
+        ),
+        (
+            reqwest::Method::POST,
+            "/portal/static/portal.css",
+            "GET, HEAD",
+        ),
+    ] {
+        let res = client
+            .request(method.clone(), format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let page = res.text().await.unwrap();
+        assert!(page.contains("この操作はできません"), "{page}");
+    }
+}

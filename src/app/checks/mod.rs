@@ -26,7 +26,7 @@ use crate::mail::format_due;
 use crate::mail::templates::{
     CheckAcceptedContext, CheckRequestContext, CorrectionItem, EmailTemplates,
 };
-use crate::policy::checks::{self as life, CheckEvent, CheckState};
+use crate::policy::checks::{self as life, CheckEvent, CheckState, Verdict};
 use crate::questionnaires::answers::{self, Answer, AnswerProblem, AnswerSet, RawAnswer};
 use crate::questionnaires::{Definition, Questionnaires};
 
@@ -170,7 +170,7 @@ pub fn issue(
         meets_rules: definition.rules.join(" "),
         contact_name: contact.name.clone(),
         contact_email: contact.email.clone(),
-        contact_lang: contact.lang.as_str().to_string(),
+        contact_lang: contact.lang,
         state: CheckState::Sent,
         issued_by: issued_by.map(str::to_string),
         issued_at: now,
@@ -226,7 +226,7 @@ fn send_link(
             last_used_at: None,
         },
     )?;
-    let lang = Lang::parse(&check.contact_lang).unwrap_or(Lang::Ja);
+    let lang = check.contact_lang;
     let definition = definition_of(check)?;
     let expires_on = env
         .config
@@ -761,17 +761,16 @@ fn review_in(
             id: db::new_id(),
             check_id: check.id.clone(),
             decision: match decision {
-                Decision::Accept { .. } => "accept",
-                Decision::Return { .. } => "return",
-            }
-            .to_string(),
+                Decision::Accept { .. } => Verdict::Accept,
+                Decision::Return { .. } => Verdict::Return,
+            },
             comment: comment.clone(),
             question_comments: to_json(&question_comments, "review comments")?,
             reviewed_by: reviewer_id.to_string(),
             reviewed_at: now,
         },
     )?;
-    let lang = Lang::parse(&check.contact_lang).unwrap_or(Lang::Ja);
+    let lang = check.contact_lang;
     match decision {
         Decision::Accept { .. } => {
             let stored = stored_answers(conn, &check.id)?;

@@ -246,7 +246,7 @@ pub fn detail(
         })?;
         reviews.push(ReviewResponse {
             reviewer_name: user_name(conn, &r.reviewed_by)?,
-            decision: r.decision,
+            decision: r.decision.as_str().to_string(),
             comment: r.comment,
             question_comments,
             reviewer_id: r.reviewed_by,
@@ -294,7 +294,7 @@ pub fn detail(
         contact: CheckContact {
             name: check.contact_name,
             email: check.contact_email,
-            lang: check.contact_lang,
+            lang: check.contact_lang.as_str().to_string(),
         },
         effective_state: effective(state, check.due_on, today),
         state,
