@@ -165,3 +165,631 @@ pub fn provision_approved(approvals: &[crate::db::approvals::Approval], item_id:
             && a.state == ApprovalState::Approved
     })
 }
+
+#[cfg(test)]
+/// The fixtures are shared with the deadline and sweep tests.
+pub(crate) mod tests {
+    use chrono::{NaiveDateTime, NaiveTime};
+    use chrono_tz::Asia::Tokyo;
+
+    use super::*;
+    use crate::db::approvals::{Approval, ManagerAsset, WaiverRow};
+    use crate::db::contracts::Contract;
+    use crate::db::engagements::EngagementRow;
+    use crate::db::information_items::InformationItem;
+    use crate::policy::obligations::ObligationState;
+
+    pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// A UTC timestamp.
+    pub(crate) fn utc(y: i32, m: u32, day: u32, hour: u32) -> NaiveDateTime {
+        d(y, m, day).and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
+    }
+
+    /// CL-01 is mandatory for every outsourcing; CL-05 only from L2.
+    pub(crate) fn catalog() -> Catalog {
+        Catalog::parse(
+            r#"
+version = "t"
+[[clause]]
+id = "CL-01"
+title_ja = "指針の遵守"
+title_en = "Compliance"
+rules = ["R-8.2"]
+outsourcing = ["S", "S", "S"]
+designated_management = ["S", "S", "S"]
+cloud_service = ["R", "S", "S"]
+[[clause]]
+id = "CL-05"
+title_ja = "実施体制"
+title_en = "Organisation"
+rules = ["R-8.3.1"]
+outsourcing = ["-", "D", "D"]
+designated_management = ["-", "D", "D"]
+cloud_service = ["-", "R", "R"]
+"#,
+        )
+        .unwrap()
+    }
+
+    pub(crate) fn facts(
+        kind: EngagementKind,
+        level: Option<i16>,
+        status: Status,
+    ) -> EngagementFacts {
+        EngagementFacts {
+            engagement: EngagementRow {
+                id: "e1".into(),
+                kind,
+                title: "窓口業務委託".into(),
+                division_id: "div".into(),
+                responsible_user_id: "officer".into(),
+                vendor_id: "v1".into(),
+                scope: "窓口".into(),
+                starts_on: d(2027, 4, 1),
+                ends_on: d(2028, 3, 31),
+                status,
+                parent_id: None,
+                cloud_service_name: None,
+                cloud_data_location: None,
+                cloud_ismap: None,
+                level,
+                created_at: utc(2027, 1, 4, 0),
+                updated_at: utc(2027, 1, 4, 0),
+                level_raised_on: None,
+                check_interval_months: None,
+            },
+            items: vec![],
+            status_changes: vec![],
+            contracts: vec![],
+            approvals: vec![],
+            assets: vec![],
+            waivers: vec![],
+            accepted_checks: vec![],
+        }
+    }
+
+    pub(crate) fn item(id: &str, level: i16, provided: bool) -> InformationItem {
+        InformationItem {
+            id: id.into(),
+            engagement_id: "e1".into(),
+            name: format!("item {id}"),
+            description: String::new(),
+            level,
+            provided_to_vendor: provided,
+            created_at: utc(2027, 1, 4, 0),
+            updated_at: utc(2027, 1, 4, 0),
+        }
+    }
+
+    pub(crate) fn approval(
+        rule: ApprovalRule,
+        subject: &str,
+        state: ApprovalState,
+        decided_at: Option<NaiveDateTime>,
+    ) -> Approval {
+        Approval {
+            id: format!("a-{subject}-{}", state.as_str()),
+            engagement_id: "e1".into(),
+            rule_id: rule.as_str().into(),
+            subject_id: subject.into(),
+            subject_name: format!("item {subject}"),
+            requested_by: "officer".into(),
+            requested_at: utc(2027, 1, 5, 0),
+            note: String::new(),
+            approver_role: "security_officer".into(),
+            approver_division_id: Some("div".into()),
+            state,
+            confirmations: "[]".into(),
+            decided_by: decided_at.map(|_| "so".into()),
+            decided_at,
+            decision_reason: None,
+        }
+    }
+
+    pub(crate) fn contract(signed_on: NaiveDate, clause_ids: &[&str]) -> Contract {
+        Contract {
+            id: format!("c-{signed_on}"),
+            engagement_id: "e1".into(),
+            reference_number: "2027-001".into(),
+            signed_on,
+            clause_ids: serde_json::to_string(clause_ids).unwrap(),
+            template_version: "t".into(),
+            recorded_by: "officer".into(),
+            recorded_at: utc(2027, 3, 1, 0),
+        }
+    }
+
+    fn asset(id: &str, kind: AssetKind) -> ManagerAsset {
+        ManagerAsset {
+            id: id.into(),
+            engagement_id: "e1".into(),
+            kind: kind.as_str().into(),
+            name: format!("asset {id}"),
+            description: String::new(),
+            recorded_by: "officer".into(),
+            recorded_at: utc(2027, 1, 4, 0),
+        }
+    }
+
+    fn obligations(f: &EngagementFacts, today: NaiveDate) -> Vec<Obligation> {
+        obligations_of(f, &catalog(), Tokyo, &RuleSettings::default(), today)
+    }
+
+    fn find<'a>(list: &'a [Obligation], rule: &str, subject: Option<&str>) -> &'a Obligation {
+        list.iter()
+            .find(|o| o.rule.id == rule && o.subject.as_deref() == subject)
+            .unwrap_or_else(|| panic!("{rule} {subject:?} in {list:?}"))
+    }
+
+    fn ids(list: &[Obligation]) -> Vec<&str> {
+        list.iter().map(|o| o.rule.id).collect()
+    }
+
+    #[test]
+    fn the_organisations_date_of_a_utc_timestamp_is_taken_in_its_time_zone() {
+        assert_eq!(local_date(utc(2027, 3, 31, 14), Tokyo), d(2027, 3, 31));
+        assert_eq!(local_date(utc(2027, 3, 31, 15), Tokyo), d(2027, 4, 1));
+    }
+
+    #[test]
+    fn r_8_1_a_draft_outsourcing_engagement_owes_selection_from_its_start() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        let list = obligations(&f, d(2027, 3, 1));
+        assert_eq!(
+            ids(&list),
+            ["R-8.1", "R-8.2", "R-8.3.1", "R-8.3.2", "R-8.4.1", "R-8.4.2"]
+        );
+        let selection = find(&list, "R-8.1", None);
+        assert_eq!(selection.state, ObligationState::Open);
+        assert_eq!(selection.due_on, Some(d(2027, 4, 1)));
+        assert_eq!(selection.assignee_user_id.as_deref(), Some("officer"));
+        assert_eq!(selection.via, None);
+        assert_eq!(find(&list, "R-8.2", None).state, ObligationState::Open);
+
+        // Still unselected after the start date: overdue.
+        let late = obligations(&f, d(2027, 4, 2));
+        assert_eq!(find(&late, "R-8.1", None).state, ObligationState::Overdue);
+        assert_eq!(find(&late, "R-8.2", None).state, ObligationState::Overdue);
+    }
+
+    #[test]
+    fn r_8_2_a_recorded_contract_with_every_mandatory_clause_meets_the_contract_obligation() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Contracted);
+        f.status_changes = vec![
+            ("selected".into(), utc(2027, 2, 1, 1)),
+            ("contracted".into(), utc(2027, 3, 10, 1)),
+        ];
+        f.contracts = vec![contract(d(2027, 3, 9), &["CL-01", "CL-05"])];
+        let list = obligations(&f, d(2027, 4, 2));
+        let selection = find(&list, "R-8.1", None);
+        assert_eq!(
+            (selection.state, selection.met_on),
+            (ObligationState::Met, Some(d(2027, 2, 1)))
+        );
+        let contract = find(&list, "R-8.2", None);
+        assert_eq!(
+            (contract.state, contract.met_on),
+            (ObligationState::Met, Some(d(2027, 3, 9)))
+        );
+    }
+
+    #[test]
+    fn r_8_2_the_catalog_decides_which_clauses_a_contract_must_hold_by_level() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Contracted);
+        f.contracts = vec![contract(d(2027, 3, 9), &["CL-01"])];
+        let l2 = obligations(&f, d(2027, 4, 2));
+        assert_eq!(
+            find(&l2, "R-8.2", None).state,
+            ObligationState::Overdue,
+            "CL-05 is mandatory from L2"
+        );
+        f.engagement.level = Some(1);
+        let l1 = obligations(&f, d(2027, 4, 2));
+        assert_eq!(find(&l1, "R-8.2", None).state, ObligationState::Met);
+        assert_eq!(
+            snapshot(&f, &catalog(), Tokyo).unwrap().mandatory_clauses,
+            ["CL-01"]
+        );
+    }
+
+    #[test]
+    fn r_8_2_only_the_contract_in_force_first_is_looked_at() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        // The data layer lists the latest signed first.
+        f.contracts = vec![
+            contract(d(2027, 5, 1), &["CL-01"]),
+            contract(d(2027, 3, 1), &["CL-01", "CL-05"]),
+        ];
+        let list = obligations(&f, d(2027, 6, 1));
+        assert_eq!(find(&list, "R-8.2", None).state, ObligationState::Overdue);
+        f.contracts.reverse();
+        let list = obligations(&f, d(2027, 6, 1));
+        assert_eq!(find(&list, "R-8.2", None).met_on, Some(d(2027, 3, 1)));
+    }
+
+    #[test]
+    fn r_3_3_3_an_l2_item_provided_to_the_vendor_needs_an_approved_approval() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        f.items = vec![item("i1", 2, true)];
+        let state = |f: &EngagementFacts| {
+            let list = obligations(f, d(2027, 3, 1));
+            let o = find(&list, "R-3.3.3", Some("i1"));
+            (o.state, o.met_on)
+        };
+        assert_eq!(state(&f), (ObligationState::Open, None));
+
+        f.approvals = vec![approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            ApprovalState::Pending,
+            None,
+        )];
+        assert_eq!(
+            state(&f),
+            (ObligationState::Open, None),
+            "pending does not count"
+        );
+        f.approvals = vec![approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            ApprovalState::Rejected,
+            Some(utc(2027, 2, 1, 1)),
+        )];
+        assert_eq!(
+            state(&f),
+            (ObligationState::Open, None),
+            "rejected does not count"
+        );
+        // An approval of another item, or under another rule, does not count either.
+        f.approvals = vec![
+            approval(
+                ApprovalRule::ProvideInformation,
+                "i2",
+                ApprovalState::Approved,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+            approval(
+                ApprovalRule::ManagerSystem,
+                "i1",
+                ApprovalState::Approved,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+        ];
+        assert_eq!(state(&f), (ObligationState::Open, None));
+
+        f.approvals.push(approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            ApprovalState::Approved,
+            Some(utc(2027, 2, 1, 1)),
+        ));
+        assert_eq!(state(&f), (ObligationState::Met, Some(d(2027, 2, 1))));
+    }
+
+    #[test]
+    fn r_3_3_3_the_approval_is_dated_on_the_organisations_day_it_was_decided() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(3), Status::Draft);
+        f.items = vec![item("i1", 3, true)];
+        // 16:00 UTC on 31 March is 1 April in Tokyo.
+        f.approvals = vec![approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            ApprovalState::Approved,
+            Some(utc(2027, 3, 31, 16)),
+        )];
+        let s = snapshot(&f, &catalog(), Tokyo).unwrap();
+        assert_eq!(s.approved_items.get("i1"), Some(&d(2027, 4, 1)));
+    }
+
+    #[test]
+    fn r_3_3_3_items_kept_in_house_or_at_l1_need_no_approval() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(3), Status::Draft);
+        f.items = vec![
+            item("kept", 3, false),
+            item("public", 1, true),
+            item("given", 3, true),
+        ];
+        let list = obligations(&f, d(2027, 3, 1));
+        let approvals: Vec<_> = list
+            .iter()
+            .filter(|o| o.rule.id == "R-3.3.3")
+            .map(|o| (o.subject.as_deref(), o.subject_name.as_deref()))
+            .collect();
+        assert_eq!(approvals, [(Some("given"), Some("item given"))]);
+        let o = find(&list, "R-3.3.3", Some("given"));
+        assert_eq!(o.owner_role, crate::domain::Role::SecurityOfficer);
+        assert_eq!(o.assignee_user_id, None);
+        assert_eq!(o.due_on, Some(d(2027, 4, 1)));
+    }
+
+    #[test]
+    fn r_3_3_3_an_item_of_an_unknown_level_is_treated_as_l3() {
+        let mut f = facts(EngagementKind::Outsourcing, None, Status::Draft);
+        f.items = vec![item("odd", 9, true)];
+        let s = snapshot(&f, &catalog(), Tokyo).unwrap();
+        assert_eq!(s.items[0].level, ClassificationLevel::L3);
+        assert_eq!(s.level, None, "the engagement's own level is left unknown");
+        assert!(obligations(&f, d(2027, 3, 1))
+            .iter()
+            .any(|o| o.rule.id == "R-3.3.3"));
+    }
+
+    #[test]
+    fn r_3_3_3_approval_falls_due_from_the_day_the_level_rose() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        f.engagement.level_raised_on = Some(d(2027, 9, 1));
+        f.items = vec![item("i1", 2, true)];
+        let list = obligations(&f, d(2027, 9, 1));
+        let o = find(&list, "R-3.3.3", Some("i1"));
+        assert_eq!(
+            (o.due_on, o.state),
+            (Some(d(2027, 9, 1)), ObligationState::Open)
+        );
+        assert_eq!(find(&list, "R-8.2", None).due_on, Some(d(2027, 9, 1)));
+    }
+
+    #[test]
+    fn status_changes_are_dated_in_the_organisations_time_zone_and_the_first_one_counts() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Selected);
+        f.status_changes = vec![
+            // 15:00 UTC on 10 January: 11 January in Tokyo.
+            ("selected".into(), utc(2027, 1, 10, 15)),
+            ("draft".into(), utc(2027, 1, 20, 1)),
+            ("selected".into(), utc(2027, 2, 1, 1)),
+            ("no_such_status".into(), utc(2027, 2, 2, 1)),
+        ];
+        let s = snapshot(&f, &catalog(), Tokyo).unwrap();
+        assert_eq!(s.reached.get(&Status::Selected), Some(&d(2027, 1, 11)));
+        assert_eq!(s.reached.get(&Status::Draft), Some(&d(2027, 1, 20)));
+        assert_eq!(s.reached.len(), 2, "unknown statuses are ignored");
+        let list = obligations(&f, d(2027, 3, 1));
+        assert_eq!(find(&list, "R-8.1", None).met_on, Some(d(2027, 1, 11)));
+    }
+
+    #[test]
+    fn r_8_4_2_termination_brings_the_end_certificate_forward() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Terminated);
+        f.status_changes = vec![
+            ("contracted".into(), utc(2027, 3, 10, 1)),
+            // 30 June 15:00 UTC: 1 July in Tokyo.
+            ("terminated".into(), utc(2027, 6, 30, 15)),
+        ];
+        let list = obligations(&f, d(2027, 7, 2));
+        let certificate = find(&list, "R-8.4.2", None);
+        assert_eq!(certificate.due_on, Some(d(2027, 7, 31)), "30 days after");
+        assert_eq!(certificate.state, ObligationState::Open);
+
+        // Without termination, the certificate is due 30 days after the end of the term.
+        f.engagement.status = Status::Active;
+        f.status_changes.pop();
+        let list = obligations(&f, d(2027, 7, 2));
+        assert_eq!(find(&list, "R-8.4.2", None).due_on, Some(d(2028, 4, 30)));
+    }
+
+    #[test]
+    fn nothing_is_owed_for_an_engagement_terminated_before_a_contract() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(3), Status::Terminated);
+        f.items = vec![item("i1", 3, true)];
+        f.status_changes = vec![
+            ("selected".into(), utc(2027, 2, 1, 1)),
+            ("terminated".into(), utc(2027, 2, 10, 1)),
+        ];
+        assert!(obligations(&f, d(2027, 3, 1)).is_empty());
+    }
+
+    #[test]
+    fn r_8_5_an_outsourcing_under_a_parent_engagement_is_a_subcontract() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        f.engagement.parent_id = Some("parent".into());
+        assert!(snapshot(&f, &catalog(), Tokyo).unwrap().is_subcontract);
+        let list = obligations(&f, d(2027, 3, 1));
+        assert!(list
+            .iter()
+            .filter(|o| o.rule.id.starts_with("R-8."))
+            .all(|o| o.via == Some("R-8.5")));
+
+        let mut dm = facts(EngagementKind::DesignatedManagement, Some(2), Status::Draft);
+        dm.engagement.parent_id = Some("parent".into());
+        assert!(!snapshot(&dm, &catalog(), Tokyo).unwrap().is_subcontract);
+    }
+
+    #[test]
+    fn r_7_5_and_r_7_6_each_asset_on_record_needs_an_approval_under_its_own_rule() {
+        let mut f = facts(
+            EngagementKind::DesignatedManagement,
+            Some(2),
+            Status::Active,
+        );
+        f.assets = vec![
+            asset("sys", AssetKind::System),
+            asset("pc", AssetKind::Asset),
+        ];
+        f.approvals = vec![
+            approval(
+                ApprovalRule::ManagerSystem,
+                "sys",
+                ApprovalState::Approved,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+            // Approved under R-7.5, but the PC is an asset: R-7.6 is what counts.
+            approval(
+                ApprovalRule::ManagerSystem,
+                "pc",
+                ApprovalState::Approved,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+        ];
+        let list = obligations(&f, d(2027, 3, 1));
+        let system = find(&list, "R-7.5", Some("sys"));
+        assert_eq!(
+            (system.state, system.met_on),
+            (ObligationState::Met, Some(d(2027, 2, 1)))
+        );
+        assert_eq!(system.subject_name.as_deref(), Some("asset sys"));
+        assert_eq!(
+            find(&list, "R-7.6", Some("pc")).state,
+            ObligationState::Open
+        );
+
+        f.approvals.push(approval(
+            ApprovalRule::ManagerAsset,
+            "pc",
+            ApprovalState::Approved,
+            Some(utc(2027, 2, 3, 1)),
+        ));
+        let list = obligations(&f, d(2027, 3, 1));
+        assert_eq!(find(&list, "R-7.6", Some("pc")).met_on, Some(d(2027, 2, 3)));
+    }
+
+    #[test]
+    fn r_8_3_2_the_latest_acceptance_of_each_rule_a_check_meets_counts() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        f.accepted_checks = vec![
+            ("R-8.3.1 R-8.3.2".into(), d(2027, 10, 1)),
+            ("R-8.3.2".into(), d(2027, 12, 1)),
+            ("R-8.3.2".into(), d(2027, 11, 1)),
+        ];
+        let s = snapshot(&f, &catalog(), Tokyo).unwrap();
+        assert_eq!(s.checks_accepted.get("R-8.3.1"), Some(&d(2027, 10, 1)));
+        assert_eq!(s.checks_accepted.get("R-8.3.2"), Some(&d(2027, 12, 1)));
+        let list = obligations(&f, d(2028, 1, 1));
+        let check = find(&list, "R-8.3.2", None);
+        assert_eq!(
+            (check.state, check.met_on, check.due_on),
+            (
+                ObligationState::Met,
+                Some(d(2027, 12, 1)),
+                Some(d(2028, 12, 1))
+            )
+        );
+    }
+
+    #[test]
+    fn r_8_3_2_the_engagements_own_check_interval_replaces_the_levels() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        let due =
+            |f: &EngagementFacts| find(&obligations(f, d(2027, 5, 1)), "R-8.3.2", None).due_on;
+        assert_eq!(due(&f), Some(d(2028, 4, 1)), "L2: yearly");
+        f.engagement.check_interval_months = Some(3);
+        assert_eq!(due(&f), Some(d(2027, 7, 1)));
+        f.engagement.check_interval_months = Some(-3);
+        assert_eq!(
+            due(&f),
+            Some(d(2028, 4, 1)),
+            "a negative interval is ignored"
+        );
+    }
+
+    #[test]
+    fn a_waiver_without_subject_covers_the_rule_and_one_with_a_subject_only_that_item() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        f.items = vec![item("i1", 2, true), item("i2", 2, true)];
+        let waiver = |rule: &str, subject: &str| WaiverRow {
+            id: format!("w-{rule}-{subject}"),
+            engagement_id: "e1".into(),
+            rule_id: rule.into(),
+            subject_id: subject.into(),
+            reason: "理由".into(),
+            waived_by: "ciso".into(),
+            waived_at: utc(2027, 2, 1, 1),
+        };
+        f.waivers = vec![waiver("R-8.2", ""), waiver("R-3.3.3", "i1")];
+        let list = obligations(&f, d(2027, 5, 1));
+        let contract = find(&list, "R-8.2", None);
+        assert_eq!(contract.state, ObligationState::Waived);
+        assert_eq!(
+            contract.waiver,
+            Some(("理由".to_string(), "ciso".to_string()))
+        );
+        assert_eq!(
+            find(&list, "R-3.3.3", Some("i1")).state,
+            ObligationState::Waived
+        );
+        assert_eq!(
+            find(&list, "R-3.3.3", Some("i2")).state,
+            ObligationState::Overdue
+        );
+    }
+
+    #[test]
+    fn r_8_2_missing_clauses_lists_the_mandatory_ones_a_contract_lacks_in_catalog_order() {
+        let c = catalog();
+        let have = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let l2 = Some(ClassificationLevel::L2);
+        assert_eq!(
+            missing_clauses(&c, EngagementKind::Outsourcing, l2, &[]),
+            ["CL-01", "CL-05"]
+        );
+        assert_eq!(
+            missing_clauses(
+                &c,
+                EngagementKind::Outsourcing,
+                l2,
+                &have(&["CL-05", "CL-99"])
+            ),
+            ["CL-01"]
+        );
+        assert!(missing_clauses(
+            &c,
+            EngagementKind::Outsourcing,
+            Some(ClassificationLevel::L1),
+            &have(&["CL-01"])
+        )
+        .is_empty());
+        assert!(missing_clauses(
+            &c,
+            EngagementKind::CloudService,
+            Some(ClassificationLevel::L1),
+            &[]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn r_3_3_3_unapproved_provisions_names_the_l2_and_l3_items_given_without_approval() {
+        let items = vec![
+            item("l3", 3, true),
+            item("l2", 2, true),
+            item("l1", 1, true),
+            item("kept", 3, false),
+            item("ok", 2, true),
+        ];
+        let approvals = vec![
+            approval(
+                ApprovalRule::ProvideInformation,
+                "ok",
+                ApprovalState::Approved,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+            approval(
+                ApprovalRule::ProvideInformation,
+                "l2",
+                ApprovalState::Pending,
+                None,
+            ),
+            approval(
+                ApprovalRule::ProvideInformation,
+                "l3",
+                ApprovalState::Rejected,
+                Some(utc(2027, 2, 1, 1)),
+            ),
+        ];
+        assert_eq!(
+            unapproved_provisions(&items, &approvals),
+            ["item l3", "item l2"]
+        );
+        assert!(provision_approved(&approvals, "ok"));
+        assert!(!provision_approved(&approvals, "l2"));
+        assert!(!provision_approved(&approvals, "l3"));
+        let other_rule = [approval(
+            ApprovalRule::ManagerAsset,
+            "l3",
+            ApprovalState::Approved,
+            Some(utc(2027, 2, 1, 1)),
+        )];
+        assert!(!provision_approved(&other_rule, "l3"));
+    }
+}

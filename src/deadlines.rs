@@ -287,3 +287,403 @@ pub fn access_review(due_on: NaiveDate) -> Deadline {
         path: "/api/v1/access-review".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compliance::tests::{approval, catalog, d, facts, item, utc};
+    use crate::db::checks::{CheckSummary, FindingRow};
+    use crate::domain::EngagementKind;
+    use crate::policy::approvals::ApprovalRule;
+    use crate::policy::checks::CheckState;
+    use crate::policy::findings::FindingState;
+
+    fn config() -> Config {
+        Config::from_pairs(&[]).unwrap()
+    }
+
+    fn of(facts: &[EngagementFacts], today: NaiveDate) -> Vec<Deadline> {
+        of_engagements(facts, &catalog(), &config(), today)
+    }
+
+    fn keys(list: &[Deadline]) -> Vec<&str> {
+        list.iter().map(|d| d.key.as_str()).collect()
+    }
+
+    fn by_key<'a>(list: &'a [Deadline], key: &str) -> &'a Deadline {
+        list.iter()
+            .find(|d| d.key == key)
+            .unwrap_or_else(|| panic!("{key} in {:?}", keys(list)))
+    }
+
+    fn check(
+        id: &str,
+        state: CheckState,
+        submitted_at: Option<chrono::NaiveDateTime>,
+    ) -> CheckSummary {
+        CheckSummary {
+            id: id.into(),
+            engagement_id: "e1".into(),
+            questionnaire_id: "outsourcing-l2".into(),
+            questionnaire_version: 1,
+            meets_rules: "R-8.3.1 R-8.3.2".into(),
+            contact_name: "山田".into(),
+            contact_email: "yamada@example.com".into(),
+            state,
+            issued_by: Some("officer".into()),
+            issued_at: utc(2027, 5, 1, 0),
+            due_on: d(2027, 5, 31),
+            submitted_at,
+            accepted_on: None,
+            score_percent: None,
+            scores_json: None,
+        }
+    }
+
+    fn finding(id: &str, engagement_id: &str) -> FindingRow {
+        FindingRow {
+            id: id.into(),
+            check_id: "c1".into(),
+            engagement_id: engagement_id.into(),
+            question_id: "q-7".into(),
+            section: "physical".into(),
+            rules: "R-8.3.1 R-8.3.2".into(),
+            answer_json: "{}".into(),
+            corrective_action: "施錠する".into(),
+            owner_user_id: "vendor-liaison".into(),
+            due_on: d(2027, 7, 1),
+            state: FindingState::Open,
+            risk_reason: None,
+            risk_approved_by: None,
+            closed_at: None,
+            created_at: utc(2027, 6, 1, 0),
+            updated_at: utc(2027, 6, 1, 0),
+        }
+    }
+
+    #[test]
+    fn r_8_1_open_obligations_are_deadlines_of_the_responsible_officer() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        let list = of(&[f], d(2027, 3, 1));
+        assert!(list.iter().all(|d| d.kind == Kind::Obligation));
+        assert_eq!(
+            keys(&list),
+            [
+                "obligation:e1:R-8.1:",
+                "obligation:e1:R-8.2:",
+                "obligation:e1:R-8.3.1:",
+                "obligation:e1:R-8.3.2:",
+                "obligation:e1:R-8.4.1:",
+                "obligation:e1:R-8.4.2:",
+            ]
+        );
+        let selection = by_key(&list, "obligation:e1:R-8.1:");
+        assert_eq!(selection.rule_id, "R-8.1");
+        assert_eq!(selection.due_on, d(2027, 4, 1));
+        assert_eq!(selection.owner, Owner::User("officer".into()));
+        assert_eq!(selection.engagement_id.as_deref(), Some("e1"));
+        assert_eq!(selection.engagement_title.as_deref(), Some("窓口業務委託"));
+        assert_eq!(selection.vendor_id.as_deref(), Some("v1"));
+        assert_eq!(selection.division_id.as_deref(), Some("div"));
+        assert_eq!(selection.path, "/api/v1/engagements/e1/obligations");
+        assert!(
+            selection.what.en.ends_with("(R-8.1)"),
+            "{}",
+            selection.what.en
+        );
+        assert!(
+            selection.what.ja.ends_with("（R-8.1）"),
+            "{}",
+            selection.what.ja
+        );
+    }
+
+    #[test]
+    fn met_and_waived_obligations_are_no_deadlines_but_overdue_ones_are() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Selected);
+        f.status_changes = vec![("selected".into(), utc(2027, 2, 1, 1))];
+        f.waivers = vec![crate::db::approvals::WaiverRow {
+            id: "w".into(),
+            engagement_id: "e1".into(),
+            rule_id: "R-8.3.1".into(),
+            subject_id: String::new(),
+            reason: "理由".into(),
+            waived_by: "ciso".into(),
+            waived_at: utc(2027, 2, 1, 1),
+        }];
+        let list = of(&[f], d(2027, 4, 10));
+        assert_eq!(
+            keys(&list),
+            [
+                "obligation:e1:R-8.2:",
+                "obligation:e1:R-8.3.2:",
+                "obligation:e1:R-8.4.1:",
+                "obligation:e1:R-8.4.2:",
+            ],
+            "R-8.1 is met and R-8.3.1 waived"
+        );
+        assert_eq!(
+            by_key(&list, "obligation:e1:R-8.2:").due_on,
+            d(2027, 4, 1),
+            "overdue deadlines stay listed"
+        );
+    }
+
+    #[test]
+    fn r_3_3_3_an_items_approval_is_owed_by_the_security_officers_of_the_division() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        f.items = vec![item("i1", 2, true)];
+        let list = of(&[f], d(2027, 3, 1));
+        let provision = by_key(&list, "obligation:e1:R-3.3.3:i1");
+        assert_eq!(
+            provision.owner,
+            Owner::Role {
+                role: Role::SecurityOfficer,
+                division_id: Some("div".into()),
+            }
+        );
+        assert!(
+            provision.what.en.ends_with("(R-3.3.3: item i1)"),
+            "{}",
+            provision.what.en
+        );
+        assert!(
+            provision.what.ja.ends_with("（R-3.3.3: item i1）"),
+            "{}",
+            provision.what.ja
+        );
+    }
+
+    #[test]
+    fn r_7_4_and_r_7_5_organisation_wide_roles_are_owed_without_a_division() {
+        let mut f = facts(
+            EngagementKind::DesignatedManagement,
+            Some(2),
+            Status::Active,
+        );
+        f.assets = vec![crate::db::approvals::ManagerAsset {
+            id: "sys".into(),
+            engagement_id: "e1".into(),
+            kind: "system".into(),
+            name: "予約システム".into(),
+            description: String::new(),
+            recorded_by: "officer".into(),
+            recorded_at: utc(2027, 1, 4, 0),
+        }];
+        let list = of(&[f], d(2027, 3, 1));
+        assert_eq!(
+            by_key(&list, "obligation:e1:R-7.4:").owner,
+            Owner::Role {
+                role: Role::Ciso,
+                division_id: None
+            }
+        );
+        assert_eq!(
+            by_key(&list, "obligation:e1:R-7.5:sys").owner,
+            Owner::Role {
+                role: Role::ChiefSystemManager,
+                division_id: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_pending_approval_is_due_seven_days_after_the_organisations_day_of_the_request() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(1), Status::Draft);
+        let mut pending = approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            crate::policy::approvals::ApprovalState::Pending,
+            None,
+        );
+        // 16:00 UTC on 1 March is 2 March in Tokyo.
+        pending.requested_at = utc(2027, 3, 1, 16);
+        f.approvals = vec![
+            pending,
+            approval(
+                ApprovalRule::ProvideInformation,
+                "i2",
+                crate::policy::approvals::ApprovalState::Approved,
+                Some(utc(2027, 3, 2, 1)),
+            ),
+            approval(
+                ApprovalRule::ProvideInformation,
+                "i3",
+                crate::policy::approvals::ApprovalState::Rejected,
+                Some(utc(2027, 3, 2, 1)),
+            ),
+        ];
+        let list = of(&[f], d(2027, 3, 3));
+        let approvals: Vec<&Deadline> = list.iter().filter(|d| d.kind == Kind::Approval).collect();
+        assert_eq!(approvals.len(), 1, "decided requests are no deadlines");
+        let a = approvals[0];
+        assert_eq!(a.key, "approval:a-i1-pending");
+        assert_eq!(a.rule_id, "R-3.3.3");
+        assert_eq!(a.due_on, d(2027, 3, 9));
+        assert_eq!(
+            a.owner,
+            Owner::Role {
+                role: Role::SecurityOfficer,
+                division_id: Some("div".into())
+            }
+        );
+        assert_eq!(a.path, "/api/v1/engagements/e1/approvals");
+        assert!(a.what.en.contains("R-3.3.3: item i1"), "{}", a.what.en);
+    }
+
+    #[test]
+    fn a_pending_approval_with_an_unknown_approver_role_is_skipped() {
+        let mut f = facts(EngagementKind::Outsourcing, Some(1), Status::Draft);
+        let mut pending = approval(
+            ApprovalRule::ProvideInformation,
+            "i1",
+            crate::policy::approvals::ApprovalState::Pending,
+            None,
+        );
+        pending.approver_role = "mayor".into();
+        f.approvals = vec![pending];
+        assert!(of(&[f], d(2027, 3, 3))
+            .iter()
+            .all(|d| d.kind != Kind::Approval));
+    }
+
+    #[test]
+    fn r_8_4_2_a_contract_in_force_has_its_end_as_a_deadline_of_the_responsible_officer() {
+        let today = d(2028, 1, 1);
+        let ends = |status: Status, ends_on: NaiveDate| {
+            let mut f = facts(EngagementKind::Outsourcing, Some(1), status);
+            f.engagement.ends_on = ends_on;
+            of(&[f], today)
+                .into_iter()
+                .filter(|d| d.kind == Kind::ContractEnd)
+                .collect::<Vec<_>>()
+        };
+        for status in [Status::Contracted, Status::Active, Status::Ending] {
+            let list = ends(status, d(2028, 3, 31));
+            assert_eq!(list.len(), 1, "{status}");
+            let end = &list[0];
+            assert_eq!(end.key, "contract_end:e1:2028-03-31");
+            assert_eq!(end.rule_id, "R-8.4.2");
+            assert_eq!(end.due_on, d(2028, 3, 31));
+            assert_eq!(end.owner, Owner::User("officer".into()));
+            assert_eq!(end.path, "/api/v1/engagements/e1");
+        }
+        assert_eq!(ends(Status::Active, today).len(), 1, "ends today");
+        assert!(ends(Status::Active, d(2027, 12, 31)).is_empty(), "ended");
+        for status in [Status::Draft, Status::Selected, Status::Closed] {
+            assert!(ends(status, d(2028, 3, 31)).is_empty(), "{status}");
+        }
+    }
+
+    #[test]
+    fn deadlines_of_several_engagements_carry_their_own_engagement() {
+        let a = facts(EngagementKind::Outsourcing, Some(1), Status::Draft);
+        let mut b = facts(EngagementKind::CloudService, Some(1), Status::Draft);
+        b.engagement.id = "e2".into();
+        b.engagement.division_id = "div2".into();
+        let list = of(&[a, b], d(2027, 3, 1));
+        let cloud = by_key(&list, "obligation:e2:R-10.1:");
+        assert_eq!(cloud.division_id.as_deref(), Some("div2"));
+        assert_eq!(cloud.path, "/api/v1/engagements/e2/obligations");
+        assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
+    }
+
+    #[test]
+    fn r_8_3_2_a_check_not_yet_answered_is_due_on_its_own_date_for_the_responsible_officer() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        for state in [
+            CheckState::Sent,
+            CheckState::InProgress,
+            CheckState::Returned,
+        ] {
+            let list = of_checks(
+                std::slice::from_ref(&f),
+                &[check("c1", state, None)],
+                &[],
+                &config(),
+            );
+            assert_eq!(list.len(), 1);
+            let c = &list[0];
+            assert_eq!(c.kind, Kind::Check);
+            assert_eq!(c.key, "check:c1:2027-05-31");
+            assert_eq!(c.rule_id, "R-8.3.2", "the last rule the check meets");
+            assert_eq!(c.due_on, d(2027, 5, 31));
+            assert_eq!(c.owner, Owner::User("officer".into()));
+            assert_eq!(c.path, "/api/v1/checks/c1");
+            assert!(c.what.en.contains("outsourcing-l2, 山田"), "{}", c.what.en);
+        }
+    }
+
+    #[test]
+    fn r_8_3_2_a_submitted_check_is_to_be_reviewed_within_the_review_days() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        // 15:00 UTC on 10 May is 11 May in Tokyo; reviewed within 14 days.
+        let at = utc(2027, 5, 10, 15);
+        let list = of_checks(
+            &[f],
+            &[
+                check("c1", CheckState::Submitted, Some(at)),
+                check("c2", CheckState::Submitted, None),
+            ],
+            &[],
+            &config(),
+        );
+        assert_eq!(
+            list.len(),
+            1,
+            "a submitted check without its time is skipped"
+        );
+        let review = &list[0];
+        assert_eq!(review.kind, Kind::CheckReview);
+        assert_eq!(
+            review.key,
+            format!("check_review:c1:{}", at.and_utc().timestamp())
+        );
+        assert_eq!(review.due_on, d(2027, 5, 25));
+        assert_eq!(review.owner, Owner::User("officer".into()));
+    }
+
+    #[test]
+    fn checks_and_findings_of_engagements_not_loaded_are_left_out() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        let mut stray = check("c9", CheckState::Sent, None);
+        stray.engagement_id = "elsewhere".into();
+        let list = of_checks(&[f], &[stray], &[finding("f9", "elsewhere")], &config());
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn an_open_findings_corrective_action_is_owed_by_the_findings_owner() {
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        let list = of_checks(&[f], &[], &[finding("f1", "e1")], &config());
+        assert_eq!(list.len(), 1);
+        let fix = &list[0];
+        assert_eq!(fix.kind, Kind::CorrectiveAction);
+        assert_eq!(fix.key, "finding:f1:2027-07-01");
+        assert_eq!(fix.rule_id, "R-8.3.2");
+        assert_eq!(fix.due_on, d(2027, 7, 1));
+        assert_eq!(fix.owner, Owner::User("vendor-liaison".into()));
+        assert_eq!(fix.engagement_id.as_deref(), Some("e1"));
+        assert_eq!(fix.path, "/api/v1/findings/f1");
+        assert!(fix.what.en.contains("question q-7"), "{}", fix.what.en);
+    }
+
+    #[test]
+    fn r_5_5_3_6_the_access_review_is_owed_by_the_chief_system_manager_organisation_wide() {
+        let review = access_review(d(2027, 6, 30));
+        assert_eq!(review.kind, Kind::AccessReview);
+        assert_eq!(review.key, "access_review:2027-06-30");
+        assert_eq!(review.rule_id, "R-5.5.3.6");
+        assert_eq!(review.due_on, d(2027, 6, 30));
+        assert_eq!(
+            review.owner,
+            Owner::Role {
+                role: Role::ChiefSystemManager,
+                division_id: None
+            }
+        );
+        assert_eq!(review.division_id, None);
+        assert_eq!(review.engagement_id, None);
+        assert_eq!(review.path, "/api/v1/access-review");
+    }
+}

@@ -405,3 +405,428 @@ fn queue_digest(
     )?;
     Ok(new.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::compliance::tests::{catalog, d, facts};
+    use crate::domain::{EngagementKind, Status};
+    use crate::i18n::Msg;
+
+    const TODAY: fn() -> NaiveDate = || d(2027, 6, 1);
+
+    fn person(id: &str, roles: &[Role], divisions: &[&str]) -> Person {
+        Person {
+            id: id.into(),
+            name: format!("Name of {id}"),
+            email: format!("{id}@example.jp"),
+            lang: Lang::En,
+            roles: roles.to_vec(),
+            division_ids: divisions.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    /// The engagement's officer, the security officers of two divisions, and the CISO.
+    fn directory() -> Directory {
+        Directory {
+            people: vec![
+                person("officer", &[Role::SecurityOfficer], &["div-a"]),
+                person("so-a", &[Role::SecurityOfficer], &["div-a"]),
+                person("so-b", &[Role::SecurityOfficer], &["div-b"]),
+                person("ciso", &[Role::Ciso], &[]),
+                person("csm", &[Role::ChiefSystemManager], &[]),
+            ],
+        }
+    }
+
+    fn deadline(key: &str, kind: Kind, due_on: NaiveDate, owner: Owner) -> Deadline {
+        Deadline {
+            key: key.into(),
+            kind,
+            rule_id: "R-8.2".into(),
+            what: Msg::new(format!("作業 {key}"), format!("Task {key}")),
+            engagement_id: Some("e1".into()),
+            engagement_title: Some("窓口業務委託".into()),
+            vendor_id: Some("v1".into()),
+            division_id: Some("div-a".into()),
+            due_on,
+            owner,
+            path: "/api/v1/engagements/e1/obligations".into(),
+        }
+    }
+
+    fn officer() -> Owner {
+        Owner::User("officer".into())
+    }
+
+    /// Days from TODAY: negative when overdue.
+    fn due_in(days: i64) -> NaiveDate {
+        TODAY() + chrono::TimeDelta::days(days)
+    }
+
+    /// (person, deadline key, stage, escalated), in the plan's order.
+    fn told(list: &[Deadline], directory: &Directory) -> Vec<(String, String, String, bool)> {
+        plan(list, directory, &policy::ReminderPolicy::default(), TODAY())
+            .into_iter()
+            .flat_map(|(id, (p, items))| {
+                assert_eq!(id, p.id);
+                items
+                    .into_iter()
+                    .map(move |i| (p.id.clone(), i.deadline.key.clone(), i.stage, i.escalated))
+            })
+            .collect()
+    }
+
+    fn row(p: &str, key: &str, stage: &str, escalated: bool) -> (String, String, String, bool) {
+        (p.into(), key.into(), stage.into(), escalated)
+    }
+
+    #[test]
+    fn the_owner_hears_14_and_3_days_before_on_the_day_and_weekly_once_overdue() {
+        let stage_at = |days: i64| {
+            let list = [deadline("k", Kind::Obligation, due_in(days), officer())];
+            told(&list, &directory())
+                .into_iter()
+                .map(|(p, _, stage, escalated)| {
+                    assert_eq!((p.as_str(), escalated), ("officer", false));
+                    stage
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(stage_at(15).is_empty(), "too early to say anything");
+        assert_eq!(stage_at(14), ["before_14"]);
+        assert_eq!(stage_at(4), ["before_14"]);
+        assert_eq!(stage_at(3), ["before_3"]);
+        assert_eq!(stage_at(0), ["due"]);
+        assert_eq!(stage_at(-6), ["due"]);
+        assert_eq!(stage_at(-7), ["overdue_1"]);
+        assert_eq!(stage_at(-13), ["overdue_1"]);
+    }
+
+    #[test]
+    fn fourteen_days_overdue_the_divisions_security_officer_hears_of_it_and_at_thirty_the_ciso() {
+        let at = |days: i64| {
+            let list = [deadline("k", Kind::Obligation, due_in(days), officer())];
+            told(&list, &directory())
+        };
+        assert_eq!(at(-13), [row("officer", "k", "overdue_1", false)]);
+        assert_eq!(
+            at(-14),
+            [
+                row("officer", "k", "overdue_2", false),
+                row("so-a", "k", "escalation_14", true),
+            ],
+            "not the security officer of another division, nor the CISO yet"
+        );
+        assert_eq!(
+            at(-30),
+            [
+                row("ciso", "k", "escalation_30", true),
+                row("officer", "k", "overdue_4", false),
+                row("so-a", "k", "escalation_14", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_holding_the_escalation_role_is_told_once_as_the_owner() {
+        // The officer is a security officer of div-a: the 14-day escalation reaches them
+        // as the owner already.
+        let list = [deadline("k", Kind::Obligation, due_in(-14), officer())];
+        let rows = told(&list, &directory());
+        assert_eq!(
+            rows.iter().filter(|r| r.0 == "officer").count(),
+            1,
+            "{rows:?}"
+        );
+
+        // A deadline owned by a role: its holders are owners, never escalated to again.
+        let owned_by_role = [deadline(
+            "approval:a1",
+            Kind::Approval,
+            due_in(-30),
+            Owner::Role {
+                role: Role::SecurityOfficer,
+                division_id: Some("div-a".into()),
+            },
+        )];
+        assert_eq!(
+            told(&owned_by_role, &directory()),
+            [
+                row("ciso", "approval:a1", "escalation_30", true),
+                row("officer", "approval:a1", "overdue_4", false),
+                row("so-a", "approval:a1", "overdue_4", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_no_longer_in_the_directory_does_not_stop_the_escalation() {
+        let list = [deadline(
+            "k",
+            Kind::Obligation,
+            due_in(-14),
+            Owner::User("gone".into()),
+        )];
+        // Every security officer of div-a hears of it, the (former) owner does not.
+        assert_eq!(
+            told(&list, &directory()),
+            [
+                row("officer", "k", "escalation_14", true),
+                row("so-a", "k", "escalation_14", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn r_5_5_3_6_a_deadline_of_no_division_escalates_to_the_ciso_but_to_no_security_officer() {
+        let mut review = deadlines::access_review(due_in(-30));
+        review.key = "access_review".into();
+        assert_eq!(
+            told(&[review], &directory()),
+            [
+                row("ciso", "access_review", "escalation_30", true),
+                row("csm", "access_review", "overdue_4", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn r_8_4_2_a_contract_end_is_told_90_and_30_days_before_to_the_owner_only() {
+        let at = |days: i64| {
+            let list = [deadline("end", Kind::ContractEnd, due_in(days), officer())];
+            told(&list, &directory())
+        };
+        assert!(at(91).is_empty());
+        assert_eq!(at(90), [row("officer", "end", "end_90", false)]);
+        assert_eq!(at(31), [row("officer", "end", "end_90", false)]);
+        assert_eq!(at(30), [row("officer", "end", "end_30", false)]);
+        assert_eq!(at(0), [row("officer", "end", "end_30", false)]);
+        assert!(
+            at(-30).is_empty(),
+            "a past end is neither reminded nor escalated"
+        );
+    }
+
+    #[test]
+    fn each_person_gets_every_item_of_theirs_in_one_entry() {
+        let list = [
+            deadline("a", Kind::Obligation, due_in(3), officer()),
+            deadline("b", Kind::Obligation, due_in(60), officer()),
+            deadline("c", Kind::Check, due_in(-14), officer()),
+        ];
+        let dir = directory();
+        let planned = plan(&list, &dir, &policy::ReminderPolicy::default(), TODAY());
+        assert_eq!(
+            planned.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["officer", "so-a"]
+        );
+        let (_, items) = &planned["officer"];
+        assert_eq!(
+            items
+                .iter()
+                .map(|i| (i.deadline.key.as_str(), i.stage.as_str()))
+                .collect::<Vec<_>>(),
+            [("a", "before_3"), ("c", "overdue_2")]
+        );
+    }
+
+    #[test]
+    fn a_role_resolves_to_its_holders_in_the_division_or_everywhere_without_one() {
+        let dir = directory();
+        let ids = |owner: Owner| {
+            dir.resolve(&owner)
+                .iter()
+                .map(|p| p.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(Owner::Role {
+                role: Role::SecurityOfficer,
+                division_id: Some("div-b".into())
+            }),
+            ["so-b"]
+        );
+        assert_eq!(
+            ids(Owner::Role {
+                role: Role::SecurityOfficer,
+                division_id: None
+            }),
+            ["officer", "so-a", "so-b"]
+        );
+        assert_eq!(ids(Owner::User("ciso".into())), ["ciso"]);
+        assert!(ids(Owner::User("nobody".into())).is_empty());
+    }
+
+    fn database() -> (tempfile::TempDir, Config, DbConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.sqlite3").display().to_string();
+        let config = Config::from_pairs(&[("database_url", path.as_str())]).unwrap();
+        let conn = db::open(&config.database).unwrap();
+        (dir, config, conn)
+    }
+
+    fn insert_user(conn: &mut DbConnection, p: &Person) {
+        let at = NaiveDate::from_ymd_opt(2027, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        users::insert(
+            conn,
+            &users::User {
+                id: p.id.clone(),
+                email: p.email.clone(),
+                display_name: p.name.clone(),
+                password_hash: String::new(),
+                active: true,
+                language: p.lang,
+                created_at: at,
+                last_sign_in_at: None,
+                totp_secret: None,
+                totp_pending_secret: None,
+                totp_enabled_at: None,
+                totp_last_step: None,
+                must_change_password: false,
+                password_changed_at: None,
+                deactivated_at: None,
+            },
+            &[],
+            &[],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_digest_lists_the_most_urgent_items_up_to_its_cap_and_counts_the_rest() {
+        let (_dir, config, mut conn) = database();
+        let dir = directory();
+        let me = &dir.people[0];
+        insert_user(&mut conn, me);
+        // Two overdue, then one a day; listed most urgent first whatever the order here.
+        let count = DIGEST_MAX_ITEMS + 3;
+        let list: Vec<Deadline> = (0..count)
+            .rev()
+            .map(|i| {
+                deadline(
+                    &format!("{i:03}"),
+                    Kind::Obligation,
+                    due_in(i as i64 - 2),
+                    officer(),
+                )
+            })
+            .collect();
+        let items: Vec<Pending> = list
+            .iter()
+            .map(|d| Pending {
+                deadline: d,
+                stage: "before_14".into(),
+                escalated: false,
+            })
+            .collect();
+        let templates = EmailTemplates::load().unwrap();
+        let vendor_names = HashMap::from([("v1".to_string(), "Acme KK".to_string())]);
+        let ctx = Digest {
+            config: &config,
+            templates: &templates,
+            directory: &dir,
+            vendor_names: &vendor_names,
+            today: TODAY(),
+        };
+        let now = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
+        let new = db::write(&mut conn, |c| queue_digest(c, &ctx, me, &items, now)).unwrap();
+        assert_eq!(new, count, "every reminder is recorded, listed or not");
+        assert_eq!(
+            reminders::sent_to(&mut conn, "officer").unwrap().len(),
+            count
+        );
+
+        let (messages, total) = outbox::list(&mut conn, None, 0, 10).unwrap();
+        assert_eq!(total, 1, "one message for all of them");
+        let m = &messages[0];
+        assert_eq!(m.to_email, "officer@example.jp");
+        let text = &m.text_body;
+        assert!(text.contains("There are 3 more items"), "{text}");
+        assert!(text.contains("2 are already overdue"), "{text}");
+        assert!(text.contains("Acme KK"), "{text}");
+        let last_listed = format!("Task {:03}", DIGEST_MAX_ITEMS - 1);
+        let first_left_out = format!("Task {:03}", DIGEST_MAX_ITEMS);
+        assert!(text.contains("Task 000"), "{text}");
+        assert!(text.contains(&last_listed), "{text}");
+        assert!(!text.contains(&first_left_out), "{text}");
+        assert!(
+            text.find("Task 000").unwrap() < text.find("Task 001").unwrap(),
+            "the most urgent first"
+        );
+    }
+
+    #[test]
+    fn a_reminder_already_recorded_is_not_queued_again() {
+        let (_dir, config, mut conn) = database();
+        let dir = directory();
+        let me = &dir.people[0];
+        insert_user(&mut conn, me);
+        let list = [
+            deadline("a", Kind::Obligation, due_in(3), officer()),
+            deadline("b", Kind::Obligation, due_in(3), officer()),
+        ];
+        let pending = |keys: &[usize], stage: &str| -> Vec<Pending> {
+            keys.iter()
+                .map(|&i| Pending {
+                    deadline: &list[i],
+                    stage: stage.into(),
+                    escalated: false,
+                })
+                .collect()
+        };
+        let templates = EmailTemplates::load().unwrap();
+        let vendor_names = HashMap::new();
+        let ctx = Digest {
+            config: &config,
+            templates: &templates,
+            directory: &dir,
+            vendor_names: &vendor_names,
+            today: TODAY(),
+        };
+        let now = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
+        let mut queue = |items: &[Pending]| {
+            db::write(&mut conn, |c| queue_digest(c, &ctx, me, items, now)).unwrap()
+        };
+        assert_eq!(queue(&pending(&[0], "before_3")), 1);
+        assert_eq!(
+            queue(&pending(&[0], "before_3")),
+            0,
+            "the same stage: nothing"
+        );
+        assert_eq!(
+            queue(&pending(&[0, 1], "before_3")),
+            1,
+            "only what is new is sent"
+        );
+        assert_eq!(queue(&pending(&[0], "due")), 1, "a later stage is new");
+        let (messages, total) = outbox::list(&mut conn, None, 0, 10).unwrap();
+        assert_eq!(total, 3, "no message when nothing is new");
+        let with_b: Vec<_> = messages
+            .iter()
+            .filter(|m| m.text_body.contains("Task b"))
+            .collect();
+        assert_eq!(with_b.len(), 1);
+        assert!(
+            !with_b[0].text_body.contains("Task a"),
+            "only what is new is listed: {}",
+            with_b[0].text_body
+        );
+    }
+
+    #[test]
+    fn r_5_5_3_6_every_deadline_list_ends_with_the_access_review_due_today_when_never_confirmed() {
+        let (_dir, config, mut conn) = database();
+        let f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
+        let list = deadlines_of(&mut conn, &[f], &config, &catalog(), TODAY()).unwrap();
+        assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
+        let last = list.last().unwrap();
+        assert_eq!(last.kind, Kind::AccessReview);
+        assert_eq!(last.due_on, TODAY());
+    }
+}
