@@ -14,20 +14,20 @@ use futures_util::StreamExt;
 
 use super::client;
 use super::AppState;
+use crate::app::checks::vendor::{self, Opened};
 use crate::app::checks::{self, Form, FormAction, Saved, Upload};
 use crate::audit::Origin;
-use crate::db::{self, checks as store, throttle};
+use crate::db::{self, checks as store};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::policy::checks::{effective, CheckState, Verdict};
-use crate::policy::sign_in::{retry_after, Limits};
+use crate::policy::checks::{effective, CheckState};
+use crate::policy::sign_in::Limits;
 use crate::portal::{
     CheckPage, EvidenceItem, Message, Notice, PortalPages, Signature, Submitted, PORTAL_CSS,
 };
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 
 /// The throttle's account for bad links: failures count per address only.
-const BAD_LINK: &str = "portal-link";
 /// The longest text field a form may send (an answer is at most 4,000 characters).
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 const MAX_PARTS: usize = 2_000;
@@ -172,32 +172,18 @@ async fn open(
     };
     let token = token.to_string();
     let outcome = db::run(&state.pool, move |conn| {
-        let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
-        let (_, from_address) = throttle::failures(conn, BAD_LINK, &address, since)?;
-        if let Some(wait) = retry_after(&from_address, now, limits) {
-            return Ok(Err(Some(wait)));
-        }
-        match checks::open(conn, &token, now)? {
-            Some(found) => {
-                store::touch_token(conn, &found.0.id, now)?;
-                Ok(Ok(found))
-            }
-            None => {
-                throttle::record_failure(conn, BAD_LINK, &address, now)?;
-                Ok(Err(None))
-            }
-        }
+        vendor::open_link(conn, &token, &address, limits, now)
     })
     .await;
     match outcome {
-        Ok(Ok(found)) => Ok(found),
-        Ok(Err(Some(wait))) => Err(too_many(state, lang, wait)),
-        Ok(Err(None)) => Err(invalid_link(state, lang)),
+        Ok(Opened::Check(found)) => Ok(*found),
+        Ok(Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
+        Ok(Opened::Invalid) => Err(invalid_link(state, lang)),
         Err(e) => Err(failure_page(state, lang, &e)),
     }
 }
 
-/// What the page needs beyond the check row.
+/// What the page needs beyond the check row, with the evidence as the page lists it.
 struct Loaded {
     ctx: checks::Context,
     answers: BTreeMap<String, RawAnswer>,
@@ -208,46 +194,24 @@ struct Loaded {
 
 async fn load(state: &AppState, check: &store::CheckRow) -> Result<Loaded, AppError> {
     let check = check.clone();
-    db::run(&state.pool, move |conn| {
-        db::snapshot(conn, |conn| {
-            let ctx = checks::context(conn, &check.engagement_id)?;
-            let answers = checks::raw_answers(conn, &check.id)?;
-            let evidence = store::evidence(conn, &check.id)?
-                .into_iter()
-                .map(|e| EvidenceItem {
-                    id: e.id,
-                    question_id: e.question_id,
-                    file_name: e.file_name,
-                    size_bytes: e.size_bytes,
-                    sha256: e.sha256,
-                })
-                .collect();
-            let last_return = store::reviews(conn, &check.id)?
-                .into_iter()
-                .rfind(|r| r.decision == Verdict::Return);
-            let stored = checks::stored_state(&check)?;
-            let (review_comment, question_comments) = match last_return {
-                Some(r) if matches!(stored, CheckState::Returned | CheckState::InProgress) => (
-                    Some(r.comment).filter(|c| !c.is_empty()),
-                    serde_json::from_str(&r.question_comments).map_err(|e| {
-                        AppError::Internal(format!(
-                            "check {}: stored review comments: {e}",
-                            check.id
-                        ))
-                    })?,
-                ),
-                _ => (None, BTreeMap::new()),
-            };
-            Ok(Loaded {
-                ctx,
-                answers,
-                evidence,
-                review_comment,
-                question_comments,
+    let data = db::run(&state.pool, move |conn| vendor::page_data(conn, &check)).await?;
+    Ok(Loaded {
+        ctx: data.ctx,
+        answers: data.answers,
+        evidence: data
+            .evidence
+            .into_iter()
+            .map(|e| EvidenceItem {
+                id: e.id,
+                question_id: e.question_id,
+                file_name: e.file_name,
+                size_bytes: e.size_bytes,
+                sha256: e.sha256,
             })
-        })
+            .collect(),
+        review_comment: data.review_comment,
+        question_comments: data.question_comments,
     })
-    .await
 }
 
 struct Shown<'a> {

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod officer;
 pub mod schedule;
 pub mod token;
+pub mod vendor;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,92 @@
+//! What a vendor contact reaches through a portal link, with no account: the link opened
+//! (or refused, with bad links counted per address), and what the check page shows. The
+//! vendor's form itself is saved by [`super::save`].
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use super::Context;
+use crate::db::checks::{self as store, CheckRow, EvidenceMeta, TokenRow};
+use crate::db::{throttle, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::policy::checks::{CheckState, Verdict};
+use crate::policy::sign_in::{retry_after, Limits};
+use crate::questionnaires::answers::RawAnswer;
+
+/// Bad links are counted under this key, per address, like failed sign-ins.
+const BAD_LINK: &str = "portal-link";
+
+/// What opening a link came to.
+pub enum Opened {
+    /// A live link, and its check.
+    Check(Box<(TokenRow, CheckRow)>),
+    /// Too many bad links from this address: wait this many seconds.
+    Throttled(u64),
+    /// Unknown, expired and revoked look the same, so a guess learns nothing.
+    Invalid,
+}
+
+/// Opens the check behind `token` for `address`, unless the address opened too many bad
+/// links lately; a bad link is counted, a good one records its use.
+pub fn open_link(
+    conn: &mut DbConnection,
+    token: &str,
+    address: &str,
+    limits: Limits,
+    now: NaiveDateTime,
+) -> AppResult<Opened> {
+    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
+    let (_, from_address) = throttle::failures(conn, BAD_LINK, address, since)?;
+    if let Some(wait) = retry_after(&from_address, now, limits) {
+        return Ok(Opened::Throttled(wait));
+    }
+    Ok(match super::open(conn, token, now)? {
+        Some((link, check)) => {
+            store::touch_token(conn, &link.id, now)?;
+            Opened::Check(Box::new((link, check)))
+        }
+        None => {
+            throttle::record_failure(conn, BAD_LINK, address, now)?;
+            Opened::Invalid
+        }
+    })
+}
+
+/// What the check page shows beyond the check itself.
+pub struct PageData {
+    pub ctx: Context,
+    pub answers: BTreeMap<String, RawAnswer>,
+    pub evidence: Vec<EvidenceMeta>,
+    /// The officer's comment when the check was returned and is being corrected.
+    pub review_comment: Option<String>,
+    pub question_comments: BTreeMap<String, String>,
+}
+
+/// The page's data, read in one snapshot.
+pub fn page_data(conn: &mut DbConnection, check: &CheckRow) -> AppResult<PageData> {
+    crate::db::snapshot(conn, |conn| {
+        let ctx = super::context(conn, &check.engagement_id)?;
+        let answers = super::raw_answers(conn, &check.id)?;
+        let evidence = store::evidence(conn, &check.id)?;
+        let last_return = store::reviews(conn, &check.id)?
+            .into_iter()
+            .rfind(|r| r.decision == Verdict::Return);
+        let (review_comment, question_comments) = match last_return {
+            Some(r) if matches!(check.state, CheckState::Returned | CheckState::InProgress) => (
+                Some(r.comment).filter(|c| !c.is_empty()),
+                serde_json::from_str(&r.question_comments).map_err(|e| {
+                    AppError::Internal(format!("check {}: stored review comments: {e}", check.id))
+                })?,
+            ),
+            _ => (None, BTreeMap::new()),
+        };
+        Ok(PageData {
+            ctx,
+            answers,
+            evidence,
+            review_comment,
+            question_comments,
+        })
+    })
+}
