@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod clauses;

@@ -253,6 +253,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(api::configure)
             .into_app()
             .configure(crate::http::portal::configure)
+            .configure(crate::http::assets::configure)
             .default_service(web::to(unmatched))
     })
     .listen(listener)?

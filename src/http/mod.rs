@@ -1,6 +1,7 @@
 //! The HTTP shell: parses requests into domain types, asks the rules, answers.
 
 pub mod api;
+pub mod assets;
 pub mod client;
 pub mod csrf;
 pub mod csv;

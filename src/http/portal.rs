@@ -22,9 +22,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::policy::checks::{effective, CheckState};
 use crate::policy::sign_in::Limits;
-use crate::portal::{
-    CheckPage, EvidenceItem, Message, Notice, PortalPages, Signature, Submitted, PORTAL_CSS,
-};
+use crate::portal::{CheckPage, EvidenceItem, Message, Notice, PortalPages, Signature, Submitted};
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 
 /// The throttle's account for bad links: failures count per address only.
@@ -36,15 +34,6 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/portal/static/portal.css")
-            .route(web::get().to(stylesheet))
-            .default_service(web::to(
-                |req: HttpRequest, state: web::Data<AppState>| async move {
-                    not_allowed(&state, &req, "GET, HEAD")
-                },
-            )),
-    )
-    .service(
         web::resource("/portal/{token}")
             .route(web::get().to(show))
             .route(web::post().to(take_form))
@@ -69,13 +58,6 @@ fn not_allowed(state: &AppState, req: &HttpRequest, allow: &'static str) -> Http
     page.headers_mut()
         .insert(header::ALLOW, header::HeaderValue::from_static(allow));
     page
-}
-
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-        .body(PORTAL_CSS)
 }
 
 fn query_param<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {

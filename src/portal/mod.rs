@@ -14,7 +14,7 @@ use crate::policy::checks::CheckState;
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 use crate::questionnaires::Definition;
 
-pub use pages::{PortalPages, PORTAL_CSS};
+pub use pages::PortalPages;
 
 /// One evidence file already stored for a question.
 #[derive(Debug, Clone)]

@@ -28,6 +28,10 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
         .await
         .unwrap();
     assert!(browser.title().await.unwrap().contains("点検"));
+    save_screenshot(
+        "portal-check-form-phone",
+        &browser.screenshot_png().await.unwrap(),
+    );
 
     let mut files = 0;
     for section in def["sections"].as_array().unwrap() {
@@ -152,6 +156,7 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
     assert!(source.contains("山田 花子"));
     let screenshot = browser.screenshot_png().await.unwrap();
     assert!(screenshot.starts_with(b"\x89PNG"));
+    save_screenshot("portal-check-submitted-phone", &screenshot);
 
     let detail: Value = app
         .get(&w.owner, &format!("/api/v1/checks/{check_id}"))
@@ -172,4 +177,11 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
             .count(),
         "every question answered (a file question by its file)"
     );
+}
+
+/// Keeps a page's picture under `target/screenshots/`, for anyone to look at.
+fn save_screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }

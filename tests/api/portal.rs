@@ -763,11 +763,6 @@ async fn another_method_on_a_portal_address_is_a_405_page_with_allow() {
             "/portal/not-a-real-token",
             "GET, HEAD, POST",
         ),
-        (
-            reqwest::Method::POST,
-            "/portal/static/portal.css",
-            "GET, HEAD",
-        ),
     ] {
         let res = client
             .request(method.clone(), format!("{}{path}", app.address))
@@ -783,4 +778,63 @@ async fn another_method_on_a_portal_address_is_a_405_page_with_allow() {
         let page = res.text().await.unwrap();
         assert!(page.contains("この操作はできません"), "{page}");
     }
+}
+
+#[tokio::test]
+async fn stylesheets_are_served_by_version_and_cached_for_a_year() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let page = client
+        .get(format!("{}/portal/not-a-real-token", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hrefs: Vec<&str> = page
+        .split("<link rel=\"stylesheet\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(
+        hrefs.len(),
+        2,
+        "the design tokens, then the pages' rules: {page}"
+    );
+    assert!(hrefs[0].ends_with("/dads/tokens.css") && hrefs[1].ends_with("/portal.css"));
+    for href in &hrefs {
+        let res = client
+            .get(format!("{}{href}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{href}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css"));
+        assert!(res.text().await.unwrap().contains("--"), "{href}");
+    }
+    // Another version of a file, or a file not served, is simply not there.
+    let stale = hrefs[1].replacen("/assets/", "/assets/0", 1);
+    for path in [stale.as_str(), "/assets/0000000000000000/dads/LICENSE"] {
+        let res = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    let res = client
+        .post(format!("{}{}", app.address, hrefs[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
 }
