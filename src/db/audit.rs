@@ -875,7 +875,8 @@ mod tests {
             assert!(rows[1][1].ends_with('Z'), "{}", &rows[1][1]);
             assert_eq!(&rows[1][3], "'@evil");
             assert_eq!(&rows[1][8], "'=cmd|' /C calc'!A0");
-            assert_eq!(&rows[0][9], r#"{"i":1,"legal_name":"旧商号"}"#);
+            let before: serde_json::Value = serde_json::from_str(&rows[0][9]).unwrap();
+            assert_eq!(before, serde_json::json!({"i": 1, "legal_name": "旧商号"}));
 
             let only_create = Filter {
                 action_prefix: Some("VENDOR.C".into()),

@@ -177,6 +177,7 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
             .count(),
         "every question answered (a file question by its file)"
     );
+    browser.quit().await.unwrap();
 }
 
 /// Keeps a page's picture under `target/screenshots/`, for anyone to look at.

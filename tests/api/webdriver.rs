@@ -1,7 +1,7 @@
-//! A small W3C WebDriver client over reqwest, for driving Debian's headless Chromium
-//! through chromedriver from the integration tests. Dependency-free on purpose: the
-//! handful of commands the browser tests need is a few JSON requests, and a crate such
-//! as fantoccini would pull in a second HTTP stack for them.
+//! Headless Chromium for the browser tests: Debian's `chromium`, driven through Debian's
+//! `chromedriver` with the `thirtyfour` WebDriver client. This module starts chromedriver
+//! on a free loopback port, opens a session with a fresh profile, and gives the tests the
+//! few calls they use with their errors as plain strings; each ends with the `Browser`.
 //!
 //! `.ci/run` installs Debian's `chromium` and `chromium-driver`; when they are missing,
 //! [`Browser::start`] fails with a message saying so (the tests fail, never skip).
@@ -12,28 +12,24 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use base64::Engine as _;
 use serde_json::{json, Value};
-
-/// The W3C web element identifier (WebDriver spec, "Elements"); chromedriver 156 answers
-/// `{"element-6066-11e4-a52e-4f735466cecf": "f.….e.2"}` to Find Element.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+use thirtyfour::prelude::*;
+use thirtyfour::ChromeCapabilities;
 
 /// A chromedriver process with one Chromium session; both end when this is dropped.
 pub struct Browser {
-    http: reqwest::Client,
-    /// `http://127.0.0.1:<port>`
-    driver: String,
-    session: String,
+    /// `None` once quit.
+    driver: Option<WebDriver>,
+    /// `127.0.0.1:<port>`
+    address: String,
     child: Child,
     /// Chromium's profile; a fresh one per browser so tests share no cookies.
     _profile: tempfile::TempDir,
 }
 
-/// An element found in the page of `browser`.
-pub struct Element<'a> {
-    browser: &'a Browser,
-    id: String,
+/// An element found in the page.
+pub struct Element {
+    inner: WebElement,
 }
 
 fn binary(env: &str, default: &str) -> Result<String, String> {
@@ -52,10 +48,36 @@ fn binary(env: &str, default: &str) -> Result<String, String> {
     }
 }
 
+fn failed(what: &str) -> impl Fn(WebDriverError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Waits until chromedriver answers on `address`, or it exits.
+async fn wait_until_ready(child: &mut Child, address: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("chromedriver exited at start: {status}"));
+        }
+        if tokio::net::TcpStream::connect(address).await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("chromedriver not ready after 20 s".to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 impl Browser {
     /// Starts chromedriver on a free loopback port and opens a phone-sized headless
     /// Chromium session in it.
     pub async fn start() -> Result<Browser, String> {
+        Self::start_sized(390, 844).await
+    }
+
+    /// As `start`, with a window of `width` × `height` CSS pixels.
+    pub async fn start_sized(width: u32, height: u32) -> Result<Browser, String> {
         let chromedriver = binary("CHROMEDRIVER", "/usr/bin/chromedriver")?;
         let chromium = binary("CHROMIUM", "/usr/bin/chromium")?;
         // Another process may take the port between drop and spawn; unlikely enough.
@@ -63,164 +85,112 @@ impl Browser {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("free port: {e}"))?
             .port();
-        let child = Command::new(&chromedriver)
+        let mut child = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("spawn {chromedriver}: {e}"))?;
+        let address = format!("127.0.0.1:{port}");
+        if let Err(e) = wait_until_ready(&mut child, &address).await {
+            let _ = child.kill();
+            return Err(e);
+        }
         let profile = tempfile::tempdir().map_err(|e| format!("profile dir: {e}"))?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| format!("http client: {e}"))?;
-        // From here on, Drop kills chromedriver even when the session is not created.
-        let mut browser = Browser {
-            http,
-            driver: format!("http://127.0.0.1:{port}"),
-            session: String::new(),
+        let mut caps = ChromeCapabilities::new();
+        let args = [
+            "--headless=new".to_string(),
+            // Root in a container: Chromium's sandbox cannot start.
+            "--no-sandbox".to_string(),
+            "--disable-gpu".to_string(),
+            "--disable-dev-shm-usage".to_string(),
+            // No network here: these keep Chromium from dialling out (and logging refusals).
+            "--disable-quic".to_string(),
+            "--no-first-run".to_string(),
+            "--disable-background-networking".to_string(),
+            "--disable-component-update".to_string(),
+            "--disable-sync".to_string(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--window-size={width},{height}"),
+        ];
+        let configured = caps
+            .set_binary(&chromium)
+            .and_then(|()| args.iter().try_for_each(|a| caps.add_arg(a)));
+        if let Err(e) = configured {
+            let _ = child.kill();
+            return Err(format!("capabilities: {e}"));
+        }
+        let driver = match WebDriver::new(format!("http://{address}"), caps).await {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = child.kill();
+                return Err(format!("new session: {e}"));
+            }
+        };
+        Ok(Browser {
+            driver: Some(driver),
+            address,
             child,
             _profile: profile,
-        };
-        browser.wait_until_ready().await?;
-        let args = [
-            "--headless=new",
-            // Root in a container: Chromium's sandbox cannot start.
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            // No network here: these keep Chromium from dialling out (and logging refusals).
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", browser._profile.path().display()),
-            "--window-size=390,844",
-        ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
-        }}});
-        let value = browser.request("POST", "/session", Some(caps)).await?;
-        browser.session = value["sessionId"]
-            .as_str()
-            .ok_or_else(|| format!("new session: no sessionId in {value}"))?
-            .to_string();
-        Ok(browser)
+        })
     }
 
-    async fn wait_until_ready(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("chromedriver exited at start: {status}"));
-            }
-            if let Ok(value) = self.request("GET", "/status", None).await {
-                if value["ready"] == json!(true) {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err("chromedriver not ready after 20 s".to_string());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    fn driver(&self) -> &WebDriver {
+        self.driver.as_ref().expect("the browser has quit")
+    }
+
+    /// Ends the session, so chromedriver closes Chromium; every test ends with this.
+    pub async fn quit(mut self) -> Result<(), String> {
+        match self.driver.take() {
+            Some(driver) => driver.quit().await.map_err(failed("quit")),
+            None => Ok(()),
         }
-    }
-
-    /// One WebDriver command; its `value`, or the WebDriver error with the command.
-    async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
-        let url = format!("{}{path}", self.driver);
-        let what = format!("{method} {path}");
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-        let mut req = self.http.request(method, &url);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.map_err(|e| format!("{what}: {e}"))?;
-        let status = res.status();
-        let json: Value = res.json().await.map_err(|e| format!("{what}: {e}"))?;
-        let value = json.get("value").cloned().unwrap_or(Value::Null);
-        if !status.is_success() || value.get("error").is_some() {
-            // The message carries a long native stack trace after its first lines.
-            return Err(format!(
-                "{what}: {} ({status}): {}",
-                value["error"].as_str().unwrap_or("?"),
-                value["message"].as_str().unwrap_or(""),
-            ));
-        }
-        Ok(value)
-    }
-
-    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let path = format!("/session/{}{path}", self.session);
-        self.request(method, &path, body).await
-    }
-
-    async fn string(&self, path: &str) -> Result<String, String> {
-        let value = self.cmd("GET", path, None).await?;
-        value
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("GET {path}: not a string: {value}"))
     }
 
     /// Navigates and waits for the page load (chromedriver's default "normal" strategy).
     pub async fn goto(&self, url: &str) -> Result<(), String> {
-        self.cmd("POST", "/url", Some(json!({"url": url})))
-            .await
-            .map(drop)
+        self.driver().goto(url).await.map_err(failed("goto"))
     }
 
     pub async fn current_url(&self) -> Result<String, String> {
-        self.string("/url").await
+        self.driver()
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .map_err(failed("current url"))
     }
 
     pub async fn title(&self) -> Result<String, String> {
-        self.string("/title").await
+        self.driver().title().await.map_err(failed("title"))
     }
 
     /// The DOM serialised now (not the bytes the server sent).
     pub async fn page_source(&self) -> Result<String, String> {
-        self.string("/source").await
+        self.driver().source().await.map_err(failed("source"))
     }
 
-    fn element(&self, value: &Value) -> Result<Element<'_>, String> {
-        let id = value[ELEMENT_KEY]
-            .as_str()
-            .ok_or_else(|| format!("not a web element: {value}"))?;
-        Ok(Element {
-            browser: self,
-            id: id.to_string(),
-        })
-    }
-
-    /// The first element matching a CSS selector; an error when there is none.
-    pub async fn find(&self, css: &str) -> Result<Element<'_>, String> {
-        let body = json!({"using": "css selector", "value": css});
-        let value = self.cmd("POST", "/element", Some(body)).await?;
-        self.element(&value)
+    /// The first element matching a CSS selector.
+    pub async fn find(&self, css: &str) -> Result<Element, String> {
+        self.driver()
+            .find(By::Css(css))
+            .await
+            .map(|inner| Element { inner })
+            .map_err(|e| format!("find {css}: {e}"))
     }
 
     /// Every element matching a CSS selector, in document order (maybe none).
-    pub async fn find_all(&self, css: &str) -> Result<Vec<Element<'_>>, String> {
-        let body = json!({"using": "css selector", "value": css});
-        let value = self.cmd("POST", "/elements", Some(body)).await?;
-        let list = value
-            .as_array()
-            .ok_or_else(|| format!("elements: {value}"))?;
-        list.iter().map(|v| self.element(v)).collect()
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>, String> {
+        self.driver()
+            .find_all(By::Css(css))
+            .await
+            .map(|all| all.into_iter().map(|inner| Element { inner }).collect())
+            .map_err(|e| format!("find all {css}: {e}"))
     }
 
     /// Polls `find` until the element exists: pages that change after a script or a
     /// redirect are not ready when the command that caused it returns.
-    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element<'_>, String> {
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element, String> {
         let deadline = Instant::now() + timeout;
         loop {
             match self.find(css).await {
@@ -233,84 +203,82 @@ impl Browser {
         }
     }
 
-    /// A PNG of the viewport, for looking at what a failing test saw.
     pub async fn screenshot_png(&self) -> Result<Vec<u8>, String> {
-        let value = self.cmd("GET", "/screenshot", None).await?;
-        let b64 = value.as_str().ok_or("screenshot: not a string")?;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| format!("screenshot: {e}"))
+        self.driver()
+            .screenshot_as_png()
+            .await
+            .map_err(failed("screenshot"))
     }
 }
 
-impl std::fmt::Debug for Element<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Element({})", self.id)
-    }
-}
-
-impl Element<'_> {
-    async fn cmd(&self, method: &str, what: &str, body: Option<Value>) -> Result<Value, String> {
-        let path = format!("/element/{}{what}", self.id);
-        self.browser.cmd(method, &path, body).await
-    }
-
+impl Element {
     pub async fn click(&self) -> Result<(), String> {
-        self.cmd("POST", "/click", Some(json!({}))).await.map(drop)
+        self.inner.click().await.map_err(failed("click"))
     }
 
     /// Types into the element; for `<input type=file>`, `text` is the file's path.
     pub async fn send_keys(&self, text: &str) -> Result<(), String> {
-        let body = json!({"text": text});
-        self.cmd("POST", "/value", Some(body)).await.map(drop)
+        self.inner
+            .send_keys(text)
+            .await
+            .map_err(failed("send keys"))
     }
 
     pub async fn clear(&self) -> Result<(), String> {
-        self.cmd("POST", "/clear", Some(json!({}))).await.map(drop)
+        self.inner.clear().await.map_err(failed("clear"))
     }
 
     /// The rendered text (what a user sees, whitespace collapsed).
     pub async fn text(&self) -> Result<String, String> {
-        let value = self.cmd("GET", "/text", None).await?;
-        Ok(value.as_str().unwrap_or_default().to_string())
+        self.inner.text().await.map_err(failed("text"))
     }
 
-    /// An HTML attribute as written in the markup; `None` when absent. W3C Get Element
-    /// Attribute does not follow typing: after `send_keys`, `attr("value")` is still the
-    /// markup's `value`; read the live value with `prop("value")`.
+    /// An HTML attribute as written in the markup; `None` when absent. After
+    /// `send_keys`, `attr("value")` is still the markup's `value`; read the live value
+    /// with `prop("value")`.
     pub async fn attr(&self, name: &str) -> Result<Option<String>, String> {
-        let value = self.cmd("GET", &format!("/attribute/{name}"), None).await?;
-        Ok(value.as_str().map(str::to_string))
+        self.inner.attr(name).await.map_err(failed("attribute"))
     }
 
-    /// A DOM property (`value`, `checked`, ...) as JSON; `Null` when undefined.
+    /// A DOM property (`value`, `checked`, ...); `Null` when undefined.
     pub async fn prop(&self, name: &str) -> Result<Value, String> {
-        self.cmd("GET", &format!("/property/{name}"), None).await
+        self.inner
+            .prop(name)
+            .await
+            .map(|v| v.map(Value::String).unwrap_or(Value::Null))
+            .map_err(failed("property"))
     }
 
     /// Whether a checkbox, radio button or option is selected.
     pub async fn is_selected(&self) -> Result<bool, String> {
-        let value = self.cmd("GET", "/selected", None).await?;
-        value.as_bool().ok_or_else(|| format!("selected: {value}"))
+        self.inner.is_selected().await.map_err(failed("selected"))
+    }
+}
+
+impl std::fmt::Debug for Element {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Element({:?})", self.inner.element_id())
     }
 }
 
 impl Drop for Browser {
-    /// Ends the session (so chromedriver quits Chromium) and kills chromedriver. Drop
-    /// cannot await, so the DELETE is a blocking request on a plain socket.
+    /// A test that failed before `quit`: the session is ended with a blocking request on
+    /// a plain socket (Drop cannot await), then chromedriver is killed.
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let address = self.driver.trim_start_matches("http://").to_string();
+        if let Some(driver) = self.driver.take() {
+            let session = driver.session_id().to_string();
+            // Ended here, not by the client's own clean-up thread.
+            let _ = driver.leak();
+            let address = self.address.clone();
             let _ = (|| -> std::io::Result<()> {
                 let mut stream = std::net::TcpStream::connect(&address)?;
                 stream.set_read_timeout(Some(Duration::from_secs(20)))?;
                 write!(
                     stream,
-                    "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n",
-                    self.session
+                    "DELETE /session/{session} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
                 )?;
-                // chromedriver answers once Chromium has quit, then keeps the socket
-                // open despite `Connection: close`: wait for the answer, not for EOF.
+                // chromedriver answers once Chromium has quit, then keeps the socket open
+                // despite `Connection: close`: wait for the answer, not for EOF.
                 stream.read(&mut [0; 512]).map(drop)
             })();
         }
@@ -443,4 +411,5 @@ async fn headless_chromium_renders_and_submits_a_plain_form() {
         contains(body, &file_part),
         "file bytes missing from {shown}"
     );
+    browser.quit().await.unwrap();
 }
