@@ -184,8 +184,10 @@ async fn itaku_sweep_by_hand_after_the_service_swept_sends_nothing_new() {
         let out = cmd.output().unwrap();
         assert!(
             out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            "itaku sweep: {:?}\nstderr: {}\nstdout: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
         );
         String::from_utf8(out.stdout).unwrap()
     };
