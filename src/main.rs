@@ -385,7 +385,7 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
         report.today, report.checks_issued, report.deadlines, report.reminders, report.messages
     );
     let mailer = itaku::mail::Mailer::new(&config.mail).map_err(|e| e.to_string())?;
-    let pool = db::build_pool(&config.database).map_err(|e| e.to_string())?;
+    let pool = db::build_pool_for_command(&config.database).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -199,10 +199,22 @@ pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, DbSetupError> {
             *pool_size
         }
     };
+    pool_of(config, size, 1)
+}
+
+/// A pool of one connection that opens nothing in the background, for a command that
+/// runs and exits: a pool keeping an idle connection opens a new one on a worker thread
+/// while the first is in use, and a process that exits meanwhile can crash inside the
+/// database's client library (seen with PostgreSQL).
+pub fn build_pool_for_command(config: &DatabaseConfig) -> Result<DbPool, DbSetupError> {
+    pool_of(config, 1, 0)
+}
+
+fn pool_of(config: &DatabaseConfig, size: u32, min_idle: u32) -> Result<DbPool, DbSetupError> {
     let down = Arc::new(AtomicBool::new(false));
     let pool = Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        .min_idle(Some(min_idle))
         .connection_timeout(ACQUIRE_TIMEOUT)
         .build(Manager {
             config: config.clone(),
