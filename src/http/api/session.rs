@@ -14,6 +14,7 @@ pub use crate::app::sessions::{
     CodeRequest, EnrolmentResponse, PasswordRequest, PreferencesRequest, SignInRequest,
 };
 use crate::auth;
+use crate::config::Config;
 use crate::db;
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
@@ -139,6 +140,23 @@ pub async fn sign_in(
     respond(&state, opened).await
 }
 
+/// A step of the sign-in after the password: `use_case` with the pending session and the
+/// body, answered with the session it opened.
+async fn step<B: Send + 'static>(
+    state: web::Data<AppState>,
+    pending: PendingSession,
+    body: B,
+    use_case: fn(&mut db::DbConnection, &Config, At, &Pending, B) -> AppResult<Opened>,
+) -> AppResult<HttpResponse> {
+    let config = state.config.clone();
+    let at = at(&state);
+    let opened = db::run(&state.pool, move |conn| {
+        use_case(conn, &config, at, &pending_of(&pending), body)
+    })
+    .await?;
+    respond(&state, opened).await
+}
+
 /// The second step: a TOTP code, or a recovery code (each works once).
 #[utoipa::path(tag = "session", request_body = CodeRequest,
     responses((status = 200, body = SessionResponse), (status = 401), (status = 409), (status = 422), (status = 429)),
@@ -149,13 +167,7 @@ pub async fn second_factor(
     pending: PendingSession,
     body: ApiJson<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    let config = state.config.clone();
-    let at = at(&state);
-    let opened = db::run(&state.pool, move |conn| {
-        use_case::second_factor(conn, &config, at, &pending_of(&pending), body.0)
-    })
-    .await?;
-    respond(&state, opened).await
+    step(state, pending, body.0, use_case::second_factor).await
 }
 
 /// Chooses a new password (R-4.1.4.3): at first sign-in in place of the one-time
@@ -170,13 +182,7 @@ pub async fn change_password(
     pending: PendingSession,
     body: ApiJson<PasswordRequest>,
 ) -> AppResult<HttpResponse> {
-    let config = state.config.clone();
-    let at = at(&state);
-    let opened = db::run(&state.pool, move |conn| {
-        use_case::change_password(conn, &config, at, &pending_of(&pending), body.0)
-    })
-    .await?;
-    respond(&state, opened).await
+    step(state, pending, body.0, use_case::change_password).await
 }
 
 /// Starts setting up the second factor: a new secret, as an `otpauth://` URI and its QR
@@ -209,13 +215,7 @@ pub async fn confirm_enrolment(
     pending: PendingSession,
     body: ApiJson<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    let config = state.config.clone();
-    let at = at(&state);
-    let opened = db::run(&state.pool, move |conn| {
-        use_case::confirm_enrolment(conn, &config, at, &pending_of(&pending), body.0)
-    })
-    .await?;
-    respond(&state, opened).await
+    step(state, pending, body.0, use_case::confirm_enrolment).await
 }
 
 /// Ten new recovery codes in place of the old ones, for a signed-in user who proves the
