@@ -2,19 +2,20 @@
 
 use chrono::{Datelike, NaiveDate};
 
-/// Eras from the Meiji restoration's calendar reform, newest first: (name, first day).
-const ERAS: &[(&str, i32, u32, u32)] = &[
-    ("令和", 2019, 5, 1),
-    ("平成", 1989, 1, 8),
-    ("昭和", 1926, 12, 25),
-    ("大正", 1912, 7, 30),
-    ("明治", 1873, 1, 1),
+/// Eras from the Meiji restoration's calendar reform, newest first: (name, the letter
+/// officers abbreviate it with, as in `R9.4.1`, first day).
+pub(crate) const ERAS: &[(&str, char, (i32, u32, u32))] = &[
+    ("令和", 'R', (2019, 5, 1)),
+    ("平成", 'H', (1989, 1, 8)),
+    ("昭和", 'S', (1926, 12, 25)),
+    ("大正", 'T', (1912, 7, 30)),
+    ("明治", 'M', (1873, 1, 1)),
 ];
 
 /// `令和9年4月1日`; the first year of an era is written 元年, as official documents do.
 /// Dates before 1873 (the lunar calendar) are written in the Western calendar.
 pub fn format_wareki(date: NaiveDate) -> String {
-    for (name, y, m, d) in ERAS {
+    for (name, _, (y, m, d)) in ERAS {
         let start = NaiveDate::from_ymd_opt(*y, *m, *d).expect("era start dates are valid");
         if date >= start {
             let year = date.year() - y + 1;

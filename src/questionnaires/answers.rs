@@ -144,13 +144,14 @@ pub fn parse(question: &Question, raw: &RawAnswer) -> Result<Option<Answer>, Ans
         }
         AnswerType::Date => {
             let v = one()?;
-            let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            // A browser without a date picker sends what was typed: take it the way
+            // people in Japan write dates, era form included.
+            let date = crate::domain::date::parse_typed_date(v).map_err(|_| {
                 problem(
                     id,
                     "invalid",
-                    "日付は YYYY-MM-DD の形式の実在する日付で入力してください（例: 2027-04-01）"
-                        .into(),
-                    "Give a real date as YYYY-MM-DD, e.g. 2027-04-01".into(),
+                    "実在する日付を入力してください（例: 2027-04-01、令和9年4月1日）".into(),
+                    "Give a real date, e.g. 2027-04-01".into(),
                 )
             })?;
             Answer::Date(date)
@@ -478,6 +479,23 @@ sections:
         }
         let unknown = problems.iter().find(|p| p.question_id == "XXX-99").unwrap();
         assert_eq!(unknown.code, "unknown_question");
+    }
+
+    #[test]
+    fn a_date_answer_is_taken_as_people_type_it_era_form_included() {
+        let d = definition();
+        let expected = Answer::Date(NaiveDate::from_ymd_opt(2027, 4, 1).unwrap());
+        for typed in ["2027-04-01", "2027/4/1", "令和9年4月1日", "R9.4.1"] {
+            let set = parse_all(&d, &raw(&[("TEC-02", &[typed])]), &BTreeMap::new()).unwrap();
+            assert_eq!(set.answers["TEC-02"], expected, "{typed}");
+        }
+        let refused = parse_all(
+            &d,
+            &raw(&[("TEC-02", &["令和9年2月30日"])]),
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
+        assert_eq!(refused[0].code, "invalid");
     }
 
     #[test]
