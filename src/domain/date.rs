@@ -1,5 +1,7 @@
 use chrono::NaiveDate;
 
+use super::wareki::ERAS;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("not a valid calendar date (YYYY-MM-DD, e.g. 2027-04-01)")]
 pub struct InvalidDate;
@@ -12,8 +14,6 @@ pub fn parse_iso_date(input: &str) -> Result<NaiveDate, InvalidDate> {
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| InvalidDate)
 }
-
-use super::wareki::ERAS;
 
 /// Full-width digits, letters and separators as their ASCII counterparts (what an IME
 /// types by default), other characters as they are.
