@@ -190,28 +190,7 @@ pub(crate) mod tests {
 
     /// CL-01 is mandatory for every outsourcing; CL-05 only from L2.
     pub(crate) fn catalog() -> Catalog {
-        Catalog::parse(
-            r#"
-version = "t"
-[[clause]]
-id = "CL-01"
-title_ja = "指針の遵守"
-title_en = "Compliance"
-rules = ["R-8.2"]
-outsourcing = ["S", "S", "S"]
-designated_management = ["S", "S", "S"]
-cloud_service = ["R", "S", "S"]
-[[clause]]
-id = "CL-05"
-title_ja = "実施体制"
-title_en = "Organisation"
-rules = ["R-8.3.1"]
-outsourcing = ["-", "D", "D"]
-designated_management = ["-", "D", "D"]
-cloud_service = ["-", "R", "R"]
-"#,
-        )
-        .unwrap()
+        Catalog::parse(crate::clauses::catalog::tests::SAMPLE).unwrap()
     }
 
     pub(crate) fn facts(

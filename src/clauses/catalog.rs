@@ -165,10 +165,12 @@ impl Catalog {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const SAMPLE: &str = r#"
+    /// A two-clause catalog: CL-01 for every kind and level, CL-05 from L2; shared with
+    /// the obligations' tests.
+    pub(crate) const SAMPLE: &str = r#"
 version = "t"
 [[clause]]
 id = "CL-01"
