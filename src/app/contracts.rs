@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::engagements::{kind_of, load_changeable};
+use super::engagements::load_changeable;
 use super::Tx;
 use crate::audit::Event;
 use crate::clauses::catalog::Catalog;
@@ -115,7 +115,7 @@ pub fn record(
         },
         now_at,
     )?;
-    let missing = compliance::missing_clauses(catalog, kind_of(&row)?, row.level(), &clause_ids);
+    let missing = compliance::missing_clauses(catalog, row.kind(), row.level(), &clause_ids);
     let recorded = respond(contract, missing);
     tx.record(
         Event::new("contract.record")

@@ -139,11 +139,6 @@ impl From<EngagementListing> for EngagementResponse {
     }
 }
 
-/// The stored kind (a value the code does not know fails when the row is read).
-pub fn kind_of(row: &EngagementRow) -> AppResult<EngagementKind> {
-    Ok(row.kind())
-}
-
 pub fn not_found() -> AppError {
     AppError::not_found("委託案件が見つかりません", "No such engagement")
 }
@@ -312,7 +307,7 @@ fn resolve(
     let parent_id = body.parent_id.clone().flatten();
     if let Some(pid) = &parent_id {
         let parent = engagements::find(conn, pid)?;
-        let parent_kind = parent.as_ref().map(kind_of).transpose()?;
+        let parent_kind = parent.as_ref().map(EngagementRow::kind);
         match &parent {
             None => f.push(
                 "parent_id",
@@ -489,7 +484,7 @@ fn gate_facts(
     to: Status,
     today: NaiveDate,
 ) -> AppResult<GateFacts> {
-    let kind = kind_of(row)?;
+    let kind = row.kind();
     let contract = contracts::current(conn, &row.id)?;
     let signed: Vec<String> = contract
         .as_ref()

@@ -51,12 +51,6 @@ pub struct FindingResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A finding's stored state; a value this version does not know is a fault, never a
-/// default.
-pub fn state_of(row: &FindingRow) -> AppResult<FindingState> {
-    Ok(row.state)
-}
-
 impl FindingResponse {
     pub fn new(
         row: FindingRow,
@@ -64,7 +58,7 @@ impl FindingResponse {
         vendor_id: String,
         today: NaiveDate,
     ) -> AppResult<Self> {
-        let state = state_of(&row)?;
+        let state = row.state;
         let answer = serde_json::from_str(&row.answer_json)
             .map_err(|e| AppError::Internal(format!("finding {}: stored answer: {e}", row.id)))?;
         Ok(FindingResponse {
@@ -363,7 +357,7 @@ pub fn update(
         }
     }
     f.finish()?;
-    let from = state_of(&row)?;
+    let from = row.state;
     let to = to_state.unwrap_or(from);
     let mut next = row.clone();
     if let Some(c) = corrective {
@@ -450,7 +444,7 @@ pub fn accept_risk(
     actor.authorize(Action::AcceptRisk {
         owner: &row.owner_user_id,
     })?;
-    life::accept_risk(state_of(&row)?).map_err(|_| final_conflict())?;
+    life::accept_risk(row.state).map_err(|_| final_conflict())?;
     let mut next = row.clone();
     next.state = FindingState::RiskAccepted;
     next.risk_reason = Some(reason.into_inner());

@@ -34,7 +34,6 @@ use crate::config::Config;
 use crate::db::{self, DbConnection, DbPool};
 use crate::delivery::Wake;
 use crate::error::{AppError, AppResult};
-use crate::policy::access::Actor;
 
 /// What the use cases work with, assembled once at start-up (`startup.rs`) and shared
 /// by the HTTP handlers, the scheduled jobs and the command line.
@@ -62,12 +61,6 @@ impl Services {
     pub fn today(&self) -> chrono::NaiveDate {
         self.config.date_at(self.clock.now())
     }
-}
-
-/// Who acts: their permissions, and where the request came from for the audit log.
-pub struct Acting<'a> {
-    pub actor: &'a Actor,
-    pub origin: &'a Origin,
 }
 
 /// One write transaction of a use case.

@@ -213,7 +213,7 @@ fn render_check(
     shown: Shown,
 ) -> Result<String, AppError> {
     let definition = checks::definition_of(check)?;
-    let stored = checks::stored_state(check)?;
+    let stored = check.state;
     let submitted = check.submitted_at.map(|at| Submitted {
         at: at
             .and_utc()

@@ -77,10 +77,6 @@ pub fn definition_of(check: &CheckRow) -> AppResult<Definition> {
         .map_err(|e| AppError::Internal(format!("check {}: stored definition: {e}", check.id)))
 }
 
-pub fn stored_state(check: &CheckRow) -> AppResult<CheckState> {
-    Ok(check.state)
-}
-
 pub use crate::questionnaires::answers::Signature;
 
 /// The vendor contact a check is sent to.
@@ -468,7 +464,7 @@ fn save_in(
     events: &mut Vec<Event>,
 ) -> AppResult<Saved> {
     let check = lock(conn, check_id, now)?;
-    let state = stored_state(&check)?;
+    let state = check.state;
     let event = match form.action {
         FormAction::Save => CheckEvent::SaveDraft,
         FormAction::Submit => CheckEvent::Submit,
@@ -716,7 +712,7 @@ fn review_in(
     events: &mut Vec<Event>,
 ) -> AppResult<CheckRow> {
     let check = lock(conn, check_id, now)?;
-    let state = stored_state(&check)?;
+    let state = check.state;
     let event = match decision {
         Decision::Accept { .. } => CheckEvent::Accept,
         Decision::Return { .. } => CheckEvent::Return,
@@ -901,7 +897,7 @@ pub fn renew_links(tx: &mut Tx, env: &Env, check_id: &str, send_new: bool) -> Ap
     let check = lock(conn, check_id, now)?;
     let revoked = store::revoke_tokens(conn, &check.id, now)?;
     if send_new {
-        if !stored_state(&check)?.open_to_vendor() {
+        if !check.state.open_to_vendor() {
             return Err(AppError::Conflict {
                 message: Msg::new(
                     "提出済み・承認済みの点検には新しいリンクを送りません",

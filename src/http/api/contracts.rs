@@ -4,7 +4,7 @@ use utoipa::IntoParams;
 
 use crate::app::contracts::{self as use_case, respond};
 pub use crate::app::contracts::{ContractBody, ContractResponse};
-use crate::app::engagements::{kind_of, load_visible};
+use crate::app::engagements::load_visible;
 use crate::clauses::Format;
 use crate::compliance;
 use crate::db::contracts;
@@ -122,7 +122,7 @@ pub async fn list(
     let app = state.get_ref().clone();
     let list = db::read(&state.pool, move |conn| {
         let row = load_visible(conn, &who.actor, &id)?;
-        let kind = kind_of(&row)?;
+        let kind = row.kind();
         Ok(contracts::list(conn, &id)?
             .into_iter()
             .map(|c| {
