@@ -157,6 +157,11 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
     let screenshot = browser.screenshot_png().await.unwrap();
     assert!(screenshot.starts_with(b"\x89PNG"));
     save_screenshot("portal-check-submitted-phone", &screenshot);
+    browser.resize(1366, 768).await.unwrap();
+    save_screenshot(
+        "portal-check-submitted-desktop",
+        &browser.screenshot_png().await.unwrap(),
+    );
 
     let detail: Value = app
         .get(&w.owner, &format!("/api/v1/checks/{check_id}"))

@@ -203,6 +203,14 @@ impl Browser {
         }
     }
 
+    /// Makes the window `width` × `height` pixels (a ward's desktop is 1366 × 768).
+    pub async fn resize(&self, width: u32, height: u32) -> Result<(), String> {
+        self.driver()
+            .set_window_rect(0, 0, width, height)
+            .await
+            .map_err(failed("resize"))
+    }
+
     pub async fn screenshot_png(&self) -> Result<Vec<u8>, String> {
         self.driver()
             .screenshot_as_png()
