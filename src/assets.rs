@@ -39,6 +39,15 @@ pub fn url(path: &str) -> Option<String> {
         .map(|hash| format!("/assets/{hash}/{path}"))
 }
 
+/// The staff pages' stylesheets: the portal's, which hold the shared rules, then the
+/// staff application's own (wider pages, the menu, tables).
+pub const STAFF_STYLESHEETS: [&str; 3] = ["dads/tokens.css", "portal.css", "staff.css"];
+
+/// The addresses of [`STAFF_STYLESHEETS`].
+pub fn staff_stylesheets() -> Vec<String> {
+    STAFF_STYLESHEETS.iter().filter_map(|p| url(p)).collect()
+}
+
 /// The addresses of [`STYLESHEETS`].
 pub fn stylesheets() -> Vec<String> {
     STYLESHEETS.iter().filter_map(|p| url(p)).collect()

@@ -76,6 +76,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Folder whose files override the built-in vendor portal templates and labels by name",
     ),
     (
+        "staff_templates_dir",
+        "",
+        "Folder whose files override the built-in staff page templates and labels by name",
+    ),
+    (
         "questionnaires_dir",
         "",
         "Folder whose .yaml files override or add to the built-in questionnaires by name",
@@ -271,6 +276,8 @@ pub struct Config {
     pub email_templates_dir: Option<PathBuf>,
     /// Overrides for `portal_templates/` (same file names); none when unset.
     pub portal_templates_dir: Option<PathBuf>,
+    /// Overrides for `staff_templates/` (same file names); none when unset.
+    pub staff_templates_dir: Option<PathBuf>,
     /// Overrides and additions to `questionnaires/` (same file names); none when unset.
     pub questionnaires_dir: Option<PathBuf>,
     pub rules: RuleSettings,
@@ -552,6 +559,10 @@ impl Config {
         let portal_templates_dir = Some(portal_templates_dir.trim())
             .filter(|d| !d.is_empty())
             .map(PathBuf::from);
+        let (staff_templates_dir, _) = get("staff_templates_dir");
+        let staff_templates_dir = Some(staff_templates_dir.trim())
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
         let rules = RuleSettings {
             check_interval_months: [
                 number("check_interval_months_l1", 1, 60)? as u32,
@@ -659,6 +670,7 @@ impl Config {
             templates_dir,
             email_templates_dir,
             portal_templates_dir,
+            staff_templates_dir,
             questionnaires_dir,
             rules,
             security,
@@ -732,6 +744,7 @@ impl Config {
         let folders = [
             ("email_templates_dir", &self.email_templates_dir),
             ("portal_templates_dir", &self.portal_templates_dir),
+            ("staff_templates_dir", &self.staff_templates_dir),
         ];
         if let Some(map) = audited.as_object_mut() {
             for (key, dir) in folders {

@@ -54,7 +54,7 @@ pub struct Deadline {
     pub division_id: Option<String>,
     pub due_on: NaiveDate,
     pub owner: Owner,
-    /// The API resource to look at, relative to the public base URL.
+    /// The page where it is done, relative to the public base URL.
     pub path: String,
 }
 
@@ -121,7 +121,7 @@ pub fn of_engagements(
                 format!("obligation:{}:{}:{subject}", e.id, o.rule.id),
                 due_on,
                 owner,
-                format!("/api/v1/engagements/{}/obligations", e.id),
+                format!("/engagements/{}#obligations", e.id),
             ));
         }
         for a in f
@@ -149,7 +149,7 @@ pub fn of_engagements(
                     role,
                     division_id: a.approver_division_id.clone(),
                 },
-                format!("/api/v1/engagements/{}/approvals", e.id),
+                format!("/engagements/{}#approvals", e.id),
             ));
         }
         if matches!(
@@ -167,7 +167,7 @@ pub fn of_engagements(
                 format!("contract_end:{}:{}", e.id, e.ends_on),
                 e.ends_on,
                 Owner::User(e.responsible_user_id.clone()),
-                format!("/api/v1/engagements/{}", e.id),
+                format!("/engagements/{}", e.id),
             ));
         }
     }
@@ -235,7 +235,7 @@ pub fn of_checks(
             division_id: Some(e.division_id.clone()),
             due_on,
             owner: Owner::User(e.responsible_user_id.clone()),
-            path: format!("/api/v1/checks/{}", c.id),
+            path: format!("/checks/{}", c.id),
         });
     }
     for f in open_findings {
@@ -259,7 +259,7 @@ pub fn of_checks(
             division_id: Some(e.division_id.clone()),
             due_on: f.due_on,
             owner: Owner::User(f.owner_user_id.clone()),
-            path: format!("/api/v1/findings/{}", f.id),
+            path: format!("/findings/{}", f.id),
         });
     }
     out
@@ -284,7 +284,7 @@ pub fn access_review(due_on: NaiveDate) -> Deadline {
             role: Role::ChiefSystemManager,
             division_id: None,
         },
-        path: "/api/v1/access-review".into(),
+        path: "/admin/access-review".into(),
     }
 }
 
@@ -385,7 +385,7 @@ mod tests {
         assert_eq!(selection.engagement_title.as_deref(), Some("窓口業務委託"));
         assert_eq!(selection.vendor_id.as_deref(), Some("v1"));
         assert_eq!(selection.division_id.as_deref(), Some("div"));
-        assert_eq!(selection.path, "/api/v1/engagements/e1/obligations");
+        assert_eq!(selection.path, "/engagements/e1#obligations");
         assert!(
             selection.what.en.ends_with("(R-8.1)"),
             "{}",
@@ -527,7 +527,7 @@ mod tests {
                 division_id: Some("div".into())
             }
         );
-        assert_eq!(a.path, "/api/v1/engagements/e1/approvals");
+        assert_eq!(a.path, "/engagements/e1#approvals");
         assert!(a.what.en.contains("R-3.3.3: item i1"), "{}", a.what.en);
     }
 
@@ -566,7 +566,7 @@ mod tests {
             assert_eq!(end.rule_id, "R-8.4.2");
             assert_eq!(end.due_on, d(2028, 3, 31));
             assert_eq!(end.owner, Owner::User("officer".into()));
-            assert_eq!(end.path, "/api/v1/engagements/e1");
+            assert_eq!(end.path, "/engagements/e1");
         }
         assert_eq!(ends(Status::Active, today).len(), 1, "ends today");
         assert!(ends(Status::Active, d(2027, 12, 31)).is_empty(), "ended");
@@ -584,7 +584,7 @@ mod tests {
         let list = of(&[a, b], d(2027, 3, 1));
         let cloud = by_key(&list, "obligation:e2:R-10.1:");
         assert_eq!(cloud.division_id.as_deref(), Some("div2"));
-        assert_eq!(cloud.path, "/api/v1/engagements/e2/obligations");
+        assert_eq!(cloud.path, "/engagements/e2#obligations");
         assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
     }
 
@@ -609,7 +609,7 @@ mod tests {
             assert_eq!(c.rule_id, "R-8.3.2", "the last rule the check meets");
             assert_eq!(c.due_on, d(2027, 5, 31));
             assert_eq!(c.owner, Owner::User("officer".into()));
-            assert_eq!(c.path, "/api/v1/checks/c1");
+            assert_eq!(c.path, "/checks/c1");
             assert!(c.what.en.contains("outsourcing-l2, 山田"), "{}", c.what.en);
         }
     }
@@ -664,7 +664,7 @@ mod tests {
         assert_eq!(fix.due_on, d(2027, 7, 1));
         assert_eq!(fix.owner, Owner::User("vendor-liaison".into()));
         assert_eq!(fix.engagement_id.as_deref(), Some("e1"));
-        assert_eq!(fix.path, "/api/v1/findings/f1");
+        assert_eq!(fix.path, "/findings/f1");
         assert!(fix.what.en.contains("question q-7"), "{}", fix.what.en);
     }
 
@@ -684,6 +684,6 @@ mod tests {
         );
         assert_eq!(review.division_id, None);
         assert_eq!(review.engagement_id, None);
-        assert_eq!(review.path, "/api/v1/access-review");
+        assert_eq!(review.path, "/admin/access-review");
     }
 }

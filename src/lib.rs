@@ -25,6 +25,7 @@ pub mod questionnaires;
 pub mod render;
 pub mod scheduler;
 pub mod second_factor;
+pub mod staff;
 pub mod startup;
 pub mod sweep;
 pub mod telemetry;

@@ -46,6 +46,8 @@ pub enum StartError {
     Mail(String),
     #[error("vendor portal pages: {0}")]
     Portal(String),
+    #[error("staff pages: {0}")]
+    Staff(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -75,6 +77,10 @@ impl Application {
             crate::portal::PortalPages::load_from(config.portal_templates_dir.as_deref())
                 .map_err(|e| StartError::Portal(e.to_string()))?,
         );
+        let staff = Arc::new(
+            crate::staff::StaffPages::load_from(config.staff_templates_dir.as_deref())
+                .map_err(|e| StartError::Staff(e.to_string()))?,
+        );
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
@@ -99,6 +105,7 @@ impl Application {
             questionnaires,
             email,
             portal,
+            staff,
             clock,
             wake_delivery: Wake::default(),
         };
@@ -213,9 +220,14 @@ fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::E
 async fn unmatched(
     req: HttpRequest,
     routes: web::Data<RouteTable>,
+    state: web::Data<AppState>,
 ) -> Result<actix_web::HttpResponse, AppError> {
     match routes.allow(req.method(), req.path()) {
         Some(allow) => Err(AppError::MethodNotAllowed { allow }),
+        // A person's browser gets a page; a client of the API, problem+json.
+        None if !req.path().starts_with("/api/") => {
+            Ok(crate::http::pages::not_found_page(&state, &req))
+        }
         None => Err(AppError::not_found("そのURLはありません", "No such URL")),
     }
 }
@@ -254,6 +266,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .into_app()
             .configure(crate::http::portal::configure)
             .configure(crate::http::assets::configure)
+            .configure(crate::http::pages::configure)
             .default_service(web::to(unmatched))
     })
     .listen(listener)?

@@ -12,11 +12,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::checks;
+use crate::app::deadlines::{deadlines_of, Directory, Person};
 use crate::clauses::Catalog;
 use crate::config::Config;
 use crate::db::facts::{self, FactsScope};
-use crate::db::{self, access_reviews, outbox, reminders, users, vendors, DbConnection};
-use crate::deadlines::{self, Deadline, Kind, Owner};
+use crate::db::{self, outbox, reminders, vendors, DbConnection};
+use crate::deadlines::{Deadline, Kind, Owner};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -24,99 +25,6 @@ use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
 use crate::policy::access::Visibility;
 use crate::policy::reminders as policy;
 use crate::questionnaires::Questionnaires;
-
-/// A staff member as reminders need them.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub lang: Lang,
-    pub roles: Vec<Role>,
-    pub division_ids: Vec<String>,
-}
-
-/// The active staff, to find who holds a role where.
-pub struct Directory {
-    people: Vec<Person>,
-}
-
-impl Directory {
-    pub fn load(conn: &mut DbConnection) -> AppResult<Directory> {
-        let members = users::list(
-            conn,
-            &users::UserFilter {
-                division_id: None,
-                role: None,
-                active: Some(true),
-            },
-        )?;
-        Ok(Directory {
-            people: members
-                .into_iter()
-                .map(|m| Person {
-                    lang: m.user.language,
-                    id: m.user.id,
-                    name: m.user.display_name,
-                    email: m.user.email,
-                    roles: m.roles,
-                    division_ids: m.divisions.into_iter().map(|d| d.id).collect(),
-                })
-                .collect(),
-        })
-    }
-
-    pub fn resolve(&self, owner: &Owner) -> Vec<&Person> {
-        match owner {
-            Owner::User(id) => self.people.iter().filter(|p| &p.id == id).collect(),
-            Owner::Role { role, division_id } => self
-                .people
-                .iter()
-                .filter(|p| p.roles.contains(role))
-                .filter(|p| {
-                    division_id
-                        .as_ref()
-                        .is_none_or(|d| p.division_ids.contains(d))
-                })
-                .collect(),
-        }
-    }
-}
-
-/// Every deadline known today: the engagements' and the access review.
-pub fn all_deadlines(
-    conn: &mut DbConnection,
-    config: &Config,
-    catalog: &Catalog,
-    today: NaiveDate,
-) -> AppResult<Vec<Deadline>> {
-    let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
-    deadlines_of(conn, &loaded, config, catalog, today)
-}
-
-/// [`all_deadlines`] over engagements' facts already loaded.
-fn deadlines_of(
-    conn: &mut DbConnection,
-    loaded: &[facts::EngagementFacts],
-    config: &Config,
-    catalog: &Catalog,
-    today: NaiveDate,
-) -> AppResult<Vec<Deadline>> {
-    let mut list = deadlines::of_engagements(loaded, catalog, config, today);
-    list.extend(deadlines::of_checks(
-        loaded,
-        &db::checks::open_checks(conn)?,
-        &db::checks::open_findings(conn)?,
-        config,
-    ));
-    let last = access_reviews::latest(conn)?.map(|(r, _)| r);
-    list.push(deadlines::access_review(crate::app::access_review::due_on(
-        config,
-        last.as_ref(),
-        today,
-    )));
-    Ok(list)
-}
 
 /// Items a digest lists; the rest are counted, and are in the deadline view. A person
 /// owing hundreds of things at once gets one readable message, not a book.
@@ -412,6 +320,8 @@ mod tests {
 
     use super::*;
     use crate::compliance::tests::{catalog, d, facts};
+    use crate::db::users;
+    use crate::deadlines;
     use crate::domain::{EngagementKind, Status};
     use crate::i18n::Msg;
 
@@ -430,15 +340,13 @@ mod tests {
 
     /// The engagement's officer, the security officers of two divisions, and the CISO.
     fn directory() -> Directory {
-        Directory {
-            people: vec![
-                person("officer", &[Role::SecurityOfficer], &["div-a"]),
-                person("so-a", &[Role::SecurityOfficer], &["div-a"]),
-                person("so-b", &[Role::SecurityOfficer], &["div-b"]),
-                person("ciso", &[Role::Ciso], &[]),
-                person("csm", &[Role::ChiefSystemManager], &[]),
-            ],
-        }
+        Directory::of(vec![
+            person("officer", &[Role::SecurityOfficer], &["div-a"]),
+            person("so-a", &[Role::SecurityOfficer], &["div-a"]),
+            person("so-b", &[Role::SecurityOfficer], &["div-b"]),
+            person("ciso", &[Role::Ciso], &[]),
+            person("csm", &[Role::ChiefSystemManager], &[]),
+        ])
     }
 
     fn deadline(key: &str, kind: Kind, due_on: NaiveDate, owner: Owner) -> Deadline {
@@ -453,7 +361,7 @@ mod tests {
             division_id: Some("div-a".into()),
             due_on,
             owner,
-            path: "/api/v1/engagements/e1/obligations".into(),
+            path: "/engagements/e1#obligations".into(),
         }
     }
 
@@ -702,7 +610,7 @@ mod tests {
     fn the_digest_lists_the_most_urgent_items_up_to_its_cap_and_counts_the_rest() {
         let (_dir, config, mut conn) = database();
         let dir = directory();
-        let me = &dir.people[0];
+        let me = &dir.people()[0];
         insert_user(&mut conn, me);
         // Two overdue, then one a day; listed most urgent first whatever the order here.
         let count = DIGEST_MAX_ITEMS + 3;
@@ -765,7 +673,7 @@ mod tests {
     fn a_reminder_already_recorded_is_not_queued_again() {
         let (_dir, config, mut conn) = database();
         let dir = directory();
-        let me = &dir.people[0];
+        let me = &dir.people()[0];
         insert_user(&mut conn, me);
         let list = [
             deadline("a", Kind::Obligation, due_in(3), officer()),

@@ -402,3 +402,16 @@ pub fn record_asset(
     );
     Ok(asset)
 }
+
+/// The engagement's approval requests, decided or not.
+pub fn of_engagement(
+    conn: &mut crate::db::DbConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<Vec<ApprovalResponse>> {
+    super::engagements::load_visible(conn, actor, id)?;
+    Ok(approvals::for_engagement(conn, id)?
+        .into_iter()
+        .map(ApprovalResponse::from)
+        .collect())
+}

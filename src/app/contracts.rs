@@ -160,3 +160,27 @@ pub fn clause_set(
     );
     Ok(document)
 }
+
+/// The engagement's contracts, the one in force first, each with the mandatory clauses
+/// it lacks.
+pub fn of_engagement(
+    conn: &mut crate::db::DbConnection,
+    services: &super::Services,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<Vec<ContractResponse>> {
+    let row = super::engagements::load_visible(conn, actor, id)?;
+    let kind = row.kind();
+    Ok(crate::db::contracts::list(conn, id)?
+        .into_iter()
+        .map(|c| {
+            let missing = crate::compliance::missing_clauses(
+                services.clauses.catalog(),
+                kind,
+                row.level(),
+                &c.clause_ids(),
+            );
+            respond(c, missing)
+        })
+        .collect())
+}

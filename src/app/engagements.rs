@@ -9,7 +9,7 @@ use super::Tx;
 use crate::audit::Event;
 use crate::clauses::catalog::Catalog;
 use crate::compliance;
-use crate::db::engagements::{EngagementListing, EngagementRow};
+use crate::db::engagements::{EngagementFilter, EngagementListing, EngagementOrder, EngagementRow};
 use crate::db::{
     self, approvals, contracts, divisions, engagements, information_items, users, vendors,
     DbConnection,
@@ -546,4 +546,163 @@ pub fn transition(
             .after(&serde_json::json!({ "status": to })),
     );
     Ok(moved)
+}
+
+/// A list of engagements as asked for: every filter the register offers, the order and
+/// the page, each as typed (the API's query and the register page's form alike).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementQuery {
+    #[param(value_type = Option<EngagementKind>, inline)]
+    pub kind: Option<String>,
+    #[param(value_type = Option<ClassificationLevel>, inline)]
+    pub level: Option<String>,
+    #[param(value_type = Option<Status>, inline)]
+    pub status: Option<String>,
+    /// Division code.
+    pub division: Option<String>,
+    /// Vendor id.
+    pub vendor: Option<String>,
+    /// Text in the title, scope or vendor name.
+    pub q: Option<String>,
+    /// `newest` (the default), `title`, `starts_on`, `ends_on` or `level`; a leading `-`
+    /// reverses the order.
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// The orders a list of engagements may be asked in, by their names in `sort`.
+pub const SORTS: [(&str, EngagementOrder); 5] = [
+    ("newest", EngagementOrder::Newest),
+    ("title", EngagementOrder::Title),
+    ("starts_on", EngagementOrder::StartsOn),
+    ("ends_on", EngagementOrder::EndsOn),
+    ("level", EngagementOrder::Level),
+];
+
+/// A query value as typed, or `None` when blank (an HTML form sends empty choices).
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_sort(sort: Option<&str>, f: &mut Fields) -> (EngagementOrder, bool) {
+    let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (EngagementOrder::Newest, false);
+    };
+    let (name, descending) = match sort.strip_prefix('-') {
+        Some(name) => (name, true),
+        None => (sort, false),
+    };
+    match SORTS.iter().find(|(n, _)| *n == name) {
+        Some((_, order)) => (*order, descending),
+        None => {
+            f.push(
+                "sort",
+                "invalid",
+                Msg::new(
+                    "並び順は newest, title, starts_on, ends_on, level のいずれか（先頭に - で逆順）です",
+                    "Sort by newest, title, starts_on, ends_on or level (a leading - reverses it)",
+                ),
+            );
+            (EngagementOrder::Newest, false)
+        }
+    }
+}
+
+/// One page of the engagements `actor` may see, filtered and ordered as `query` asks.
+/// Every value of the query that cannot be used is reported at once (422).
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    query: &EngagementQuery,
+) -> AppResult<super::page::Page<EngagementResponse>> {
+    let mut f = Fields::new();
+    let paging =
+        super::page::Paging::parse(query.page.as_deref(), query.per_page.as_deref(), &mut f);
+    let kind = f.check_opt("kind", text(&query.kind).map(EngagementKind::parse));
+    let level = f.check_opt(
+        "level",
+        text(&query.level).map(|l| l.parse::<ClassificationLevel>()),
+    );
+    let status = f.check_opt("status", text(&query.status).map(Status::parse));
+    let order = parse_sort(query.sort.as_deref(), &mut f);
+    f.finish()?;
+    let division_id = super::divisions::division_filter(conn, text(&query.division))?;
+    let filter = EngagementFilter {
+        kind: kind.flatten(),
+        level: level.flatten(),
+        status: status.flatten(),
+        division_id,
+        vendor_id: text(&query.vendor).map(str::to_string),
+        q: text(&query.q).map(str::to_string),
+    };
+    let (items, total) = engagements::list(
+        conn,
+        &actor.visibility(),
+        &filter,
+        order,
+        paging.offset(),
+        paging.per_page,
+    )?;
+    Ok(paging.wrap(
+        items.into_iter().map(EngagementResponse::from).collect(),
+        total,
+    ))
+}
+
+/// Everything an engagement's page shows, read in one go.
+pub struct Overview {
+    pub engagement: EngagementResponse,
+    pub obligations: Vec<super::obligations::ObligationResponse>,
+    pub items: Vec<super::information_items::ItemResponse>,
+    pub approvals: Vec<super::approvals::ApprovalResponse>,
+    pub contracts: Vec<super::contracts::ContractResponse>,
+    pub checks: Vec<super::checks::officer::CheckSummaryResponse>,
+    /// What happened to it, newest first (the latest [`TIMELINE_ENTRIES`]).
+    pub timeline: Vec<crate::audit::Entry>,
+    /// Whether the actor may change it (move it, add to it).
+    pub can_change: bool,
+}
+
+pub const TIMELINE_ENTRIES: i64 = 100;
+
+/// The engagement with its obligations, information items, approvals, contracts, checks
+/// and history. Reading an L3 engagement is recorded: run through `app::read`.
+pub fn overview(
+    tx: &mut Tx,
+    services: &super::Services,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<Overview> {
+    let row = load_visible(tx.conn(), actor, id)?;
+    let engagement = read(tx, actor, id)?;
+    let today = tx.today();
+    let obligations = super::obligations::of_engagement(tx.conn(), services, actor, id, today)?;
+    let items = super::information_items::of_engagement(tx, actor, id)?;
+    let approvals = super::approvals::of_engagement(tx.conn(), actor, id)?;
+    let contracts = super::contracts::of_engagement(tx.conn(), services, actor, id)?;
+    let checks = super::checks::officer::of_engagement(tx.conn(), actor, id, today)?;
+    let filter = crate::db::audit::Filter {
+        target_type: Some("engagement".into()),
+        target_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let (timeline, _) = crate::db::audit::list(tx.conn(), &filter, 0, TIMELINE_ENTRIES)?;
+    let can_change = actor
+        .permits(&Action::ChangeEngagement {
+            division_id: &row.division_id,
+        })
+        .is_ok();
+    Ok(Overview {
+        engagement,
+        obligations,
+        items,
+        approvals,
+        contracts,
+        checks,
+        timeline,
+        can_change,
+    })
 }

@@ -12,6 +12,7 @@ pub mod access_review;
 pub mod approvals;
 pub mod checks;
 pub mod contracts;
+pub mod deadlines;
 pub mod divisions;
 pub mod engagements;
 pub mod findings;
@@ -47,6 +48,8 @@ pub struct Services {
     pub email: Arc<crate::mail::EmailTemplates>,
     /// The vendor portal's page templates, checked at start-up.
     pub portal: Arc<crate::portal::PortalPages>,
+    /// The staff application's page templates, checked at start-up.
+    pub staff: Arc<crate::staff::StaffPages>,
     pub clock: Arc<dyn Clock>,
     /// Tells the delivery worker that messages were queued.
     pub wake_delivery: Wake,

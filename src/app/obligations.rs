@@ -176,3 +176,38 @@ pub fn waive(
     );
     Ok(waived)
 }
+
+/// What the Standard requires of this engagement now, derived afresh from its kind,
+/// level, status, dates, items and contract.
+pub fn of_engagement(
+    conn: &mut db::DbConnection,
+    services: &super::Services,
+    actor: &Actor,
+    id: &str,
+    today: NaiveDate,
+) -> AppResult<Vec<ObligationResponse>> {
+    load_visible(conn, actor, id)?;
+    let loaded = facts::load(
+        conn,
+        &actor.visibility(),
+        &FactsScope {
+            engagement_id: Some(id.to_string()),
+            division_id: None,
+        },
+    )?;
+    let config = &services.config;
+    Ok(loaded
+        .iter()
+        .flat_map(|f| {
+            compliance::obligations_of(
+                f,
+                services.clauses.catalog(),
+                config.time_zone,
+                &config.rules,
+                today,
+            )
+            .into_iter()
+            .map(move |o| ObligationResponse::new(o, &f.engagement.id, &f.engagement.title))
+        })
+        .collect())
+}

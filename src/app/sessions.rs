@@ -471,6 +471,23 @@ pub fn begin_enrolment(
     })
 }
 
+/// The set-up begun and not yet confirmed, shown again (the QR code of the pending
+/// secret): a page reloaded, or a wrong code, does not start over with a new secret.
+pub fn enrolment_in_progress(config: &Config, user: &users::User) -> Option<EnrolmentResponse> {
+    if user.totp_secret.is_some() {
+        return None;
+    }
+    let encoded = user.totp_pending_secret.as_deref()?;
+    let secret = TotpSecret::from_base32(encoded)?;
+    let issuer = format!("Itaku {}", config.organization_name);
+    let uri = secret.otpauth_uri(&issuer, &user.email);
+    Some(EnrolmentResponse {
+        secret: encoded.to_string(),
+        qr_svg: totp::qr_svg(&uri),
+        otpauth_uri: uri,
+    })
+}
+
 /// Finishes setting up the second factor with a code from the app; ten recovery codes
 /// come with the new session, shown this once.
 pub fn confirm_enrolment(

@@ -82,6 +82,19 @@ pub struct EngagementFilter {
     pub q: Option<String>,
 }
 
+/// How a list of engagements is ordered; the newest first unless asked otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngagementOrder {
+    #[default]
+    Newest,
+    Title,
+    StartsOn,
+    EndsOn,
+    /// Highest level first when descending; engagements without items (no level) last
+    /// either way, on both databases.
+    Level,
+}
+
 fn cloud_columns(fields: &EngagementFields) -> (Option<String>, Option<String>, Option<String>) {
     match &fields.cloud {
         Some(c) => (
@@ -245,14 +258,47 @@ pub fn list(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &EngagementFilter,
+    (order, descending): (EngagementOrder, bool),
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<EngagementListing>, i64)> {
     let total: i64 = filtered!(engagements::table.into_boxed(), visibility, filter)
         .count()
         .get_result(conn)?;
-    let rows: Vec<ListingTuple> = filtered!(listing_query!().into_boxed(), visibility, filter)
-        .order(engagements::id.desc())
+    let query = filtered!(listing_query!().into_boxed(), visibility, filter);
+    // The id last, so that equal values keep one order from page to page.
+    let query = match (order, descending) {
+        (EngagementOrder::Newest, _) => query.order(engagements::id.desc()),
+        (EngagementOrder::Title, false) => {
+            query.order((engagements::title.asc(), engagements::id.asc()))
+        }
+        (EngagementOrder::Title, true) => {
+            query.order((engagements::title.desc(), engagements::id.desc()))
+        }
+        (EngagementOrder::StartsOn, false) => {
+            query.order((engagements::starts_on.asc(), engagements::id.asc()))
+        }
+        (EngagementOrder::StartsOn, true) => {
+            query.order((engagements::starts_on.desc(), engagements::id.desc()))
+        }
+        (EngagementOrder::EndsOn, false) => {
+            query.order((engagements::ends_on.asc(), engagements::id.asc()))
+        }
+        (EngagementOrder::EndsOn, true) => {
+            query.order((engagements::ends_on.desc(), engagements::id.desc()))
+        }
+        (EngagementOrder::Level, false) => query.order((
+            engagements::level.is_null(),
+            engagements::level.asc(),
+            engagements::id.asc(),
+        )),
+        (EngagementOrder::Level, true) => query.order((
+            engagements::level.is_null(),
+            engagements::level.desc(),
+            engagements::id.desc(),
+        )),
+    };
+    let rows: Vec<ListingTuple> = query
         .offset(offset)
         .limit(limit)
         .select(listing_select!())

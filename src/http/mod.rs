@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod csv;
 pub mod input;
 pub mod json;
+pub mod pages;
 pub mod portal;
 pub mod request_log;
 pub mod routes;

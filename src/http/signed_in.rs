@@ -79,13 +79,14 @@ fn credential(req: &HttpRequest) -> Result<Option<Credential>, AppError> {
         .map(|c| Credential::Session(c.value().to_string())))
 }
 
-fn state_of(req: &HttpRequest) -> Result<Data<AppState>, AppError> {
+pub(crate) fn state_of(req: &HttpRequest) -> Result<Data<AppState>, AppError> {
     req.app_data::<Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("no application state".into()))
 }
 
-fn idle(state: &AppState) -> chrono::Duration {
+/// How long a session may go unused before it ends.
+pub(crate) fn idle(state: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::minutes(30))
 }
 

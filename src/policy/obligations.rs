@@ -104,6 +104,15 @@ pub enum ObligationState {
 }
 
 impl ObligationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Met => "met",
+            Self::Overdue => "overdue",
+            Self::Waived => "waived",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "open" => Some(Self::Open),

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 use crate::portal::{definition, issue, world, PDF};
-use crate::webdriver::Browser;
+use crate::webdriver::{save_screenshot, Browser};
 
 #[tokio::test]
 async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
@@ -183,11 +183,4 @@ async fn a_vendor_fills_and_submits_a_check_in_headless_chromium() {
         "every question answered (a file question by its file)"
     );
     browser.quit().await.unwrap();
-}
-
-/// Keeps a page's picture under `target/screenshots/`, for anyone to look at.
-fn save_screenshot(name: &str, png: &[u8]) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }

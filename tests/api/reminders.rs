@@ -111,7 +111,7 @@ async fn a_digest_of_what_is_due_reaches_its_owner_once_over_smtp() {
     );
     assert!(text.contains("あと10日"), "{text}");
     let link = format!(
-        "https://itaku.city.minato.example/api/v1/engagements/{}",
+        "https://itaku.city.minato.example/engagements/{}",
         w.engagement["id"].as_str().unwrap()
     );
     assert!(text.contains(&link), "{text}");

@@ -211,6 +211,29 @@ impl Browser {
             .map_err(failed("resize"))
     }
 
+    /// Runs axe-core (vendored from the npm registry under `tests/vendor/axe-core`) on the
+    /// page and answers its violations of WCAG 2.x A and AA, each with its `impact`.
+    /// Scripts run through WebDriver are not subject to the page's Content-Security-Policy.
+    pub async fn axe_violations(&self) -> Result<Vec<Value>, String> {
+        const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+        self.driver()
+            .execute(AXE, vec![])
+            .await
+            .map_err(failed("inject axe-core"))?;
+        let found = self
+            .driver()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(r => done(r.violations), e => done([{ id: 'axe-error', impact: 'critical', help: String(e) }]));",
+                vec![],
+            )
+            .await
+            .map_err(failed("run axe-core"))?;
+        Ok(found.json().as_array().cloned().unwrap_or_default())
+    }
+
     pub async fn screenshot_png(&self) -> Result<Vec<u8>, String> {
         self.driver()
             .screenshot_as_png()
@@ -255,6 +278,12 @@ impl Element {
             .await
             .map(|v| v.map(Value::String).unwrap_or(Value::Null))
             .map_err(failed("property"))
+    }
+
+    /// Whether the element is still in the page shown (false once the browser has
+    /// moved to another page).
+    pub async fn is_present(&self) -> Result<bool, String> {
+        self.inner.is_present().await.map_err(failed("present"))
     }
 
     /// Whether a checkbox, radio button or option is selected.
@@ -420,4 +449,11 @@ async fn headless_chromium_renders_and_submits_a_plain_form() {
         "file bytes missing from {shown}"
     );
     browser.quit().await.unwrap();
+}
+
+/// Writes a screenshot to `target/screenshots/<name>.png`, for people to look at.
+pub fn save_screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }

@@ -49,16 +49,10 @@ pub async fn of_engagement(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let found = db::read(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        approvals::for_engagement(conn, &id)
+        use_case::of_engagement(conn, &who.actor, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ApprovalResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(found))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,12 +2,9 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::contracts::{self as use_case, respond};
+use crate::app::contracts::{self as use_case};
 pub use crate::app::contracts::{ContractBody, ContractResponse};
-use crate::app::engagements::load_visible;
 use crate::clauses::Format;
-use crate::compliance;
-use crate::db::contracts;
 use crate::db::{self};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
@@ -121,20 +118,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let app = state.get_ref().clone();
     let list = db::read(&state.pool, move |conn| {
-        let row = load_visible(conn, &who.actor, &id)?;
-        let kind = row.kind();
-        Ok(contracts::list(conn, &id)?
-            .into_iter()
-            .map(|c| {
-                let missing = compliance::missing_clauses(
-                    app.clauses.catalog(),
-                    kind,
-                    row.level(),
-                    &c.clause_ids(),
-                );
-                respond(c, missing)
-            })
-            .collect::<Vec<_>>())
+        use_case::of_engagement(conn, &app, &who.actor, &id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(list))

@@ -1,18 +1,14 @@
 //! What is due, for a person: one list of every dated thing they must act on.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::db;
-use crate::deadlines::Kind;
 use crate::error::AppResult;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
-use crate::policy::access::Action;
-use crate::sweep::{self, Directory};
 use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,20 +21,7 @@ pub struct DeadlineQuery {
     pub within: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadlineResponse {
-    pub key: String,
-    pub kind: Kind,
-    pub rule_id: String,
-    pub what: String,
-    pub engagement_id: Option<String>,
-    pub engagement_title: Option<String>,
-    pub due_on: NaiveDate,
-    /// Days until due; negative when overdue.
-    pub days: i64,
-    pub overdue: bool,
-    pub link: String,
-}
+pub use crate::app::deadlines::DeadlineResponse;
 
 /// Every deadline of a person within `within` days, overdue ones included, soonest first.
 #[utoipa::path(tag = "deadlines", params(DeadlineQuery),
@@ -52,8 +35,6 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let person = q.person.unwrap_or_else(|| who.user.id.clone());
-    who.actor
-        .authorize(Action::SeeDeadlinesOf { user_id: &person })?;
     let mut fields = Fields::new();
     let within = match q.within.as_deref().map(|w| w.trim().parse::<u32>()) {
         None => 30,
@@ -74,32 +55,9 @@ pub async fn list(
     let today = state.today();
     let app = state.get_ref().clone();
     let lang = Lang::current();
+    let actor = who.actor.clone();
     let found = db::read(&state.pool, move |conn| {
-        let list = sweep::all_deadlines(conn, &app.config, app.clauses.catalog(), today)?;
-        let directory = Directory::load(conn)?;
-        let horizon = today + chrono::Days::new(within.into());
-        let mut mine: Vec<DeadlineResponse> = list
-            .into_iter()
-            .filter(|d| d.due_on <= horizon)
-            .filter(|d| directory.resolve(&d.owner).iter().any(|p| p.id == person))
-            .map(|d| {
-                let days = (d.due_on - today).num_days();
-                DeadlineResponse {
-                    what: d.what.get(lang).to_string(),
-                    link: format!("{}{}", app.config.public_base_url, d.path),
-                    key: d.key,
-                    kind: d.kind,
-                    rule_id: d.rule_id,
-                    engagement_id: d.engagement_id,
-                    engagement_title: d.engagement_title,
-                    due_on: d.due_on,
-                    days,
-                    overdue: days < 0,
-                }
-            })
-            .collect();
-        mine.sort_by(|a, b| (a.due_on, &a.key).cmp(&(b.due_on, &b.key)));
-        Ok(mine)
+        crate::app::deadlines::of_person(conn, &app, &actor, &person, Some(within), today, lang)
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))

@@ -3,42 +3,22 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use crate::app::divisions::division_filter;
 use crate::app::engagements::{self as use_case};
-pub use crate::app::engagements::{CloudBody, CloudResponse, EngagementBody, EngagementResponse};
-use crate::app::page::{Page, Paging};
-use crate::db::engagements::EngagementFilter;
-use crate::db::{self, engagements};
-use crate::domain::{ClassificationLevel, EngagementKind, Status};
+pub use crate::app::engagements::{
+    CloudBody, CloudResponse, EngagementBody, EngagementQuery, EngagementResponse,
+};
+use crate::app::page::Page;
+use crate::db::{self};
+use crate::domain::Status;
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
 use crate::validate::Fields;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct EngagementQuery {
-    #[param(value_type = Option<EngagementKind>, inline)]
-    pub kind: Option<String>,
-    #[param(value_type = Option<ClassificationLevel>, inline)]
-    pub level: Option<String>,
-    #[param(value_type = Option<Status>, inline)]
-    pub status: Option<String>,
-    /// Division code.
-    pub division: Option<String>,
-    /// Vendor id.
-    pub vendor: Option<String>,
-    /// Text in the title, scope or vendor name.
-    pub q: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
-
-/// Engagements the caller may see, newest first.
+/// Engagements the caller may see, newest first unless `sort` says otherwise.
 #[utoipa::path(tag = "engagements", params(EngagementQuery),
     responses((status = 200, body = Page<EngagementResponse>), (status = 400), (status = 422)),
     security(("session" = []), ("token" = [])))]
@@ -49,40 +29,11 @@ pub async fn list(
     query: web::Query<EngagementQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let mut f = Fields::new();
-    let paging = Paging::parse(query.page.as_deref(), query.per_page.as_deref(), &mut f);
-    let kind = f.check_opt("kind", query.kind.as_deref().map(EngagementKind::parse));
-    let level = f.check_opt(
-        "level",
-        query
-            .level
-            .as_deref()
-            .map(|l| l.parse::<ClassificationLevel>()),
-    );
-    let status = f.check_opt("status", query.status.as_deref().map(Status::parse));
-    f.finish()?;
-    let visibility = who.actor.visibility();
-    let (items, total) = db::read(&state.pool, move |conn| {
-        let division_id = division_filter(conn, query.division.as_deref())?;
-        let filter = EngagementFilter {
-            kind: kind.flatten(),
-            level: level.flatten(),
-            status: status.flatten(),
-            division_id,
-            vendor_id: query.vendor.clone(),
-            q: query
-                .q
-                .as_deref()
-                .map(|q| q.trim().to_string())
-                .filter(|q| !q.is_empty()),
-        };
-        engagements::list(conn, &visibility, &filter, paging.offset(), paging.per_page)
+    let page = db::read(&state.pool, move |conn| {
+        use_case::list(conn, &who.actor, &query)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(paging.wrap(
-        items.into_iter().map(EngagementResponse::from).collect(),
-        total,
-    )))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Registers an engagement, in status `draft`.

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::divisions::division_filter;
-use crate::app::engagements::load_visible;
 use crate::app::obligations as use_case;
 pub use crate::app::obligations::{ObligationResponse, WaiverBody, WaiverResponse};
 use crate::app::page::{Page, Paging};
@@ -33,35 +32,11 @@ pub async fn of_engagement(
     who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let visibility = who.actor.visibility();
-    let loaded = db::read(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        facts::load(
-            conn,
-            &visibility,
-            &FactsScope {
-                engagement_id: Some(id.to_string()),
-                division_id: None,
-            },
-        )
+    let app = state.get_ref().clone();
+    let found = db::read(&state.pool, move |conn| {
+        use_case::of_engagement(conn, &app, &who.actor, &id, app.today())
     })
     .await?;
-    let config = &state.config;
-    let today = state.today();
-    let found: Vec<ObligationResponse> = loaded
-        .iter()
-        .flat_map(|f| {
-            compliance::obligations_of(
-                f,
-                state.clauses.catalog(),
-                config.time_zone,
-                &config.rules,
-                today,
-            )
-            .into_iter()
-            .map(move |o| ObligationResponse::new(o, &f.engagement.id, &f.engagement.title))
-        })
-        .collect();
     Ok(HttpResponse::Ok().json(found))
 }
 

@@ -1,5 +1,5 @@
 //! Signing in and out (R-5.5.3.2, R-4.1.4.3): parse, call `app::sessions`, and answer
-//! with the session's cookie (HttpOnly, SameSite=Strict, Secure over HTTPS).
+//! with the session's cookie (HttpOnly, SameSite=Lax, Secure over HTTPS).
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
@@ -56,12 +56,17 @@ fn pending_of(p: &PendingSession) -> Pending<'_> {
     }
 }
 
-fn session_cookie(secret: &str, max_age_secs: i64, secure: bool) -> Cookie<'static> {
+/// The session cookie. SameSite=Lax rather than Strict: a link in a reminder email is a
+/// navigation from another site (the mail client), and with Strict it would arrive without
+/// the cookie and ask a signed-in person to sign in again. Changes are still guarded: every
+/// one needs the session's CSRF token, and a request whose `Origin` is another site is
+/// refused (`http::csrf`); Lax sends the cookie with no cross-site POST anyway.
+pub(crate) fn session_cookie(secret: &str, max_age_secs: i64, secure: bool) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, secret.to_string())
         .path("/")
         .http_only(true)
         .secure(secure)
-        .same_site(SameSite::Strict)
+        .same_site(SameSite::Lax)
         .max_age(time::Duration::seconds(max_age_secs))
         .finish()
 }
@@ -118,7 +123,7 @@ async fn respond(state: &AppState, opened: Opened) -> AppResult<HttpResponse> {
 
 /// Signs in with email and password. The answer's `stage` says what comes next
 /// (`second_factor`, `change_password`, `enrol`) or `complete`. The session is a cookie
-/// (HttpOnly, SameSite=Strict, Secure when the service is reached over HTTPS). Too many
+/// (HttpOnly, SameSite=Lax, Secure when the service is reached over HTTPS). Too many
 /// failures for the account or the address answer 429 with `Retry-After`.
 #[utoipa::path(tag = "session", request_body = SignInRequest,
     responses((status = 200, body = SessionResponse), (status = 401, description = "Wrong email or password"),

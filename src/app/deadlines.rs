@@ -1,0 +1,175 @@
+//! What is due: every deadline known today (the engagements', the checks', the findings'
+//! and the access review), who holds the roles that owe them, and a person's own list,
+//! overdue ones included. The reminder sweep sends from the same list.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::clauses::Catalog;
+use crate::config::Config;
+use crate::db::facts::{self, FactsScope};
+use crate::db::{self, access_reviews, users, DbConnection};
+use crate::deadlines::{self, Deadline, Kind, Owner};
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::policy::access::{Action, Actor, Visibility};
+
+/// A staff member as reminders need them.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub lang: Lang,
+    pub roles: Vec<Role>,
+    pub division_ids: Vec<String>,
+}
+
+/// The active staff, to find who holds a role where.
+pub struct Directory {
+    people: Vec<Person>,
+}
+
+impl Directory {
+    /// A directory of these people (tests build one by hand).
+    pub fn of(people: Vec<Person>) -> Directory {
+        Directory { people }
+    }
+
+    pub fn people(&self) -> &[Person] {
+        &self.people
+    }
+
+    pub fn load(conn: &mut DbConnection) -> AppResult<Directory> {
+        let members = users::list(
+            conn,
+            &users::UserFilter {
+                division_id: None,
+                role: None,
+                active: Some(true),
+            },
+        )?;
+        Ok(Directory {
+            people: members
+                .into_iter()
+                .map(|m| Person {
+                    lang: m.user.language,
+                    id: m.user.id,
+                    name: m.user.display_name,
+                    email: m.user.email,
+                    roles: m.roles,
+                    division_ids: m.divisions.into_iter().map(|d| d.id).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    pub fn resolve(&self, owner: &Owner) -> Vec<&Person> {
+        match owner {
+            Owner::User(id) => self.people.iter().filter(|p| &p.id == id).collect(),
+            Owner::Role { role, division_id } => self
+                .people
+                .iter()
+                .filter(|p| p.roles.contains(role))
+                .filter(|p| {
+                    division_id
+                        .as_ref()
+                        .is_none_or(|d| p.division_ids.contains(d))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every deadline known today: the engagements' and the access review.
+pub fn all_deadlines(
+    conn: &mut DbConnection,
+    config: &Config,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
+    deadlines_of(conn, &loaded, config, catalog, today)
+}
+
+/// [`all_deadlines`] over engagements' facts already loaded.
+pub fn deadlines_of(
+    conn: &mut DbConnection,
+    loaded: &[facts::EngagementFacts],
+    config: &Config,
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    let mut list = deadlines::of_engagements(loaded, catalog, config, today);
+    list.extend(deadlines::of_checks(
+        loaded,
+        &db::checks::open_checks(conn)?,
+        &db::checks::open_findings(conn)?,
+        config,
+    ));
+    let last = access_reviews::latest(conn)?.map(|(r, _)| r);
+    list.push(deadlines::access_review(super::access_review::due_on(
+        config,
+        last.as_ref(),
+        today,
+    )));
+    Ok(list)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeadlineResponse {
+    pub key: String,
+    pub kind: Kind,
+    pub rule_id: String,
+    pub what: String,
+    pub engagement_id: Option<String>,
+    pub engagement_title: Option<String>,
+    pub due_on: NaiveDate,
+    /// Days until due; negative when overdue.
+    pub days: i64,
+    pub overdue: bool,
+    /// The page where it is done.
+    pub link: String,
+}
+
+/// The deadlines of `person` due within `within` days of `today` (every one when
+/// `None`), overdue ones always, soonest first; `what` in `lang`.
+pub fn of_person(
+    conn: &mut DbConnection,
+    services: &super::Services,
+    actor: &Actor,
+    person: &str,
+    within: Option<u32>,
+    today: NaiveDate,
+    lang: Lang,
+) -> AppResult<Vec<DeadlineResponse>> {
+    actor.authorize(Action::SeeDeadlinesOf { user_id: person })?;
+    let config = &services.config;
+    let list = all_deadlines(conn, config, services.clauses.catalog(), today)?;
+    let directory = Directory::load(conn)?;
+    let horizon = within.map(|w| today + chrono::Days::new(w.into()));
+    let mut mine: Vec<DeadlineResponse> = list
+        .into_iter()
+        .filter(|d| horizon.is_none_or(|h| d.due_on <= h))
+        .filter(|d| directory.resolve(&d.owner).iter().any(|p| p.id == person))
+        .map(|d| {
+            let days = (d.due_on - today).num_days();
+            DeadlineResponse {
+                what: d.what.get(lang).to_string(),
+                link: format!("{}{}", config.public_base_url, d.path),
+                key: d.key,
+                kind: d.kind,
+                rule_id: d.rule_id,
+                engagement_id: d.engagement_id,
+                engagement_title: d.engagement_title,
+                due_on: d.due_on,
+                days,
+                overdue: days < 0,
+            }
+        })
+        .collect();
+    mine.sort_by(|a, b| (a.due_on, &a.key).cmp(&(b.due_on, &b.key)));
+    Ok(mine)
+}

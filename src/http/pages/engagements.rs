@@ -1,0 +1,565 @@
+//! The register's pages: the list of engagements (the API's filters, sortable, paged,
+//! exported as CSV) and one engagement's page, with its status moves.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::my_work::date;
+use super::{add, encode, html, query_value, see_other, Form, Staff};
+use crate::app::engagements::{self as use_case, EngagementQuery, Overview};
+use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::i18n::Lang;
+use crate::staff::views::{
+    ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
+    Fact, ItemView, MoveView, ObligationView, OptionView, PagerView, SortView, TimelineEntry,
+};
+use crate::staff::{Page, Section, StaffPages};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    add(
+        cfg,
+        "GET, HEAD",
+        web::resource("/engagements").route(web::get().to(list)),
+    );
+    add(
+        cfg,
+        "GET, HEAD",
+        web::resource("/engagements/{id}").route(web::get().to(show)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/move").route(web::post().to(move_status)),
+    );
+}
+
+const LEVELS: [ClassificationLevel; 3] = [
+    ClassificationLevel::L1,
+    ClassificationLevel::L2,
+    ClassificationLevel::L3,
+];
+
+pub fn kind_label(pages: &StaffPages, lang: Lang, kind: EngagementKind) -> String {
+    pages
+        .text(lang, &format!("kinds.{}", kind.as_str()))
+        .to_string()
+}
+
+pub fn status_label(pages: &StaffPages, lang: Lang, status: Status) -> String {
+    pages
+        .text(lang, &format!("statuses.{}", status.as_str()))
+        .to_string()
+}
+
+pub fn level_label(pages: &StaffPages, lang: Lang, level: Option<ClassificationLevel>) -> String {
+    match level {
+        Some(l) => pages
+            .text(lang, &format!("levels.{}", l.as_str()))
+            .to_string(),
+        None => pages.text(lang, "levels.none").to_string(),
+    }
+}
+
+pub fn role_label(pages: &StaffPages, lang: Lang, role: Role) -> String {
+    pages
+        .text(lang, &format!("roles.{}", role.as_str()))
+        .to_string()
+}
+
+fn options<T: Copy>(
+    all: &[T],
+    value: impl Fn(T) -> String,
+    label: impl Fn(T) -> String,
+    chosen: Option<&str>,
+) -> Vec<OptionView> {
+    all.iter()
+        .map(|&v| {
+            let value = value(v);
+            OptionView {
+                selected: chosen == Some(value.as_str()),
+                label: label(v),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// The list's address with `query`, paged and sorted as given.
+fn list_href(query: &EngagementQuery, sort: Option<&str>, page: Option<i64>) -> String {
+    let mut q = query.clone();
+    q.sort = sort.map(str::to_string).or(q.sort);
+    q.page = page.map(|p| p.to_string());
+    let pairs: Vec<(&str, &Option<String>)> = vec![
+        ("q", &q.q),
+        ("kind", &q.kind),
+        ("level", &q.level),
+        ("status", &q.status),
+        ("division", &q.division),
+        ("vendor", &q.vendor),
+        ("sort", &q.sort),
+        ("page", &q.page),
+        ("per_page", &q.per_page),
+    ];
+    let query: Vec<String> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(v)))
+        })
+        .collect();
+    if query.is_empty() {
+        "/engagements".into()
+    } else {
+        format!("/engagements?{}", query.join("&"))
+    }
+}
+
+async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppResult<HttpResponse> {
+    let lang = who.lang();
+    let pages = &state.staff;
+    // Unknown parameters are ignored here rather than refused: a bookmark keeps working.
+    let query = EngagementQuery {
+        kind: query_value(&req, "kind"),
+        level: query_value(&req, "level"),
+        status: query_value(&req, "status"),
+        division: query_value(&req, "division"),
+        vendor: query_value(&req, "vendor"),
+        q: query_value(&req, "q"),
+        sort: query_value(&req, "sort"),
+        page: query_value(&req, "page"),
+        per_page: query_value(&req, "per_page"),
+    };
+    let actor = who.actor.clone();
+    let asked = query.clone();
+    let (result, divisions, vendors) = crate::db::read(&state.pool, move |conn| {
+        let result = use_case::list(conn, &actor, &asked);
+        let divisions = crate::db::divisions::list(conn)?;
+        let vendors = crate::db::vendors::names(conn)?;
+        Ok((result, divisions, vendors))
+    })
+    .await?;
+    let (page, errors) = match result {
+        Ok(page) => (Some(page), vec![]),
+        Err(e) => match super::form_errors(&e, lang) {
+            Some(errors) => (None, errors),
+            None => return Err(e),
+        },
+    };
+    let sort = query.sort.clone().unwrap_or_default();
+    let columns = [
+        ("title", "engagements.col_title"),
+        ("starts_on", "engagements.col_starts_on"),
+        ("ends_on", "engagements.col_ends_on"),
+        ("level", "engagements.level"),
+    ]
+    .into_iter()
+    .map(|(name, key)| {
+        let (state, next) = if sort == name {
+            ("ascending", format!("-{name}"))
+        } else if sort == format!("-{name}") {
+            ("descending", name.to_string())
+        } else {
+            ("none", name.to_string())
+        };
+        SortView {
+            label: pages.text(lang, key).to_string(),
+            href: list_href(&query, Some(&next), None),
+            state,
+        }
+    })
+    .collect();
+    let mut vendor_names: Vec<(String, String)> = vendors.into_iter().collect();
+    vendor_names.sort_by(|a, b| a.1.cmp(&b.1));
+    let rows = page
+        .as_ref()
+        .map(|p| {
+            p.items
+                .iter()
+                .map(|e| EngagementRowView {
+                    href: format!("/engagements/{}", e.id),
+                    title: e.title.clone(),
+                    kind: kind_label(pages, lang, e.kind),
+                    level: level_label(pages, lang, e.level),
+                    status: status_label(pages, lang, e.status),
+                    status_key: e.status.as_str().to_string(),
+                    division: e.division_name.clone(),
+                    vendor: e.vendor_name.clone(),
+                    starts_on: date(lang, e.starts_on),
+                    ends_on: date(lang, e.ends_on),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let pager = match &page {
+        Some(p) => {
+            let first = if p.total == 0 {
+                0
+            } else {
+                (p.page - 1) * p.per_page + 1
+            };
+            let last = (p.page * p.per_page).min(p.total);
+            PagerView {
+                summary: super::fill(
+                    pages,
+                    lang,
+                    "list.summary",
+                    &[
+                        ("total", &p.total.to_string()),
+                        ("first", &first.to_string()),
+                        ("last", &last.to_string()),
+                    ],
+                ),
+                previous: (p.page > 1).then(|| list_href(&query, None, Some(p.page - 1))),
+                next: (last < p.total).then(|| list_href(&query, None, Some(p.page + 1))),
+            }
+        }
+        None => PagerView {
+            summary: String::new(),
+            previous: None,
+            next: None,
+        },
+    };
+    let chosen = |v: &Option<String>| v.clone();
+    let view = EngagementsView {
+        q: query.q.clone().unwrap_or_default(),
+        kinds: options(
+            EngagementKind::ALL,
+            |k| k.as_str().to_string(),
+            |k| kind_label(pages, lang, k),
+            chosen(&query.kind).as_deref(),
+        ),
+        levels: options(
+            &LEVELS,
+            |l| l.as_str().to_string(),
+            |l| level_label(pages, lang, Some(l)),
+            chosen(&query.level).as_deref(),
+        ),
+        statuses: options(
+            Status::ALL,
+            |s| s.as_str().to_string(),
+            |s| status_label(pages, lang, s),
+            chosen(&query.status).as_deref(),
+        ),
+        divisions: divisions
+            .iter()
+            .map(|d| OptionView {
+                selected: query.division.as_deref() == Some(d.code.as_str()),
+                value: d.code.clone(),
+                label: d.name.clone(),
+            })
+            .collect(),
+        vendors: vendor_names
+            .into_iter()
+            .map(|(id, name)| OptionView {
+                selected: query.vendor.as_deref() == Some(id.as_str()),
+                value: id,
+                label: name,
+            })
+            .collect(),
+        sort,
+        columns,
+        rows,
+        errors,
+        pager,
+        csv_href: list_href(&query, None, None).replacen(
+            "/engagements",
+            "/engagements/export.csv",
+            1,
+        ),
+    };
+    let chrome = who.chrome(
+        pages.text(lang, "engagements.title"),
+        Some(Section::Engagements),
+    );
+    let status = if view.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        pages.render(Page::Engagements, &chrome, &view),
+    ))
+}
+
+/// The part of the Standard an engagement falls under.
+fn part(pages: &StaffPages, lang: Lang, e: &use_case::EngagementResponse) -> String {
+    let key = match (e.kind, e.parent_id.is_some()) {
+        (EngagementKind::Outsourcing, true) => "parts.subcontract",
+        (EngagementKind::Outsourcing, false) => "parts.outsourcing",
+        (EngagementKind::DesignatedManagement, _) => "parts.designated_management",
+        (EngagementKind::CloudService, _) => "parts.cloud_service",
+    };
+    pages.text(lang, key).to_string()
+}
+
+fn rule_key(rule_id: &str) -> String {
+    rule_id.replace(['-', '.'], "_")
+}
+
+fn engagement_view(
+    state: &AppState,
+    lang: Lang,
+    id: &str,
+    o: &Overview,
+    refusal: Option<&AppError>,
+) -> EngagementView {
+    let pages = &state.staff;
+    let e = &o.engagement;
+    let t = |key: &str| pages.text(lang, key).to_string();
+    let mut facts = vec![
+        Fact {
+            label: t("engagement.kind"),
+            value: kind_label(pages, lang, e.kind),
+        },
+        Fact {
+            label: t("engagement.vendor"),
+            value: e.vendor_name.clone(),
+        },
+        Fact {
+            label: t("engagement.division"),
+            value: e.division_name.clone(),
+        },
+        Fact {
+            label: t("engagement.responsible"),
+            value: e.responsible_user_name.clone(),
+        },
+        Fact {
+            label: t("engagement.term"),
+            value: format!("{} – {}", date(lang, e.starts_on), date(lang, e.ends_on)),
+        },
+        Fact {
+            label: t("engagement.scope"),
+            value: e.scope.clone(),
+        },
+    ];
+    if let Some(cloud) = &e.cloud {
+        facts.push(Fact {
+            label: t("engagement.cloud_service"),
+            value: format!("{} ({})", cloud.service_name, cloud.data_location),
+        });
+    }
+    let obligations = o
+        .obligations
+        .iter()
+        .map(|ob| ObligationView {
+            rule_id: ob.rule_id.clone(),
+            title: match (&ob.subject_name, lang) {
+                (Some(s), Lang::Ja) => format!("{}（{s}）", ob.title_ja),
+                (Some(s), Lang::En) => format!("{} ({s})", ob.title_en),
+                (None, Lang::Ja) => ob.title_ja.clone(),
+                (None, Lang::En) => ob.title_en.clone(),
+            },
+            state: t(&format!("obligation_states.{}", ob.state.as_str())),
+            state_key: ob.state.as_str().to_string(),
+            due_on: ob.due_on.map(|d| date(lang, d)).unwrap_or_default(),
+            owner: role_label(pages, lang, ob.owner_role),
+            how: pages
+                .text_opt(lang, &format!("how.{}", rule_key(&ob.rule_id)))
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+    let items = o
+        .items
+        .iter()
+        .map(|i| ItemView {
+            name: i.name.clone(),
+            level: level_label(pages, lang, Some(i.level)),
+            description: i.description.clone(),
+            provided: t(if i.provided_to_vendor {
+                "engagement.provided_yes"
+            } else {
+                "engagement.provided_no"
+            }),
+        })
+        .collect();
+    let approvals = o
+        .approvals
+        .iter()
+        .map(|a| ApprovalView {
+            rule_id: a.rule_id.clone(),
+            subject: a.subject_name.clone(),
+            state: t(&format!("approval_states.{}", a.state.as_str())),
+            state_key: a.state.as_str().to_string(),
+            requested: date(lang, a.requested_at.date_naive()),
+            decided: a
+                .decided_at
+                .map(|d| date(lang, d.date_naive()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let catalog = state.clauses.catalog();
+    let contracts = o
+        .contracts
+        .iter()
+        .map(|c| ContractView {
+            signed_on: date(lang, c.signed_on),
+            term: c.reference_number.clone(),
+            missing: c
+                .missing_clause_ids
+                .iter()
+                .map(|id| match catalog.get(id) {
+                    Some(def) => format!("{id} {}", def.title(lang)),
+                    None => id.clone(),
+                })
+                .collect(),
+            complete: c.missing_clause_ids.is_empty(),
+        })
+        .collect();
+    let checks = o
+        .checks
+        .iter()
+        .map(|c| CheckRowView {
+            href: format!("/checks/{}", c.id),
+            title: c.questionnaire_id.clone(),
+            state: t(&format!("check_states.{}", c.effective_state.as_str())),
+            state_key: c.effective_state.as_str().to_string(),
+            due_on: date(lang, c.due_on),
+        })
+        .collect();
+    let moves = e
+        .allowed_transitions
+        .iter()
+        .map(|s| MoveView {
+            to: s.as_str().to_string(),
+            label: status_label(pages, lang, *s),
+        })
+        .collect();
+    let (move_error, move_missing) = match refusal {
+        Some(AppError::Gate { message, missing }) => (
+            Some(message.get(lang).to_string()),
+            missing
+                .iter()
+                .map(|id| match catalog.get(id) {
+                    Some(def) => format!("{id} {}", def.title(lang)),
+                    None => id.clone(),
+                })
+                .collect(),
+        ),
+        Some(AppError::Conflict { message, .. }) | Some(AppError::Forbidden(message)) => {
+            (Some(message.get(lang).to_string()), vec![])
+        }
+        _ => (None, vec![]),
+    };
+    let timeline = o
+        .timeline
+        .iter()
+        .map(|entry| TimelineEntry {
+            at: format!(
+                "{} {}",
+                date(lang, state.config.date_at(entry.occurred_at.and_utc())),
+                entry
+                    .occurred_at
+                    .and_utc()
+                    .with_timezone(&state.config.time_zone)
+                    .format("%H:%M")
+            ),
+            actor: entry.actor.clone(),
+            action: pages
+                .text_opt(lang, &format!("actions.{}", entry.action.replace('.', "_")))
+                .map(str::to_string)
+                .unwrap_or_else(|| entry.action.clone()),
+        })
+        .collect();
+    EngagementView {
+        id: id.to_string(),
+        part: part(pages, lang, e),
+        level: level_label(pages, lang, e.level),
+        status: status_label(pages, lang, e.status),
+        status_key: e.status.as_str().to_string(),
+        facts,
+        obligations,
+        items,
+        approvals,
+        contracts,
+        checks,
+        moves,
+        can_change: o.can_change,
+        move_action: format!("/engagements/{id}/move"),
+        move_error,
+        move_missing,
+        timeline,
+    }
+}
+
+async fn overview(state: &AppState, who: &Staff, id: String) -> AppResult<Overview> {
+    let app = state.clone();
+    let actor = who.actor.clone();
+    crate::app::read(state, who.origin(), move |tx| {
+        use_case::overview(tx, &app, &actor, &id)
+    })
+    .await
+}
+
+fn engagement_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Staff,
+    id: &str,
+    o: &Overview,
+    refusal: Option<&AppError>,
+) -> String {
+    let lang = who.lang();
+    let view = engagement_view(state, lang, id, o, refusal);
+    let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
+    chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
+    state.staff.render(Page::Engagement, &chrome, &view)
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let o = overview(&state, &who, id.clone()).await?;
+    Ok(html(
+        StatusCode::OK,
+        engagement_page(&state, &req, &who, &id, &o, None),
+    ))
+}
+
+/// A status move; a refusal (a move the lifecycle does not allow, a gate not passed)
+/// shows the page again with the reasons in plain words.
+async fn move_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+    form: Form,
+) -> AppResult<HttpResponse> {
+    who.check_csrf(&form)?;
+    let id = id.into_inner();
+    let lang = who.lang();
+    let to = Status::parse(form.get("to").unwrap_or("")).map_err(|_| {
+        AppError::validation(
+            "to",
+            "invalid",
+            crate::i18n::Msg::new("移行先の状態を選んでください", "Choose a status to move to"),
+        )
+    })?;
+    let app = state.get_ref().clone();
+    let actor = who.actor.clone();
+    let target = id.clone();
+    let moved = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::transition(tx, &actor, app.clauses.catalog(), &target, to)
+    })
+    .await;
+    match moved {
+        Ok(_) => Ok(see_other(&format!("/engagements/{id}?done=moved#status"))),
+        Err(e @ (AppError::Gate { .. } | AppError::Conflict { .. })) => {
+            let o = overview(&state, &who, id.clone()).await?;
+            let _ = lang;
+            Ok(html(
+                StatusCode::CONFLICT,
+                engagement_page(&state, &req, &who, &id, &o, Some(&e)),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,659 @@
+//! The staff web application over HTTP: server-rendered pages that parse a form, call
+//! the same `app` function as the API, and answer HTML. Signing in is the session
+//! cookie the API uses; a page asked for without one sends the person to the sign-in
+//! page and, once signed in, back to where they were. Every form carries the session's
+//! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
+
+mod engagements;
+mod my_work;
+mod sign_in;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::web::{self, Data};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use super::signed_in::{idle, state_of, SESSION_COOKIE};
+use super::{client, csrf, AppState};
+use crate::audit::Origin;
+use crate::auth;
+use crate::db::{self, sessions, users};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::policy::access::Actor;
+use crate::policy::sign_in::Stage;
+use crate::staff::views::{FormError, Link, MessageView};
+use crate::staff::{Chrome, ChromeUser, Page, Section, StaffPages};
+
+/// Pages allow their own stylesheets and the QR code's data address, nothing inline.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The largest form a page takes (the longest text field is a few thousand characters).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_FORM_BYTES));
+    sign_in::configure(cfg);
+    my_work::configure(cfg);
+    engagements::configure(cfg);
+}
+
+/// Registers a page's address: its errors are answered as pages, and methods it does not
+/// take with 405 (`allow` lists those it does).
+fn add(cfg: &mut web::ServiceConfig, allow: &'static str, resource: actix_web::Resource) {
+    cfg.service(
+        resource
+            .default_service(web::to(move || async move {
+                Err::<HttpResponse, AppError>(AppError::MethodNotAllowed {
+                    allow: allow.into(),
+                })
+            }))
+            .wrap(from_fn(page_errors)),
+    );
+}
+
+/// An HTML answer with the pages' security headers.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .body(body)
+}
+
+/// A redirect after a form (303: the browser follows it with GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// `next` when it is an address of this service (a path), else `/`: the page to return
+/// to is never another site.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
+        _ => "/".into(),
+    }
+}
+
+/// A value for a query string.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The language of a page nobody is signed in to: `?lang=en`, else Japanese.
+pub fn anonymous_lang(req: &HttpRequest) -> Lang {
+    let lang = req
+        .query_string()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v);
+    match lang {
+        Some("en") => Lang::En,
+        _ => Lang::Ja,
+    }
+}
+
+/// The address of this request, path and query, for coming back to it.
+fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    }
+}
+
+/// What an error page's frame knows about the person, left by the extractors.
+#[derive(Clone)]
+struct Framed {
+    lang: Lang,
+    user: Option<ChromeUser>,
+    csrf: Option<String>,
+}
+
+/// A staff member past every sign-in stage, signed in by the session cookie: their
+/// session (`Signing`, reached through `Deref`), what they may do, and the page asked for.
+pub struct Staff {
+    pub actor: Actor,
+    /// The address of the page asked for.
+    pub path: String,
+    signed: Signing,
+}
+
+impl std::ops::Deref for Staff {
+    type Target = Signing;
+
+    fn deref(&self) -> &Signing {
+        &self.signed
+    }
+}
+
+impl Staff {
+    pub fn lang(&self) -> Lang {
+        self.user.language
+    }
+
+    /// The frame of a page in `section` titled `title`.
+    pub fn chrome(&self, title: impl Into<String>, section: Option<Section>) -> Chrome {
+        Chrome {
+            lang: self.lang(),
+            title: title.into(),
+            user: Some(ChromeUser {
+                name: self.user.display_name.clone(),
+            }),
+            csrf: Some(self.csrf()),
+            section,
+            path: self.path.clone(),
+            flash: None,
+        }
+    }
+}
+
+/// Where a person who is not (fully) signed in is sent: the sign-in page, or the step of
+/// signing in they are at, with the page to come back to.
+struct Bounce(String);
+
+impl std::fmt::Debug for Bounce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sign-in needed: {}", self.0)
+    }
+}
+
+impl std::fmt::Display for Bounce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sign-in needed")
+    }
+}
+
+impl actix_web::ResponseError for Bounce {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        see_other(&self.0)
+    }
+}
+
+/// The page of the sign-in step `stage`, keeping `next`.
+pub fn stage_page(stage: Stage, next: &str) -> String {
+    let path = match stage {
+        Stage::SecondFactor => "/sign-in/code",
+        Stage::ChangePassword => "/sign-in/password",
+        Stage::Enrol => "/sign-in/enrol",
+        Stage::Complete => return local_path(Some(next)),
+    };
+    if next == "/" {
+        path.to_string()
+    } else {
+        format!("{path}?next={}", encode(next))
+    }
+}
+
+/// The live session of the cookie, at any stage, with its user.
+async fn live_session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<(sessions::Session, users::User, String)>, AppError> {
+    let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    let idle = idle(state);
+    let now = state.now().naive_utc();
+    let hash = auth::sha256_hex(&secret);
+    let found = db::run(&state.pool, move |conn| {
+        sessions::live_session(conn, &hash, idle, now)
+    })
+    .await?;
+    Ok(found.map(|(s, u)| (s, u, secret)))
+}
+
+/// For a page asked for with GET, itself; for a form, the page it was on (the Referer
+/// of this service), so that signing in again returns there rather than to a POST.
+fn return_to(req: &HttpRequest) -> String {
+    if !csrf::is_unsafe(req.method()) {
+        return here(req);
+    }
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let info = req.connection_info();
+    let own = format!("{}://{}", info.scheme(), info.host());
+    local_path(referer.strip_prefix(&own))
+}
+
+impl FromRequest for Staff {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state_of(&req)?;
+            let next = return_to(&req);
+            let Some((session, user, secret)) = live_session(&req, &state).await? else {
+                let expired = req.cookie(SESSION_COOKIE).is_some();
+                let mut to = format!("/sign-in?next={}", encode(&next));
+                if expired {
+                    to.push_str("&expired=1");
+                }
+                return Err(Bounce(to).into());
+            };
+            let stage = Stage::parse(&session.stage).unwrap_or(Stage::SecondFactor);
+            if stage != Stage::Complete {
+                return Err(Bounce(stage_page(stage, &next)).into());
+            }
+            let user_id = user.id.clone();
+            let actor = db::read(&state.pool, move |conn| {
+                Ok(Actor {
+                    roles: users::roles_of(conn, &user_id)?,
+                    division_ids: users::division_ids_of(conn, &user_id)?,
+                    user_id: user_id.clone(),
+                })
+            })
+            .await?;
+            let staff = Staff {
+                actor,
+                path: here(&req),
+                signed: Signing {
+                    address: client::address(&req, state.config.security.trust_forwarded_for),
+                    request_id: client::request_id(&req),
+                    session,
+                    secret,
+                    user,
+                },
+            };
+            req.extensions_mut().insert(Framed {
+                lang: staff.lang(),
+                user: Some(ChromeUser {
+                    name: staff.user.display_name.clone(),
+                }),
+                csrf: Some(staff.csrf()),
+            });
+            Ok(staff)
+        })
+    }
+}
+
+/// A person part-way through signing in (or signed in): what the sign-in steps accept.
+#[derive(Clone)]
+pub struct Signing {
+    pub session: sessions::Session,
+    pub user: users::User,
+    pub secret: String,
+    pub address: String,
+    pub request_id: Option<String>,
+}
+
+impl Signing {
+    pub fn stage(&self) -> Stage {
+        Stage::parse(&self.session.stage).unwrap_or(Stage::SecondFactor)
+    }
+
+    pub fn origin(&self) -> Origin {
+        Origin {
+            actor_id: Some(self.user.id.clone()),
+            actor: self.user.email.clone(),
+            address: Some(self.address.clone()),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    pub fn csrf(&self) -> String {
+        auth::csrf_token(&self.secret)
+    }
+
+    pub fn check_csrf(&self, form: &Form) -> Result<(), AppError> {
+        csrf::check_value(&self.secret, form.get("csrf_token").unwrap_or(""))
+    }
+
+    pub fn pending(&self) -> crate::app::sessions::Pending<'_> {
+        crate::app::sessions::Pending {
+            user: &self.user,
+            session: &self.session,
+            address: &self.address,
+            origin: self.origin(),
+        }
+    }
+}
+
+impl FromRequest for Signing {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state_of(&req)?;
+            let Some((session, user, secret)) = live_session(&req, &state).await? else {
+                let next = query_value(&req, "next").unwrap_or_else(|| "/".into());
+                return Err(Bounce(format!(
+                    "/sign-in?next={}&expired=1",
+                    encode(&local_path(Some(&next)))
+                ))
+                .into());
+            };
+            req.extensions_mut().insert(Framed {
+                lang: user.language,
+                user: None,
+                csrf: Some(auth::csrf_token(&secret)),
+            });
+            Ok(Signing {
+                address: client::address(&req, state.config.security.trust_forwarded_for),
+                request_id: client::request_id(&req),
+                session,
+                user,
+                secret,
+            })
+        })
+    }
+}
+
+/// A query parameter, decoded.
+pub fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// A submitted form (`application/x-www-form-urlencoded`), its fields by name.
+pub struct Form {
+    fields: Vec<(String, String)>,
+}
+
+impl Form {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field's value, trimmed, or `None` when absent or blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+}
+
+impl FromRequest for Form {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type.starts_with("application/x-www-form-urlencoded") {
+                return Err(AppError::UnsupportedMediaType.into());
+            }
+            let body = body.await?;
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&body).map_err(|_| AppError::Malformed(vec![]))?;
+            Ok(Form { fields })
+        })
+    }
+}
+
+/// The one-line form errors of `err` for a form's summary, each on the input of its
+/// field (the API's field names are the forms' input names).
+pub fn form_errors(err: &AppError, lang: Lang) -> Option<Vec<FormError>> {
+    match err {
+        AppError::Validation(fields) | AppError::Malformed(fields) if !fields.is_empty() => Some(
+            fields
+                .iter()
+                .map(|f| FormError {
+                    field: f.field.replace(['[', ']', '.'], "_"),
+                    message: f.message.get(lang).to_string(),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The message page for an error, in the language and frame the extractors found.
+fn error_page(pages: &StaffPages, framed: &Framed, err: &AppError) -> (StatusCode, String) {
+    use actix_web::ResponseError;
+    let lang = framed.lang;
+    let status = err.status_code();
+    let key = match err {
+        AppError::NotFound(_) => "errors.not_found",
+        AppError::Forbidden(_) => "errors.forbidden",
+        AppError::MethodNotAllowed { .. } => "errors.method_not_allowed",
+        AppError::TooManyRequests { .. } => "errors.too_many",
+        AppError::PayloadTooLarge { .. } => "errors.too_large",
+        AppError::Unavailable(_) => "errors.unavailable",
+        AppError::Conflict { .. } | AppError::Gate { .. } => "errors.conflict",
+        AppError::Validation(_) | AppError::Malformed(_) | AppError::UnsupportedMediaType => {
+            "errors.bad_request"
+        }
+        AppError::Unauthenticated | AppError::SignInFailed => "errors.sign_in",
+        AppError::Database(_) | AppError::Internal(_) => "errors.internal",
+    };
+    let title = pages.text(lang, &format!("{key}.title")).to_string();
+    let mut body = pages.text(lang, &format!("{key}.body")).to_string();
+    // The service's own words about what was refused, when it has some a person can use.
+    let detail = match err {
+        AppError::Forbidden(m) | AppError::NotFound(m) => Some(m.get(lang).to_string()),
+        AppError::Conflict { message, .. } | AppError::Gate { message, .. } => {
+            Some(message.get(lang).to_string())
+        }
+        AppError::Validation(fields) | AppError::Malformed(fields) => Some(
+            fields
+                .iter()
+                .map(|f| f.message.get(lang).to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        AppError::TooManyRequests { retry_after_secs } => Some(
+            pages
+                .text(lang, "errors.retry_in")
+                .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string()),
+        ),
+        _ => None,
+    };
+    if let Some(detail) = detail.filter(|d| !d.is_empty()) {
+        body = format!("{body}\n{detail}");
+    }
+    let chrome = Chrome {
+        lang,
+        title,
+        user: framed.user.clone(),
+        csrf: framed.csrf.clone(),
+        section: None,
+        path: "/".into(),
+        flash: None,
+    };
+    let view = MessageView {
+        body,
+        back: Some(Link {
+            href: "/".into(),
+            label: pages.text(lang, "errors.back").to_string(),
+        }),
+    };
+    (status, pages.render(Page::Message, &chrome, &view))
+}
+
+/// Turns a page's error into a readable page: an `AppError` by its kind, anything else
+/// actix answered (a body too large, a form that cannot be read) by its status.
+async fn page_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let default_lang = anonymous_lang(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res);
+    }
+    let err = match res.response().error() {
+        Some(e) => match e.as_error::<AppError>() {
+            Some(AppError::MethodNotAllowed { allow }) => AppError::MethodNotAllowed {
+                allow: allow.clone(),
+            },
+            Some(AppError::Unauthenticated) => {
+                let (req, _) = res.into_parts();
+                let to = format!("/sign-in?next={}", encode(&here(&req)));
+                return Ok(ServiceResponse::new(req, see_other(&to)));
+            }
+            Some(e) => clone_error(e),
+            None => by_status(status),
+        },
+        None => return Ok(res),
+    };
+    if matches!(err, AppError::Internal(_) | AppError::Database(_)) {
+        tracing::error!(error = %err, "page failed");
+    }
+    let (req, _) = res.into_parts();
+    let framed = req.extensions().get::<Framed>().cloned().unwrap_or(Framed {
+        lang: default_lang,
+        user: None,
+        csrf: None,
+    });
+    let Some(state) = req.app_data::<Data<AppState>>() else {
+        return Ok(ServiceResponse::new(
+            req,
+            HttpResponse::build(status).finish(),
+        ));
+    };
+    let (status, body) = error_page(&state.staff, &framed, &err);
+    let mut answer = html(status, body);
+    if let AppError::MethodNotAllowed { allow } = &err {
+        if let Ok(v) = HeaderValue::from_str(allow) {
+            answer.headers_mut().insert(header::ALLOW, v);
+        }
+    }
+    if let AppError::TooManyRequests { retry_after_secs } = &err {
+        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+            answer.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    Ok(ServiceResponse::new(req, answer))
+}
+
+/// The parts of an error a page shows (errors are not `Clone`: a database error is shown
+/// only as "internal").
+fn clone_error(e: &AppError) -> AppError {
+    match e {
+        AppError::Validation(f) => AppError::Validation(f.clone()),
+        AppError::Malformed(f) => AppError::Malformed(f.clone()),
+        AppError::PayloadTooLarge { limit } => AppError::PayloadTooLarge { limit: *limit },
+        AppError::UnsupportedMediaType => AppError::UnsupportedMediaType,
+        AppError::Unauthenticated => AppError::Unauthenticated,
+        AppError::SignInFailed => AppError::SignInFailed,
+        AppError::TooManyRequests { retry_after_secs } => AppError::TooManyRequests {
+            retry_after_secs: *retry_after_secs,
+        },
+        AppError::Forbidden(m) => AppError::Forbidden(m.clone()),
+        AppError::NotFound(m) => AppError::NotFound(m.clone()),
+        AppError::MethodNotAllowed { allow } => AppError::MethodNotAllowed {
+            allow: allow.clone(),
+        },
+        AppError::Conflict { message, allowed } => AppError::Conflict {
+            message: message.clone(),
+            allowed: allowed.clone(),
+        },
+        AppError::Gate { message, missing } => AppError::Gate {
+            message: message.clone(),
+            missing: missing.clone(),
+        },
+        AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        AppError::Database(e) => AppError::Internal(e.to_string()),
+        AppError::Internal(m) => AppError::Internal(m.clone()),
+    }
+}
+
+fn by_status(status: StatusCode) -> AppError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge {
+            limit: MAX_FORM_BYTES,
+        },
+        StatusCode::NOT_FOUND => AppError::not_found("", ""),
+        s if s.is_client_error() => AppError::Malformed(vec![]),
+        _ => AppError::Internal(format!("status {status}")),
+    }
+}
+
+/// The 404 page of an address that is no page (outside `/api/`).
+pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
+    let framed = Framed {
+        lang: anonymous_lang(req),
+        user: None,
+        csrf: None,
+    };
+    let (status, body) = error_page(&state.staff, &framed, &AppError::not_found("", ""));
+    html(status, body)
+}
+
+/// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
+pub const FLASHES: [&str; 3] = ["password", "moved", "registered"];
+
+pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
+    FLASHES
+        .contains(&done)
+        .then(|| pages.text(lang, &format!("flash.{done}")).to_string())
+}
+
+/// `key` of the labels with `{name}` filled in.
+pub fn fill(pages: &StaffPages, lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+    let mut text = pages.text(lang, key).to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_service_are_returned_to() {
+        assert_eq!(
+            local_path(Some("/engagements?kind=outsourcing")),
+            "/engagements?kind=outsourcing"
+        );
+        assert_eq!(local_path(Some("//evil.example/")), "/");
+        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn the_page_to_return_to_survives_the_query_string() {
+        assert_eq!(
+            encode("/engagements?kind=a&q=保守"),
+            "/engagements%3Fkind%3Da%26q%3D%E4%BF%9D%E5%AE%88"
+        );
+        assert_eq!(
+            stage_page(Stage::SecondFactor, "/engagements/x"),
+            "/sign-in/code?next=/engagements/x"
+        );
+        assert_eq!(stage_page(Stage::Enrol, "/"), "/sign-in/enrol");
+        assert_eq!(stage_page(Stage::Complete, "//x"), "/");
+    }
+}

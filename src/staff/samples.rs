@@ -1,0 +1,434 @@
+//! Sample pages that take every branch of the staff templates, rendered at start-up in
+//! both languages, and the labels the code picks by key.
+
+use super::views::*;
+use super::{Chrome, ChromeUser, Page, Section, StaffPages};
+use crate::i18n::Lang;
+use crate::render::TemplateError;
+
+/// Every label key the code asks for with `StaffPages::text`.
+pub const CODE_KEYS: &[&str] = &[
+    "nav.my_work",
+    "nav.engagements",
+    "nav.account",
+    "list.summary",
+    "flash.password",
+    "flash.moved",
+    "flash.registered",
+    "errors.back",
+    "errors.retry_in",
+    "errors.not_found.title",
+    "errors.not_found.body",
+    "errors.forbidden.title",
+    "errors.forbidden.body",
+    "errors.method_not_allowed.title",
+    "errors.method_not_allowed.body",
+    "errors.too_many.title",
+    "errors.too_many.body",
+    "errors.too_large.title",
+    "errors.too_large.body",
+    "errors.unavailable.title",
+    "errors.unavailable.body",
+    "errors.conflict.title",
+    "errors.conflict.body",
+    "errors.bad_request.title",
+    "errors.bad_request.body",
+    "errors.sign_in.title",
+    "errors.sign_in.body",
+    "errors.internal.title",
+    "errors.internal.body",
+    "sign_in.title",
+    "sign_in.failed",
+    "second_factor.title",
+    "change_password.title",
+    "enrol.title",
+    "recovery_codes.title",
+    "my_work.title",
+    "my_work.due_today",
+    "my_work.days_overdue",
+    "my_work.days_left",
+    "engagements.title",
+    "engagements.col_title",
+    "engagements.col_starts_on",
+    "engagements.col_ends_on",
+    "engagements.level",
+    "engagement.kind",
+    "engagement.vendor",
+    "engagement.division",
+    "engagement.responsible",
+    "engagement.term",
+    "engagement.scope",
+    "engagement.cloud_service",
+    "engagement.provided_yes",
+    "engagement.provided_no",
+    "kinds.outsourcing",
+    "kinds.designated_management",
+    "kinds.cloud_service",
+    "statuses.draft",
+    "statuses.selected",
+    "statuses.contracted",
+    "statuses.active",
+    "statuses.ending",
+    "statuses.closed",
+    "statuses.terminated",
+    "levels.L1",
+    "levels.L2",
+    "levels.L3",
+    "levels.none",
+    "roles.ciso",
+    "roles.deputy_ciso",
+    "roles.chief_system_manager",
+    "roles.system_administrator",
+    "roles.security_officer",
+    "roles.csirt",
+    "roles.auditor",
+    "obligation_states.open",
+    "obligation_states.met",
+    "obligation_states.overdue",
+    "obligation_states.waived",
+    "approval_states.pending",
+    "approval_states.approved",
+    "approval_states.rejected",
+    "check_states.sent",
+    "check_states.in_progress",
+    "check_states.submitted",
+    "check_states.returned",
+    "check_states.accepted",
+    "check_states.overdue",
+    "parts.outsourcing",
+    "parts.subcontract",
+    "parts.designated_management",
+    "parts.cloud_service",
+];
+
+fn chrome(lang: Lang, signed_in: bool) -> Chrome {
+    Chrome {
+        lang,
+        title: "見本".into(),
+        user: signed_in.then(|| ChromeUser {
+            name: "港 花子".into(),
+        }),
+        csrf: signed_in.then(|| "0123abcd".into()),
+        section: signed_in.then_some(Section::MyWork),
+        path: "/".into(),
+        flash: signed_in.then(|| "保存しました。".into()),
+    }
+}
+
+fn errors() -> Vec<FormError> {
+    vec![FormError {
+        field: "code".into(),
+        message: "確認コードが正しくありません".into(),
+    }]
+}
+
+fn deadline(overdue: bool) -> DeadlineRow {
+    DeadlineRow {
+        what: "契約の締結".into(),
+        rule_id: "R-8.2".into(),
+        engagement: overdue.then(|| "庁舎清掃業務".into()),
+        due_on: "令和9年4月1日".into(),
+        when: "3日超過".into(),
+        overdue,
+        href: "/engagements/e1#obligations".into(),
+    }
+}
+
+fn option(selected: bool) -> OptionView {
+    OptionView {
+        value: "outsourcing".into(),
+        label: "業務委託".into(),
+        selected,
+    }
+}
+
+fn engagements(full: bool) -> EngagementsView {
+    EngagementsView {
+        q: "清掃".into(),
+        kinds: vec![option(true), option(false)],
+        levels: vec![option(false)],
+        statuses: vec![option(false)],
+        divisions: vec![option(false)],
+        vendors: vec![option(false)],
+        sort: "-title".into(),
+        columns: vec![SortView {
+            label: "件名".into(),
+            href: "/engagements?sort=title".into(),
+            state: "descending",
+        }],
+        rows: if full {
+            vec![EngagementRowView {
+                href: "/engagements/e1".into(),
+                title: "庁舎清掃業務".into(),
+                kind: "業務委託".into(),
+                level: "L2".into(),
+                status: "起案".into(),
+                status_key: "draft".into(),
+                division: "総務課".into(),
+                vendor: "港清掃株式会社".into(),
+                starts_on: "令和9年4月1日".into(),
+                ends_on: "令和10年3月31日".into(),
+            }]
+        } else {
+            vec![]
+        },
+        errors: if full { vec![] } else { errors() },
+        pager: PagerView {
+            summary: "全1件中 1〜1件を表示".into(),
+            previous: full.then(|| "/engagements?page=1".into()),
+            next: full.then(|| "/engagements?page=3".into()),
+        },
+        csv_href: "/engagements/export.csv".into(),
+    }
+}
+
+fn engagement(full: bool) -> EngagementView {
+    EngagementView {
+        id: "e1".into(),
+        part: "第8節".into(),
+        level: "L2".into(),
+        status: "起案".into(),
+        status_key: "draft".into(),
+        facts: vec![Fact {
+            label: "委託先".into(),
+            value: "港清掃株式会社".into(),
+        }],
+        obligations: if full {
+            vec![
+                ObligationView {
+                    rule_id: "R-8.2".into(),
+                    title: "契約".into(),
+                    state: "未対応".into(),
+                    state_key: "open".into(),
+                    due_on: "令和9年4月1日".into(),
+                    owner: "セキュリティ責任者".into(),
+                    how: "契約を登録します。".into(),
+                },
+                ObligationView {
+                    rule_id: "R-8.1".into(),
+                    title: "選定".into(),
+                    state: "対応済み".into(),
+                    state_key: "met".into(),
+                    due_on: String::new(),
+                    owner: "セキュリティ責任者".into(),
+                    how: String::new(),
+                },
+            ]
+        } else {
+            vec![]
+        },
+        items: if full {
+            vec![
+                ItemView {
+                    name: "住民票".into(),
+                    level: "L3".into(),
+                    description: "写し".into(),
+                    provided: "提供する".into(),
+                },
+                ItemView {
+                    name: "名簿".into(),
+                    level: "L2".into(),
+                    description: String::new(),
+                    provided: "提供しない".into(),
+                },
+            ]
+        } else {
+            vec![]
+        },
+        approvals: if full {
+            vec![ApprovalView {
+                rule_id: "R-3.3.3".into(),
+                subject: "住民票".into(),
+                state: "承認待ち".into(),
+                state_key: "pending".into(),
+                requested: "令和9年4月1日".into(),
+                decided: String::new(),
+            }]
+        } else {
+            vec![]
+        },
+        contracts: if full {
+            vec![
+                ContractView {
+                    signed_on: "令和9年4月1日".into(),
+                    term: "第1号".into(),
+                    missing: vec!["CL-01 秘密の保持".into()],
+                    complete: false,
+                },
+                ContractView {
+                    signed_on: "令和9年4月1日".into(),
+                    term: "第2号".into(),
+                    missing: vec![],
+                    complete: true,
+                },
+            ]
+        } else {
+            vec![]
+        },
+        checks: if full {
+            vec![CheckRowView {
+                href: "/checks/c1".into(),
+                title: "outsourcing-periodic".into(),
+                state: "送付済み".into(),
+                state_key: "sent".into(),
+                due_on: "令和9年4月1日".into(),
+            }]
+        } else {
+            vec![]
+        },
+        moves: if full {
+            vec![MoveView {
+                to: "selected".into(),
+                label: "選定済み".into(),
+            }]
+        } else {
+            vec![]
+        },
+        can_change: true,
+        move_action: "/engagements/e1/move".into(),
+        move_error: full.then(|| "契約が必要です".into()),
+        move_missing: if full { vec!["CL-01".into()] } else { vec![] },
+        timeline: if full {
+            vec![TimelineEntry {
+                at: "令和9年4月1日 09:00".into(),
+                actor: "hanako@city.example".into(),
+                action: "委託案件を登録".into(),
+            }]
+        } else {
+            vec![]
+        },
+    }
+}
+
+/// Renders every page against samples that take each branch, in both languages.
+pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
+    for lang in [Lang::Ja, Lang::En] {
+        if let Some(key) = CODE_KEYS
+            .iter()
+            .find(|key| pages.text_opt(lang, key).is_none())
+        {
+            return Err(TemplateError::new(
+                pages.labels.origin(lang),
+                format!("key `{key}` is missing"),
+            ));
+        }
+        for signed_in in [false, true] {
+            let c = chrome(lang, signed_in);
+            for back in [
+                None,
+                Some(Link {
+                    href: "/".into(),
+                    label: "戻る".into(),
+                }),
+            ] {
+                pages.render_checked(
+                    Page::Message,
+                    &c,
+                    &MessageView {
+                        body: "本文".into(),
+                        back,
+                    },
+                )?;
+            }
+        }
+        let anonymous = chrome(lang, false);
+        let signed_in = chrome(lang, true);
+        for (errors, expired, signed_out) in [(vec![], false, false), (errors(), true, true)] {
+            pages.render_checked(
+                Page::SignIn,
+                &anonymous,
+                &SignInView {
+                    action: "/sign-in".into(),
+                    email: "a@example.jp".into(),
+                    errors,
+                    expired,
+                    signed_out,
+                },
+            )?;
+        }
+        for error in [None, Some("違います".to_string())] {
+            let errors = if error.is_some() { errors() } else { vec![] };
+            pages.render_checked(
+                Page::SecondFactor,
+                &anonymous,
+                &CodeView {
+                    action: "/sign-in/code".into(),
+                    errors: errors.clone(),
+                    code_error: error.clone(),
+                },
+            )?;
+            for ask_current in [false, true] {
+                pages.render_checked(
+                    Page::ChangePassword,
+                    &anonymous,
+                    &PasswordView {
+                        action: "/sign-in/password".into(),
+                        ask_current,
+                        errors: errors.clone(),
+                        current_error: error.clone(),
+                        new_error: error.clone(),
+                    },
+                )?;
+            }
+            for started in [false, true] {
+                pages.render_checked(
+                    Page::Enrol,
+                    &anonymous,
+                    &EnrolView {
+                        start_action: "/sign-in/enrol/start".into(),
+                        qr_svg: started.then(|| "data:image/svg+xml;base64,PHN2Zy8+".into()),
+                        secret: started.then(|| "ABCD EFGH".into()),
+                        action: "/sign-in/enrol".into(),
+                        errors: errors.clone(),
+                        code_error: error.clone(),
+                    },
+                )?;
+            }
+            for codes in [vec![], vec!["abcd-efgh".to_string()]] {
+                pages.render_checked(
+                    Page::RecoveryCodes,
+                    &signed_in,
+                    &RecoveryCodesView {
+                        codes,
+                        continue_to: "/".into(),
+                        action: "/account/recovery-codes".into(),
+                        errors: errors.clone(),
+                        code_error: error.clone(),
+                    },
+                )?;
+            }
+        }
+        for full in [false, true] {
+            let rows = |overdue| {
+                if full {
+                    vec![deadline(overdue)]
+                } else {
+                    vec![]
+                }
+            };
+            pages.render_checked(
+                Page::MyWork,
+                &signed_in,
+                &MyWorkView {
+                    today: "令和9年4月1日".into(),
+                    notices: if full {
+                        vec!["棚卸し".into()]
+                    } else {
+                        vec![]
+                    },
+                    overdue: rows(true),
+                    soon: rows(false),
+                    approvals: rows(false),
+                    reviews: rows(false),
+                    findings: rows(true),
+                },
+            )?;
+            pages.render_checked(Page::Engagements, &signed_in, &engagements(full))?;
+            let mut view = engagement(full);
+            pages.render_checked(Page::Engagement, &signed_in, &view)?;
+            view.can_change = false;
+            pages.render_checked(Page::Engagement, &signed_in, &view)?;
+        }
+    }
+    Ok(())
+}

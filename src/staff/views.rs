@@ -1,0 +1,234 @@
+//! What each staff page's template is given: plain values already in the page's language
+//! (dates in the era form, states by their label), built by the handlers in
+//! `http::pages` from the application layer's answers.
+
+use serde::Serialize;
+
+/// A link with its text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub href: String,
+    pub label: String,
+}
+
+/// One field at fault, by the id of its input.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub body: String,
+    pub back: Option<Link>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInView {
+    pub action: String,
+    pub email: String,
+    pub errors: Vec<FormError>,
+    pub expired: bool,
+    pub signed_out: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeView {
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub code_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordView {
+    pub action: String,
+    pub ask_current: bool,
+    pub errors: Vec<FormError>,
+    pub current_error: Option<String>,
+    pub new_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrolView {
+    pub start_action: String,
+    pub qr_svg: Option<String>,
+    pub secret: Option<String>,
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub code_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryCodesView {
+    pub codes: Vec<String>,
+    pub continue_to: String,
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub code_error: Option<String>,
+}
+
+/// A dated thing to do, as a row of "My work".
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineRow {
+    pub what: String,
+    pub rule_id: String,
+    pub engagement: Option<String>,
+    pub due_on: String,
+    /// "3 days overdue", "in 5 days", "today".
+    pub when: String,
+    pub overdue: bool,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MyWorkView {
+    pub today: String,
+    pub notices: Vec<String>,
+    pub overdue: Vec<DeadlineRow>,
+    pub soon: Vec<DeadlineRow>,
+    pub approvals: Vec<DeadlineRow>,
+    pub reviews: Vec<DeadlineRow>,
+    pub findings: Vec<DeadlineRow>,
+}
+
+/// A choice of a filter's `<select>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A column heading that sorts the list: its link, and which way it sorts now.
+#[derive(Debug, Clone, Serialize)]
+pub struct SortView {
+    pub label: String,
+    pub href: String,
+    /// `ascending`, `descending` or `none`, as `aria-sort` says it.
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PagerView {
+    pub summary: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngagementRowView {
+    pub href: String,
+    pub title: String,
+    pub kind: String,
+    pub level: String,
+    pub status: String,
+    pub status_key: String,
+    pub division: String,
+    pub vendor: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngagementsView {
+    pub q: String,
+    pub kinds: Vec<OptionView>,
+    pub levels: Vec<OptionView>,
+    pub statuses: Vec<OptionView>,
+    pub divisions: Vec<OptionView>,
+    pub vendors: Vec<OptionView>,
+    pub sort: String,
+    pub columns: Vec<SortView>,
+    pub rows: Vec<EngagementRowView>,
+    pub errors: Vec<FormError>,
+    pub pager: PagerView,
+    pub csv_href: String,
+}
+
+/// A label and its value, for a summary list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObligationView {
+    pub rule_id: String,
+    pub title: String,
+    pub state: String,
+    pub state_key: String,
+    pub due_on: String,
+    pub owner: String,
+    pub how: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub name: String,
+    pub level: String,
+    pub description: String,
+    pub provided: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalView {
+    pub rule_id: String,
+    pub subject: String,
+    pub state: String,
+    pub state_key: String,
+    pub requested: String,
+    pub decided: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractView {
+    pub signed_on: String,
+    pub term: String,
+    pub missing: Vec<String>,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRowView {
+    pub href: String,
+    pub title: String,
+    pub state: String,
+    pub state_key: String,
+    pub due_on: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MoveView {
+    pub to: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngagementView {
+    pub id: String,
+    pub part: String,
+    pub level: String,
+    pub status: String,
+    pub status_key: String,
+    pub facts: Vec<Fact>,
+    pub obligations: Vec<ObligationView>,
+    pub items: Vec<ItemView>,
+    pub approvals: Vec<ApprovalView>,
+    pub contracts: Vec<ContractView>,
+    pub checks: Vec<CheckRowView>,
+    pub moves: Vec<MoveView>,
+    pub can_change: bool,
+    pub move_action: String,
+    pub move_error: Option<String>,
+    pub move_missing: Vec<String>,
+    pub timeline: Vec<TimelineEntry>,
+}

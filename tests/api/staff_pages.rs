@@ -1,0 +1,492 @@
+//! The staff web application: in headless Chromium, a newcomer's first sign-in (one-time
+//! password, own password, TOTP set-up with codes computed here, the recovery codes) that
+//! returns them to the page they asked for, My work, the register and an engagement's
+//! status moves; over plain HTTP, what pages answer to a stranger, to a form without its
+//! CSRF token and to an address that is no page. Screenshots of every page are written
+//! under `target/screenshots/` in Japanese, at a ward's desktop size and a phone's.
+
+use std::time::Duration;
+
+use itaku::clock::Clock;
+use itaku::domain::Role;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
+use serde_json::{json, Value};
+
+use crate::helpers::{outsourcing_body, spawn_app, totp, TestApp, NEW_PASSWORD};
+use crate::webdriver::{save_screenshot, Browser};
+
+const DESKTOP: (u32, u32) = (1366, 768);
+const PHONE: (u32, u32) = (390, 844);
+
+/// Both sizes of the page shown now, as `<name>-desktop.png` and `<name>-phone.png`.
+async fn screenshots(browser: &Browser, name: &str) {
+    browser.resize(PHONE.0, PHONE.1).await.unwrap();
+    save_screenshot(
+        &format!("{name}-phone"),
+        &browser.screenshot_png().await.unwrap(),
+    );
+    browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
+    save_screenshot(
+        &format!("{name}-desktop"),
+        &browser.screenshot_png().await.unwrap(),
+    );
+}
+
+/// axe-core finds no serious or critical violation on the page shown now.
+async fn accessible(browser: &Browser, page: &str) {
+    let violations = browser.axe_violations().await.unwrap();
+    let grave: Vec<&Value> = violations
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(
+        grave.is_empty(),
+        "{page}: {}",
+        serde_json::to_string_pretty(&grave).unwrap()
+    );
+}
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = browser.find(css).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks a button or link that leads to another page, and waits until the browser has
+/// left this one (a click returns before the next page is there).
+async fn submit(browser: &Browser, css: &str) {
+    let before = browser.find("html").await.unwrap();
+    browser.find(css).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if !before.is_present().await.unwrap_or(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} did not lead to another page");
+}
+
+/// The main text of the page shown now.
+async fn main_text(browser: &Browser) -> String {
+    browser.find("main").await.unwrap().text().await.unwrap()
+}
+
+/// The service's TOTP step now, plus `ahead` steps (a spent step is never accepted again).
+fn step(app: &TestApp, ahead: i64) -> i64 {
+    app.clock.now().timestamp() / 30 + ahead
+}
+
+#[tokio::test]
+async fn a_newcomer_signs_in_with_totp_and_moves_an_engagement_in_the_browser() {
+    let app = spawn_app().await;
+    let officer = app.staff(&[Role::SecurityOfficer], &["GA01"]).await;
+    let vendor = app.vendor(&officer, "港クリーンサービス株式会社").await;
+    // Starting in two weeks: its selection and contract are due within 30 days.
+    let today = app.clock.now().date_naive();
+    let mut body = outsourcing_body("GA01", &officer.id, &vendor);
+    body["starts_on"] = json!((today + chrono::Days::new(14)).to_string());
+    body["ends_on"] = json!((today + chrono::Days::new(380)).to_string());
+    let res = app.post(&officer, "/api/v1/engagements", &body).await;
+    assert_eq!(res.status(), 201);
+    let engagement: Value = res.json().await.unwrap();
+    let id = engagement["id"].as_str().unwrap();
+
+    let browser = Browser::start_sized(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("headless Chromium");
+
+    // The link of a reminder: not signed in, so the sign-in page, which returns there.
+    browser
+        .goto(&app.url(&format!("/engagements/{id}")))
+        .await
+        .unwrap();
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .contains("/sign-in?next="));
+    assert_eq!(
+        browser.title().await.unwrap(),
+        "サインイン | 委託先管理 Itaku"
+    );
+    screenshots(&browser, "staff-sign-in").await;
+    accessible(&browser, "sign-in").await;
+
+    // A wrong password: the error beside the field, the address kept.
+    fill(&browser, "#email", &officer.email).await;
+    fill(&browser, "#password", "まちがい").await;
+    submit(&browser, "button[type=submit].primary").await;
+    let summary = browser
+        .find(".error-summary")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("メールアドレスまたはパスワードが正しくありません"),
+        "{summary}"
+    );
+    assert_eq!(
+        browser
+            .find("#email")
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap(),
+        json!(officer.email)
+    );
+    screenshots(&browser, "staff-sign-in-error").await;
+
+    // The one-time password leads to choosing one's own.
+    fill(&browser, "#password", &officer.password).await;
+    submit(&browser, "button[type=submit].primary").await;
+    browser
+        .wait_for("#new_password", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .contains("/sign-in/password"));
+    fill(&browser, "#new_password", "short").await;
+    submit(&browser, "button[type=submit].primary").await;
+    let error = browser
+        .find("#new_password-error")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!error.is_empty());
+    screenshots(&browser, "staff-change-password-error").await;
+    fill(&browser, "#new_password", NEW_PASSWORD).await;
+    submit(&browser, "button[type=submit].primary").await;
+
+    // Then the second factor: start, scan (read the key here), prove it.
+    browser
+        .wait_for(
+            "form[action^='/sign-in/enrol/start']",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    submit(&browser, "button[type=submit].primary").await;
+    let key = browser
+        .wait_for("code.secret", Duration::from_secs(5))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace(' ', "");
+    assert!(browser.find(".qr img").await.is_ok());
+    screenshots(&browser, "staff-enrol").await;
+    accessible(&browser, "enrol").await;
+    fill(&browser, "#code", &totp(&key, step(&app, 0))).await;
+    submit(&browser, "button[type=submit].primary").await;
+
+    // Ten recovery codes, this once; then on to the page first asked for.
+    let codes = browser.find_all(".recovery-codes code").await.unwrap();
+    assert_eq!(codes.len(), 10);
+    screenshots(&browser, "staff-recovery-codes").await;
+    submit(&browser, "a.button-link.primary").await;
+    browser
+        .wait_for("#obligations", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .ends_with(&format!("/engagements/{id}")));
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("対策基準 第8節（業務委託）が適用されます。"),
+        "{text}"
+    );
+    assert!(text.contains("R-8.1"), "{text}");
+    screenshots(&browser, "staff-engagement").await;
+    accessible(&browser, "engagement").await;
+
+    // A move the gates refuse is explained; an allowed one is made.
+    submit(&browser, "button[name=to][value=selected]").await;
+    browser
+        .wait_for(".notice-success", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(main_text(&browser).await.contains("状態を変更しました。"));
+    submit(&browser, "button[name=to][value=contracted]").await;
+    let refusal = browser
+        .wait_for("#status .error-summary", Duration::from_secs(5))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(refusal.contains("状態を変更できませんでした"), "{refusal}");
+    screenshots(&browser, "staff-engagement-move-refused").await;
+
+    // My work: the officer's deadlines, each linking to where it is done.
+    submit(&browser, "nav.main-nav a[href='/']").await;
+    browser
+        .wait_for("#overdue-title", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let soon = browser
+        .find("section[aria-labelledby=soon-title] tbody")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        soon.contains("R-8.2") && soon.contains("住民記録システム運用保守業務委託"),
+        "{soon}"
+    );
+    assert!(soon.contains("あと"), "{soon}");
+    screenshots(&browser, "staff-my-work").await;
+    accessible(&browser, "my work").await;
+    submit(
+        &browser,
+        &format!("section[aria-labelledby=soon-title] a[href='/engagements/{id}#obligations']"),
+    )
+    .await;
+    browser
+        .wait_for("#obligations", Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    // The register, filtered by text and sorted by title.
+    browser.goto(&app.url("/engagements")).await.unwrap();
+    fill(&browser, "#q", "保守").await;
+    submit(&browser, ".filters button[type=submit]").await;
+    browser
+        .wait_for(".data-table", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let rows = browser.find_all(".data-table tbody tr").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .contains("q=%E4%BF%9D%E5%AE%88"));
+    screenshots(&browser, "staff-engagements").await;
+    accessible(&browser, "engagements").await;
+    fill(&browser, "#q", "該当なしの件名").await;
+    submit(&browser, ".filters button[type=submit]").await;
+    assert!(main_text(&browser)
+        .await
+        .contains("条件に合う委託案件はありません。"));
+
+    // English, per person.
+    submit(&browser, "button.header-button[lang=en]").await;
+    browser
+        .wait_for("h1", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.title().await.unwrap(),
+        "Engagements | Itaku outsourcing register"
+    );
+    submit(&browser, "button.header-button[lang=ja]").await;
+
+    // Signing out ends the session; signing in again takes a TOTP code.
+    submit(&browser, "form[action='/sign-out'] button").await;
+    browser
+        .wait_for(".notice-success", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(main_text(&browser).await.contains("サインアウトしました。"));
+    fill(&browser, "#email", &officer.email).await;
+    fill(&browser, "#password", NEW_PASSWORD).await;
+    submit(&browser, "button[type=submit].primary").await;
+    browser
+        .wait_for("#code", Duration::from_secs(5))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-second-factor").await;
+    fill(&browser, "#code", &totp(&key, step(&app, 1))).await;
+    submit(&browser, "button[type=submit].primary").await;
+    browser
+        .wait_for("#overdue-title", Duration::from_secs(5))
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+}
+
+/// A page's form sent with the session cookie, as a browser sends it.
+async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header(COOKIE, cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The engagement's status, read through the API.
+async fn status_of(app: &TestApp, who: &crate::helpers::TestUser, id: &str) -> Value {
+    let body: Value = app
+        .get(who, &format!("/api/v1/engagements/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["status"].clone()
+}
+
+/// A session cookie of an officer past every stage, and its CSRF token.
+async fn session_of(app: &TestApp, roles: &[Role], divisions: &[&str]) -> (String, String) {
+    let user = app.staff(roles, divisions).await;
+    let enrolled = app.enrol(&user).await;
+    (enrolled.session.cookie, enrolled.session.csrf)
+}
+
+#[tokio::test]
+async fn pages_send_strangers_to_sign_in_and_answer_errors_as_pages() {
+    let app = spawn_app().await;
+
+    // Not signed in: to the sign-in page, with the way back.
+    let res = app
+        .client
+        .get(app.url("/engagements?kind=outsourcing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/sign-in?next=/engagements%3Fkind%3Doutsourcing"
+    );
+    // Only addresses of this service are returned to.
+    let res = app
+        .client
+        .get(app.url("/sign-in?next=//evil.example/"))
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"action="/sign-in""#), "{page}");
+
+    // An address that is no page: a page, not JSON.
+    let res = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(res.text().await.unwrap().contains("ページが見つかりません"));
+    // The API keeps answering problem+json.
+    let res = app
+        .client
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("problem+json"));
+
+    let (cookie, csrf) = session_of(&app, &[Role::SecurityOfficer], &["GA01"]).await;
+    let officer = app.staff(&[Role::SecurityOfficer], &["GA01"]).await;
+    let vendor = app.vendor(&officer, "港データ株式会社").await;
+    let engagement = app.engagement(&officer, &officer, "GA01", &vendor).await;
+    let id = engagement["id"].as_str().unwrap();
+
+    // A form without the session's CSRF token changes nothing.
+    let res = post_form(
+        &app,
+        &cookie,
+        &format!("/engagements/{id}/move"),
+        "to=selected",
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("この操作はできません"));
+    assert_eq!(status_of(&app, &officer, id).await, "draft");
+
+    // With it, the move is made and the page says so.
+    let res = post_form(
+        &app,
+        &cookie,
+        &format!("/engagements/{id}/move"),
+        &format!("csrf_token={csrf}&to=selected"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        format!("/engagements/{id}?done=moved#status").as_str()
+    );
+    assert_eq!(status_of(&app, &officer, id).await, "selected");
+
+    // A form that is not one: a page that says so, nothing changed.
+    let res = app
+        .client
+        .post(app.url(&format!("/engagements/{id}/move")))
+        .header(COOKIE, &cookie)
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({"to": "active"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+
+    // Another division's officer does not see it.
+    let (other, _) = session_of(&app, &[Role::SecurityOfficer], &["KS02"]).await;
+    let res = app
+        .client
+        .get(app.url(&format!("/engagements/{id}")))
+        .header(COOKIE, &other)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+
+    // A filter value the register does not know is named, not a failure.
+    let res = app
+        .client
+        .get(app.url("/engagements?level=L9"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("error-summary"));
+
+    // Another method on a page: 405 with the methods it takes.
+    let res = app
+        .client
+        .delete(app.url("/engagements"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+}
