@@ -421,6 +421,8 @@ fn print_clauses(config: &Config, id: &str, lang: &str, format: &str) -> Result<
     let document = templates
         .render(&facts, &required, lang, format)
         .map_err(|e| e.to_string())?;
-    print!("{document}");
-    Ok(())
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(document.bytes())
+        .map_err(|e| e.to_string())
 }

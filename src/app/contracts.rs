@@ -136,7 +136,7 @@ pub fn clause_set(
     lang: crate::i18n::Lang,
     format: crate::clauses::Format,
     format_name: &str,
-) -> AppResult<String> {
+) -> AppResult<crate::clauses::Rendered> {
     super::engagements::load_visible(tx.conn(), actor, id)?;
     let today = tx.today();
     let facts = crate::clauses::load_facts(tx.conn(), &services.config, id, today)?;

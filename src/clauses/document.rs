@@ -104,6 +104,44 @@ impl Format {
     }
 }
 
+/// A clause set as rendered, with its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    /// Markdown, HTML or plain text (the format says which).
+    Text(Format, String),
+}
+
+impl Rendered {
+    pub fn format(&self) -> Format {
+        match self {
+            Rendered::Text(format, _) => *format,
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        self.format().content_type()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Rendered::Text(_, text) => text.as_bytes(),
+        }
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Rendered::Text(_, text) => text.into_bytes(),
+        }
+    }
+
+    /// The text of the rendering.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Rendered::Text(_, text) => Some(text),
+        }
+    }
+}
+
 pub fn format_date(date: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Ja => format_wareki(date),

@@ -10,6 +10,6 @@ pub mod load;
 pub mod templates;
 
 pub use catalog::{Catalog, ClauseDef, Requirement};
-pub use document::{ContractFacts, Format, ItemFact};
+pub use document::{ContractFacts, Format, ItemFact, Rendered};
 pub use load::load_facts;
 pub use templates::{ClauseTemplates, TemplateError};

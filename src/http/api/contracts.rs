@@ -83,9 +83,9 @@ pub async fn clauses(
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
+        .content_type(document.content_type())
         .insert_header(("Content-Language", lang.pick("ja", "en")))
-        .body(document))
+        .body(document.into_bytes()))
 }
 
 /// Records the signed contract.
