@@ -265,7 +265,7 @@ pub fn markdown_to_html(markdown: &str, lang: Lang) -> String {
     )
 }
 
-fn heading(line: &str) -> Option<(usize, &str)> {
+pub(super) fn heading(line: &str) -> Option<(usize, &str)> {
     ["### ", "## ", "# "]
         .iter()
         .find_map(|p| line.strip_prefix(p).map(|rest| (p.len() - 1, rest)))

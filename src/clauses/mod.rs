@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod document;
+pub mod docx;
 pub mod load;
 pub mod templates;
 

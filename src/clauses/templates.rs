@@ -181,7 +181,7 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn probe_facts(
+pub(super) fn probe_facts(
     kind: EngagementKind,
     level: Option<ClassificationLevel>,
     with_items: bool,
