@@ -83,6 +83,8 @@ pub enum Format {
     Markdown,
     Html,
     Text,
+    /// A Word document (Office Open XML), the form a ward's contract staff edit.
+    Docx,
 }
 
 impl Format {
@@ -91,6 +93,7 @@ impl Format {
             "markdown" => Some(Format::Markdown),
             "html" => Some(Format::Html),
             "text" => Some(Format::Text),
+            "docx" => Some(Format::Docx),
             _ => None,
         }
     }
@@ -100,21 +103,26 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
             Format::Text => "text/plain; charset=utf-8",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 }
 
-/// A clause set as rendered, with its format.
+/// A clause set as rendered: text for Markdown, HTML and plain text (the format says
+/// which), a package of bytes for Word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
-    /// Markdown, HTML or plain text (the format says which).
     Text(Format, String),
+    Docx(Vec<u8>),
 }
 
 impl Rendered {
     pub fn format(&self) -> Format {
         match self {
             Rendered::Text(format, _) => *format,
+            Rendered::Docx(_) => Format::Docx,
         }
     }
 
@@ -125,19 +133,22 @@ impl Rendered {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Rendered::Text(_, text) => text.as_bytes(),
+            Rendered::Docx(bytes) => bytes,
         }
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
         match self {
             Rendered::Text(_, text) => text.into_bytes(),
+            Rendered::Docx(bytes) => bytes,
         }
     }
 
-    /// The text of the rendering.
+    /// The text of a Markdown, HTML or plain-text rendering; `None` for a Word document.
     pub fn text(&self) -> Option<&str> {
         match self {
             Rendered::Text(_, text) => Some(text),
+            Rendered::Docx(_) => None,
         }
     }
 }

@@ -394,9 +394,9 @@ mod tests {
         facts.vendor_name = vendor.into();
         let required = t.catalog().mandatory(facts.kind, facts.level);
         let markdown = t.render(&facts, &required, lang, Format::Markdown).unwrap();
-        let markdown = markdown.text().unwrap().to_string();
-        let docx = markdown_to_docx(&markdown, lang);
-        (markdown, docx)
+        let docx = t.render(&facts, &required, lang, Format::Docx).unwrap();
+        assert_eq!(docx.format(), Format::Docx);
+        (markdown.text().unwrap().to_string(), docx.into_bytes())
     }
 
     #[test]

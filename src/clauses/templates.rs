@@ -10,6 +10,7 @@ use super::catalog::{Catalog, ClauseDef};
 use super::document::{
     markdown_to_html, markdown_to_text, ClauseLabels, ContractFacts, Format, ItemFact, Rendered,
 };
+use super::docx::markdown_to_docx;
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
 use crate::render::{load_labels, Escape, Localized, TemplateSource, Templates};
@@ -156,6 +157,7 @@ impl ClauseTemplates {
             Format::Markdown => Rendered::Text(format, markdown(&self.plain)?),
             Format::Text => Rendered::Text(format, markdown_to_text(&markdown(&self.plain)?)),
             Format::Html => Rendered::Text(format, markdown_to_html(&markdown(&self.html)?, lang)),
+            Format::Docx => Rendered::Docx(markdown_to_docx(&markdown(&self.plain)?, lang)),
         })
     }
 }
