@@ -117,7 +117,7 @@ fn bench_render(templates: &ClauseTemplates) -> Vec<RenderResult> {
                 .render(black_box(&facts), black_box(&required), lang, format)
                 .expect("the built-in templates render")
         };
-        let bytes = render().len();
+        let bytes = render().bytes().len();
         for _ in 0..RENDER_WARMUP {
             black_box(render());
         }

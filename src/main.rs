@@ -37,15 +37,18 @@ enum Command {
     Token(TokenCommand),
     /// Load a realistic demo data set (divisions, staff in every role, vendors, engagements).
     Demo,
-    /// Print the complete contract clause set for an engagement.
+    /// Print the complete contract clause set for an engagement, or write it to a file.
     Clauses {
         engagement_id: String,
         /// ja or en.
         #[arg(long, default_value = "ja")]
         lang: String,
-        /// markdown, html or text.
+        /// markdown, html, text or docx (a Word document: needs --output).
         #[arg(long, default_value = "markdown")]
         format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
     },
     /// Print the rule catalog and, for each rule, the code and tests that enforce it.
     Rules,
@@ -148,7 +151,8 @@ fn main() -> ExitCode {
             engagement_id,
             lang,
             format,
-        } => print_clauses(&config, &engagement_id, &lang, &format),
+            output,
+        } => print_clauses(&config, &engagement_id, &lang, &format, output.as_deref()),
         Command::Rules => {
             print!("{}", itaku::policy::trace::table());
             Ok(())
@@ -408,9 +412,19 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn print_clauses(config: &Config, id: &str, lang: &str, format: &str) -> Result<(), String> {
+fn print_clauses(
+    config: &Config,
+    id: &str,
+    lang: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
     let lang = Lang::parse(lang).ok_or("--lang: ja or en")?;
-    let format = Format::parse(format).ok_or("--format: markdown, html or text")?;
+    let format = Format::parse(format).ok_or("--format: markdown, html, text or docx")?;
+    // A Word document is binary: on a terminal it would be noise, or worse.
+    if format == Format::Docx && output.is_none() {
+        return Err("--format docx writes a file: give --output FILE".into());
+    }
     let templates =
         ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut conn = open(config)?;
@@ -421,6 +435,14 @@ fn print_clauses(config: &Config, id: &str, lang: &str, format: &str) -> Result<
     let document = templates
         .render(&facts, &required, lang, format)
         .map_err(|e| e.to_string())?;
-    print!("{document}");
-    Ok(())
+    match output {
+        Some(path) => std::fs::write(path, document.bytes())
+            .map_err(|e| format!("--output {}: {e}", path.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(document.bytes())
+                .map_err(|e| e.to_string())
+        }
+    }
 }

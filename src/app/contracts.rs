@@ -126,8 +126,8 @@ pub fn record(
 }
 
 /// The clause set an engagement's contract must contain, rendered
-/// from the contract templates. The export is recorded once the document exists, so a
-/// failed rendering leaves no entry; run through `app::read`.
+/// from the contract templates in any format, Word included. The export is recorded once
+/// the document exists, so a failed rendering leaves no entry; run through `app::read`.
 pub fn clause_set(
     tx: &mut Tx,
     services: &super::Services,
@@ -136,7 +136,7 @@ pub fn clause_set(
     lang: crate::i18n::Lang,
     format: crate::clauses::Format,
     format_name: &str,
-) -> AppResult<String> {
+) -> AppResult<crate::clauses::Rendered> {
     super::engagements::load_visible(tx.conn(), actor, id)?;
     let today = tx.today();
     let facts = crate::clauses::load_facts(tx.conn(), &services.config, id, today)?;

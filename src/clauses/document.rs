@@ -83,6 +83,8 @@ pub enum Format {
     Markdown,
     Html,
     Text,
+    /// A Word document (Office Open XML), the form a ward's contract staff edit.
+    Docx,
 }
 
 impl Format {
@@ -91,6 +93,7 @@ impl Format {
             "markdown" => Some(Format::Markdown),
             "html" => Some(Format::Html),
             "text" => Some(Format::Text),
+            "docx" => Some(Format::Docx),
             _ => None,
         }
     }
@@ -100,6 +103,52 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
             Format::Text => "text/plain; charset=utf-8",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+        }
+    }
+}
+
+/// A clause set as rendered: text for Markdown, HTML and plain text (the format says
+/// which), a package of bytes for Word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Text(Format, String),
+    Docx(Vec<u8>),
+}
+
+impl Rendered {
+    pub fn format(&self) -> Format {
+        match self {
+            Rendered::Text(format, _) => *format,
+            Rendered::Docx(_) => Format::Docx,
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        self.format().content_type()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Rendered::Text(_, text) => text.as_bytes(),
+            Rendered::Docx(bytes) => bytes,
+        }
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Rendered::Text(_, text) => text.into_bytes(),
+            Rendered::Docx(bytes) => bytes,
+        }
+    }
+
+    /// The text of a Markdown, HTML or plain-text rendering; `None` for a Word document.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Rendered::Text(_, text) => Some(text),
+            Rendered::Docx(_) => None,
         }
     }
 }
@@ -227,7 +276,7 @@ pub fn markdown_to_html(markdown: &str, lang: Lang) -> String {
     )
 }
 
-fn heading(line: &str) -> Option<(usize, &str)> {
+pub(super) fn heading(line: &str) -> Option<(usize, &str)> {
     ["### ", "## ", "# "]
         .iter()
         .find_map(|p| line.strip_prefix(p).map(|rest| (p.len() - 1, rest)))

@@ -6,10 +6,11 @@
 
 pub mod catalog;
 pub mod document;
+pub mod docx;
 pub mod load;
 pub mod templates;
 
 pub use catalog::{Catalog, ClauseDef, Requirement};
-pub use document::{ContractFacts, Format, ItemFact};
+pub use document::{ContractFacts, Format, ItemFact, Rendered};
 pub use load::load_facts;
 pub use templates::{ClauseTemplates, TemplateError};

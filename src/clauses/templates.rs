@@ -8,8 +8,9 @@ use serde_json::{json, Value};
 
 use super::catalog::{Catalog, ClauseDef};
 use super::document::{
-    markdown_to_html, markdown_to_text, ClauseLabels, ContractFacts, Format, ItemFact,
+    markdown_to_html, markdown_to_text, ClauseLabels, ContractFacts, Format, ItemFact, Rendered,
 };
+use super::docx::markdown_to_docx;
 use crate::domain::{ClassificationLevel, EngagementKind};
 use crate::i18n::Lang;
 use crate::render::{load_labels, Escape, Localized, TemplateSource, Templates};
@@ -150,20 +151,14 @@ impl ClauseTemplates {
         clauses: &[&ClauseDef],
         lang: Lang,
         format: Format,
-    ) -> Result<String, TemplateError> {
-        match format {
-            Format::Markdown => self.render_markdown(&self.plain, facts, clauses, lang),
-            Format::Text => Ok(markdown_to_text(&self.render_markdown(
-                &self.plain,
-                facts,
-                clauses,
-                lang,
-            )?)),
-            Format::Html => Ok(markdown_to_html(
-                &self.render_markdown(&self.html, facts, clauses, lang)?,
-                lang,
-            )),
-        }
+    ) -> Result<Rendered, TemplateError> {
+        let markdown = |registry| self.render_markdown(registry, facts, clauses, lang);
+        Ok(match format {
+            Format::Markdown => Rendered::Text(format, markdown(&self.plain)?),
+            Format::Text => Rendered::Text(format, markdown_to_text(&markdown(&self.plain)?)),
+            Format::Html => Rendered::Text(format, markdown_to_html(&markdown(&self.html)?, lang)),
+            Format::Docx => Rendered::Docx(markdown_to_docx(&markdown(&self.plain)?, lang)),
+        })
     }
 }
 
@@ -188,7 +183,7 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn probe_facts(
+pub(super) fn probe_facts(
     kind: EngagementKind,
     level: Option<ClassificationLevel>,
     with_items: bool,
@@ -323,6 +318,7 @@ mod tests {
         let t = ClauseTemplates::load(None).unwrap();
         let mut facts = probe_facts(EngagementKind::DesignatedManagement, None, false);
         let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        let ja = ja.text().unwrap();
         assert!(ja.starts_with("# 情報セキュリティに関する特記事項"), "{ja}");
         let en = t.labels.get(Lang::En);
         facts.check_interval_months = 1;
@@ -354,6 +350,7 @@ mod tests {
         .unwrap();
         let t = ClauseTemplates::load(Some(dir.path())).unwrap();
         let ja = t.render(&facts, &[], Lang::Ja, Format::Markdown).unwrap();
+        let ja = ja.text().unwrap();
         assert!(ja.starts_with("# 情報セキュリティ特記事項\n"), "{ja}");
 
         std::fs::write(

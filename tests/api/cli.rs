@@ -216,6 +216,27 @@ fn clauses_and_rules_print_from_the_command_line() {
     let en = run(itaku(&url).args(["clauses", &id, "--lang", "en", "--format", "html"]));
     assert!(en.contains("<html lang=\"en\">"));
 
+    // Word goes to a file, never to the terminal.
+    let out = itaku(&url)
+        .args(["clauses", &id, "--format", "docx"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no binary on standard output");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clauses.docx");
+    let file_arg = file.to_str().unwrap();
+    let printed = run(itaku(&url).args(["clauses", &id, "--format", "docx", "--output", file_arg]));
+    assert!(printed.is_empty(), "{printed}");
+    let articles: Vec<String> = ja
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(str::to_string)
+        .collect();
+    let docx = std::fs::read(&file).unwrap();
+    assert_eq!(crate::helpers::docx_paragraphs(&docx, "Heading2"), articles);
+
     let rules = run(itaku(&url).arg("rules"));
     assert!(rules
         .lines()

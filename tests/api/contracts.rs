@@ -2,7 +2,9 @@ use serde_json::{json, Value};
 
 use itaku::domain::Role;
 
-use crate::helpers::{assert_problem, outsourcing_body, spawn_app, TestApp, TestUser};
+use crate::helpers::{
+    assert_problem, docx_paragraphs, outsourcing_body, spawn_app, TestApp, TestUser,
+};
 
 const OUTSOURCING_L3: [&str; 16] = [
     "CL-01", "CL-02", "CL-03", "CL-04", "CL-05", "CL-06", "CL-07", "CL-08", "CL-09", "CL-10",
@@ -255,6 +257,75 @@ async fn clause_sets_in_japanese_and_english_with_era_dates() {
         None,
     )
     .await;
+}
+
+#[tokio::test]
+async fn clause_sets_as_word_documents_with_the_articles_of_the_markdown() {
+    let app = spawn_app().await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let id = engagement_with(&app, &so, "2027-04-01", "L3").await;
+    for (lang, first_article) in [("ja", "第1条（指針の遵守）"), ("en", "Article 1 (")] {
+        let markdown = app
+            .get(
+                &so,
+                &format!("/api/v1/engagements/{id}/clauses?lang={lang}"),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        let res = app
+            .get(
+                &so,
+                &format!("/api/v1/engagements/{id}/clauses?lang={lang}&format=docx"),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
+        assert_eq!(
+            res.headers()["content-disposition"].to_str().unwrap(),
+            format!("attachment; filename=\"clauses-{id}-{lang}.docx\"")
+        );
+        assert_eq!(res.headers()["content-language"], lang);
+        let docx = res.bytes().await.unwrap();
+        assert!(docx.starts_with(b"PK\x03\x04"), "a zip package");
+
+        let articles: Vec<&str> = markdown
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .collect();
+        assert_eq!(articles.len(), 16, "16 clauses for an L3 outsourcing");
+        assert_eq!(docx_paragraphs(&docx, "Heading2"), articles);
+        let title = markdown.lines().next().unwrap().strip_prefix("# ").unwrap();
+        assert_eq!(docx_paragraphs(&docx, "Heading1"), [title]);
+        assert!(articles[0].starts_with(first_article), "{}", articles[0]);
+    }
+
+    // Exported like the other formats: recorded with the format asked for.
+    let aud = app.staff(&[Role::Auditor], &[]).await;
+    let log: Value = app
+        .get(
+            &aud,
+            "/api/v1/audit-log?per_page=1000&action=contract.clauses_export",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let formats: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["after"]["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        formats.iter().filter(|f| **f == "docx").count(),
+        2,
+        "{formats:?}"
+    );
 }
 
 #[tokio::test]

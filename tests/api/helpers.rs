@@ -656,3 +656,53 @@ pub fn portal_tokens(text: &str) -> Vec<String> {
         .filter(|t| t.len() == 43)
         .collect()
 }
+
+/// The text of the paragraphs of a .docx whose style is `style`, in document order.
+pub fn docx_paragraphs(docx: &[u8], style: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    use std::io::Read;
+
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip package");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("a main document part")
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut found, mut current, mut in_text) = (Vec::new(), None::<(bool, String)>, false);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) if e.name().as_ref() == b"w:p" => {
+                current = Some((false, String::new()))
+            }
+            Event::Empty(e) if e.name().as_ref() == b"w:pStyle" => {
+                let value = e.try_get_attribute("w:val").unwrap().unwrap().value;
+                if let Some(p) = current.as_mut() {
+                    p.0 = value.as_ref() == style.as_bytes();
+                }
+            }
+            Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
+            Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
+            Event::Text(t) if in_text => {
+                if let Some(p) = current.as_mut() {
+                    p.1 += &t.decode().unwrap();
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                let entity = r.decode().unwrap();
+                let resolved = quick_xml::escape::resolve_predefined_entity(&entity)
+                    .unwrap_or_else(|| panic!("&{entity}; is not an XML entity"));
+                if let Some(p) = current.as_mut() {
+                    p.1 += resolved;
+                }
+            }
+            Event::End(e) if e.name().as_ref() == b"w:p" => {
+                if let Some((true, text)) = current.take() {
+                    found.push(text);
+                }
+            }
+            Event::Eof => return found,
+            _ => {}
+        }
+    }
+}

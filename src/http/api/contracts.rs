@@ -1,3 +1,4 @@
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -20,16 +21,21 @@ pub struct ClausesQuery {
     /// `ja` (default) or `en`.
     #[param(value_type = Option<super::params::DocumentLang>, inline)]
     pub lang: Option<String>,
-    /// `markdown` (default), `html` or `text`.
+    /// `markdown` (default), `html`, `text` or `docx` (a Word document, sent as an
+    /// attachment).
     #[param(value_type = Option<super::params::ClauseFormat>, inline)]
     pub format: Option<String>,
 }
 
 /// The complete set of mandatory clauses for this engagement's kind and level, numbered,
-/// with its data filled in. Japanese dates are in the era form (令和9年4月1日).
+/// with its data filled in. Japanese dates are in the era form (令和9年4月1日). As `docx`,
+/// a Word document with the articles as headings, named `clauses-{id}-{lang}.docx`.
 #[utoipa::path(tag = "contracts", params(ClausesQuery),
     responses((status = 200, description = "The clause set, as `format` asks",
-        content((String = "text/markdown"), (String = "text/html"), (String = "text/plain"))), (status = 403), (status = 404), (status = 422)),
+        content((String = "text/markdown"), (String = "text/html"), (String = "text/plain"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")),
+        headers(("Content-Disposition" = String, description = "For `docx` only: `attachment; filename=\"clauses-{id}-{lang}.docx\"`"))),
+        (status = 403), (status = 404), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[get("/engagements/{id}/clauses")]
 pub async fn clauses(
@@ -62,8 +68,8 @@ pub async fn clauses(
                     "format",
                     "invalid",
                     Msg::new(
-                        "markdown、html、text のいずれかを指定してください",
-                        "Must be markdown, html or text",
+                        "markdown、html、text、docx のいずれかを指定してください",
+                        "Must be markdown, html, text or docx",
                     ),
                 );
             }
@@ -75,14 +81,28 @@ pub async fn clauses(
     // Format::parse takes the exact names only, so a given one is already canonical.
     let format_name = query.format.clone().unwrap_or_else(|| "markdown".into());
     let app = state.get_ref().clone();
+    // Engagement IDs are UUIDs; keeping only their characters makes the header safe
+    // whatever reaches it, with no quoting and no `filename*`.
+    let ascii_id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let file_name = format!("clauses-{ascii_id}-{}.docx", lang.pick("ja", "en"));
     let document = crate::app::read(&state, who.origin(), move |tx| {
         use_case::clause_set(tx, &app, &who.actor, &id, lang, format, &format_name)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header(("Content-Language", lang.pick("ja", "en")))
-        .body(document))
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(document.content_type())
+        .insert_header(("Content-Language", lang.pick("ja", "en")));
+    if format == Format::Docx {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ));
+    }
+    Ok(response.body(document.into_bytes()))
 }
 
 /// Records the signed contract.

@@ -50,5 +50,6 @@ wire_enum! {
         Markdown => "markdown",
         Html => "html",
         Text => "text",
+        Docx => "docx",
     }
 }
