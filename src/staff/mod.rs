@@ -7,7 +7,8 @@
 //! reference for the keys (`render::load_labels`), strict Handlebars fails on a key a
 //! template names and the file lacks, and every page is rendered against samples at
 //! start-up; the few labels the code picks (state and kind names, messages) are read with
-//! [`StaffPages::text`], whose keys are checked at start-up too ([`samples::CODE_KEYS`]).
+//! [`StaffPages::text`], whose keys are checked at start-up too
+//! ([`samples::CODE_KEY_SETS`]).
 
 mod samples;
 pub mod views;
@@ -142,10 +143,69 @@ struct View<'a, P: Serialize> {
     page: &'a P,
 }
 
+/// The labels files, one folder per area of the application (`labels/ja.toml`,
+/// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
+/// keys are merged into one tree, and a key two folders both define is refused.
+const LABEL_SETS: &[&str] = &["labels"];
+
+/// Every labels set merged, per language.
+struct Labels {
+    ja: Value,
+    en: Value,
+    /// The first set, for naming the files in errors.
+    main: Localized<Value>,
+}
+
+impl Labels {
+    fn get(&self, lang: Lang) -> &Value {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+
+    fn origin(&self, lang: Lang) -> &str {
+        self.main.origin(lang)
+    }
+
+    fn load(source: &mut TemplateSource) -> Result<Labels, TemplateError> {
+        let mut sets: Vec<Localized<Value>> = Vec::with_capacity(LABEL_SETS.len());
+        for folder in LABEL_SETS {
+            sets.push(load_labels(source, folder)?);
+        }
+        let merged = |lang: Lang| -> Result<Value, TemplateError> {
+            let mut all = serde_json::Map::new();
+            for set in &sets {
+                let Value::Object(map) = set.get(lang) else {
+                    return Err(TemplateError::new(
+                        set.origin(lang),
+                        "must be a table of texts",
+                    ));
+                };
+                for (key, value) in map {
+                    if all.insert(key.clone(), value.clone()).is_some() {
+                        return Err(TemplateError::new(
+                            set.origin(lang),
+                            format!("key `{key}` is defined in another labels folder too"),
+                        ));
+                    }
+                }
+            }
+            Ok(Value::Object(all))
+        };
+        let (ja, en) = (merged(Lang::Ja)?, merged(Lang::En)?);
+        let main = sets
+            .into_iter()
+            .next()
+            .ok_or_else(|| TemplateError::new("staff_templates/labels", "no labels"))?;
+        Ok(Labels { ja, en, main })
+    }
+}
+
 /// The staff pages' templates and labels, checked.
 pub struct StaffPages {
     templates: Templates,
-    labels: Localized<Value>,
+    labels: Labels,
 }
 
 impl StaffPages {
@@ -167,7 +227,7 @@ impl StaffPages {
         for (name, file) in TEMPLATES {
             sources.push((name, source.require(file)?));
         }
-        let labels: Localized<Value> = load_labels(&mut source, "labels")?;
+        let labels = Labels::load(&mut source)?;
         source.finish()?;
         let mut templates = Templates::new(Escape::Page);
         for (name, source) in &sources {
@@ -180,7 +240,7 @@ impl StaffPages {
 
     /// A label the code picks, by its dotted key (`kinds.outsourcing`), in `lang`. Every
     /// key the code asks for is checked at start-up, so the key itself is shown only for a
-    /// key added to the code and not to [`samples::CODE_KEYS`], which a test catches.
+    /// key added to the code and not to [`samples::CODE_KEY_SETS`], which a test catches.
     pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
         lookup(self.labels.get(lang), key).unwrap_or(key)
     }
@@ -295,7 +355,7 @@ mod tests {
     #[test]
     fn every_key_the_code_asks_for_is_in_both_labels_files() {
         let pages = StaffPages::load().unwrap();
-        for key in samples::CODE_KEYS {
+        for key in samples::CODE_KEY_SETS.iter().flat_map(|set| set.iter()) {
             for lang in [Lang::Ja, Lang::En] {
                 assert!(
                     lookup(pages.labels.get(lang), key).is_some(),
