@@ -611,13 +611,16 @@ fn parse_sort(sort: Option<&str>, f: &mut Fields) -> (EngagementOrder, bool) {
     }
 }
 
-/// One page of the engagements `actor` may see, filtered and ordered as `query` asks.
-/// Every value of the query that cannot be used is reported at once (422).
-pub fn list(
+/// The filter and order `query` asks for, and its page; every value that cannot be used
+/// is reported at once (422).
+fn parse_query(
     conn: &mut DbConnection,
-    actor: &Actor,
     query: &EngagementQuery,
-) -> AppResult<super::page::Page<EngagementResponse>> {
+) -> AppResult<(
+    EngagementFilter,
+    (EngagementOrder, bool),
+    super::page::Paging,
+)> {
     let mut f = Fields::new();
     let paging =
         super::page::Paging::parse(query.page.as_deref(), query.per_page.as_deref(), &mut f);
@@ -638,6 +641,16 @@ pub fn list(
         vendor_id: text(&query.vendor).map(str::to_string),
         q: text(&query.q).map(str::to_string),
     };
+    Ok((filter, order, paging))
+}
+
+/// One page of the engagements `actor` may see, filtered and ordered as `query` asks.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    query: &EngagementQuery,
+) -> AppResult<super::page::Page<EngagementResponse>> {
+    let (filter, order, paging) = parse_query(conn, query)?;
     let (items, total) = engagements::list(
         conn,
         &actor.visibility(),
@@ -650,6 +663,26 @@ pub fn list(
         items.into_iter().map(EngagementResponse::from).collect(),
         total,
     ))
+}
+
+/// Every engagement of the selection (the page and its size are ignored), for an export;
+/// the export is recorded with what was asked and how many rows went out.
+pub fn export(
+    tx: &mut Tx,
+    actor: &Actor,
+    query: &EngagementQuery,
+) -> AppResult<Vec<EngagementResponse>> {
+    let query = EngagementQuery {
+        page: None,
+        per_page: None,
+        ..query.clone()
+    };
+    let (filter, order, _) = parse_query(tx.conn(), &query)?;
+    let (items, _) =
+        engagements::list(tx.conn(), &actor.visibility(), &filter, order, 0, i64::MAX)?;
+    let rows: Vec<EngagementResponse> = items.into_iter().map(EngagementResponse::from).collect();
+    super::record_export(tx, "engagement.export", &query, rows.len() as u64);
+    Ok(rows)
 }
 
 /// Everything an engagement's page shows, read in one go.
@@ -704,5 +737,59 @@ pub fn overview(
         checks,
         timeline,
         can_change,
+    })
+}
+
+/// What the engagement form offers to choose from: the divisions the actor may register
+/// in, the people who may be responsible (a security officer, or a system administrator
+/// for a cloud service, of the division), and the vendors.
+pub struct FormChoices {
+    pub divisions: Vec<crate::db::divisions::Division>,
+    /// Each person with the divisions they hold a responsible role in, and which role.
+    pub people: Vec<(users::StaffMember, Vec<String>)>,
+    pub vendors: Vec<(String, String)>,
+}
+
+pub fn form_choices(conn: &mut DbConnection, actor: &Actor) -> AppResult<FormChoices> {
+    actor.authorize(Action::Register)?;
+    let divisions = divisions::list(conn)?
+        .into_iter()
+        .filter(|d| {
+            actor
+                .permits(&Action::ChangeEngagement { division_id: &d.id })
+                .is_ok()
+        })
+        .collect::<Vec<_>>();
+    let responsible_roles = [
+        EngagementKind::Outsourcing.responsible_role(),
+        EngagementKind::CloudService.responsible_role(),
+    ];
+    let people = users::list(
+        conn,
+        &users::UserFilter {
+            division_id: None,
+            role: None,
+            active: Some(true),
+        },
+    )?
+    .into_iter()
+    .filter(|m| m.roles.iter().any(|r| responsible_roles.contains(r)))
+    .map(|m| {
+        let codes = m
+            .divisions
+            .iter()
+            .filter(|d| divisions.iter().any(|mine| mine.id == d.id))
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>();
+        (m, codes)
+    })
+    .filter(|(_, in_mine)| !in_mine.is_empty())
+    .collect();
+    let mut vendors: Vec<(String, String)> = vendors::names(conn)?.into_iter().collect();
+    vendors.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(FormChoices {
+        divisions,
+        people,
+        vendors,
     })
 }

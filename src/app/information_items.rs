@@ -58,7 +58,7 @@ pub fn audited<'a>(engagement_id: &'a str, item: &'a ItemResponse) -> Audited<'a
 
 /// An information item the engagement handles. On update every field is
 /// optional and an absent one is left as it is.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     pub name: Option<String>,

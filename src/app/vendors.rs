@@ -211,3 +211,36 @@ pub fn update(
     );
     Ok(after)
 }
+
+/// `?q=&page=&per_page=` as typed: text in the name, corporate number or address.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct VendorQuery {
+    /// Text in the name, corporate number or address.
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// One page of vendors (shared by every division), by name.
+pub fn list(
+    conn: &mut DbConnection,
+    query: &VendorQuery,
+) -> AppResult<super::page::Page<VendorResponse>> {
+    let mut fields = Fields::new();
+    let paging = super::page::Paging::parse(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut fields,
+    );
+    fields.finish()?;
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let (items, total) = vendors::list(conn, q, paging.offset(), paging.per_page)?;
+    Ok(paging.wrap(items.into_iter().map(VendorResponse::from).collect(), total))
+}
+
+/// One vendor with its contacts.
+pub fn read(conn: &mut DbConnection, id: &str) -> AppResult<VendorResponse> {
+    stored(conn, id)
+}

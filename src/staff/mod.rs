@@ -43,6 +43,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("my_work", "my_work.hbs"),
     ("engagements", "engagements.hbs"),
     ("engagement", "engagement.hbs"),
+    ("text_field", "partials/text_field.hbs"),
+    ("select_field", "partials/select_field.hbs"),
+    ("vendor_form", "partials/vendor_form.hbs"),
+    ("vendors", "vendors.hbs"),
+    ("vendor_new", "vendor_new.hbs"),
+    ("vendor", "vendor.hbs"),
+    ("engagement_form", "engagement_form.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -57,6 +64,10 @@ pub enum Page {
     MyWork,
     Engagements,
     Engagement,
+    Vendors,
+    VendorNew,
+    Vendor,
+    EngagementForm,
 }
 
 impl Page {
@@ -71,6 +82,10 @@ impl Page {
             Page::MyWork => "my_work",
             Page::Engagements => "engagements",
             Page::Engagement => "engagement",
+            Page::Vendors => "vendors",
+            Page::VendorNew => "vendor_new",
+            Page::Vendor => "vendor",
+            Page::EngagementForm => "engagement_form",
         }
     }
 }
@@ -80,12 +95,14 @@ impl Page {
 pub enum Section {
     MyWork,
     Engagements,
+    Vendors,
     Account,
 }
 
-const SECTIONS: [(Section, &str, &str); 3] = [
+const SECTIONS: &[(Section, &str, &str)] = &[
     (Section::MyWork, "/", "nav.my_work"),
     (Section::Engagements, "/engagements", "nav.engagements"),
+    (Section::Vendors, "/vendors", "nav.vendors"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
 ];
 

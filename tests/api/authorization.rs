@@ -20,12 +20,12 @@ use crate::helpers::{spawn_app, TestApp, TestUser};
 
 /// Who calls: nobody, then one user per role. Division staff belong to `kumin`, where
 /// the "own" engagement is; the "other" engagement is in `zaimu`.
-const CALLERS: [&str; 8] = ["nobody", "ciso", "dciso", "csm", "sa", "so", "csirt", "aud"];
+pub const CALLERS: [&str; 8] = ["nobody", "ciso", "dciso", "csm", "sa", "so", "csirt", "aud"];
 
-struct Fixture {
-    own: String,
-    other: String,
-    vendor: String,
+pub struct Fixture {
+    pub own: String,
+    pub other: String,
+    pub vendor: String,
     target_user: String,
     approval: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
@@ -126,7 +126,7 @@ async fn fresh_item(app: &TestApp, admin: &TestUser, engagement: &str) -> String
         .to_string()
 }
 
-async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
+pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
     let owner = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
     let elsewhere = app.staff(&[Role::SecurityOfficer], &["zaimu"]).await;
     let vendor = app.vendor(admin, "株式会社港システム").await;
@@ -411,6 +411,12 @@ fn table() -> Vec<Row> {
             M::GET,
             "/api/v1/engagements",
             "/api/v1/engagements",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/export.csv",
+            "/api/v1/engagements/export.csv",
             "UAAAAAAA",
         ),
         with(

@@ -18,6 +18,7 @@ mod health;
 mod information_items;
 mod obligations;
 mod outage;
+mod page_authorization;
 mod portal;
 mod questionnaires;
 mod reminders;

@@ -490,3 +490,180 @@ async fn pages_send_strangers_to_sign_in_and_answer_errors_as_pages() {
     assert_eq!(res.status(), 405);
     assert_eq!(res.headers()["allow"], "GET, HEAD");
 }
+
+#[tokio::test]
+async fn an_officer_registers_a_vendor_an_engagement_and_its_information_in_the_browser() {
+    let app = spawn_app().await;
+    let (cookie, _) = session_of(&app, &[Role::SecurityOfficer], &["GA01"]).await;
+    let browser = Browser::start_sized(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("headless Chromium");
+    browser.add_cookie(&app.address, &cookie).await.unwrap();
+
+    // A vendor: a wrong corporate number is named beside the field, the rest kept.
+    browser.goto(&app.url("/vendors/new")).await.unwrap();
+    fill(&browser, "#legal_name", "港データサービス株式会社").await;
+    fill(&browser, "#corporate_number", "1234567890123").await;
+    fill(&browser, "#address", "東京都港区芝公園1-5-25").await;
+    fill(&browser, "#contacts_0_name", "芝 次郎").await;
+    fill(&browser, "#contacts_0_email", "jiro@minato-data.example").await;
+    submit(&browser, "button[type=submit].primary").await;
+    let error = browser
+        .find("#corporate_number-error")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!error.is_empty());
+    assert_eq!(
+        browser
+            .find("#legal_name")
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap(),
+        json!("港データサービス株式会社")
+    );
+    screenshots(&browser, "staff-vendor-new-error").await;
+    accessible(&browser, "vendor form").await;
+    // A valid 法人番号, typed in full-width digits as many do.
+    fill(
+        &browser,
+        "#corporate_number",
+        &full_width(&crate::helpers::corporate_number(7)),
+    )
+    .await;
+    submit(&browser, "button[type=submit].primary").await;
+    browser
+        .wait_for(".notice-success", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(main_text(&browser).await.contains("芝 次郎"));
+
+    // An engagement, with dates typed as officers type them.
+    browser.goto(&app.url("/engagements/new")).await.unwrap();
+    submit(&browser, "button[type=submit].primary").await;
+    let summary = browser
+        .find(".error-summary")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.lines().count() >= 5, "{summary}");
+    screenshots(&browser, "staff-engagement-new-errors").await;
+    accessible(&browser, "engagement form").await;
+    browser
+        .find("#kind-outsourcing")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "#title", "区民情報システム保守業務委託").await;
+    pick(&browser, "#responsible_user_id", 1).await;
+    pick(&browser, "#vendor_id", 1).await;
+    fill(&browser, "#scope", "区民情報システムの保守及び障害対応").await;
+    fill(&browser, "#starts_on", "令和9年4月1日").await;
+    fill(&browser, "#ends_on", "R10.3.31").await;
+    submit(&browser, "button[type=submit].primary").await;
+    browser
+        .wait_for("#obligations", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("令和9年4月1日"), "{text}");
+    assert!(text.contains("格付なし"), "{text}");
+
+    // An L3 item provided to the vendor raises the engagement to L3.
+    browser
+        .find("details.add-form summary")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "#name", "住民基本台帳データ").await;
+    browser
+        .find("#level-L3")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("#provided_to_vendor")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&browser, "details.add-form button[type=submit]").await;
+    browser
+        .wait_for(".notice-success", Duration::from_secs(5))
+        .await
+        .unwrap();
+    let badges = browser.find(".badges").await.unwrap().text().await.unwrap();
+    assert!(badges.contains("L3"), "{badges}");
+    screenshots(&browser, "staff-engagement-with-item").await;
+
+    // The register lists it; the CSV has it.
+    browser
+        .goto(&app.url("/engagements?level=L3"))
+        .await
+        .unwrap();
+    let rows = browser.find_all(".data-table tbody tr").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let res = app
+        .client
+        .get(app.url("/engagements/export.csv?level=L3"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("区民情報システム保守業務委託"), "{csv}");
+    browser.quit().await.unwrap();
+}
+
+/// Chooses the `n`th option (from 1; 0 is the empty choice) of a `<select>`.
+async fn pick(browser: &Browser, select: &str, n: usize) {
+    let options = browser.find_all(&format!("{select} option")).await.unwrap();
+    options[n].click().await.unwrap();
+}
+
+fn full_width(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_refused_engagement_form_names_each_field_and_writes_nothing() {
+    let app = spawn_app().await;
+    let (cookie, csrf) = session_of(&app, &[Role::SecurityOfficer], &["GA01"]).await;
+    let before = app.count_rows("engagements").await;
+    let res = post_form(
+        &app,
+        &cookie,
+        "/engagements/new",
+        &format!("csrf_token={csrf}&kind=outsourcing&division=GA01&starts_on=2027%2F2%2F30&ends_on=%E4%BB%A4%E5%92%8C9%E5%B9%B43%E6%9C%8831%E6%97%A5&scope=x"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    for field in ["title", "starts_on", "responsible_user_id", "vendor_id"] {
+        assert!(
+            page.contains(&format!("href=\"#{field}\"")),
+            "{field}: {page}"
+        );
+    }
+    // What was typed is kept, the bad date as typed.
+    assert!(page.contains("value=\"2027/2/30\""), "{page}");
+    assert!(page.contains("value=\"令和9年3月31日\""), "{page}");
+    assert_eq!(app.count_rows("engagements").await, before);
+}

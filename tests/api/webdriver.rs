@@ -211,6 +211,19 @@ impl Browser {
             .map_err(failed("resize"))
     }
 
+    /// Signs the browser in with a session cookie (`name=value`) of the service at `base`,
+    /// as if it had gone through the sign-in pages.
+    pub async fn add_cookie(&self, base: &str, cookie: &str) -> Result<(), String> {
+        let (name, value) = cookie.split_once('=').ok_or("cookie name=value")?;
+        self.goto(&format!("{base}/sign-in")).await?;
+        let mut c = thirtyfour::Cookie::new(name.to_string(), value.to_string());
+        c.set_path("/");
+        self.driver()
+            .add_cookie(c)
+            .await
+            .map_err(failed("add cookie"))
+    }
+
     /// Runs axe-core (vendored from the npm registry under `tests/vendor/axe-core`) on the
     /// page and answers its violations of WCAG 2.x A and AA, each with its `impact`.
     /// Scripts run through WebDriver are not subject to the page's Content-Security-Policy.

@@ -13,6 +13,7 @@ use crate::app::page::Page;
 use crate::db::{self};
 use crate::domain::Status;
 use crate::error::AppResult;
+use crate::http::csv;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
@@ -34,6 +35,79 @@ pub async fn list(
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+impl csv::Columns for EngagementResponse {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "kind",
+        "title",
+        "division",
+        "division_name",
+        "responsible_user_id",
+        "responsible_user_name",
+        "vendor_id",
+        "vendor_name",
+        "scope",
+        "starts_on",
+        "ends_on",
+        "status",
+        "level",
+        "parent_id",
+        "created_at_utc",
+        "updated_at_utc",
+    ];
+
+    fn cells(self) -> Vec<String> {
+        vec![
+            self.id,
+            self.kind.as_str().to_string(),
+            self.title,
+            self.division,
+            self.division_name,
+            self.responsible_user_id,
+            self.responsible_user_name,
+            self.vendor_id,
+            self.vendor_name,
+            self.scope,
+            self.starts_on.to_string(),
+            self.ends_on.to_string(),
+            self.status.as_str().to_string(),
+            csv::optional(self.level.map(|l| l.as_str())),
+            self.parent_id.unwrap_or_default(),
+            csv::time(self.created_at.naive_utc()),
+            csv::time(self.updated_at.naive_utc()),
+        ]
+    }
+}
+
+/// The export both the API and the register's page answer with.
+pub async fn csv_answer(
+    state: &AppState,
+    actor: &crate::policy::access::Actor,
+    origin: crate::audit::Origin,
+    query: EngagementQuery,
+) -> AppResult<HttpResponse> {
+    let actor = actor.clone();
+    let rows = crate::app::read(state, origin, move |tx| {
+        use_case::export(tx, &actor, &query)
+    })
+    .await?;
+    csv::export("engagements", state.today(), rows)
+}
+
+/// Every engagement the caller may see that matches the filters (as the list's, without
+/// paging), as CSV (UTF-8 with BOM, English column keys). The export is audited.
+#[utoipa::path(tag = "engagements", params(EngagementQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[get("/engagements/export.csv")]
+pub async fn export(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    query: web::Query<EngagementQuery>,
+) -> AppResult<HttpResponse> {
+    csv_answer(&state, &who.actor, who.origin(), query.into_inner()).await
 }
 
 /// Registers an engagement, in status `draft`.

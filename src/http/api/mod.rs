@@ -112,6 +112,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(vendors::create)
                 .service(vendors::get)
                 .service(vendors::update)
+                // Before `/engagements/{id}`, which would take `export.csv` for an id.
+                .service(engagements::export)
                 .service(engagements::list)
                 .service(engagements::create)
                 .service(engagements::get)

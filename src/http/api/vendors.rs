@@ -1,28 +1,17 @@
 //! `/api/v1/vendors`: parse, call `app::vendors`, answer.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use crate::app::page::{Page, Paging};
-use crate::app::vendors::{self as use_case, not_found};
-pub use crate::app::vendors::{ContactBody, ContactResponse, VendorBody, VendorResponse};
-use crate::db::{self, vendors};
+use crate::app::page::Page;
+use crate::app::vendors::{self as use_case};
+pub use crate::app::vendors::{
+    ContactBody, ContactResponse, VendorBody, VendorQuery, VendorResponse,
+};
+use crate::db::{self};
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::validate::Fields;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct VendorQuery {
-    /// Text in the name, corporate number or address.
-    pub q: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
 
 #[utoipa::path(tag = "vendors", params(VendorQuery),
     responses((status = 200, body = Page<VendorResponse>)), security(("session" = []), ("token" = [])))]
@@ -33,25 +22,8 @@ pub async fn list(
     query: web::Query<VendorQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let mut fields = Fields::new();
-    let paging = Paging::parse(
-        query.page.as_deref(),
-        query.per_page.as_deref(),
-        &mut fields,
-    );
-    fields.finish()?;
-    let q = query.q.filter(|q| !q.trim().is_empty());
-    let (items, total) = db::read(&state.pool, move |conn| {
-        vendors::list(
-            conn,
-            q.as_deref().map(str::trim),
-            paging.offset(),
-            paging.per_page,
-        )
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .json(paging.wrap(items.into_iter().map(VendorResponse::from).collect(), total)))
+    let page = db::read(&state.pool, move |conn| use_case::list(conn, &query)).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(tag = "vendors", request_body = VendorBody,
@@ -80,10 +52,8 @@ pub async fn get(
     _who: SignedIn,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let vendor = db::read(&state.pool, move |conn| vendors::get(conn, &id))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(VendorResponse::from(vendor)))
+    let vendor = db::read(&state.pool, move |conn| use_case::read(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(vendor))
 }
 
 #[utoipa::path(tag = "vendors", request_body = VendorBody,

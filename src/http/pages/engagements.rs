@@ -11,6 +11,7 @@ use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::i18n::Lang;
+use crate::staff::views::register::ItemFormView;
 use crate::staff::views::{
     ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
     Fact, ItemView, MoveView, ObligationView, OptionView, PagerView, SortView, TimelineEntry,
@@ -269,6 +270,10 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
             "/engagements/export.csv",
             1,
         ),
+        can_register: who
+            .actor
+            .permits(&crate::policy::access::Action::Register)
+            .is_ok(),
     };
     let chrome = who.chrome(
         pages.text(lang, "engagements.title"),
@@ -306,6 +311,7 @@ fn engagement_view(
     id: &str,
     o: &Overview,
     refusal: Option<&AppError>,
+    item_form: Option<ItemFormView>,
 ) -> EngagementView {
     let pages = &state.staff;
     let e = &o.engagement;
@@ -367,6 +373,8 @@ fn engagement_view(
         .items
         .iter()
         .map(|i| ItemView {
+            delete_action: format!("/engagements/{id}/items/{}/delete", i.id),
+            delete_label: super::fill(pages, lang, "item_form.delete_named", &[("name", &i.name)]),
             name: i.name.clone(),
             level: level_label(pages, lang, Some(i.level)),
             description: i.description.clone(),
@@ -483,6 +491,10 @@ fn engagement_view(
         move_error,
         move_missing,
         timeline,
+        item_form: o.can_change.then(|| {
+            item_form.unwrap_or_else(|| super::register::item_form(pages, lang, id, None))
+        }),
+        edit_href: o.can_change.then(|| format!("/engagements/{id}/edit")),
     }
 }
 
@@ -502,9 +514,10 @@ fn engagement_page(
     id: &str,
     o: &Overview,
     refusal: Option<&AppError>,
+    item_form: Option<ItemFormView>,
 ) -> String {
     let lang = who.lang();
-    let view = engagement_view(state, lang, id, o, refusal);
+    let view = engagement_view(state, lang, id, o, refusal, item_form);
     let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
     chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     state.staff.render(Page::Engagement, &chrome, &view)
@@ -516,11 +529,32 @@ async fn show(
     who: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let o = overview(&state, &who, id.clone()).await?;
-    Ok(html(
+    show_with(
+        &state,
+        &req,
+        &who,
+        &id.into_inner(),
+        None,
+        None,
         StatusCode::OK,
-        engagement_page(&state, &req, &who, &id, &o, None),
+    )
+    .await
+}
+
+/// The engagement's page, with a refused move or a refused item form shown on it.
+pub async fn show_with(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Staff,
+    id: &str,
+    refusal: Option<&AppError>,
+    item_form: Option<ItemFormView>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let o = overview(state, who, id.to_string()).await?;
+    Ok(html(
+        status,
+        engagement_page(state, req, who, id, &o, refusal, item_form),
     ))
 }
 
@@ -535,7 +569,6 @@ async fn move_status(
 ) -> AppResult<HttpResponse> {
     who.check_csrf(&form)?;
     let id = id.into_inner();
-    let lang = who.lang();
     let to = Status::parse(form.get("to").unwrap_or("")).map_err(|_| {
         AppError::validation(
             "to",
@@ -553,12 +586,16 @@ async fn move_status(
     match moved {
         Ok(_) => Ok(see_other(&format!("/engagements/{id}?done=moved#status"))),
         Err(e @ (AppError::Gate { .. } | AppError::Conflict { .. })) => {
-            let o = overview(&state, &who, id.clone()).await?;
-            let _ = lang;
-            Ok(html(
+            show_with(
+                &state,
+                &req,
+                &who,
+                &id,
+                Some(&e),
+                None,
                 StatusCode::CONFLICT,
-                engagement_page(&state, &req, &who, &id, &o, Some(&e)),
-            ))
+            )
+            .await
         }
         Err(e) => Err(e),
     }

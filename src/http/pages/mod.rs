@@ -6,6 +6,7 @@
 
 mod engagements;
 mod my_work;
+mod register;
 mod sign_in;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -36,10 +37,47 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
 /// The largest form a page takes (the longest text field is a few thousand characters).
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// Every page route, method and pattern: what the authorization test of the pages
+/// (`tests/api/page_authorization.rs`) must have a row for. A unit test below checks it
+/// against the routes the page modules register.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/sign-in/code"),
+    ("POST", "/sign-in/code"),
+    ("GET", "/sign-in/password"),
+    ("POST", "/sign-in/password"),
+    ("GET", "/sign-in/enrol"),
+    ("POST", "/sign-in/enrol"),
+    ("POST", "/sign-in/enrol/start"),
+    ("POST", "/sign-out"),
+    ("GET", "/account/recovery-codes"),
+    ("POST", "/account/recovery-codes"),
+    ("POST", "/account/language"),
+    ("GET", "/engagements"),
+    ("GET", "/engagements/{id}"),
+    ("POST", "/engagements/{id}/move"),
+    ("GET", "/engagements/new"),
+    ("POST", "/engagements/new"),
+    ("GET", "/engagements/export.csv"),
+    ("GET", "/engagements/{id}/edit"),
+    ("POST", "/engagements/{id}/edit"),
+    ("POST", "/engagements/{id}/items"),
+    ("POST", "/engagements/{id}/items/{item_id}/delete"),
+    ("GET", "/vendors"),
+    ("GET", "/vendors/new"),
+    ("POST", "/vendors/new"),
+    ("GET", "/vendors/{id}"),
+    ("POST", "/vendors/{id}"),
+];
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_FORM_BYTES));
     sign_in::configure(cfg);
     my_work::configure(cfg);
+    // Before the engagement's own page, whose `{id}` would take `new`.
+    register::configure(cfg);
     engagements::configure(cfg);
 }
 
@@ -426,13 +464,23 @@ pub fn form_errors(err: &AppError, lang: Lang) -> Option<Vec<FormError>> {
             fields
                 .iter()
                 .map(|f| FormError {
-                    field: f.field.replace(['[', ']', '.'], "_"),
+                    field: input_id(&f.field),
                     message: f.message.get(lang).to_string(),
                 })
                 .collect(),
         ),
         _ => None,
     }
+}
+
+/// The id of a form's input for a field the API names: `contacts[0].name` is
+/// `contacts_0_name`, `cloud.ismap` is `cloud_ismap`.
+pub fn input_id(field: &str) -> String {
+    field
+        .replace("].", "_")
+        .replace('[', "_")
+        .replace(']', "")
+        .replace('.', "_")
 }
 
 /// The message page for an error, in the language and frame the extractors found.
@@ -610,7 +658,14 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 }
 
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
-pub const FLASHES: [&str; 3] = ["password", "moved", "registered"];
+pub const FLASHES: [&str; 6] = [
+    "password",
+    "moved",
+    "registered",
+    "saved",
+    "item_added",
+    "item_removed",
+];
 
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
     FLASHES
@@ -641,6 +696,39 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+    }
+
+    /// Every `web::resource("…").route(web::<method>()…)` of the page modules is in
+    /// `ROUTES`, and nothing else is.
+    #[test]
+    fn the_route_list_is_the_routes_the_pages_register() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/pages");
+        let mut registered = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for part in code.split("web::resource(\"").skip(1) {
+                let path = part.split('"').next().unwrap();
+                let until_next = part.split("web::resource(").next().unwrap();
+                for (method, call) in [("GET", "web::get()"), ("POST", "web::post()")] {
+                    if until_next.contains(call) {
+                        registered.insert((method.to_string(), path.to_string()));
+                    }
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        assert_eq!(registered, listed);
+    }
+
+    #[test]
+    fn an_api_field_name_is_the_id_of_the_forms_input() {
+        assert_eq!(input_id("contacts[0].name"), "contacts_0_name");
+        assert_eq!(input_id("cloud.ismap"), "cloud_ismap");
+        assert_eq!(input_id("title"), "title");
     }
 
     #[test]

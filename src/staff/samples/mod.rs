@@ -1,6 +1,8 @@
 //! Sample pages that take every branch of the staff templates, rendered at start-up in
 //! both languages, and the labels the code picks by key.
 
+mod register;
+
 use super::views::*;
 use super::{Chrome, ChromeUser, Page, Section, StaffPages};
 use crate::i18n::Lang;
@@ -8,7 +10,7 @@ use crate::render::TemplateError;
 
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
-pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS];
+pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, register::CODE_KEYS];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
@@ -183,6 +185,7 @@ fn engagements(full: bool) -> EngagementsView {
             next: full.then(|| "/engagements?page=3".into()),
         },
         csv_href: "/engagements/export.csv".into(),
+        can_register: full,
     }
 }
 
@@ -228,12 +231,16 @@ fn engagement(full: bool) -> EngagementView {
                     level: "L3".into(),
                     description: "写し".into(),
                     provided: "提供する".into(),
+                    delete_action: "/engagements/e1/items/i1/delete".into(),
+                    delete_label: "住民票を削除".into(),
                 },
                 ItemView {
                     name: "名簿".into(),
                     level: "L2".into(),
                     description: String::new(),
                     provided: "提供しない".into(),
+                    delete_action: "/engagements/e1/items/i2/delete".into(),
+                    delete_label: "名簿を削除".into(),
                 },
             ]
         } else {
@@ -301,6 +308,8 @@ fn engagement(full: bool) -> EngagementView {
         } else {
             vec![]
         },
+        item_form: Some(register::item_form(full)),
+        edit_href: full.then(|| "/engagements/e1/edit".into()),
     }
 }
 
@@ -433,8 +442,10 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
             let mut view = engagement(full);
             pages.render_checked(Page::Engagement, &signed_in, &view)?;
             view.can_change = false;
+            view.item_form = None;
             pages.render_checked(Page::Engagement, &signed_in, &view)?;
         }
+        register::check(pages, &signed_in)?;
     }
     Ok(())
 }

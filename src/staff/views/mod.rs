@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod register;
+
 /// A link with its text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -144,6 +146,7 @@ pub struct EngagementsView {
     pub errors: Vec<FormError>,
     pub pager: PagerView,
     pub csv_href: String,
+    pub can_register: bool,
 }
 
 /// A label and its value, for a summary list.
@@ -170,6 +173,9 @@ pub struct ItemView {
     pub level: String,
     pub description: String,
     pub provided: String,
+    pub delete_action: String,
+    /// "Remove <name>": the button's accessible name.
+    pub delete_label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -231,4 +237,6 @@ pub struct EngagementView {
     pub move_error: Option<String>,
     pub move_missing: Vec<String>,
     pub timeline: Vec<TimelineEntry>,
+    pub item_form: Option<register::ItemFormView>,
+    pub edit_href: Option<String>,
 }

@@ -1,0 +1,274 @@
+//! The pages' authorization table: every page route, asked by nobody and by a signed-in
+//! member of each role, against what the same request to the API gets (the pages call
+//! the same use cases, so they must refuse and allow the same). A page route without a
+//! row here fails the test (`itaku::http::pages::ROUTES`).
+//!
+//! Expectations per caller, in the order of `authorization::CALLERS`:
+//! `A` allowed (any answer but a sign-in redirect, 403, 404 or 5xx: a form may still be
+//! refused), `F` forbidden (403), `S` sent to the sign-in page to come back
+//! (303 to `/sign-in?next=…`), `N` not found (404: allowed to ask, nothing there).
+
+use std::collections::BTreeSet;
+
+use itaku::domain::Role;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
+use reqwest::Method;
+
+use crate::authorization::{setup, Fixture};
+use crate::helpers::spawn_app;
+
+struct PageRow {
+    method: Method,
+    route: &'static str,
+    /// With `{own}`, `{other}` and `{vendor}` filled in.
+    path: &'static str,
+    /// The form's fields (the CSRF token is added).
+    form: &'static str,
+    expect: &'static str,
+}
+
+fn get(route: &'static str, path: &'static str, expect: &'static str) -> PageRow {
+    PageRow {
+        method: Method::GET,
+        route,
+        path,
+        form: "",
+        expect,
+    }
+}
+
+fn post(
+    route: &'static str,
+    path: &'static str,
+    form: &'static str,
+    expect: &'static str,
+) -> PageRow {
+    PageRow {
+        method: Method::POST,
+        route,
+        path,
+        form,
+        expect,
+    }
+}
+
+fn table() -> Vec<PageRow> {
+    vec![
+        // Signing in: open to all; a signed-in person is sent on, the steps refuse politely.
+        get("/sign-in", "/sign-in", "AAAAAAAA"),
+        post(
+            "/sign-in",
+            "/sign-in",
+            "email=x%40example.jp&password=x",
+            "AAAAAAAA",
+        ),
+        get("/sign-in/code", "/sign-in/code", "SAAAAAAA"),
+        post("/sign-in/code", "/sign-in/code", "code=000000", "SAAAAAAA"),
+        get("/sign-in/password", "/sign-in/password", "SAAAAAAA"),
+        post(
+            "/sign-in/password",
+            "/sign-in/password",
+            "new_password=x",
+            "SAAAAAAA",
+        ),
+        get("/sign-in/enrol", "/sign-in/enrol", "SAAAAAAA"),
+        post(
+            "/sign-in/enrol",
+            "/sign-in/enrol",
+            "code=000000",
+            "SAAAAAAA",
+        ),
+        post(
+            "/sign-in/enrol/start",
+            "/sign-in/enrol/start",
+            "",
+            "SAAAAAAA",
+        ),
+        get(
+            "/account/recovery-codes",
+            "/account/recovery-codes",
+            "SAAAAAAA",
+        ),
+        post(
+            "/account/recovery-codes",
+            "/account/recovery-codes",
+            "code=000000",
+            "SAAAAAAA",
+        ),
+        post(
+            "/account/language",
+            "/account/language",
+            "lang=ja",
+            "SAAAAAAA",
+        ),
+        // My work and the register, as GET /api/v1/deadlines and /api/v1/engagements.
+        get("/", "/", "SAAAAAAA"),
+        get("/engagements", "/engagements", "SAAAAAAA"),
+        get(
+            "/engagements/export.csv",
+            "/engagements/export.csv",
+            "SAAAAAAA",
+        ),
+        get("/engagements/{id}", "/engagements/{own}", "SAAAAAAA"),
+        get("/engagements/{id}", "/engagements/{other}", "SAAAFFFA"),
+        // Registering and changing, as POST/PATCH /api/v1/engagements.
+        get("/engagements/new", "/engagements/new", "SAAAAAFF"),
+        post(
+            "/engagements/new",
+            "/engagements/new",
+            "kind=outsourcing&division=kumin&title=x",
+            "SAAAAAFF",
+        ),
+        get(
+            "/engagements/{id}/edit",
+            "/engagements/{own}/edit",
+            "SAAAAAFF",
+        ),
+        get(
+            "/engagements/{id}/edit",
+            "/engagements/{other}/edit",
+            "SAAAFFFF",
+        ),
+        post(
+            "/engagements/{id}/edit",
+            "/engagements/{own}/edit",
+            "title=%E7%AA%93%E5%8F%A3",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/edit",
+            "/engagements/{other}/edit",
+            "title=%E7%AA%93%E5%8F%A3",
+            "SAAAFFFF",
+        ),
+        post(
+            "/engagements/{id}/move",
+            "/engagements/{own}/move",
+            "to=draft",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/move",
+            "/engagements/{other}/move",
+            "to=draft",
+            "SAAAFFFF",
+        ),
+        post(
+            "/engagements/{id}/items",
+            "/engagements/{own}/items",
+            "name=x&level=L1",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/items",
+            "/engagements/{other}/items",
+            "name=x&level=L1",
+            "SAAAFFFF",
+        ),
+        post(
+            "/engagements/{id}/items/{item_id}/delete",
+            "/engagements/{other}/items/none/delete",
+            "",
+            "SNNNFFFF",
+        ),
+        // Vendors are shared: everyone reads, those who register engagements change them.
+        get("/vendors", "/vendors", "SAAAAAAA"),
+        get("/vendors/{id}", "/vendors/{vendor}", "SAAAAAAA"),
+        get("/vendors/new", "/vendors/new", "SAAAAAFF"),
+        post("/vendors/new", "/vendors/new", "legal_name=x", "SAAAAAFF"),
+        post(
+            "/vendors/{id}",
+            "/vendors/{vendor}",
+            "legal_name=",
+            "SAAAAAFF",
+        ),
+        // Last: it ends each caller's session.
+        post("/sign-out", "/sign-out", "", "SAAAAAAA"),
+    ]
+}
+
+fn fill(path: &str, fx: &Fixture) -> String {
+    path.replace("{own}", &fx.own)
+        .replace("{other}", &fx.other)
+        .replace("{vendor}", &fx.vendor)
+}
+
+#[tokio::test]
+async fn every_page_for_every_role_and_for_nobody() {
+    let rows = table();
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.route.to_string()))
+        .collect();
+    let routes: BTreeSet<(String, String)> = itaku::http::pages::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        routes.difference(&covered).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "page routes without a row"
+    );
+
+    let app = spawn_app().await;
+    let admin = app.staff(&[Role::Ciso], &[]).await;
+    let fx = setup(&app, &admin).await;
+    // Nobody, then a signed-in member of each role (division staff in `kumin`).
+    let mut sessions: Vec<Option<(String, String)>> = vec![None];
+    for role in [
+        Role::Ciso,
+        Role::DeputyCiso,
+        Role::ChiefSystemManager,
+        Role::SystemAdministrator,
+        Role::SecurityOfficer,
+        Role::Csirt,
+        Role::Auditor,
+    ] {
+        let user = app.staff(&[role], &["kumin"]).await;
+        let enrolled = app.enrol(&user).await;
+        sessions.push(Some((enrolled.session.cookie, enrolled.session.csrf)));
+    }
+
+    let mut wrong = Vec::new();
+    for row in &rows {
+        for (n, expect) in row.expect.chars().enumerate() {
+            let mut req = app
+                .client
+                .request(row.method.clone(), app.url(&fill(row.path, &fx)));
+            let mut form = row.form.to_string();
+            if let Some((cookie, csrf)) = &sessions[n] {
+                req = req.header(COOKIE, cookie);
+                form = format!("csrf_token={csrf}&{form}");
+            }
+            if row.method == Method::POST {
+                req = req
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(form);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let to_sign_in = status == 303
+                && res
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .is_some_and(|l| l.starts_with("/sign-in?next="));
+            let got = match status {
+                _ if to_sign_in => 'S',
+                403 => 'F',
+                404 => 'N',
+                500..=599 => '?',
+                _ => 'A',
+            };
+            if got != expect {
+                wrong.push(format!(
+                    "{} {} as {}: expected {expect}, got {got} ({status})",
+                    row.method,
+                    row.path,
+                    crate::authorization::CALLERS[n]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
