@@ -118,21 +118,26 @@ fn list_href(query: &EngagementQuery, sort: Option<&str>, page: Option<i64>) -> 
     }
 }
 
+/// The register's filters as the address gives them. Unknown parameters are ignored
+/// rather than refused: a bookmark keeps working.
+pub fn engagement_query(req: &HttpRequest) -> EngagementQuery {
+    EngagementQuery {
+        kind: query_value(req, "kind"),
+        level: query_value(req, "level"),
+        status: query_value(req, "status"),
+        division: query_value(req, "division"),
+        vendor: query_value(req, "vendor"),
+        q: query_value(req, "q"),
+        sort: query_value(req, "sort"),
+        page: query_value(req, "page"),
+        per_page: query_value(req, "per_page"),
+    }
+}
+
 async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppResult<HttpResponse> {
     let lang = who.lang();
     let pages = &state.staff;
-    // Unknown parameters are ignored here rather than refused: a bookmark keeps working.
-    let query = EngagementQuery {
-        kind: query_value(&req, "kind"),
-        level: query_value(&req, "level"),
-        status: query_value(&req, "status"),
-        division: query_value(&req, "division"),
-        vendor: query_value(&req, "vendor"),
-        q: query_value(&req, "q"),
-        sort: query_value(&req, "sort"),
-        page: query_value(&req, "page"),
-        per_page: query_value(&req, "per_page"),
-    };
+    let query = engagement_query(&req);
     let actor = who.actor.clone();
     let asked = query.clone();
     let (result, divisions, vendors) = crate::db::read(&state.pool, move |conn| {

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::engagements::{kind_label, level_label};
 use super::{add, fill, form_errors, html, query_value, see_other, Form, Staff};
-use crate::app::engagements::{self as engagements_case, EngagementBody, EngagementQuery};
+use crate::app::engagements::{self as engagements_case, EngagementBody};
 use crate::app::information_items::{self as items_case, ItemBody};
 use crate::app::vendors::{self as vendors_case, ContactBody, VendorBody, VendorQuery};
 use crate::domain::date::parse_typed_date;
@@ -980,16 +980,6 @@ async fn export(
     req: HttpRequest,
     who: Staff,
 ) -> AppResult<HttpResponse> {
-    let query = EngagementQuery {
-        kind: query_value(&req, "kind"),
-        level: query_value(&req, "level"),
-        status: query_value(&req, "status"),
-        division: query_value(&req, "division"),
-        vendor: query_value(&req, "vendor"),
-        q: query_value(&req, "q"),
-        sort: query_value(&req, "sort"),
-        page: None,
-        per_page: None,
-    };
+    let query = super::engagements::engagement_query(&req);
     crate::http::api::engagements::csv_answer(&state, &who.actor, who.origin(), query).await
 }
