@@ -667,3 +667,50 @@ async fn a_refused_engagement_form_names_each_field_and_writes_nothing() {
     assert!(page.contains("value=\"令和9年3月31日\""), "{page}");
     assert_eq!(app.count_rows("engagements").await, before);
 }
+
+#[tokio::test]
+async fn too_many_failed_sign_ins_answer_a_readable_page_with_retry_after() {
+    let app = spawn_app().await;
+    let user = app.staff(&[Role::Auditor], &[]).await;
+    let form = |password: &str| {
+        format!(
+            "email={}&password={password}",
+            user.email.replace('@', "%40")
+        )
+    };
+    for _ in 0..5 {
+        let res = app
+            .client
+            .post(app.url("/sign-in"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form("guess-guess-guess"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = app
+        .client
+        .post(app.url("/sign-in"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form(&user.password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("しばらくお待ちください"), "{page}");
+    assert!(
+        page.contains("分ほど待ってから、もう一度お試しください。"),
+        "{page}"
+    );
+}
