@@ -4,6 +4,8 @@
 //! page and, once signed in, back to where they were. Every form carries the session's
 //! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
 
+mod admin;
+mod audit;
 mod engagements;
 mod my_work;
 mod sign_in;
@@ -41,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     sign_in::configure(cfg);
     my_work::configure(cfg);
     engagements::configure(cfg);
+    admin::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -148,14 +152,24 @@ impl Staff {
         self.user.language
     }
 
+    /// The person as the frame shows them, with the restricted menu entries policy lets
+    /// them open.
+    fn chrome_user(&self) -> ChromeUser {
+        ChromeUser {
+            name: self.user.display_name.clone(),
+            sections: [admin::may_open(&self.actor), audit::may_open(&self.actor)]
+                .into_iter()
+                .flatten()
+                .collect(),
+        }
+    }
+
     /// The frame of a page in `section` titled `title`.
     pub fn chrome(&self, title: impl Into<String>, section: Option<Section>) -> Chrome {
         Chrome {
             lang: self.lang(),
             title: title.into(),
-            user: Some(ChromeUser {
-                name: self.user.display_name.clone(),
-            }),
+            user: Some(self.chrome_user()),
             csrf: Some(self.csrf()),
             section,
             path: self.path.clone(),
@@ -282,9 +296,7 @@ impl FromRequest for Staff {
             };
             req.extensions_mut().insert(Framed {
                 lang: staff.lang(),
-                user: Some(ChromeUser {
-                    name: staff.user.display_name.clone(),
-                }),
+                user: Some(staff.chrome_user()),
                 csrf: Some(staff.csrf()),
             });
             Ok(staff)
@@ -612,10 +624,15 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
 pub const FLASHES: [&str; 3] = ["password", "moved", "registered"];
 
+/// Each area's `done` words with the labels table holding their texts.
+const FLASH_SETS: &[(&str, &[&str])] = &[("flash", &FLASHES), ("flash_admin", &admin::FLASHES)];
+
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
-    FLASHES
-        .contains(&done)
-        .then(|| pages.text(lang, &format!("flash.{done}")).to_string())
+    FLASH_SETS.iter().find_map(|(table, words)| {
+        words
+            .contains(&done)
+            .then(|| pages.text(lang, &format!("{table}.{done}")).to_string())
+    })
 }
 
 /// `key` of the labels with `{name}` filled in.
