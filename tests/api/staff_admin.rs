@@ -417,6 +417,72 @@ async fn administration_and_the_audit_log_refuse_others_and_forms_write_nothing_
     assert!(res.text().await.unwrap().contains("one-time-password"));
     assert_eq!(app.count_rows("users").await, users + 1);
 
+    // Its roles, division and email language changed, then its access removed at once
+    // (R-5.5.3.3/4), each as the API sees it.
+    let listed: Value = app
+        .get(&manager, "/api/v1/users?role=auditor")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sato = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "sato@city.minato.example")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = post_form(
+        &app,
+        &csm,
+        &format!("/admin/users/{sato}"),
+        &format!("csrf_token={csrf}&intent=update&display_name=%E4%BD%90%E8%97%A4&roles=auditor&roles=csirt&divisions=joho&language=en"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/admin/users/{sato}?done=user_updated").as_str()
+    );
+    let account: Value = app
+        .get(&manager, &format!("/api/v1/users/{sato}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["roles"], json!(["csirt", "auditor"]));
+    assert_eq!(account["divisions"][0]["code"], "joho");
+    assert_eq!(account["language"], "en");
+    let res = post_form(
+        &app,
+        &csm,
+        &format!("/admin/users/{sato}"),
+        &format!("csrf_token={csrf}&intent=deactivate&confirm=yes"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let account: Value = app
+        .get(&manager, &format!("/api/v1/users/{sato}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["active"], false);
+    let res = app
+        .client
+        .get(app.url(&format!("/admin/users/{sato}?done=deactivated")))
+        .header(COOKIE, &csm)
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("アカウントを無効にしました。"));
+
     // Nobody resets their own second factor: refused on the page.
     let res = post_form(
         &app,
