@@ -178,6 +178,22 @@ async fn a_chief_system_manager_administers_and_an_auditor_reads_the_log_in_the_
     screenshots(&browser, "staff-admin-user").await;
     accessible(&browser, "admin user").await;
 
+    // A division registered; a second with the same code is refused beside the field.
+    browser.goto(&app.url("/admin/divisions")).await.unwrap();
+    fill(&browser, "#code", "kikaku").await;
+    fill(&browser, "#name", "企画課").await;
+    submit(&browser, "#register button[type=submit]").await;
+    let flash = text_of(&browser, ".notice-success").await;
+    assert!(flash.contains("課等を登録しました"), "{flash}");
+    assert!(main_text(&browser).await.contains("企画課"));
+    fill(&browser, "#code", "kikaku").await;
+    fill(&browser, "#name", "企画政策課").await;
+    submit(&browser, "#register button[type=submit]").await;
+    let error = text_of(&browser, "#code-error").await;
+    assert!(error.contains("既に登録されています"), "{error}");
+    screenshots(&browser, "staff-admin-divisions").await;
+    accessible(&browser, "divisions").await;
+
     // The access review, confirmed with a note (R-5.5.3.6).
     browser
         .goto(&app.url("/admin/access-review"))
@@ -521,4 +537,19 @@ async fn administration_and_the_audit_log_refuse_others_and_forms_write_nothing_
         .unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains(r##"<a href="#from">"##));
+
+    // An entry changed behind the service's back: the page says which, in plain words.
+    app.sql("UPDATE audit_log SET actor = 'someone-else@city.minato.example' WHERE seq = 2".into())
+        .await;
+    let res = app
+        .client
+        .get(app.url("/audit-log"))
+        .header(COOKIE, &session.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("ハッシュチェーンが途切れています"), "{page}");
+    assert!(page.contains("2番の記録が書き換えられています"), "{page}");
 }
