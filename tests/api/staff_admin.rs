@@ -334,6 +334,13 @@ async fn a_chief_system_manager_administers_and_an_auditor_reads_the_log_in_the_
         .await
         .unwrap();
     assert_eq!(exports["total"], 1, "{exports}");
+    // The auditor sees the access review too, without the form that confirms it.
+    submit(&browser, "a[href='/admin/access-review']").await;
+    let review = text_of(&browser, "main").await;
+    assert!(review.contains("新規登録1名を確認した。"), "{review}");
+    assert!(browser.find("#note").await.is_err());
+    screenshots(&browser, "staff-admin-access-review-auditor").await;
+    accessible(&browser, "access review for an auditor").await;
     browser.quit().await.unwrap();
 }
 

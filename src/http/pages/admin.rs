@@ -98,10 +98,10 @@ pub fn may_open(actor: &Actor) -> Option<Section> {
         .then_some(Section::Admin)
 }
 
-/// The pages' own menu: those the person may open.
+/// The pages' own menu: those the person may open, when there is more than one.
 fn tabs(pages: &StaffPages, lang: Lang, actor: &Actor, current: &str) -> Vec<TabView> {
     let may = |a: Action| actor.permits(&a).is_ok();
-    [
+    let tabs: Vec<TabView> = [
         ("/admin/users", "admin.tab_users", may(Action::Administer)),
         (
             "/admin/divisions",
@@ -131,7 +131,12 @@ fn tabs(pages: &StaffPages, lang: Lang, actor: &Actor, current: &str) -> Vec<Tab
         label: pages.text(lang, key).to_string(),
         current: href == current,
     })
-    .collect()
+    .collect();
+    if tabs.len() > 1 {
+        tabs
+    } else {
+        vec![]
+    }
 }
 
 /// An instant as the pages show it: the era date and the time in the organisation's

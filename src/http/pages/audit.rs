@@ -268,6 +268,9 @@ async fn audit_log_page(
         refusal,
         verification: verification(pages, lang, &report),
         csv_href: href("/audit-log/export.csv", &query, None),
+        access_review_href: (who.actor.permits(&Action::SeeAccessReview).is_ok()
+            && super::admin::may_open(&who.actor).is_none())
+        .then(|| "/admin/access-review".to_string()),
     };
     let chrome = who.chrome(pages.text(lang, "audit.title"), Some(Section::AuditLog));
     Ok(html(status, pages.render(Page::AuditLog, &chrome, &view)))

@@ -395,6 +395,7 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
                         head: "最新の記録（12番）のハッシュ値：abc".into(),
                     },
                     csv_href: "/audit-log/export.csv".into(),
+                    access_review_href: full.then(|| "/admin/access-review".into()),
                 },
             )?;
         }

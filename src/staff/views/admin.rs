@@ -220,4 +220,6 @@ pub struct AuditLogView {
     pub refusal: Option<String>,
     pub verification: VerificationView,
     pub csv_href: String,
+    /// The access review, for an auditor who may see it but has no administration menu.
+    pub access_review_href: Option<String>,
 }
