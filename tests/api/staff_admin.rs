@@ -341,6 +341,16 @@ async fn a_chief_system_manager_administers_and_an_auditor_reads_the_log_in_the_
     assert!(browser.find("#note").await.is_err());
     screenshots(&browser, "staff-admin-access-review-auditor").await;
     accessible(&browser, "access review for an auditor").await;
+    // In English, per person.
+    browser.goto(&app.url("/audit-log")).await.unwrap();
+    submit(&browser, "button.header-button[lang=en]").await;
+    let chain = text_of(&browser, ".notice").await;
+    assert!(chain.contains("The audit log is intact"), "{chain}");
+    assert_eq!(
+        browser.title().await.unwrap(),
+        "Audit log | Itaku outsourcing register"
+    );
+    screenshots(&browser, "staff-audit-log-en").await;
     browser.quit().await.unwrap();
 }
 

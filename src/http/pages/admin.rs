@@ -1340,13 +1340,25 @@ async fn sweep_page(
                 })
         })
         .flatten();
+    // Reminders go to people: named as the accounts page names them.
+    let names: std::collections::HashMap<String, String> = match &report {
+        Some(_) => db::read(&state.pool, |conn| {
+            app::users::list(conn, &UserQuery::default())
+        })
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect(),
+        None => Default::default(),
+    };
     let planned = report
         .as_ref()
         .map(|r| {
             r.planned
                 .iter()
                 .map(|p| PlannedView {
-                    recipient: p.recipient_email.clone(),
+                    recipient: names.get(&p.recipient_user_id).cloned().unwrap_or_default(),
+                    email: p.recipient_email.clone(),
                     what: p.what.get(lang).to_string(),
                     engagement: p.engagement_title.clone().unwrap_or_default(),
                     due_on: date(lang, p.due_on),

@@ -339,7 +339,8 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
                     plan: full.then(|| vec![fact()]),
                     planned: if full {
                         vec![PlannedView {
-                            recipient: "hanako@city.example".into(),
+                            recipient: "港 花子".into(),
+                            email: "hanako@city.example".into(),
                             what: "契約の締結（R-8.2）".into(),
                             engagement: "庁舎清掃業務".into(),
                             due_on: "令和9年4月1日".into(),

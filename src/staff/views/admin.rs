@@ -170,6 +170,7 @@ pub struct OutboxView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedView {
     pub recipient: String,
+    pub email: String,
     pub what: String,
     pub engagement: String,
     pub due_on: String,
