@@ -75,6 +75,37 @@ impl Sweeper {
         Ok(report)
     }
 
+    /// The sweep run by hand by `actor` (ROLE-CSM), from the API or the pages alike: a dry
+    /// run says what would be sent and records nothing; a real run is recorded in the
+    /// audit log with what it queued. It lives here rather than in `app`, which the sweep
+    /// itself builds on.
+    pub async fn by_hand(
+        &self,
+        origin: Origin,
+        actor: &crate::policy::access::Actor,
+        dry_run: bool,
+    ) -> crate::error::AppResult<crate::sweep::SweepReport> {
+        actor.authorize(crate::policy::access::Action::OperateReminders)?;
+        let report = self.sweep(dry_run).await?;
+        if dry_run {
+            return Ok(report);
+        }
+        let now = self.clock.now();
+        let today = self.config.date_at(now);
+        db::run(&self.pool, move |conn| {
+            crate::app::write_on(conn, now, today, &origin, move |tx| {
+                crate::app::outbox::record_sweep(
+                    tx,
+                    report.today,
+                    report.reminders,
+                    report.messages,
+                );
+                Ok(report)
+            })
+        })
+        .await
+    }
+
     /// Sweeps at each time of the schedule, forever.
     pub async fn run(self) {
         loop {

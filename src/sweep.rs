@@ -36,6 +36,14 @@ pub struct Planned {
     pub recipient_user_id: String,
     pub recipient_email: String,
     pub deadline_key: String,
+    /// The rule the deadline comes from, e.g. `R-8.2`.
+    pub rule_id: String,
+    /// The engagement it is about, if any.
+    pub engagement_title: Option<String>,
+    /// What is due, in both languages, for whoever reads the plan (the API's answer has
+    /// the rule and the engagement).
+    #[serde(skip)]
+    pub what: crate::i18n::Msg,
     pub stage: String,
     pub due_on: NaiveDate,
     /// Told because the deadline is overdue long enough, not as its owner.
@@ -167,6 +175,9 @@ pub fn run(
                         recipient_user_id: person.id.clone(),
                         recipient_email: person.email.clone(),
                         deadline_key: item.deadline.key.clone(),
+                        rule_id: item.deadline.rule_id.clone(),
+                        engagement_title: item.deadline.engagement_title.clone(),
+                        what: item.deadline.what.clone(),
                         stage: item.stage.clone(),
                         due_on: item.deadline.due_on,
                         escalated: item.escalated,

@@ -10,6 +10,7 @@
 
 pub mod access_review;
 pub mod approvals;
+pub mod audit_log;
 pub mod checks;
 pub mod contracts;
 pub mod deadlines;

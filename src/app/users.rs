@@ -14,9 +14,46 @@ use crate::audit::Event;
 use crate::db::{self, divisions, sessions, users};
 use crate::domain::{BoundedText, DivisionCode, EmailAddress, Role};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::policy::access::{Action, Actor};
 use crate::validate::Fields;
+
+/// Which staff members to list, each value as typed (the API's query and the accounts
+/// page's filters alike); a blank value is no filter.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// Division code.
+    pub division: Option<String>,
+    #[param(value_type = Option<Role>, inline)]
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Staff members as `query` asks, by email; an unknown role or division is a 422 naming
+/// the field.
+pub fn list(conn: &mut db::DbConnection, query: &UserQuery) -> AppResult<Vec<UserResponse>> {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let mut fields = Fields::new();
+    let role = fields.check_opt("role", text(&query.role).as_deref().map(Role::parse));
+    fields.finish()?;
+    let division_id = super::divisions::division_filter(conn, text(&query.division).as_deref())?;
+    let members = users::list(
+        conn,
+        &users::UserFilter {
+            division_id,
+            role: role.flatten(),
+            active: query.active,
+        },
+    )?;
+    Ok(members.into_iter().map(UserResponse::from).collect())
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
@@ -160,6 +197,8 @@ pub struct UpdateUserRequest {
     pub roles: Option<Vec<String>>,
     /// Replaces the divisions (codes).
     pub divisions: Option<Vec<String>>,
+    /// `ja` or `en`: the language of their email and pages.
+    pub language: Option<String>,
 }
 
 /// Changes a staff member's roles, divisions, name, or removes their access
@@ -183,6 +222,14 @@ pub fn update(
         .divisions
         .as_ref()
         .map(|d| parse_division_codes(&mut fields, d));
+    let language = body.language.as_deref().map(|l| Lang::parse(l.trim()));
+    if language.is_some_and(|l| l.is_none()) {
+        fields.push(
+            "language",
+            "invalid",
+            Msg::new("ja または en を指定してください", "Must be ja or en"),
+        );
+    }
     if body.active == Some(false) && id == actor.user_id {
         fields.push(
             "active",
@@ -228,6 +275,9 @@ pub fn update(
         },
         now,
     )?;
+    if let Some(lang) = language.flatten() {
+        users::set_language(conn, id, lang)?;
+    }
     if active == Some(false) {
         sessions::revoke_user(conn, id, now)?;
     }

@@ -50,6 +50,17 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("vendor_new", "vendor_new.hbs"),
     ("vendor", "vendor.hbs"),
     ("engagement_form", "engagement_form.hbs"),
+    ("admin_tabs", "partials/admin_tabs.hbs"),
+    ("account_fields", "partials/account_fields.hbs"),
+    ("admin_users", "admin_users.hbs"),
+    ("admin_user_new", "admin_user_new.hbs"),
+    ("admin_user_created", "admin_user_created.hbs"),
+    ("admin_user", "admin_user.hbs"),
+    ("admin_divisions", "admin_divisions.hbs"),
+    ("access_review", "access_review.hbs"),
+    ("outbox", "outbox.hbs"),
+    ("sweep", "sweep.hbs"),
+    ("audit_log", "audit_log.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -68,6 +79,15 @@ pub enum Page {
     VendorNew,
     Vendor,
     EngagementForm,
+    AdminUsers,
+    AdminUserNew,
+    AdminUserCreated,
+    AdminUser,
+    AdminDivisions,
+    AccessReview,
+    Outbox,
+    Sweep,
+    AuditLog,
 }
 
 impl Page {
@@ -86,6 +106,15 @@ impl Page {
             Page::VendorNew => "vendor_new",
             Page::Vendor => "vendor",
             Page::EngagementForm => "engagement_form",
+            Page::AdminUsers => "admin_users",
+            Page::AdminUserNew => "admin_user_new",
+            Page::AdminUserCreated => "admin_user_created",
+            Page::AdminUser => "admin_user",
+            Page::AdminDivisions => "admin_divisions",
+            Page::AccessReview => "access_review",
+            Page::Outbox => "outbox",
+            Page::Sweep => "sweep",
+            Page::AuditLog => "audit_log",
         }
     }
 }
@@ -97,12 +126,26 @@ pub enum Section {
     Engagements,
     Vendors,
     Account,
+    /// Accounts, the access review, the outbox and the sweep: shown only to those who
+    /// may administer or operate reminders (`ChromeUser::sections`).
+    Admin,
+    /// Shown only to those who may read the audit log (R-5.5.7).
+    AuditLog,
+}
+
+impl Section {
+    /// Whether the menu shows this entry only to those whose `sections` name it.
+    fn restricted(self) -> bool {
+        matches!(self, Section::Admin | Section::AuditLog)
+    }
 }
 
 const SECTIONS: &[(Section, &str, &str)] = &[
     (Section::MyWork, "/", "nav.my_work"),
     (Section::Engagements, "/engagements", "nav.engagements"),
     (Section::Vendors, "/vendors", "nav.vendors"),
+    (Section::Admin, "/admin/users", "admin.nav"),
+    (Section::AuditLog, "/audit-log", "audit.nav"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
 ];
 
@@ -110,6 +153,9 @@ const SECTIONS: &[(Section, &str, &str)] = &[
 #[derive(Debug, Clone, Serialize)]
 pub struct ChromeUser {
     pub name: String,
+    /// The restricted menu entries this person may open.
+    #[serde(skip)]
+    pub sections: Vec<Section>,
 }
 
 /// The frame around a page: its title, who is signed in, the menu, the language switch.
@@ -163,7 +209,7 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels"];
+const LABEL_SETS: &[&str] = &["labels", "labels/admin"];
 
 /// Every labels set merged, per language.
 struct Labels {
@@ -270,9 +316,10 @@ impl StaffPages {
 
     fn chrome_view<'a>(&self, chrome: &'a Chrome) -> ChromeView<'a> {
         let lang = chrome.lang;
-        let nav = if chrome.user.is_some() {
+        let nav = if let Some(user) = &chrome.user {
             SECTIONS
                 .iter()
+                .filter(|(section, _, _)| !section.restricted() || user.sections.contains(section))
                 .map(|(section, href, key)| NavView {
                     href,
                     label: self.text(lang, key).to_string(),
@@ -404,6 +451,7 @@ mod tests {
             title: "<題>".into(),
             user: Some(ChromeUser {
                 name: "港 \"花子\"".into(),
+                sections: vec![],
             }),
             csrf: Some("tok".into()),
             section: Some(Section::MyWork),
@@ -422,6 +470,7 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("港 &quot;花子&quot;"));
         assert!(html.contains(r#"<a href="/" aria-current="page">自分の仕事</a>"#));
+        assert!(!html.contains(r#"href="/audit-log""#));
         assert!(!html.contains("<script"));
     }
 }

@@ -26,7 +26,7 @@ pub struct Fixture {
     pub own: String,
     pub other: String,
     pub vendor: String,
-    target_user: String,
+    pub target_user: String,
     approval: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     check: String,

@@ -24,6 +24,7 @@ mod questionnaires;
 mod reminders;
 mod session;
 mod smtp;
+mod staff_admin;
 mod staff_pages;
 mod template_overrides;
 mod users_and_divisions;

@@ -182,6 +182,51 @@ fn table() -> Vec<PageRow> {
             "legal_name=",
             "SAAAAAFF",
         ),
+        // Administration (R-5.5.3.3/4): the pages are for those who administer, although
+        // the API lets every member of staff read the lists of accounts and divisions.
+        get("/admin/users", "/admin/users", "SAAAFFFF"),
+        get("/admin/users/new", "/admin/users/new", "SAAAFFFF"),
+        post(
+            "/admin/users/new",
+            "/admin/users/new",
+            "email=x",
+            "SAAAFFFF",
+        ),
+        get("/admin/users/{id}", "/admin/users/{user}", "SAAAFFFF"),
+        post(
+            "/admin/users/{id}",
+            "/admin/users/{user}",
+            "intent=update&display_name=%E6%94%B9%E5%90%8D",
+            "SAAAFFFF",
+        ),
+        get("/admin/divisions", "/admin/divisions", "SAAAFFFF"),
+        post(
+            "/admin/divisions",
+            "/admin/divisions",
+            "code=&name=",
+            "SAAAFFFF",
+        ),
+        // R-5.5.3.6: seen by those who administer or audit, confirmed by ROLE-CSM.
+        get("/admin/access-review", "/admin/access-review", "SAAAFFFA"),
+        post(
+            "/admin/access-review",
+            "/admin/access-review",
+            "note=%E7%A2%BA%E8%AA%8D",
+            "SFFAFFFF",
+        ),
+        // The outbox and the sweep are ROLE-CSM's.
+        get("/admin/outbox", "/admin/outbox", "SFFAFFFF"),
+        post(
+            "/admin/outbox/{id}/retry",
+            "/admin/outbox/none/retry",
+            "",
+            "SFFAFFFF",
+        ),
+        get("/admin/sweep", "/admin/sweep?dry_run=1", "SFFAFFFF"),
+        post("/admin/sweep", "/admin/sweep", "", "SFFAFFFF"),
+        // the audit log is for ROLE-AUD and ROLE-CISO.
+        get("/audit-log", "/audit-log", "SAFFFFFA"),
+        get("/audit-log/export.csv", "/audit-log/export.csv", "SAFFFFFA"),
         // Last: it ends each caller's session.
         post("/sign-out", "/sign-out", "", "SAAAAAAA"),
     ]
@@ -191,6 +236,7 @@ fn fill(path: &str, fx: &Fixture) -> String {
     path.replace("{own}", &fx.own)
         .replace("{other}", &fx.other)
         .replace("{vendor}", &fx.vendor)
+        .replace("{user}", &fx.target_user)
 }
 
 #[tokio::test]

@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 use crate::helpers::{outsourcing_body, spawn_app, totp, TestApp, NEW_PASSWORD};
 use crate::webdriver::{save_screenshot, Browser};
 
-const DESKTOP: (u32, u32) = (1366, 768);
-const PHONE: (u32, u32) = (390, 844);
+pub const DESKTOP: (u32, u32) = (1366, 768);
+pub const PHONE: (u32, u32) = (390, 844);
 
 /// Both sizes of the page shown now, as `<name>-desktop.png` and `<name>-phone.png`.
-async fn screenshots(browser: &Browser, name: &str) {
+pub async fn screenshots(browser: &Browser, name: &str) {
     browser.resize(PHONE.0, PHONE.1).await.unwrap();
     save_screenshot(
         &format!("{name}-phone"),
@@ -33,7 +33,7 @@ async fn screenshots(browser: &Browser, name: &str) {
 }
 
 /// axe-core finds no serious or critical violation on the page shown now.
-async fn accessible(browser: &Browser, page: &str) {
+pub async fn accessible(browser: &Browser, page: &str) {
     let violations = browser.axe_violations().await.unwrap();
     let grave: Vec<&Value> = violations
         .iter()
@@ -46,7 +46,7 @@ async fn accessible(browser: &Browser, page: &str) {
     );
 }
 
-async fn fill(browser: &Browser, css: &str, text: &str) {
+pub async fn fill(browser: &Browser, css: &str, text: &str) {
     let field = browser.find(css).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
@@ -54,7 +54,7 @@ async fn fill(browser: &Browser, css: &str, text: &str) {
 
 /// Clicks a button or link that leads to another page, and waits until the browser has
 /// left this one (a click returns before the next page is there).
-async fn submit(browser: &Browser, css: &str) {
+pub async fn submit(browser: &Browser, css: &str) {
     let before = browser.find("html").await.unwrap();
     browser.find(css).await.unwrap().click().await.unwrap();
     for _ in 0..100 {
@@ -67,12 +67,12 @@ async fn submit(browser: &Browser, css: &str) {
 }
 
 /// The main text of the page shown now.
-async fn main_text(browser: &Browser) -> String {
+pub async fn main_text(browser: &Browser) -> String {
     browser.find("main").await.unwrap().text().await.unwrap()
 }
 
 /// The service's TOTP step now, plus `ahead` steps (a spent step is never accepted again).
-fn step(app: &TestApp, ahead: i64) -> i64 {
+pub fn step(app: &TestApp, ahead: i64) -> i64 {
     app.clock.now().timestamp() / 30 + ahead
 }
 
@@ -319,7 +319,7 @@ async fn a_newcomer_signs_in_with_totp_and_moves_an_engagement_in_the_browser() 
 }
 
 /// A page's form sent with the session cookie, as a browser sends it.
-async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> reqwest::Response {
+pub async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .header(COOKIE, cookie)
@@ -342,7 +342,7 @@ async fn status_of(app: &TestApp, who: &crate::helpers::TestUser, id: &str) -> V
 }
 
 /// A session cookie of an officer past every stage, and its CSRF token.
-async fn session_of(app: &TestApp, roles: &[Role], divisions: &[&str]) -> (String, String) {
+pub async fn session_of(app: &TestApp, roles: &[Role], divisions: &[&str]) -> (String, String) {
     let user = app.staff(roles, divisions).await;
     let enrolled = app.enrol(&user).await;
     (enrolled.session.cookie, enrolled.session.csrf)

@@ -1,32 +1,16 @@
 //! `/api/v1/users`: staff accounts; parse, call `app::users`, answer.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use crate::app::divisions::division_filter;
 use crate::app::users as use_case;
 pub use crate::app::users::{
-    CreateUserRequest, CreatedUserResponse, UpdateUserRequest, UserResponse,
+    CreateUserRequest, CreatedUserResponse, UpdateUserRequest, UserQuery, UserResponse,
 };
-use crate::db::{self, users};
-use crate::domain::Role;
+use crate::db;
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::validate::Fields;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct UserQuery {
-    /// Division code.
-    pub division: Option<String>,
-    #[param(value_type = Option<crate::domain::Role>, inline)]
-    pub role: Option<String>,
-    pub active: Option<bool>,
-}
 
 /// Staff members, e.g. to choose who is responsible for an engagement.
 #[utoipa::path(tag = "users", params(UserQuery),
@@ -38,27 +22,8 @@ pub async fn list(
     query: web::Query<UserQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let mut fields = Fields::new();
-    let role = fields.check_opt("role", query.role.as_deref().map(Role::parse));
-    fields.finish()?;
-    let members = db::read(&state.pool, move |conn| {
-        let division_id = division_filter(conn, query.division.as_deref())?;
-        users::list(
-            conn,
-            &users::UserFilter {
-                division_id,
-                role: role.flatten(),
-                active: query.active,
-            },
-        )
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(
-        members
-            .into_iter()
-            .map(UserResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let members = db::read(&state.pool, move |conn| use_case::list(conn, &query)).await?;
+    Ok(HttpResponse::Ok().json(members))
 }
 
 #[utoipa::path(tag = "users",

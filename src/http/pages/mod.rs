@@ -4,6 +4,8 @@
 //! page and, once signed in, back to where they were. Every form carries the session's
 //! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
 
+mod admin;
+mod audit;
 mod engagements;
 mod my_work;
 mod register;
@@ -70,6 +72,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/vendors/new"),
     ("GET", "/vendors/{id}"),
     ("POST", "/vendors/{id}"),
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/new"),
+    ("POST", "/admin/users/new"),
+    ("GET", "/admin/users/{id}"),
+    ("POST", "/admin/users/{id}"),
+    ("GET", "/admin/divisions"),
+    ("POST", "/admin/divisions"),
+    ("GET", "/admin/access-review"),
+    ("POST", "/admin/access-review"),
+    ("GET", "/admin/outbox"),
+    ("POST", "/admin/outbox/{id}/retry"),
+    ("GET", "/admin/sweep"),
+    ("POST", "/admin/sweep"),
+    ("GET", "/audit-log"),
+    ("GET", "/audit-log/export.csv"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -79,6 +96,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before the engagement's own page, whose `{id}` would take `new`.
     register::configure(cfg);
     engagements::configure(cfg);
+    admin::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -186,14 +205,24 @@ impl Staff {
         self.user.language
     }
 
+    /// The person as the frame shows them, with the restricted menu entries policy lets
+    /// them open.
+    fn chrome_user(&self) -> ChromeUser {
+        ChromeUser {
+            name: self.user.display_name.clone(),
+            sections: [admin::may_open(&self.actor), audit::may_open(&self.actor)]
+                .into_iter()
+                .flatten()
+                .collect(),
+        }
+    }
+
     /// The frame of a page in `section` titled `title`.
     pub fn chrome(&self, title: impl Into<String>, section: Option<Section>) -> Chrome {
         Chrome {
             lang: self.lang(),
             title: title.into(),
-            user: Some(ChromeUser {
-                name: self.user.display_name.clone(),
-            }),
+            user: Some(self.chrome_user()),
             csrf: Some(self.csrf()),
             section,
             path: self.path.clone(),
@@ -320,9 +349,7 @@ impl FromRequest for Staff {
             };
             req.extensions_mut().insert(Framed {
                 lang: staff.lang(),
-                user: Some(ChromeUser {
-                    name: staff.user.display_name.clone(),
-                }),
+                user: Some(staff.chrome_user()),
                 csrf: Some(staff.csrf()),
             });
             Ok(staff)
@@ -667,10 +694,15 @@ pub const FLASHES: [&str; 6] = [
     "item_removed",
 ];
 
+/// Each area's `done` words with the labels table holding their texts.
+const FLASH_SETS: &[(&str, &[&str])] = &[("flash", &FLASHES), ("flash_admin", &admin::FLASHES)];
+
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
-    FLASHES
-        .contains(&done)
-        .then(|| pages.text(lang, &format!("flash.{done}")).to_string())
+    FLASH_SETS.iter().find_map(|(table, words)| {
+        words
+            .contains(&done)
+            .then(|| pages.text(lang, &format!("{table}.{done}")).to_string())
+    })
 }
 
 /// `key` of the labels with `{name}` filled in.

@@ -347,6 +347,7 @@ fn password_page_of(
     if who.stage() == Stage::Complete {
         chrome.user = Some(crate::staff::ChromeUser {
             name: who.user.display_name.clone(),
+            sections: vec![],
         });
         chrome.section = Some(Section::Account);
     }

@@ -1,6 +1,7 @@
 //! Sample pages that take every branch of the staff templates, rendered at start-up in
 //! both languages, and the labels the code picks by key.
 
+mod admin;
 mod register;
 
 use super::views::*;
@@ -10,7 +11,7 @@ use crate::render::TemplateError;
 
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
-pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, register::CODE_KEYS];
+pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, register::CODE_KEYS, admin::CODE_KEYS];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
@@ -113,6 +114,7 @@ fn chrome(lang: Lang, signed_in: bool) -> Chrome {
         title: "見本".into(),
         user: signed_in.then(|| ChromeUser {
             name: "港 花子".into(),
+            sections: vec![Section::Admin, Section::AuditLog],
         }),
         csrf: signed_in.then(|| "0123abcd".into()),
         section: signed_in.then_some(Section::MyWork),
@@ -447,5 +449,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
         }
         register::check(pages, &signed_in)?;
     }
+    admin::check(pages)?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! (dates in the era form, states by their label), built by the handlers in
 //! `http::pages` from the application layer's answers.
 
+pub mod admin;
+
 use serde::Serialize;
 
 pub mod register;
