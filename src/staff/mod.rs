@@ -43,6 +43,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("my_work", "my_work.hbs"),
     ("engagements", "engagements.hbs"),
     ("engagement", "engagement.hbs"),
+    ("clauses", "clauses.hbs"),
+    ("approvals", "approvals.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -57,6 +59,8 @@ pub enum Page {
     MyWork,
     Engagements,
     Engagement,
+    Clauses,
+    Approvals,
 }
 
 impl Page {
@@ -71,6 +75,8 @@ impl Page {
             Page::MyWork => "my_work",
             Page::Engagements => "engagements",
             Page::Engagement => "engagement",
+            Page::Clauses => "clauses",
+            Page::Approvals => "approvals",
         }
     }
 }
@@ -80,12 +86,14 @@ impl Page {
 pub enum Section {
     MyWork,
     Engagements,
+    Approvals,
     Account,
 }
 
-const SECTIONS: [(Section, &str, &str); 3] = [
+const SECTIONS: [(Section, &str, &str); 4] = [
     (Section::MyWork, "/", "nav.my_work"),
     (Section::Engagements, "/engagements", "nav.engagements"),
+    (Section::Approvals, "/approvals", "approvals.nav"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
 ];
 
@@ -146,7 +154,7 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels"];
+const LABEL_SETS: &[&str] = &["labels", "labels/clauses"];
 
 /// Every labels set merged, per language.
 struct Labels {

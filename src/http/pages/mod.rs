@@ -4,6 +4,8 @@
 //! page and, once signed in, back to where they were. Every form carries the session's
 //! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
 
+mod approvals;
+mod clauses;
 mod engagements;
 mod my_work;
 mod sign_in;
@@ -41,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     sign_in::configure(cfg);
     my_work::configure(cfg);
     engagements::configure(cfg);
+    clauses::configure(cfg);
+    approvals::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -385,6 +389,15 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a field sent several times (the ticked boxes of a checklist).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// A field's value, trimmed, or `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name)
@@ -613,6 +626,13 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 pub const FLASHES: [&str; 3] = ["password", "moved", "registered"];
 
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
+    if clauses::FLASHES.contains(&done) {
+        return Some(
+            pages
+                .text(lang, &format!("flash_clauses.{done}"))
+                .to_string(),
+        );
+    }
     FLASHES
         .contains(&done)
         .then(|| pages.text(lang, &format!("flash.{done}")).to_string())

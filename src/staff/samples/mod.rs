@@ -1,6 +1,8 @@
 //! Sample pages that take every branch of the staff templates, rendered at start-up in
 //! both languages, and the labels the code picks by key.
 
+mod clauses;
+
 use super::views::*;
 use super::{Chrome, ChromeUser, Page, Section, StaffPages};
 use crate::i18n::Lang;
@@ -8,7 +10,7 @@ use crate::render::TemplateError;
 
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
-pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS];
+pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, clauses::CODE_KEYS];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
@@ -269,6 +271,7 @@ fn engagement(full: bool) -> EngagementView {
         } else {
             vec![]
         },
+        approval_forms: clauses::engagement_forms(full),
         checks: if full {
             vec![CheckRowView {
                 href: "/checks/c1".into(),
@@ -436,5 +439,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
             pages.render_checked(Page::Engagement, &signed_in, &view)?;
         }
     }
+    clauses::check(pages)?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod clauses;
+
 /// A link with its text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -224,6 +226,7 @@ pub struct EngagementView {
     pub items: Vec<ItemView>,
     pub approvals: Vec<ApprovalView>,
     pub contracts: Vec<ContractView>,
+    pub approval_forms: clauses::EngagementFormsView,
     pub checks: Vec<CheckRowView>,
     pub moves: Vec<MoveView>,
     pub can_change: bool,
