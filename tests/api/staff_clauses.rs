@@ -282,6 +282,11 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
     screenshots(&browser, "staff-clauses").await;
     accessible(&browser, "clause generator").await;
     fits_the_phone(&browser, "clause generator").await;
+    browser
+        .goto(&app.url(&format!("/engagements/{id}/clauses#contract")))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-clauses-contract-form").await;
 
     // In English too.
     browser
@@ -407,6 +412,15 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
         "{contracts}"
     );
     assert!(main_text(&browser).await.contains("契約を登録しました。"));
+    // The export is on the engagement's timeline, in words.
+    let timeline = browser
+        .find("#timeline")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(timeline.contains("条項を出力"), "{timeline}");
     screenshots(&browser, "staff-engagement-contracts").await;
     accessible(&browser, "engagement with its contract").await;
     fits_the_phone(&browser, "engagement").await;

@@ -460,7 +460,7 @@ pub(super) fn engagement_view(
             ),
             actor: entry.actor.clone(),
             action: pages
-                .text_opt(lang, &format!("actions.{}", entry.action.replace('.', "_")))
+                .text_opt(lang, &format!("actions.{}", entry.action))
                 .map(str::to_string)
                 .unwrap_or_else(|| entry.action.clone()),
         })
