@@ -127,9 +127,22 @@ async fn engagement_with_l3_item(app: &TestApp, officer: &TestUser) -> (String, 
     (id, item["id"].as_str().unwrap().to_string())
 }
 
+/// A client of its own for a request made after the browser has been busy for a while:
+/// the service may close a kept-alive connection of `app.client` just as it is reused.
+fn fresh() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 async fn approvals_of(app: &TestApp, who: &TestUser, id: &str) -> Vec<Value> {
-    app.get(who, &format!("/api/v1/engagements/{id}/approvals"))
+    fresh()
+        .get(app.url(&format!("/api/v1/engagements/{id}/approvals")))
+        .bearer_auth(&who.token)
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap()
@@ -328,8 +341,7 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
         href,
         format!("/engagements/{id}/clauses/download?format=docx&lang=ja")
     );
-    let res = app
-        .client
+    let res = fresh()
         .get(app.url(&href))
         .header(COOKIE, &officer_in.session.cookie)
         .send()
@@ -353,12 +365,14 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
             "{articles:?}"
         );
     }
-    let api = app
-        .get(
-            &officer,
-            &format!("/api/v1/engagements/{id}/clauses?format=docx&lang=ja"),
-        )
-        .await;
+    let api = fresh()
+        .get(app.url(&format!(
+            "/api/v1/engagements/{id}/clauses?format=docx&lang=ja"
+        )))
+        .bearer_auth(&officer.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         api.headers()[CONTENT_DISPOSITION].to_str().unwrap(),
         format!("attachment; filename=\"clauses-{id}-ja.docx\"")
