@@ -415,3 +415,162 @@ pub fn of_engagement(
         .map(ApprovalResponse::from)
         .collect())
 }
+
+/// Approval requests on engagements the actor may see, oldest first; `state` (`pending`,
+/// `approved`, `rejected`) narrows them.
+pub fn list(
+    conn: &mut crate::db::DbConnection,
+    actor: &Actor,
+    state: Option<&str>,
+) -> AppResult<Vec<ApprovalResponse>> {
+    let mut f = Fields::new();
+    let wanted = f
+        .check_opt("state", state.map(ApprovalState::parse))
+        .flatten();
+    f.finish()?;
+    Ok(
+        approvals::list(conn, &actor.visibility(), wanted.map(ApprovalState::as_str))?
+            .into_iter()
+            .map(ApprovalResponse::from)
+            .collect(),
+    )
+}
+
+/// A request as the inbox shows it: with its engagement's title, who asked, and what
+/// approving it needs confirmed.
+#[derive(Debug)]
+pub struct InboxEntry {
+    pub approval: ApprovalResponse,
+    pub engagement_title: String,
+    pub requester_name: String,
+    pub confirmations: &'static [&'static str],
+}
+
+/// The approvals inbox: the pending requests the actor may decide, their own pending
+/// requests (which someone else decides, R-2.6), and the latest decisions.
+#[derive(Debug)]
+pub struct Inbox {
+    pub to_decide: Vec<InboxEntry>,
+    pub own: Vec<InboxEntry>,
+    pub decided: Vec<InboxEntry>,
+}
+
+/// How many decided requests the inbox shows, newest first.
+pub const INBOX_DECIDED: usize = 20;
+
+pub fn inbox(conn: &mut crate::db::DbConnection, actor: &Actor) -> AppResult<Inbox> {
+    let all = list(conn, actor, None)?;
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut inbox = Inbox {
+        to_decide: vec![],
+        own: vec![],
+        decided: vec![],
+    };
+    let mut decided = Vec::new();
+    for approval in all {
+        let Ok(rule) = ApprovalRule::parse(&approval.rule_id) else {
+            continue;
+        };
+        let pending = approval.state == ApprovalState::Pending;
+        let mine = approval.requested_by == actor.user_id;
+        let may_decide = pending
+            && Role::parse(&approval.approver_role).is_ok_and(|role| {
+                actor
+                    .permits(&crate::policy::access::Action::DecideApproval {
+                        requested_by: &approval.requested_by,
+                        route: &Route {
+                            role,
+                            division_id: approval.approver_division_id.clone(),
+                        },
+                    })
+                    .is_ok()
+            });
+        if pending && !mine && !may_decide {
+            continue;
+        }
+        if !titles.contains_key(&approval.engagement_id) {
+            let title = crate::db::engagements::find(conn, &approval.engagement_id)?
+                .map(|e| e.title)
+                .unwrap_or_default();
+            titles.insert(approval.engagement_id.clone(), title);
+        }
+        if !names.contains_key(&approval.requested_by) {
+            let name = crate::db::users::find(conn, &approval.requested_by)?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            names.insert(approval.requested_by.clone(), name);
+        }
+        let entry = InboxEntry {
+            engagement_title: titles[&approval.engagement_id].clone(),
+            requester_name: names[&approval.requested_by].clone(),
+            confirmations: rule.confirmations(),
+            approval,
+        };
+        if may_decide {
+            inbox.to_decide.push(entry);
+        } else if pending {
+            inbox.own.push(entry);
+        } else {
+            decided.push(entry);
+        }
+    }
+    decided.sort_by_key(|e| std::cmp::Reverse(e.approval.decided_at));
+    decided.truncate(INBOX_DECIDED);
+    inbox.decided = decided;
+    Ok(inbox)
+}
+
+/// A designated manager's systems and brought-in assets on record.
+pub fn assets_of(
+    conn: &mut crate::db::DbConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<Vec<AssetResponse>> {
+    super::engagements::load_visible(conn, actor, id)?;
+    Ok(approvals::assets(conn, id)?
+        .into_iter()
+        .map(AssetResponse::from)
+        .collect())
+}
+
+/// An approval an engagement still has to ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToAsk {
+    pub rule: ApprovalRule,
+    pub subject_id: String,
+    pub subject_name: String,
+}
+
+/// The approvals the obligations call for (R-3.3.3 per L2/L3 item provided to the
+/// vendor, R-7.5/R-7.6 per system or asset on record) that are neither approved nor
+/// waiting for a decision: a rejected one may be asked again.
+pub fn to_ask(
+    obligations: &[super::obligations::ObligationResponse],
+    asked: &[ApprovalResponse],
+) -> Vec<ToAsk> {
+    obligations
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.state,
+                crate::policy::obligations::ObligationState::Met
+                    | crate::policy::obligations::ObligationState::Waived
+            )
+        })
+        .filter_map(|o| {
+            let rule = ApprovalRule::parse(&o.rule_id).ok()?;
+            let subject_id = o.subject.clone()?;
+            let open = asked.iter().any(|a| {
+                a.rule_id == o.rule_id
+                    && a.subject_id == subject_id
+                    && a.state != ApprovalState::Rejected
+            });
+            (!open).then(|| ToAsk {
+                rule,
+                subject_name: o.subject_name.clone().unwrap_or_default(),
+                subject_id,
+            })
+        })
+        .collect()
+}

@@ -61,6 +61,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("outbox", "outbox.hbs"),
     ("sweep", "sweep.hbs"),
     ("audit_log", "audit_log.hbs"),
+    ("clauses", "clauses.hbs"),
+    ("approvals", "approvals.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -88,6 +90,8 @@ pub enum Page {
     Outbox,
     Sweep,
     AuditLog,
+    Clauses,
+    Approvals,
 }
 
 impl Page {
@@ -115,6 +119,8 @@ impl Page {
             Page::Outbox => "outbox",
             Page::Sweep => "sweep",
             Page::AuditLog => "audit_log",
+            Page::Clauses => "clauses",
+            Page::Approvals => "approvals",
         }
     }
 }
@@ -125,6 +131,7 @@ pub enum Section {
     MyWork,
     Engagements,
     Vendors,
+    Approvals,
     Account,
     /// Accounts, the access review, the outbox and the sweep: shown only to those who
     /// may administer or operate reminders (`ChromeUser::sections`).
@@ -144,6 +151,7 @@ const SECTIONS: &[(Section, &str, &str)] = &[
     (Section::MyWork, "/", "nav.my_work"),
     (Section::Engagements, "/engagements", "nav.engagements"),
     (Section::Vendors, "/vendors", "nav.vendors"),
+    (Section::Approvals, "/approvals", "approvals.nav"),
     (Section::Admin, "/admin/users", "admin.nav"),
     (Section::AuditLog, "/audit-log", "audit.nav"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
@@ -209,7 +217,7 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels", "labels/admin"];
+const LABEL_SETS: &[&str] = &["labels", "labels/admin", "labels/clauses"];
 
 /// Every labels set merged, per language.
 struct Labels {

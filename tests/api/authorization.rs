@@ -27,7 +27,7 @@ pub struct Fixture {
     pub other: String,
     pub vendor: String,
     pub target_user: String,
-    approval: String,
+    pub approval: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     check: String,
     evidence: String,

@@ -25,6 +25,7 @@ mod reminders;
 mod session;
 mod smtp;
 mod staff_admin;
+mod staff_clauses;
 mod staff_pages;
 mod template_overrides;
 mod users_and_divisions;

@@ -227,6 +227,48 @@ fn table() -> Vec<PageRow> {
         // the audit log is for ROLE-AUD and ROLE-CISO.
         get("/audit-log", "/audit-log", "SAFFFFFA"),
         get("/audit-log/export.csv", "/audit-log/export.csv", "SAFFFFFA"),
+        // The clause set and contracts, approvals: as the
+        // API's rows; a decision only by whom the request was routed to.
+        get(
+            "/engagements/{id}/clauses",
+            "/engagements/{own}/clauses",
+            "SAAAAAAA",
+        ),
+        get(
+            "/engagements/{id}/clauses",
+            "/engagements/{other}/clauses",
+            "SAAAFFFA",
+        ),
+        get(
+            "/engagements/{id}/clauses/download",
+            "/engagements/{own}/clauses/download?format=docx&lang=ja",
+            "SAAAAAAA",
+        ),
+        post(
+            "/engagements/{id}/contracts",
+            "/engagements/{own}/contracts",
+            "reference_number=X-1&signed_on=2030%2F3%2F1&clause_ids=CL-01",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/approvals",
+            "/engagements/{own}/approvals",
+            "subject=R-3.3.3%7Cnone",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/manager-assets",
+            "/engagements/{own}/manager-assets",
+            "kind=system&name=x",
+            "SAAAAAFF",
+        ),
+        get("/approvals", "/approvals", "SAAAAAAA"),
+        post(
+            "/approvals/{id}/decision",
+            "/approvals/{approval}/decision",
+            "decision=rejected&reason=%E8%A6%8B%E7%9B%B4%E3%81%97",
+            "SFFFFAFF",
+        ),
         // Last: it ends each caller's session.
         post("/sign-out", "/sign-out", "", "SAAAAAAA"),
     ]
@@ -237,6 +279,7 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{other}", &fx.other)
         .replace("{vendor}", &fx.vendor)
         .replace("{user}", &fx.target_user)
+        .replace("{approval}", &fx.approval)
 }
 
 #[tokio::test]

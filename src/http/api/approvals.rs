@@ -9,14 +9,11 @@ use crate::app::approvals as use_case;
 pub use crate::app::approvals::{
     ApprovalRequestBody, ApprovalResponse, AssetBody, AssetResponse, DecisionBody,
 };
-use crate::app::engagements::load_visible;
-use crate::db::{self, approvals};
+use crate::db;
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::policy::approvals::ApprovalState;
-use crate::validate::Fields;
 
 /// Asks for an approval; the request goes to whoever the rule names, never to the
 /// requester.
@@ -73,22 +70,12 @@ pub async fn list(
     who: SignedIn,
     query: web::Query<ApprovalQuery>,
 ) -> AppResult<HttpResponse> {
-    let mut f = Fields::new();
-    let wanted = f
-        .check_opt("state", query.state.as_deref().map(ApprovalState::parse))
-        .flatten();
-    f.finish()?;
-    let visibility = who.actor.visibility();
+    let wanted = query.into_inner().state;
     let found = db::read(&state.pool, move |conn| {
-        approvals::list(conn, &visibility, wanted.map(ApprovalState::as_str))
+        use_case::list(conn, &who.actor, wanted.as_deref())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ApprovalResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(found))
 }
 
 /// Decides a request. The requester can never decide it; only the role it was
@@ -143,14 +130,8 @@ pub async fn assets(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let found = db::read(&state.pool, move |conn| {
-        load_visible(conn, &who.actor, &id)?;
-        approvals::assets(conn, &id)
+        use_case::assets_of(conn, &who.actor, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(AssetResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(found))
 }

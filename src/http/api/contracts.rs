@@ -11,8 +11,6 @@ use crate::error::AppResult;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::i18n::{Lang, Msg};
-use crate::validate::Fields;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,52 +42,12 @@ pub async fn clauses(
     id: web::Path<String>,
     query: web::Query<ClausesQuery>,
 ) -> AppResult<HttpResponse> {
-    let mut f = Fields::new();
-    let lang = match query.lang.as_deref() {
-        None => Some(Lang::Ja),
-        Some(l) => {
-            let parsed = Lang::parse(l);
-            if parsed.is_none() {
-                f.push(
-                    "lang",
-                    "invalid",
-                    Msg::new("ja または en を指定してください", "Must be ja or en"),
-                );
-            }
-            parsed
-        }
-    };
-    let format = match query.format.as_deref() {
-        None => Some(Format::Markdown),
-        Some(v) => {
-            let parsed = Format::parse(v);
-            if parsed.is_none() {
-                f.push(
-                    "format",
-                    "invalid",
-                    Msg::new(
-                        "markdown、html、text、docx のいずれかを指定してください",
-                        "Must be markdown, html, text or docx",
-                    ),
-                );
-            }
-            parsed
-        }
-    };
-    f.finish()?;
-    let (lang, format) = (lang.unwrap_or_default(), format.unwrap_or(Format::Markdown));
-    // Format::parse takes the exact names only, so a given one is already canonical.
-    let format_name = query.format.clone().unwrap_or_else(|| "markdown".into());
+    let (lang, format, format_name) =
+        use_case::document_choice(query.lang.as_deref(), query.format.as_deref())?;
     let app = state.get_ref().clone();
-    // Engagement IDs are UUIDs; keeping only their characters makes the header safe
-    // whatever reaches it, with no quoting and no `filename*`.
-    let ascii_id: String = id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    let file_name = format!("clauses-{ascii_id}-{}.docx", lang.pick("ja", "en"));
+    let file_name = use_case::file_name(&id, lang, format);
     let document = crate::app::read(&state, who.origin(), move |tx| {
-        use_case::clause_set(tx, &app, &who.actor, &id, lang, format, &format_name)
+        use_case::clause_set(tx, &app, &who.actor, &id, lang, format, format_name)
     })
     .await?;
     let mut response = HttpResponse::Ok();

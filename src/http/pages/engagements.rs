@@ -310,7 +310,7 @@ fn rule_key(rule_id: &str) -> String {
     rule_id.replace(['-', '.'], "_")
 }
 
-fn engagement_view(
+pub(super) fn engagement_view(
     state: &AppState,
     lang: Lang,
     id: &str,
@@ -473,7 +473,7 @@ fn engagement_view(
             ),
             actor: entry.actor.clone(),
             action: pages
-                .text_opt(lang, &format!("actions.{}", entry.action.replace('.', "_")))
+                .text_opt(lang, &format!("actions.{}", entry.action))
                 .map(str::to_string)
                 .unwrap_or_else(|| entry.action.clone()),
         })
@@ -489,6 +489,7 @@ fn engagement_view(
         items,
         approvals,
         contracts,
+        approval_forms: super::approvals::engagement_forms(state, lang, id, o, None, None),
         checks,
         moves,
         can_change: o.can_change,
@@ -503,7 +504,7 @@ fn engagement_view(
     }
 }
 
-async fn overview(state: &AppState, who: &Staff, id: String) -> AppResult<Overview> {
+pub(super) async fn overview(state: &AppState, who: &Staff, id: String) -> AppResult<Overview> {
     let app = state.clone();
     let actor = who.actor.clone();
     crate::app::read(state, who.origin(), move |tx| {

@@ -5,7 +5,9 @@
 //! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
 
 mod admin;
+mod approvals;
 mod audit;
+mod clauses;
 mod engagements;
 mod my_work;
 mod register;
@@ -87,6 +89,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/sweep"),
     ("GET", "/audit-log"),
     ("GET", "/audit-log/export.csv"),
+    ("GET", "/engagements/{id}/clauses"),
+    ("GET", "/engagements/{id}/clauses/download"),
+    ("POST", "/engagements/{id}/contracts"),
+    ("POST", "/engagements/{id}/approvals"),
+    ("POST", "/engagements/{id}/manager-assets"),
+    ("GET", "/approvals"),
+    ("POST", "/approvals/{id}/decision"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -98,6 +107,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     engagements::configure(cfg);
     admin::configure(cfg);
     audit::configure(cfg);
+    clauses::configure(cfg);
+    approvals::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -450,6 +461,15 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a field sent several times (the ticked boxes of a checklist).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// A field's value, trimmed, or `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name)
@@ -695,7 +715,11 @@ pub const FLASHES: [&str; 6] = [
 ];
 
 /// Each area's `done` words with the labels table holding their texts.
-const FLASH_SETS: &[(&str, &[&str])] = &[("flash", &FLASHES), ("flash_admin", &admin::FLASHES)];
+const FLASH_SETS: &[(&str, &[&str])] = &[
+    ("flash", &FLASHES),
+    ("flash_admin", &admin::FLASHES),
+    ("flash_clauses", &clauses::FLASHES),
+];
 
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
     FLASH_SETS.iter().find_map(|(table, words)| {

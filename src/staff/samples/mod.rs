@@ -2,6 +2,7 @@
 //! both languages, and the labels the code picks by key.
 
 mod admin;
+mod clauses;
 mod register;
 
 use super::views::*;
@@ -11,7 +12,12 @@ use crate::render::TemplateError;
 
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
-pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, register::CODE_KEYS, admin::CODE_KEYS];
+pub const CODE_KEY_SETS: &[&[&str]] = &[
+    CODE_KEYS,
+    register::CODE_KEYS,
+    admin::CODE_KEYS,
+    clauses::CODE_KEYS,
+];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
@@ -278,6 +284,7 @@ fn engagement(full: bool) -> EngagementView {
         } else {
             vec![]
         },
+        approval_forms: clauses::engagement_forms(full),
         checks: if full {
             vec![CheckRowView {
                 href: "/checks/c1".into(),
@@ -450,5 +457,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
         register::check(pages, &signed_in)?;
     }
     admin::check(pages)?;
+    clauses::check(pages)?;
     Ok(())
 }

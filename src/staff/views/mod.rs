@@ -6,6 +6,7 @@ pub mod admin;
 
 use serde::Serialize;
 
+pub mod clauses;
 pub mod register;
 
 /// A link with its text.
@@ -232,6 +233,7 @@ pub struct EngagementView {
     pub items: Vec<ItemView>,
     pub approvals: Vec<ApprovalView>,
     pub contracts: Vec<ContractView>,
+    pub approval_forms: clauses::EngagementFormsView,
     pub checks: Vec<CheckRowView>,
     pub moves: Vec<MoveView>,
     pub can_change: bool,
