@@ -443,7 +443,7 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
 
 /// A page's form sent with the session cookie, as a browser sends it.
 async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> reqwest::Response {
-    app.client
+    fresh()
         .post(app.url(path))
         .header(COOKIE, cookie)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -553,6 +553,17 @@ async fn contract_and_decision_forms_explain_what_is_wrong_and_what_is_refused()
     )
     .await;
     assert_eq!(res.status(), 303);
+    // Sent twice (a double click): the second is refused in words.
+    let res = post_form(
+        &app,
+        &session.cookie,
+        &format!("/engagements/{id}/approvals"),
+        &format!("csrf_token={}&subject=R-3.3.3%7C{item}&note=", session.csrf),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("同じ承認の申請が既にあります"), "{page}");
     let approval = &approvals_of(&app, &officer, &id).await[0];
     let approval_id = approval["id"].as_str().unwrap();
     let res = post_form(
@@ -741,7 +752,27 @@ async fn r_7_5_a_managers_system_is_recorded_asked_for_and_approved_with_worded_
     // The chief system manager sees the confirmations in words; approving without them
     // names each, beside the boxes; with them, it is approved.
     let csm = app.staff(&[Role::ChiefSystemManager], &[]).await;
-    let csm_session = app.enrol(&csm).await.session;
+    let csm_in = app.enrol(&csm).await;
+    let csm_session = csm_in.session.clone();
+    let browser = Browser::start_sized(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("headless Chromium");
+    let approval = &approvals_of(&app, &officer, id).await[0];
+    let approval_id = approval["id"].as_str().unwrap();
+    sign_in(&app, &browser, &csm, &csm_in, "/approvals").await;
+    browser
+        .goto(&app.url(&format!("/approvals#confirm-{approval_id}")))
+        .await
+        .unwrap();
+    let boxes = browser
+        .wait_for("input[name=confirmations]", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(!boxes.is_selected().await.unwrap());
+    screenshots(&browser, "staff-approvals-confirmations").await;
+    accessible(&browser, "approvals inbox with confirmations").await;
+    fits_the_phone(&browser, "approvals inbox with confirmations").await;
+    browser.quit().await.unwrap();
     let page = app
         .client
         .get(app.url("/approvals"))
@@ -758,8 +789,6 @@ async fn r_7_5_a_managers_system_is_recorded_asked_for_and_approved_with_worded_
     );
     assert!(page.contains("指針を遵守できること"), "{page}");
     assert!(!page.contains("can_comply<"), "{page}");
-    let approval = &approvals_of(&app, &officer, id).await[0];
-    let approval_id = approval["id"].as_str().unwrap();
     let res = post_form(
         &app,
         &csm_session.cookie,
