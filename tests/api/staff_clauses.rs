@@ -443,7 +443,7 @@ async fn an_officer_asks_for_approval_generates_the_clauses_and_records_the_cont
 
 /// A page's form sent with the session cookie, as a browser sends it.
 async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> reqwest::Response {
-    app.client
+    fresh()
         .post(app.url(path))
         .header(COOKIE, cookie)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -553,6 +553,17 @@ async fn contract_and_decision_forms_explain_what_is_wrong_and_what_is_refused()
     )
     .await;
     assert_eq!(res.status(), 303);
+    // Sent twice (a double click): the second is refused in words.
+    let res = post_form(
+        &app,
+        &session.cookie,
+        &format!("/engagements/{id}/approvals"),
+        &format!("csrf_token={}&subject=R-3.3.3%7C{item}&note=", session.csrf),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("同じ承認の申請が既にあります"), "{page}");
     let approval = &approvals_of(&app, &officer, &id).await[0];
     let approval_id = approval["id"].as_str().unwrap();
     let res = post_form(
@@ -640,4 +651,182 @@ async fn contract_and_decision_forms_explain_what_is_wrong_and_what_is_refused()
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
+}
+
+#[tokio::test]
+async fn r_7_5_a_managers_system_is_recorded_asked_for_and_approved_with_worded_confirmations() {
+    let app = spawn_app().await;
+    let officer = app.staff(&[Role::SecurityOfficer], &["GA01"]).await;
+    let vendor = app.vendor(&officer, "みなと施設管理株式会社").await;
+    let mut body = crate::helpers::outsourcing_body("GA01", &officer.id, &vendor);
+    body["kind"] = json!("designated_management");
+    let res = app.post(&officer, "/api/v1/engagements", &body).await;
+    let status = res.status();
+    let engagement: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{engagement}");
+    let id = engagement["id"].as_str().unwrap();
+    let session = app.enrol(&officer).await.session;
+
+    // The engagement's page has the block; a system without a name is named at fault.
+    let page = app
+        .client
+        .get(app.url(&format!("/engagements/{id}")))
+        .header(COOKIE, &session.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"id="assets""#), "{page}");
+    let res = post_form(
+        &app,
+        &session.cookie,
+        &format!("/engagements/{id}/manager-assets"),
+        &format!(
+            "csrf_token={}&kind=system&name=&description=%E5%8F%97%E4%BB%98",
+            session.csrf
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"id="asset-name-error""#), "{page}");
+    assert!(page.contains(r#"id="asset-kind-system" name="kind" value="system" checked"#));
+    assert!(page.contains(">受付</textarea>"), "{page}");
+
+    let res = post_form(
+        &app,
+        &session.cookie,
+        &format!("/engagements/{id}/manager-assets"),
+        &format!(
+            "csrf_token={}&kind=system&name=%E4%BA%88%E7%B4%84%E3%82%B7%E3%82%B9%E3%83%86%E3%83%A0&description=",
+            session.csrf
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        format!("/engagements/{id}?done=asset#assets").as_str()
+    );
+
+    // Its approval is offered on the page and asked for.
+    let page = app
+        .client
+        .get(app.url(&format!("/engagements/{id}")))
+        .header(COOKIE, &session.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("予約システム"), "{page}");
+    let asset: Vec<Value> = app
+        .get(
+            &officer,
+            &format!("/api/v1/engagements/{id}/manager-assets"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let asset_id = asset[0]["id"].as_str().unwrap();
+    assert!(
+        page.contains(&format!(r#"value="R-7.5|{asset_id}""#)),
+        "{page}"
+    );
+    let res = post_form(
+        &app,
+        &session.cookie,
+        &format!("/engagements/{id}/approvals"),
+        &format!(
+            "csrf_token={}&subject=R-7.5%7C{asset_id}&note=",
+            session.csrf
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+
+    // The chief system manager sees the confirmations in words; approving without them
+    // names each, beside the boxes; with them, it is approved.
+    let csm = app.staff(&[Role::ChiefSystemManager], &[]).await;
+    let csm_in = app.enrol(&csm).await;
+    let csm_session = csm_in.session.clone();
+    let browser = Browser::start_sized(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("headless Chromium");
+    let approval = &approvals_of(&app, &officer, id).await[0];
+    let approval_id = approval["id"].as_str().unwrap();
+    sign_in(&app, &browser, &csm, &csm_in, "/approvals").await;
+    browser
+        .goto(&app.url(&format!("/approvals#confirm-{approval_id}")))
+        .await
+        .unwrap();
+    let boxes = browser
+        .wait_for("input[name=confirmations]", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(!boxes.is_selected().await.unwrap());
+    screenshots(&browser, "staff-approvals-confirmations").await;
+    accessible(&browser, "approvals inbox with confirmations").await;
+    fits_the_phone(&browser, "approvals inbox with confirmations").await;
+    browser.quit().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/approvals"))
+        .header(COOKIE, &csm_session.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("区の端末やネットワークに接続しないこと"),
+        "{page}"
+    );
+    assert!(page.contains("指針を遵守できること"), "{page}");
+    assert!(!page.contains("can_comply<"), "{page}");
+    let res = post_form(
+        &app,
+        &csm_session.cookie,
+        &format!("/approvals/{approval_id}/decision"),
+        &format!(
+            "csrf_token={}&decision=approved&reason=&confirmations=can_comply",
+            csm_session.csrf
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("承認するには「区の端末やネットワークに接続しないこと」を確認してください"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"id="confirm-{approval_id}-error""#)));
+    assert!(page.contains(&format!(
+        r#"id="confirm-{approval_id}-can_comply" name="confirmations" value="can_comply" checked"#
+    )));
+    assert_eq!(
+        approvals_of(&app, &officer, id).await[0]["state"],
+        "pending"
+    );
+    let res = post_form(
+        &app,
+        &csm_session.cookie,
+        &format!("/approvals/{approval_id}/decision"),
+        &format!(
+            "csrf_token={}&decision=approved&reason=&confirmations=can_comply&confirmations=not_connected_to_ward_network",
+            csm_session.csrf
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/approvals?done=decided");
+    assert_eq!(
+        approvals_of(&app, &officer, id).await[0]["state"],
+        "approved"
+    );
 }

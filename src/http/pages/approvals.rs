@@ -106,9 +106,10 @@ pub fn engagement_forms(
     let pages = &state.staff;
     let t = |key: &str| pages.text(lang, key).to_string();
     let to_ask = use_case::to_ask(&o.obligations, &o.approvals);
+    let request_kept = request;
     let request = (o.can_change && !to_ask.is_empty()).then(|| {
         let none = Kept::default();
-        let kept = request.unwrap_or(&none);
+        let kept = request_kept.unwrap_or(&none);
         let chosen = kept.value("subject");
         let single = to_ask.len() == 1;
         ApprovalRequestView {
@@ -135,9 +136,9 @@ pub fn engagement_forms(
             subject_error: error_of(&kept.errors, "subject"),
             note_error: error_of(&kept.errors, "note"),
             errors: kept.errors("approval"),
-            refusal: kept.refusal.clone(),
         }
     });
+    let request_refusal = request_kept.and_then(|k| k.refusal.clone());
     let assets = (o.engagement.kind == EngagementKind::DesignatedManagement).then(|| {
         let rows = o
             .obligations
@@ -180,6 +181,7 @@ pub fn engagement_forms(
                 name_error: error_of(&kept.errors, "name"),
                 description_error: error_of(&kept.errors, "description"),
                 errors: kept.errors("asset"),
+                refusal: kept.refusal.clone(),
             }
         });
         AssetsView { rows, form }
@@ -187,6 +189,7 @@ pub fn engagement_forms(
     EngagementFormsView {
         clauses_href: format!("/engagements/{id}/clauses"),
         request,
+        request_refusal,
         assets,
     }
 }

@@ -83,8 +83,8 @@ pub fn engagement_forms(full: bool) -> EngagementFormsView {
             errors: errors("subject"),
             subject_error: Some("選んでください".into()),
             note_error: Some("長すぎます".into()),
-            refusal: Some("同じ承認の申請が既にあります".into()),
         }),
+        request_refusal: full.then(|| "同じ承認の申請が既にあります".into()),
         assets: full.then(|| AssetsView {
             rows: vec![AssetRowView {
                 name: "予約システム".into(),
@@ -102,6 +102,7 @@ pub fn engagement_forms(full: bool) -> EngagementFormsView {
                 kind_error: Some("選んでください".into()),
                 name_error: Some("必須項目です".into()),
                 description_error: Some("長すぎます".into()),
+                refusal: Some("変更できません".into()),
             }),
         }),
     }

@@ -90,7 +90,6 @@ pub struct ApprovalRequestView {
     pub errors: Vec<FormError>,
     pub subject_error: Option<String>,
     pub note_error: Option<String>,
-    pub refusal: Option<String>,
 }
 
 /// A designated manager's system or brought-in asset on record.
@@ -113,6 +112,8 @@ pub struct AssetFormView {
     pub kind_error: Option<String>,
     pub name_error: Option<String>,
     pub description_error: Option<String>,
+    /// Why it could not be recorded (a closed engagement), in plain words.
+    pub refusal: Option<String>,
 }
 
 /// The manager assets block of a designated management's page.
@@ -129,6 +130,9 @@ pub struct EngagementFormsView {
     pub clauses_href: String,
     /// `None` when nothing is left to ask or the person may not ask.
     pub request: Option<ApprovalRequestView>,
+    /// Why the last request was refused (one already made, a closed engagement), shown
+    /// even when nothing is left to ask.
+    pub request_refusal: Option<String>,
     /// `None` unless it is a designated management.
     pub assets: Option<AssetsView>,
 }
