@@ -43,6 +43,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("my_work", "my_work.hbs"),
     ("engagements", "engagements.hbs"),
     ("engagement", "engagement.hbs"),
+    ("finding_rows", "partials/finding_rows.hbs"),
+    ("check", "check.hbs"),
+    ("checks", "checks.hbs"),
+    ("finding", "finding.hbs"),
+    ("findings", "findings.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -57,6 +62,10 @@ pub enum Page {
     MyWork,
     Engagements,
     Engagement,
+    Check,
+    Checks,
+    Finding,
+    Findings,
 }
 
 impl Page {
@@ -71,6 +80,10 @@ impl Page {
             Page::MyWork => "my_work",
             Page::Engagements => "engagements",
             Page::Engagement => "engagement",
+            Page::Check => "check",
+            Page::Checks => "checks",
+            Page::Finding => "finding",
+            Page::Findings => "findings",
         }
     }
 }
@@ -80,12 +93,16 @@ impl Page {
 pub enum Section {
     MyWork,
     Engagements,
+    Checks,
+    Findings,
     Account,
 }
 
-const SECTIONS: [(Section, &str, &str); 3] = [
+const SECTIONS: [(Section, &str, &str); 5] = [
     (Section::MyWork, "/", "nav.my_work"),
     (Section::Engagements, "/engagements", "nav.engagements"),
+    (Section::Checks, "/checks", "checks_nav.checks"),
+    (Section::Findings, "/findings", "checks_nav.findings"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
 ];
 
@@ -146,7 +163,7 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels"];
+const LABEL_SETS: &[&str] = &["labels", "labels/checks"];
 
 /// Every labels set merged, per language.
 struct Labels {

@@ -23,6 +23,7 @@ mod questionnaires;
 mod reminders;
 mod session;
 mod smtp;
+mod staff_checks;
 mod staff_pages;
 mod template_overrides;
 mod users_and_divisions;

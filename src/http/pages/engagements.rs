@@ -300,7 +300,7 @@ fn rule_key(rule_id: &str) -> String {
     rule_id.replace(['-', '.'], "_")
 }
 
-fn engagement_view(
+pub(super) fn engagement_view(
     state: &AppState,
     lang: Lang,
     id: &str,
@@ -483,10 +483,14 @@ fn engagement_view(
         move_error,
         move_missing,
         timeline,
+        send_check: None,
+        findings: super::findings::finding_rows(pages, lang, &o.findings, |f| {
+            f.question_id.clone()
+        }),
     }
 }
 
-async fn overview(state: &AppState, who: &Staff, id: String) -> AppResult<Overview> {
+pub(super) async fn overview(state: &AppState, who: &Staff, id: String) -> AppResult<Overview> {
     let app = state.clone();
     let actor = who.actor.clone();
     crate::app::read(state, who.origin(), move |tx| {
@@ -502,9 +506,11 @@ fn engagement_page(
     id: &str,
     o: &Overview,
     refusal: Option<&AppError>,
+    send_check: Option<crate::staff::views::checks::SendCheckView>,
 ) -> String {
     let lang = who.lang();
-    let view = engagement_view(state, lang, id, o, refusal);
+    let mut view = engagement_view(state, lang, id, o, refusal);
+    view.send_check = send_check;
     let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
     chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     state.staff.render(Page::Engagement, &chrome, &view)
@@ -518,9 +524,10 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let o = overview(&state, &who, id.clone()).await?;
+    let send_check = super::checks::send_form(&state, &who, &id, &o).await?;
     Ok(html(
         StatusCode::OK,
-        engagement_page(&state, &req, &who, &id, &o, None),
+        engagement_page(&state, &req, &who, &id, &o, None, send_check),
     ))
 }
 
@@ -555,9 +562,10 @@ async fn move_status(
         Err(e @ (AppError::Gate { .. } | AppError::Conflict { .. })) => {
             let o = overview(&state, &who, id.clone()).await?;
             let _ = lang;
+            let send_check = super::checks::send_form(&state, &who, &id, &o).await?;
             Ok(html(
                 StatusCode::CONFLICT,
-                engagement_page(&state, &req, &who, &id, &o, Some(&e)),
+                engagement_page(&state, &req, &who, &id, &o, Some(&e), send_check),
             ))
         }
         Err(e) => Err(e),

@@ -4,7 +4,9 @@
 //! page and, once signed in, back to where they were. Every form carries the session's
 //! CSRF token. Errors become readable pages here (`page_errors`), never problem+json.
 
+mod checks;
 mod engagements;
+mod findings;
 mod my_work;
 mod sign_in;
 
@@ -41,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     sign_in::configure(cfg);
     my_work::configure(cfg);
     engagements::configure(cfg);
+    checks::configure(cfg);
+    findings::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -385,6 +389,14 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The fields whose names start with `prefix`, by the rest of their name (a
+    /// comment per question: `qc.<question id>`).
+    pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.fields
+            .iter()
+            .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.as_str())))
+    }
+
     /// A field's value, trimmed, or `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name)
@@ -612,7 +624,25 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
 pub const FLASHES: [&str; 3] = ["password", "moved", "registered"];
 
+/// As [`FLASHES`], for the periodic check and finding pages (their labels are in
+/// `labels/checks`, under `flash_checks`).
+pub const CHECK_FLASHES: [&str; 6] = [
+    "check_sent",
+    "reviewed",
+    "link_sent",
+    "links_revoked",
+    "finding_saved",
+    "risk_accepted",
+];
+
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
+    if CHECK_FLASHES.contains(&done) {
+        return Some(
+            pages
+                .text(lang, &format!("flash_checks.{done}"))
+                .to_string(),
+        );
+    }
     FLASHES
         .contains(&done)
         .then(|| pages.text(lang, &format!("flash.{done}")).to_string())

@@ -6,9 +6,11 @@ use super::{Chrome, ChromeUser, Page, Section, StaffPages};
 use crate::i18n::Lang;
 use crate::render::TemplateError;
 
+pub mod checks;
+
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
-pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS];
+pub const CODE_KEY_SETS: &[&[&str]] = &[CODE_KEYS, checks::CODE_KEYS];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
@@ -105,7 +107,7 @@ pub const CODE_KEYS: &[&str] = &[
     "parts.cloud_service",
 ];
 
-fn chrome(lang: Lang, signed_in: bool) -> Chrome {
+pub(super) fn chrome(lang: Lang, signed_in: bool) -> Chrome {
     Chrome {
         lang,
         title: "見本".into(),
@@ -119,7 +121,7 @@ fn chrome(lang: Lang, signed_in: bool) -> Chrome {
     }
 }
 
-fn errors() -> Vec<FormError> {
+pub(super) fn errors() -> Vec<FormError> {
     vec![FormError {
         field: "code".into(),
         message: "確認コードが正しくありません".into(),
@@ -138,7 +140,7 @@ fn deadline(overdue: bool) -> DeadlineRow {
     }
 }
 
-fn option(selected: bool) -> OptionView {
+pub(super) fn option(selected: bool) -> OptionView {
     OptionView {
         value: "outsourcing".into(),
         label: "業務委託".into(),
@@ -186,7 +188,7 @@ fn engagements(full: bool) -> EngagementsView {
     }
 }
 
-fn engagement(full: bool) -> EngagementView {
+pub(super) fn engagement(full: bool) -> EngagementView {
     EngagementView {
         id: "e1".into(),
         part: "第8節".into(),
@@ -301,6 +303,8 @@ fn engagement(full: bool) -> EngagementView {
         } else {
             vec![]
         },
+        send_check: None,
+        findings: vec![],
     }
 }
 
@@ -436,5 +440,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
             pages.render_checked(Page::Engagement, &signed_in, &view)?;
         }
     }
+    checks::check(pages)?;
     Ok(())
 }

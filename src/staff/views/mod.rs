@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod checks;
+
 /// A link with its text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -231,4 +233,7 @@ pub struct EngagementView {
     pub move_error: Option<String>,
     pub move_missing: Vec<String>,
     pub timeline: Vec<TimelineEntry>,
+    // Periodic checks: the form that sends one, and the findings of its checks.
+    pub send_check: Option<checks::SendCheckView>,
+    pub findings: Vec<checks::FindingRowView>,
 }
