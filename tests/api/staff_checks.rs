@@ -219,7 +219,7 @@ async fn an_officer_sends_reviews_and_follows_up_a_periodic_check_in_the_browser
     let due = app.clock.now().date_naive() + chrono::Days::new(20);
     let typed = itaku::domain::wareki::format_wareki(due);
     fill(&browser, "#due_on", "令和元年2月30日").await;
-    submit(&browser, "form[action$='/checks'] button[type=submit]").await;
+    submit(&browser, "form[action*='/checks#'] button[type=submit]").await;
     let error = browser
         .wait_for("#due_on-error", Duration::from_secs(5))
         .await
@@ -240,7 +240,7 @@ async fn an_officer_sends_reviews_and_follows_up_a_periodic_check_in_the_browser
     );
     screenshots(&browser, "staff-send-check-error").await;
     fill(&browser, "#due_on", &typed).await;
-    submit(&browser, "form[action$='/checks'] button[type=submit]").await;
+    submit(&browser, "form[action*='/checks#'] button[type=submit]").await;
     browser
         .wait_for(".notice-success", Duration::from_secs(5))
         .await

@@ -333,7 +333,7 @@ fn check_view(
     };
     let findings = finding_rows(pages, lang, &c.findings, |f| question_text(&f.question_id));
     let review = reviewing.then(|| ReviewFormView {
-        action: format!("/checks/{id}/review"),
+        action: format!("/checks/{id}/review#review"),
         decision_error: field_message(&errors, "decision"),
         comment_error: field_message(&errors, "comment"),
         decisions: ["accept", "return"]
@@ -823,7 +823,8 @@ fn send_view(
             .then(|| pages.text(lang, "send_check.no_contact").to_string())
     });
     SendCheckView {
-        action: format!("/engagements/{engagement_id}/checks"),
+        // The page comes back at the form, where its errors are.
+        action: format!("/engagements/{engagement_id}/checks#send-check-title"),
         contacts: option_list(
             choices
                 .contacts
