@@ -693,6 +693,8 @@ pub struct Overview {
     pub approvals: Vec<super::approvals::ApprovalResponse>,
     pub contracts: Vec<super::contracts::ContractResponse>,
     pub checks: Vec<super::checks::officer::CheckSummaryResponse>,
+    /// Its checks' findings, soonest due first.
+    pub findings: Vec<super::findings::FindingResponse>,
     /// What happened to it, newest first (the latest [`TIMELINE_ENTRIES`]).
     pub timeline: Vec<crate::audit::Entry>,
     /// Whether the actor may change it (move it, add to it).
@@ -717,6 +719,7 @@ pub fn overview(
     let approvals = super::approvals::of_engagement(tx.conn(), actor, id)?;
     let contracts = super::contracts::of_engagement(tx.conn(), services, actor, id)?;
     let checks = super::checks::officer::of_engagement(tx.conn(), actor, id, today)?;
+    let findings = super::findings::of_engagement(tx.conn(), id, today)?;
     let filter = crate::db::audit::Filter {
         target_type: Some("engagement".into()),
         target_id: Some(id.to_string()),
@@ -735,6 +738,7 @@ pub fn overview(
         approvals,
         contracts,
         checks,
+        findings,
         timeline,
         can_change,
     })

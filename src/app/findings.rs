@@ -170,6 +170,46 @@ pub fn read(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<FindingDetail> {
     Ok(response)
 }
 
+/// A finding as its page shows it: the finding, its owner's name, and what the person may
+/// do (change it; accepting its risk is decided when asked, R-2.6).
+pub struct FindingPage {
+    pub finding: FindingDetail,
+    /// The question as the check asked it, to show the answer in its words.
+    pub question: Option<crate::questionnaires::Question>,
+    pub owner_name: Option<String>,
+    pub approver_name: Option<String>,
+    pub can_change: bool,
+}
+
+/// `read`, with the owner's name and what the person may do on the finding's page.
+pub fn page(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<FindingPage> {
+    let finding = read(tx, actor, id)?;
+    let (row, engagement) = load_visible(tx.conn(), actor, id)?;
+    let owner_name = users::find(tx.conn(), &row.owner_user_id)?.map(|u| u.display_name);
+    let approver_name = match &row.risk_approved_by {
+        Some(id) => users::find(tx.conn(), id)?.map(|u| u.display_name),
+        None => None,
+    };
+    let question = match store::find(tx.conn(), &row.check_id)? {
+        Some(check) => super::checks::definition_of(&check)?
+            .question(&row.question_id)
+            .map(|(_, q)| q.clone()),
+        None => None,
+    };
+    let can_change = actor
+        .permits(&Action::ChangeEngagement {
+            division_id: &engagement.division_id,
+        })
+        .is_ok();
+    Ok(FindingPage {
+        finding,
+        question,
+        owner_name,
+        approver_name,
+        can_change,
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Lists
 
@@ -248,6 +288,19 @@ pub fn list(
         .map(|(row, title, vendor)| FindingResponse::new(row, title, vendor, today))
         .collect::<AppResult<_>>()?;
     Ok((items, total))
+}
+
+/// Every finding of an engagement the caller was already allowed to see, soonest due first.
+pub fn of_engagement(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    today: NaiveDate,
+) -> AppResult<Vec<FindingResponse>> {
+    let selection = FindingSelection {
+        engagement_id: Some(engagement_id.to_string()),
+        ..FindingSelection::default()
+    };
+    Ok(list(conn, &Visibility::All, &selection, today, Rows::All)?.0)
 }
 
 /// Every finding of the selection, for an export; the export is audited with what was

@@ -47,6 +47,14 @@ impl Answer {
         RawAnswer { values }
     }
 
+    /// Whether the question lists this answer as not conforming (a finding once the
+    /// check is accepted); the officer's page marks it before that.
+    pub fn falls_short(&self, question: &Question) -> bool {
+        self.codes()
+            .iter()
+            .any(|c| question.non_conforming.iter().any(|n| n == c))
+    }
+
     /// The values that `non_conforming` lists are compared with.
     fn codes(&self) -> Vec<&str> {
         match self {
@@ -336,9 +344,7 @@ pub fn assess(definition: &Definition, set: &AnswerSet) -> Assessment {
                 continue;
             }
             let codes = answer.codes();
-            let bad = codes
-                .iter()
-                .any(|c| q.non_conforming.iter().any(|n| n == c));
+            let bad = answer.falls_short(q);
             let not_applicable = codes == ["na"] && !bad;
             if not_applicable {
                 continue;

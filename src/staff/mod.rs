@@ -63,6 +63,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit_log", "audit_log.hbs"),
     ("clauses", "clauses.hbs"),
     ("approvals", "approvals.hbs"),
+    ("finding_rows", "partials/finding_rows.hbs"),
+    ("check", "check.hbs"),
+    ("checks", "checks.hbs"),
+    ("finding", "finding.hbs"),
+    ("findings", "findings.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -92,6 +97,10 @@ pub enum Page {
     AuditLog,
     Clauses,
     Approvals,
+    Check,
+    Checks,
+    Finding,
+    Findings,
 }
 
 impl Page {
@@ -121,6 +130,10 @@ impl Page {
             Page::AuditLog => "audit_log",
             Page::Clauses => "clauses",
             Page::Approvals => "approvals",
+            Page::Check => "check",
+            Page::Checks => "checks",
+            Page::Finding => "finding",
+            Page::Findings => "findings",
         }
     }
 }
@@ -132,6 +145,8 @@ pub enum Section {
     Engagements,
     Vendors,
     Approvals,
+    Checks,
+    Findings,
     Account,
     /// Accounts, the access review, the outbox and the sweep: shown only to those who
     /// may administer or operate reminders (`ChromeUser::sections`).
@@ -152,6 +167,8 @@ const SECTIONS: &[(Section, &str, &str)] = &[
     (Section::Engagements, "/engagements", "nav.engagements"),
     (Section::Vendors, "/vendors", "nav.vendors"),
     (Section::Approvals, "/approvals", "approvals.nav"),
+    (Section::Checks, "/checks", "checks_nav.checks"),
+    (Section::Findings, "/findings", "checks_nav.findings"),
     (Section::Admin, "/admin/users", "admin.nav"),
     (Section::AuditLog, "/audit-log", "audit.nav"),
     (Section::Account, "/account/recovery-codes", "nav.account"),
@@ -217,7 +234,7 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels", "labels/admin", "labels/clauses"];
+const LABEL_SETS: &[&str] = &["labels", "labels/admin", "labels/clauses", "labels/checks"];
 
 /// Every labels set merged, per language.
 struct Labels {

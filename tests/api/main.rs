@@ -26,6 +26,7 @@ mod session;
 mod smtp;
 mod staff_admin;
 mod staff_clauses;
+mod staff_checks;
 mod staff_pages;
 mod template_overrides;
 mod users_and_divisions;

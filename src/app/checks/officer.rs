@@ -335,6 +335,25 @@ pub fn read(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<CheckResponse> {
     Ok(response)
 }
 
+/// A check as its page shows it: the check, and whether the person may act on it (review
+/// it, renew or revoke its links).
+pub struct CheckPage {
+    pub check: CheckResponse,
+    pub can_change: bool,
+}
+
+/// `read`, with what the person may do on the check's page.
+pub fn page(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<CheckPage> {
+    let check = read(tx, actor, id)?;
+    let (_, engagement) = load_check(tx.conn(), actor, id)?;
+    let can_change = actor
+        .permits(&Action::ChangeEngagement {
+            division_id: &engagement.division_id,
+        })
+        .is_ok();
+    Ok(CheckPage { check, can_change })
+}
+
 // ---------------------------------------------------------------------------------------
 // Lists
 
@@ -556,6 +575,66 @@ fn contact_for(
             }
             first
         }
+    })
+}
+
+/// What a person sending a check may choose from: the vendor's contacts (the first is the
+/// default), the questionnaires for the engagement's kind and level (the periodic one
+/// first), and the due date the check takes when none is given.
+#[derive(Debug, Serialize)]
+pub struct IssueChoices {
+    pub contacts: Vec<ContactChoice>,
+    pub questionnaires: Vec<QuestionnaireRef>,
+    pub default_due_on: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ContactChoice {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// The choices of `issue` for this engagement, for the person who may send its checks.
+pub fn issue_choices(
+    conn: &mut DbConnection,
+    env: &Env,
+    actor: &Actor,
+    engagement_id: &str,
+    today: NaiveDate,
+) -> AppResult<IssueChoices> {
+    let engagement = load_changeable(conn, actor, engagement_id)?;
+    let kind = engagement.kind();
+    let level = engagement.level().unwrap_or(ClassificationLevel::L1);
+    let mut contacts = vendors::get(conn, &engagement.vendor_id)?
+        .map(|v| v.contacts)
+        .unwrap_or_default();
+    contacts.sort_by_key(|c| c.position);
+    let periodic = env.questionnaires.periodic_for(kind, level).map(|d| &d.id);
+    let mut questionnaires: Vec<&Definition> = env
+        .questionnaires
+        .all()
+        .filter(|d| d.applies(kind, level))
+        .collect();
+    questionnaires.sort_by_key(|d| Some(&d.id) != periodic);
+    Ok(IssueChoices {
+        contacts: contacts
+            .into_iter()
+            .map(|c| ContactChoice {
+                id: c.id,
+                name: c.name,
+                email: c.email,
+            })
+            .collect(),
+        questionnaires: questionnaires
+            .into_iter()
+            .map(|d| QuestionnaireRef {
+                id: d.id.clone(),
+                version: d.version as i32,
+                title: d.title.clone(),
+            })
+            .collect(),
+        default_due_on: today + chrono::Days::new(u64::from(env.config.checks.due_days)),
     })
 }
 

@@ -274,7 +274,15 @@ pub async fn evidence(
         use_case::download_evidence(tx, &who.actor, id, evidence_id)
     })
     .await?;
-    Ok(HttpResponse::Ok()
+    Ok(evidence_download(meta, content))
+}
+
+/// An evidence file as a download: what the API and the check page both answer.
+pub(crate) fn evidence_download(
+    meta: crate::db::checks::EvidenceMeta,
+    content: Vec<u8>,
+) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -287,7 +295,7 @@ pub async fn evidence(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("X-Content-SHA256", meta.sha256))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(content))
+        .body(content)
 }
 
 /// Accepts a submitted check (its periodic obligations are met and every non-conforming

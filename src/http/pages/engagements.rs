@@ -501,6 +501,10 @@ pub(super) fn engagement_view(
             item_form.unwrap_or_else(|| super::register::item_form(pages, lang, id, None))
         }),
         edit_href: o.can_change.then(|| format!("/engagements/{id}/edit")),
+        send_check: None,
+        findings: super::findings::finding_rows(pages, lang, &o.findings, |f| {
+            f.question_id.clone()
+        }),
     }
 }
 
@@ -521,9 +525,11 @@ fn engagement_page(
     o: &Overview,
     refusal: Option<&AppError>,
     item_form: Option<ItemFormView>,
+    send_check: Option<crate::staff::views::checks::SendCheckView>,
 ) -> String {
     let lang = who.lang();
-    let view = engagement_view(state, lang, id, o, refusal, item_form);
+    let mut view = engagement_view(state, lang, id, o, refusal, item_form);
+    view.send_check = send_check;
     let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
     chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     state.staff.render(Page::Engagement, &chrome, &view)
@@ -558,9 +564,10 @@ pub async fn show_with(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let o = overview(state, who, id.to_string()).await?;
+    let send_check = super::checks::send_form(state, who, id, &o).await?;
     Ok(html(
         status,
-        engagement_page(state, req, who, id, &o, refusal, item_form),
+        engagement_page(state, req, who, id, &o, refusal, item_form, send_check),
     ))
 }
 

@@ -8,6 +8,8 @@ mod admin;
 mod approvals;
 mod audit;
 mod clauses;
+mod checks;
+mod findings;
 mod engagements;
 mod my_work;
 mod register;
@@ -109,6 +111,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     audit::configure(cfg);
     clauses::configure(cfg);
     approvals::configure(cfg);
+    checks::configure(cfg);
+    findings::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -470,6 +474,14 @@ impl Form {
             .collect()
     }
 
+    /// The fields whose names start with `prefix`, by the rest of their name (a
+    /// comment per question: `qc.<question id>`).
+    pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.fields
+            .iter()
+            .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.as_str())))
+    }
+
     /// A field's value, trimmed, or `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         self.get(name)
@@ -719,6 +731,18 @@ const FLASH_SETS: &[(&str, &[&str])] = &[
     ("flash", &FLASHES),
     ("flash_admin", &admin::FLASHES),
     ("flash_clauses", &clauses::FLASHES),
+    ("flash_checks", &CHECK_FLASHES),
+];
+
+/// As [`FLASHES`], for the periodic check and finding pages (their labels are in
+/// `labels/checks`, under `flash_checks`).
+pub const CHECK_FLASHES: [&str; 6] = [
+    "check_sent",
+    "reviewed",
+    "link_sent",
+    "links_revoked",
+    "finding_saved",
+    "risk_accepted",
 ];
 
 pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {

@@ -10,6 +10,8 @@ use super::{Chrome, ChromeUser, Page, Section, StaffPages};
 use crate::i18n::Lang;
 use crate::render::TemplateError;
 
+pub mod checks;
+
 /// The label keys each area's code asks for with `StaffPages::text`; an area of pages
 /// adds its own list here (beside its samples in `samples/<area>.rs`).
 pub const CODE_KEY_SETS: &[&[&str]] = &[
@@ -17,6 +19,7 @@ pub const CODE_KEY_SETS: &[&[&str]] = &[
     register::CODE_KEYS,
     admin::CODE_KEYS,
     clauses::CODE_KEYS,
+    checks::CODE_KEYS,
 ];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
@@ -114,7 +117,7 @@ pub const CODE_KEYS: &[&str] = &[
     "parts.cloud_service",
 ];
 
-fn chrome(lang: Lang, signed_in: bool) -> Chrome {
+pub(super) fn chrome(lang: Lang, signed_in: bool) -> Chrome {
     Chrome {
         lang,
         title: "見本".into(),
@@ -129,7 +132,7 @@ fn chrome(lang: Lang, signed_in: bool) -> Chrome {
     }
 }
 
-fn errors() -> Vec<FormError> {
+pub(super) fn errors() -> Vec<FormError> {
     vec![FormError {
         field: "code".into(),
         message: "確認コードが正しくありません".into(),
@@ -148,7 +151,7 @@ fn deadline(overdue: bool) -> DeadlineRow {
     }
 }
 
-fn option(selected: bool) -> OptionView {
+pub(super) fn option(selected: bool) -> OptionView {
     OptionView {
         value: "outsourcing".into(),
         label: "業務委託".into(),
@@ -197,7 +200,7 @@ fn engagements(full: bool) -> EngagementsView {
     }
 }
 
-fn engagement(full: bool) -> EngagementView {
+pub(super) fn engagement(full: bool) -> EngagementView {
     EngagementView {
         id: "e1".into(),
         part: "第8節".into(),
@@ -319,6 +322,8 @@ fn engagement(full: bool) -> EngagementView {
         },
         item_form: Some(register::item_form(full)),
         edit_href: full.then(|| "/engagements/e1/edit".into()),
+        send_check: None,
+        findings: vec![],
     }
 }
 
@@ -458,5 +463,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
     }
     admin::check(pages)?;
     clauses::check(pages)?;
+    checks::check(pages)?;
     Ok(())
 }

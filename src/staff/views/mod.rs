@@ -8,6 +8,7 @@ use serde::Serialize;
 
 pub mod clauses;
 pub mod register;
+pub mod checks;
 
 /// A link with its text.
 #[derive(Debug, Clone, Serialize)]
@@ -243,4 +244,7 @@ pub struct EngagementView {
     pub timeline: Vec<TimelineEntry>,
     pub item_form: Option<register::ItemFormView>,
     pub edit_href: Option<String>,
+    // Periodic checks: the form that sends one, and the findings of its checks.
+    pub send_check: Option<checks::SendCheckView>,
+    pub findings: Vec<checks::FindingRowView>,
 }
