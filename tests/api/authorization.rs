@@ -29,9 +29,9 @@ pub struct Fixture {
     pub target_user: String,
     pub approval: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
-    check: String,
-    evidence: String,
-    finding: String,
+    pub check: String,
+    pub evidence: String,
+    pub finding: String,
 }
 
 /// A check of the own engagement as if answered and accepted: an evidence file and a

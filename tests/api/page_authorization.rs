@@ -269,6 +269,63 @@ fn table() -> Vec<PageRow> {
             "decision=rejected&reason=%E8%A6%8B%E7%9B%B4%E3%81%97",
             "SFFFFAFF",
         ),
+        // Periodic checks: sent, reviewed and their links managed by who changes
+        // the engagement; read where it is visible.
+        post(
+            "/engagements/{id}/checks",
+            "/engagements/{own}/checks",
+            "due_on=",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/checks",
+            "/engagements/{other}/checks",
+            "due_on=",
+            "SAAAFFFF",
+        ),
+        get("/checks", "/checks", "SAAAAAAA"),
+        get("/checks/export.csv", "/checks/export.csv", "SAAAAAAA"),
+        get("/checks/{id}", "/checks/{check}", "SAAAAAAA"),
+        get(
+            "/checks/{id}/evidence/{evidence_id}",
+            "/checks/{check}/evidence/{evidence}",
+            "SAAAAAAA",
+        ),
+        post(
+            "/checks/{id}/review",
+            "/checks/{check}/review",
+            "decision=accept",
+            "SAAAAAFF",
+        ),
+        post(
+            "/checks/{id}/links/revoke",
+            "/checks/{check}/links/revoke",
+            "",
+            "SAAAAAFF",
+        ),
+        post(
+            "/checks/{id}/links",
+            "/checks/{check}/links",
+            "",
+            "SAAAAAFF",
+        ),
+        // Findings: edited by who changes the engagement; a risk accepted by CISO, DCISO
+        // or CSM, never the finding's owner.
+        get("/findings", "/findings", "SAAAAAAA"),
+        get("/findings/export.csv", "/findings/export.csv", "SAAAAAAA"),
+        get("/findings/{id}", "/findings/{finding}", "SAAAAAAA"),
+        post(
+            "/findings/{id}",
+            "/findings/{finding}",
+            "state=in_progress",
+            "SAAAAAFF",
+        ),
+        post(
+            "/findings/{id}/risk-acceptance",
+            "/findings/{finding}/risk-acceptance",
+            "reason=%E4%BB%A3%E6%9B%BF%E6%8E%AA%E7%BD%AE",
+            "SAAAFFFF",
+        ),
         // Last: it ends each caller's session.
         post("/sign-out", "/sign-out", "", "SAAAAAAA"),
     ]
@@ -280,6 +337,9 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{vendor}", &fx.vendor)
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
+        .replace("{check}", &fx.check)
+        .replace("{evidence}", &fx.evidence)
+        .replace("{finding}", &fx.finding)
 }
 
 #[tokio::test]

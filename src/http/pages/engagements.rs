@@ -517,24 +517,6 @@ pub(super) async fn overview(state: &AppState, who: &Staff, id: String) -> AppRe
     .await
 }
 
-fn engagement_page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &Staff,
-    id: &str,
-    o: &Overview,
-    refusal: Option<&AppError>,
-    item_form: Option<ItemFormView>,
-    send_check: Option<crate::staff::views::checks::SendCheckView>,
-) -> String {
-    let lang = who.lang();
-    let mut view = engagement_view(state, lang, id, o, refusal, item_form);
-    view.send_check = send_check;
-    let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
-    chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
-    state.staff.render(Page::Engagement, &chrome, &view)
-}
-
 async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -564,10 +546,14 @@ pub async fn show_with(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let o = overview(state, who, id.to_string()).await?;
-    let send_check = super::checks::send_form(state, who, id, &o).await?;
+    let lang = who.lang();
+    let mut view = engagement_view(state, lang, id, &o, refusal, item_form);
+    view.send_check = super::checks::send_form(state, who, id, &o).await?;
+    let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
+    chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     Ok(html(
         status,
-        engagement_page(state, req, who, id, &o, refusal, item_form, send_check),
+        state.staff.render(Page::Engagement, &chrome, &view),
     ))
 }
 

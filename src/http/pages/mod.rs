@@ -7,10 +7,10 @@
 mod admin;
 mod approvals;
 mod audit;
-mod clauses;
 mod checks;
-mod findings;
+mod clauses;
 mod engagements;
+mod findings;
 mod my_work;
 mod register;
 mod sign_in;
@@ -98,6 +98,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/engagements/{id}/manager-assets"),
     ("GET", "/approvals"),
     ("POST", "/approvals/{id}/decision"),
+    ("POST", "/engagements/{id}/checks"),
+    ("GET", "/checks"),
+    ("GET", "/checks/export.csv"),
+    ("GET", "/checks/{id}"),
+    ("GET", "/checks/{id}/evidence/{evidence_id}"),
+    ("POST", "/checks/{id}/review"),
+    ("POST", "/checks/{id}/links"),
+    ("POST", "/checks/{id}/links/revoke"),
+    ("GET", "/findings"),
+    ("GET", "/findings/export.csv"),
+    ("GET", "/findings/{id}"),
+    ("POST", "/findings/{id}"),
+    ("POST", "/findings/{id}/risk-acceptance"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -6,9 +6,9 @@ pub mod admin;
 
 use serde::Serialize;
 
+pub mod checks;
 pub mod clauses;
 pub mod register;
-pub mod checks;
 
 /// A link with its text.
 #[derive(Debug, Clone, Serialize)]
