@@ -16,58 +16,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, totp, TestApp, TestUser, NEW_PASSWORD};
 use crate::portal::{conforming, csrf_in, new_token, page, post_form, signed, PDF};
-use crate::webdriver::{save_screenshot, Browser};
-
-const DESKTOP: (u32, u32) = (1366, 768);
-const PHONE: (u32, u32) = (390, 844);
-
-async fn screenshots(browser: &Browser, name: &str) {
-    browser.resize(PHONE.0, PHONE.1).await.unwrap();
-    save_screenshot(
-        &format!("{name}-phone"),
-        &browser.screenshot_png().await.unwrap(),
-    );
-    browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
-    save_screenshot(
-        &format!("{name}-desktop"),
-        &browser.screenshot_png().await.unwrap(),
-    );
-}
-
-async fn accessible(browser: &Browser, page: &str) {
-    let violations = browser.axe_violations().await.unwrap();
-    let grave: Vec<&Value> = violations
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(
-        grave.is_empty(),
-        "{page}: {}",
-        serde_json::to_string_pretty(&grave).unwrap()
-    );
-}
-
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let field = browser.find(css).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn submit(browser: &Browser, css: &str) {
-    let before = browser.find("html").await.unwrap();
-    browser.find(css).await.unwrap().click().await.unwrap();
-    for _ in 0..100 {
-        if !before.is_present().await.unwrap_or(false) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} did not lead to another page");
-}
-
-async fn main_text(browser: &Browser) -> String {
-    browser.find("main").await.unwrap().text().await.unwrap()
-}
+use crate::staff_pages::{accessible, fill, main_text, screenshots, submit, DESKTOP};
+use crate::webdriver::Browser;
 
 /// The check as the API shows it.
 async fn check_of(app: &TestApp, who: &TestUser, id: &str) -> Value {

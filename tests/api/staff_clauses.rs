@@ -13,80 +13,10 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::{json, Value};
 
 use crate::helpers::{docx_paragraphs, spawn_app, totp, Enrolled, TestApp, TestUser};
-use crate::webdriver::{save_screenshot, Browser};
-
-const DESKTOP: (u32, u32) = (1366, 768);
-const PHONE: (u32, u32) = (390, 844);
-
-/// Both sizes of the page shown now, as `<name>-desktop.png` and `<name>-phone.png`.
-async fn screenshots(browser: &Browser, name: &str) {
-    browser.resize(PHONE.0, PHONE.1).await.unwrap();
-    save_screenshot(
-        &format!("{name}-phone"),
-        &browser.screenshot_png().await.unwrap(),
-    );
-    browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
-    save_screenshot(
-        &format!("{name}-desktop"),
-        &browser.screenshot_png().await.unwrap(),
-    );
-}
-
-/// axe-core finds no serious or critical violation on the page shown now.
-async fn accessible(browser: &Browser, page: &str) {
-    let violations = browser.axe_violations().await.unwrap();
-    let grave: Vec<&Value> = violations
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(
-        grave.is_empty(),
-        "{page}: {}",
-        serde_json::to_string_pretty(&grave).unwrap()
-    );
-}
-
-/// The page is no wider than the phone's screen: wide tables scroll inside themselves.
-async fn fits_the_phone(browser: &Browser, page: &str) {
-    browser.resize(PHONE.0, PHONE.1).await.unwrap();
-    let width = browser
-        .find("html")
-        .await
-        .unwrap()
-        .prop("scrollWidth")
-        .await
-        .unwrap();
-    let width: u32 = width
-        .as_str()
-        .and_then(|w| w.parse().ok())
-        .expect("a width");
-    assert!(width <= PHONE.0, "{page} is {width} px wide on a phone");
-    browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
-}
-
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let field = browser.find(css).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-/// Clicks a button or link that leads to another page, and waits until the browser has
-/// left this one.
-async fn submit(browser: &Browser, css: &str) {
-    let before = browser.find("html").await.unwrap();
-    browser.find(css).await.unwrap().click().await.unwrap();
-    for _ in 0..100 {
-        if !before.is_present().await.unwrap_or(false) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} did not lead to another page");
-}
-
-async fn main_text(browser: &Browser) -> String {
-    browser.find("main").await.unwrap().text().await.unwrap()
-}
+use crate::staff_pages::{
+    accessible, fill, fits_the_phone, main_text, screenshots, submit, DESKTOP,
+};
+use crate::webdriver::Browser;
 
 /// Signs `user` in through the pages (password, then a TOTP code of a step not spent
 /// yet), from the page `path`, which the sign-in returns to.

@@ -32,6 +32,24 @@ pub async fn screenshots(browser: &Browser, name: &str) {
     );
 }
 
+/// The page is no wider than the phone's screen: wide tables scroll inside themselves.
+pub async fn fits_the_phone(browser: &Browser, page: &str) {
+    browser.resize(PHONE.0, PHONE.1).await.unwrap();
+    let width = browser
+        .find("html")
+        .await
+        .unwrap()
+        .prop("scrollWidth")
+        .await
+        .unwrap();
+    let width: u32 = width
+        .as_str()
+        .and_then(|w| w.parse().ok())
+        .expect("a width");
+    assert!(width <= PHONE.0, "{page} is {width} px wide on a phone");
+    browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
+}
+
 /// axe-core finds no serious or critical violation on the page shown now.
 pub async fn accessible(browser: &Browser, page: &str) {
     let violations = browser.axe_violations().await.unwrap();
