@@ -226,6 +226,11 @@ async fn a_newcomer_signs_in_with_totp_and_moves_an_engagement_in_the_browser() 
         "{text}"
     );
     assert!(text.contains("R-8.1"), "{text}");
+    // An open obligation links to where it is met: the contract's to the clause generator.
+    assert!(browser
+        .find(&format!("#obligations a[href='/engagements/{id}/clauses']"))
+        .await
+        .is_ok());
     screenshots(&browser, "staff-engagement").await;
     accessible(&browser, "engagement").await;
 

@@ -11,6 +11,7 @@ use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::i18n::Lang;
+use crate::policy::obligations::ObligationState;
 use crate::staff::views::register::ItemFormView;
 use crate::staff::views::{
     ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
@@ -306,6 +307,21 @@ fn part(pages: &StaffPages, lang: Lang, e: &use_case::EngagementResponse) -> Str
     pages.text(lang, key).to_string()
 }
 
+/// Where on the pages an open obligation is met: the clause generator for a contract's
+/// clauses, the engagement's approvals, checks or status for the rest. This is a map of
+/// the pages, not a rule: which obligations exist and when they are met is
+/// `policy::obligations`'.
+fn where_done(id: &str, rule_id: &str) -> Option<String> {
+    let place = match rule_id {
+        "R-8.2" | "R-7.2" | "R-9.2" => return Some(format!("/engagements/{id}/clauses")),
+        "R-3.3.3" | "R-7.5" | "R-7.6" => "approvals",
+        "R-7.3" | "R-7.4" | "R-8.3.1" | "R-8.3.2" | "R-9.3.3" => "checks",
+        "R-7.1" | "R-8.1" | "R-9.1" | "R-8.4.1" | "R-8.4.2" => "status",
+        _ => return None,
+    };
+    Some(format!("/engagements/{id}#{place}"))
+}
+
 fn rule_key(rule_id: &str) -> String {
     rule_id.replace(['-', '.'], "_")
 }
@@ -372,6 +388,9 @@ pub(super) fn engagement_view(
                 .text_opt(lang, &format!("how.{}", rule_key(&ob.rule_id)))
                 .unwrap_or_default()
                 .to_string(),
+            href: (ob.state != ObligationState::Met && ob.state != ObligationState::Waived)
+                .then(|| where_done(id, &ob.rule_id))
+                .flatten(),
         })
         .collect();
     let items = o

@@ -221,6 +221,7 @@ pub(super) fn engagement(full: bool) -> EngagementView {
                     due_on: "令和9年4月1日".into(),
                     owner: "セキュリティ責任者".into(),
                     how: "契約を登録します。".into(),
+                    href: Some("/engagements/e1/clauses".into()),
                 },
                 ObligationView {
                     rule_id: "R-8.1".into(),
@@ -230,6 +231,7 @@ pub(super) fn engagement(full: bool) -> EngagementView {
                     due_on: String::new(),
                     owner: "セキュリティ責任者".into(),
                     how: String::new(),
+                    href: None,
                 },
             ]
         } else {

@@ -169,6 +169,8 @@ pub struct ObligationView {
     pub due_on: String,
     pub owner: String,
     pub how: String,
+    /// Where on the pages it is met, while it is open.
+    pub href: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
