@@ -14,6 +14,7 @@ mod cli;
 mod contracts;
 mod engagements;
 mod errors;
+mod first_hour;
 mod health;
 mod information_items;
 mod obligations;

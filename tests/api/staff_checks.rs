@@ -20,7 +20,7 @@ use crate::staff_pages::{accessible, fill, main_text, screenshots, submit, DESKT
 use crate::webdriver::Browser;
 
 /// The check as the API shows it.
-async fn check_of(app: &TestApp, who: &TestUser, id: &str) -> Value {
+pub async fn check_of(app: &TestApp, who: &TestUser, id: &str) -> Value {
     app.get(who, &format!("/api/v1/checks/{id}"))
         .await
         .json()
@@ -29,7 +29,7 @@ async fn check_of(app: &TestApp, who: &TestUser, id: &str) -> Value {
 }
 
 /// The engagement's only check, as the API lists it.
-async fn only_check(app: &TestApp, who: &TestUser, engagement_id: &str) -> Value {
+pub async fn only_check(app: &TestApp, who: &TestUser, engagement_id: &str) -> Value {
     let list: Value = app
         .get(
             who,
@@ -45,7 +45,7 @@ async fn only_check(app: &TestApp, who: &TestUser, engagement_id: &str) -> Value
 
 /// Every answer conforming but those of the first `bad` yes/no questions that list "no"
 /// as falling short; the ids of those questions.
-fn answers_falling_short(
+pub fn answers_falling_short(
     def: &Value,
     bad: usize,
 ) -> (Vec<(String, String)>, Vec<String>, Vec<String>) {
@@ -79,7 +79,7 @@ fn answers_falling_short(
 }
 
 /// The vendor submits `answers` with a file for each of `files` through the portal.
-async fn vendor_submits(
+pub async fn vendor_submits(
     app: &TestApp,
     token: &str,
     answers: &[(String, String)],

@@ -601,29 +601,7 @@ async fn an_officer_registers_a_vendor_an_engagement_and_its_information_in_the_
     assert!(text.contains("格付なし"), "{text}");
 
     // An L3 item provided to the vendor raises the engagement to L3.
-    browser
-        .find("details.add-form summary")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    fill(&browser, "#name", "住民基本台帳データ").await;
-    browser
-        .find("#level-L3")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find("#provided_to_vendor")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    submit(&browser, "details.add-form button[type=submit]").await;
+    add_l3_item(&browser, "住民基本台帳データ").await;
     browser
         .wait_for(".notice-success", Duration::from_secs(5))
         .await
@@ -652,13 +630,27 @@ async fn an_officer_registers_a_vendor_an_engagement_and_its_information_in_the_
     browser.quit().await.unwrap();
 }
 
+/// Adds an L3 item given to the vendor with the engagement page's form.
+pub async fn add_l3_item(browser: &Browser, name: &str) {
+    click(browser, "details.add-form summary").await;
+    fill(browser, "#name", name).await;
+    click(browser, "#level-L3").await;
+    click(browser, "#provided_to_vendor").await;
+    submit(browser, "details.add-form button[type=submit]").await;
+}
+
+/// Clicks what does not lead to another page (a choice, a disclosure).
+pub async fn click(browser: &Browser, css: &str) {
+    browser.find(css).await.unwrap().click().await.unwrap();
+}
+
 /// Chooses the `n`th option (from 1; 0 is the empty choice) of a `<select>`.
-async fn pick(browser: &Browser, select: &str, n: usize) {
+pub async fn pick(browser: &Browser, select: &str, n: usize) {
     let options = browser.find_all(&format!("{select} option")).await.unwrap();
     options[n].click().await.unwrap();
 }
 
-fn full_width(digits: &str) -> String {
+pub fn full_width(digits: &str) -> String {
     digits
         .chars()
         .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())

@@ -224,6 +224,17 @@ impl Browser {
             .map_err(failed("add cookie"))
     }
 
+    /// The browser's cookie `name` as `name=value`, to make requests as the person
+    /// signed in there.
+    pub async fn cookie(&self, name: &str) -> Result<String, String> {
+        let c = self
+            .driver()
+            .get_named_cookie(name)
+            .await
+            .map_err(failed("cookie"))?;
+        Ok(format!("{}={}", c.name, c.value))
+    }
+
     /// Runs axe-core (vendored from the npm registry under `tests/vendor/axe-core`) on the
     /// page and answers its violations of WCAG 2.x A and AA, each with its `impact`.
     /// Scripts run through WebDriver are not subject to the page's Content-Security-Policy.
