@@ -353,6 +353,16 @@ pub async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> r
         .unwrap()
 }
 
+/// A page asked for with the session cookie, as a browser asks for it.
+pub async fn get_page(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The engagement's status, read through the API.
 async fn status_of(app: &TestApp, who: &crate::helpers::TestUser, id: &str) -> Value {
     let body: Value = app
@@ -474,13 +484,7 @@ async fn pages_send_strangers_to_sign_in_and_answer_errors_as_pages() {
 
     // Another division's officer does not see it.
     let (other, _) = session_of(&app, &[Role::SecurityOfficer], &["KS02"]).await;
-    let res = app
-        .client
-        .get(app.url(&format!("/engagements/{id}")))
-        .header(COOKIE, &other)
-        .send()
-        .await
-        .unwrap();
+    let res = get_page(&app, &other, &format!("/engagements/{id}")).await;
     assert!(
         matches!(res.status().as_u16(), 403 | 404),
         "{}",
@@ -492,13 +496,7 @@ async fn pages_send_strangers_to_sign_in_and_answer_errors_as_pages() {
         .starts_with("text/html"));
 
     // A filter value the register does not know is named, not a failure.
-    let res = app
-        .client
-        .get(app.url("/engagements?level=L9"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let res = get_page(&app, &cookie, "/engagements?level=L9").await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("error-summary"));
 
@@ -617,13 +615,7 @@ async fn an_officer_registers_a_vendor_an_engagement_and_its_information_in_the_
         .unwrap();
     let rows = browser.find_all(".data-table tbody tr").await.unwrap();
     assert_eq!(rows.len(), 1);
-    let res = app
-        .client
-        .get(app.url("/engagements/export.csv?level=L3"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let res = get_page(&app, &cookie, "/engagements/export.csv?level=L3").await;
     assert_eq!(res.status(), 200);
     let csv = res.text().await.unwrap();
     assert!(csv.contains("区民情報システム保守業務委託"), "{csv}");
@@ -728,4 +720,74 @@ async fn too_many_failed_sign_ins_answer_a_readable_page_with_retry_after() {
         page.contains("分ほど待ってから、もう一度お試しください。"),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn an_ended_session_sends_the_person_to_sign_in_and_back_to_the_page() {
+    let app = spawn_app().await;
+    let user = app.staff(&[Role::SecurityOfficer], &["GA01"]).await;
+    let enrolled = app.enrol(&user).await;
+    let cookie = enrolled.session.cookie.clone();
+    let res = get_page(&app, &cookie, "/vendors?q=%E6%B8%AF").await;
+    assert_eq!(res.status(), 200);
+
+    // Idle past the session's limit (30 minutes by default): it has ended.
+    app.clock.advance(chrono::Duration::minutes(31));
+    let res = get_page(&app, &cookie, "/vendors?q=%E6%B8%AF").await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()[LOCATION].to_str().unwrap().to_string();
+    // The page to return to, query and all, as one value of `next`.
+    let next = "/vendors%3Fq%3D%25E6%25B8%25AF";
+    assert_eq!(to, format!("/sign-in?next={next}&expired=1"));
+    let page = app
+        .client
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("一定時間操作がなかったため"), "{page}");
+
+    // Signing in again (password, then a code not spent yet) returns there.
+    let res = app
+        .client
+        .post(app.url(&format!("/sign-in?next={next}")))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password={}",
+            user.email.replace('@', "%40"),
+            NEW_PASSWORD
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION].to_str().unwrap(),
+        format!("/sign-in/code?next={next}")
+    );
+    let pending = crate::helpers::cookie_of(&res);
+    let page = get_page(&app, &pending, &format!("/sign-in/code?next={next}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let code = totp(&enrolled.secret, step(&app, 1));
+    let res = post_form(
+        &app,
+        &pending,
+        &format!("/sign-in/code?next={next}"),
+        &format!("csrf_token={csrf}&code={code}"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/vendors?q=%E6%B8%AF");
 }
