@@ -169,13 +169,13 @@ fn status_of(errors: &[FormError]) -> StatusCode {
     }
 }
 
-/// Every value of a field sent more than once (checkboxes).
+/// Every value of a field sent more than once (checkboxes), blank ones left out.
 fn all(form: &Form, name: &str) -> Vec<String> {
-    form.fields
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_string())
+    form.all(name)
+        .into_iter()
+        .map(str::trim)
         .filter(|v| !v.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
