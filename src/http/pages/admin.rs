@@ -20,7 +20,7 @@ use crate::http::AppState;
 use crate::i18n::Lang;
 use crate::policy::access::{Action, Actor};
 use crate::staff::views::admin::*;
-use crate::staff::views::{Fact, FormError, OptionView, PagerView};
+use crate::staff::views::{Fact, FormError, OptionView};
 use crate::staff::{Page, Section, StaffPages};
 use crate::sweep::SweepReport;
 
@@ -1147,35 +1147,14 @@ async fn render_outbox(
                 .collect()
         })
         .unwrap_or_default();
-    let pager = match &page {
-        Some(p) => {
-            let first = if p.total == 0 {
-                0
-            } else {
-                (p.page - 1) * p.per_page + 1
-            };
-            let last = (p.page * p.per_page).min(p.total);
-            PagerView {
-                summary: fill(
-                    pages,
-                    lang,
-                    "list.summary",
-                    &[
-                        ("total", &p.total.to_string()),
-                        ("first", &first.to_string()),
-                        ("last", &last.to_string()),
-                    ],
-                ),
-                previous: (p.page > 1).then(|| outbox_href(chosen, Some(p.page - 1))),
-                next: (last < p.total).then(|| outbox_href(chosen, Some(p.page + 1))),
-            }
-        }
-        None => PagerView {
-            summary: String::new(),
-            previous: None,
-            next: None,
-        },
-    };
+    let pager = page
+        .as_ref()
+        .map(|p| {
+            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+                outbox_href(chosen, Some(n))
+            })
+        })
+        .unwrap_or_default();
     let view = OutboxView {
         tabs: tabs(pages, lang, &who.actor, "/admin/outbox"),
         statuses: app::outbox::STATUSES

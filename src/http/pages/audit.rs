@@ -16,7 +16,7 @@ use crate::http::AppState;
 use crate::i18n::Lang;
 use crate::policy::access::{Action, Actor};
 use crate::staff::views::admin::{AuditLogView, AuditRowView, VerificationView};
-use crate::staff::views::{OptionView, PagerView};
+use crate::staff::views::OptionView;
 use crate::staff::{Page, Section, StaffPages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -216,35 +216,14 @@ async fn audit_log_page(
                 .collect()
         })
         .unwrap_or_default();
-    let pager = match &page {
-        Some(p) => {
-            let first = if p.total == 0 {
-                0
-            } else {
-                (p.page - 1) * p.per_page + 1
-            };
-            let last = (p.page * p.per_page).min(p.total);
-            PagerView {
-                summary: fill(
-                    pages,
-                    lang,
-                    "list.summary",
-                    &[
-                        ("total", &p.total.to_string()),
-                        ("first", &first.to_string()),
-                        ("last", &last.to_string()),
-                    ],
-                ),
-                previous: (p.page > 1).then(|| href("/audit-log", &query, Some(p.page - 1))),
-                next: (last < p.total).then(|| href("/audit-log", &query, Some(p.page + 1))),
-            }
-        }
-        None => PagerView {
-            summary: String::new(),
-            previous: None,
-            next: None,
-        },
-    };
+    let pager = page
+        .as_ref()
+        .map(|p| {
+            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+                href("/audit-log", &query, Some(n))
+            })
+        })
+        .unwrap_or_default();
     let typed = |v: &Option<String>| v.clone().unwrap_or_default();
     let view = AuditLogView {
         from: typed(&query.from),

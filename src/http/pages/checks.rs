@@ -29,7 +29,7 @@ use crate::staff::views::checks::{
     AnsweredQuestion, AnsweredSection, CheckListRow, CheckPageView, ChecksView, EvidenceLink,
     RadioView, ReviewEntry, ReviewFormView, SendCheckView,
 };
-use crate::staff::views::{Fact, FormError, OptionView, PagerView};
+use crate::staff::views::{Fact, FormError, OptionView};
 use crate::staff::{Page, Section, StaffPages};
 use crate::validate::Fields;
 
@@ -617,32 +617,6 @@ pub fn list_href(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
     }
 }
 
-/// Where a list stands, and the addresses of the pages beside it.
-pub fn pager(
-    pages: &StaffPages,
-    lang: Lang,
-    paging: Paging,
-    total: i64,
-    href: impl Fn(i64) -> String,
-) -> PagerView {
-    let first = if total == 0 { 0 } else { paging.offset() + 1 };
-    let last = (paging.page * paging.per_page).min(total);
-    PagerView {
-        summary: fill(
-            pages,
-            lang,
-            "list.summary",
-            &[
-                ("total", &total.to_string()),
-                ("first", &first.to_string()),
-                ("last", &last.to_string()),
-            ],
-        ),
-        previous: (paging.page > 1).then(|| href(paging.page - 1)),
-        next: (last < total).then(|| href(paging.page + 1)),
-    }
-}
-
 /// The vendors for a filter, by name.
 pub async fn vendor_names(state: &AppState) -> AppResult<Vec<(String, String)>> {
     let names = crate::db::read(&state.pool, crate::db::vendors::names).await?;
@@ -763,7 +737,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
         vendors: option_list(vendor_names(&state).await?, query.vendor_id.as_deref()),
         engagement_id: query.engagement_id.clone().unwrap_or_default(),
         rows,
-        pager: pager(pages, lang, paging, total, |p| {
+        pager: super::pager(pages, lang, (paging.page, paging.per_page, total), |p| {
             query.href("/checks", Some(p))
         }),
         csv_href: query.href("/checks/export.csv", None),

@@ -15,7 +15,7 @@ use crate::policy::obligations::ObligationState;
 use crate::staff::views::register::ItemFormView;
 use crate::staff::views::{
     ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
-    Fact, ItemView, MoveView, ObligationView, OptionView, PagerView, SortView, TimelineEntry,
+    Fact, ItemView, MoveView, ObligationView, OptionView, SortView, TimelineEntry,
 };
 use crate::staff::{Page, Section, StaffPages};
 
@@ -200,35 +200,14 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
                 .collect()
         })
         .unwrap_or_default();
-    let pager = match &page {
-        Some(p) => {
-            let first = if p.total == 0 {
-                0
-            } else {
-                (p.page - 1) * p.per_page + 1
-            };
-            let last = (p.page * p.per_page).min(p.total);
-            PagerView {
-                summary: super::fill(
-                    pages,
-                    lang,
-                    "list.summary",
-                    &[
-                        ("total", &p.total.to_string()),
-                        ("first", &first.to_string()),
-                        ("last", &last.to_string()),
-                    ],
-                ),
-                previous: (p.page > 1).then(|| list_href(&query, None, Some(p.page - 1))),
-                next: (last < p.total).then(|| list_href(&query, None, Some(p.page + 1))),
-            }
-        }
-        None => PagerView {
-            summary: String::new(),
-            previous: None,
-            next: None,
-        },
-    };
+    let pager = page
+        .as_ref()
+        .map(|p| {
+            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+                list_href(&query, None, Some(n))
+            })
+        })
+        .unwrap_or_default();
     let chosen = |v: &Option<String>| v.clone();
     let view = EngagementsView {
         q: query.q.clone().unwrap_or_default(),

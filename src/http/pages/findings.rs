@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::checks::{answer_text, list_href, moment, pager, typed_date, vendor_names};
+use super::checks::{answer_text, list_href, moment, typed_date, vendor_names};
 use super::my_work::date;
 use super::{add, fill, form_errors, html, query_value, see_other, Form, Staff};
 use crate::app::findings::{
@@ -183,7 +183,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
         mine: query.mine,
         engagement_id: query.engagement_id.clone().unwrap_or_default(),
         rows: finding_rows(pages, lang, &rows, |f| f.question_id.clone()),
-        pager: pager(pages, lang, paging, total, |p| {
+        pager: super::pager(pages, lang, (paging.page, paging.per_page, total), |p| {
             query.href("/findings", Some(p))
         }),
         csv_href: query.href("/findings/export.csv", None),

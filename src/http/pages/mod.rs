@@ -766,6 +766,36 @@ pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
     })
 }
 
+/// Where a list stands ("全N件中 a〜b件"), and the addresses of the pages beside it:
+/// the one pager of every list page.
+pub fn pager(
+    pages: &StaffPages,
+    lang: Lang,
+    (page, per_page, total): (i64, i64, i64),
+    href: impl Fn(i64) -> String,
+) -> crate::staff::views::PagerView {
+    let first = if total == 0 {
+        0
+    } else {
+        (page - 1) * per_page + 1
+    };
+    let last = (page * per_page).min(total);
+    crate::staff::views::PagerView {
+        summary: fill(
+            pages,
+            lang,
+            "list.summary",
+            &[
+                ("total", &total.to_string()),
+                ("first", &first.to_string()),
+                ("last", &last.to_string()),
+            ],
+        ),
+        previous: (page > 1).then(|| href(page - 1)),
+        next: (last < total).then(|| href(page + 1)),
+    }
+}
+
 /// `key` of the labels with `{name}` filled in.
 pub fn fill(pages: &StaffPages, lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
     let mut text = pages.text(lang, key).to_string();

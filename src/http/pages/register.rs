@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::engagements::{kind_label, level_label};
-use super::{add, fill, form_errors, html, query_value, see_other, Form, Staff};
+use super::{add, form_errors, html, query_value, see_other, Form, Staff};
 use crate::app::engagements::{self as engagements_case, EngagementBody};
 use crate::app::information_items::{self as items_case, ItemBody};
 use crate::app::vendors::{self as vendors_case, ContactBody, VendorBody, VendorQuery};
@@ -21,7 +21,7 @@ use crate::staff::views::register::{
     ContactFields, ContactRow, EngagementFormView, FieldView, ItemFormView, VendorFormView,
     VendorRowView, VendorView, VendorsView,
 };
-use crate::staff::views::{FormError, OptionView, PagerView};
+use crate::staff::views::{FormError, OptionView};
 use crate::staff::{Page, Section, StaffPages};
 
 /// Contact rows the vendor form offers (a vendor has at most 20; three fit most).
@@ -126,36 +126,6 @@ fn date_refusal(field: &str) -> FieldError {
     )
 }
 
-fn pager(
-    pages: &StaffPages,
-    lang: Lang,
-    page: i64,
-    per_page: i64,
-    total: i64,
-    href: impl Fn(i64) -> String,
-) -> PagerView {
-    let first = if total == 0 {
-        0
-    } else {
-        (page - 1) * per_page + 1
-    };
-    let last = (page * per_page).min(total);
-    PagerView {
-        summary: fill(
-            pages,
-            lang,
-            "list.summary",
-            &[
-                ("total", &total.to_string()),
-                ("first", &first.to_string()),
-                ("last", &last.to_string()),
-            ],
-        ),
-        previous: (page > 1).then(|| href(page - 1)),
-        next: (last < total).then(|| href(page + 1)),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Vendors
 
@@ -191,9 +161,12 @@ async fn vendors(
                     .join("、"),
             })
             .collect(),
-        pager: pager(pages, lang, found.page, found.per_page, found.total, |p| {
-            format!("/vendors?q={}&page={p}", super::encode(&q))
-        }),
+        pager: super::pager(
+            pages,
+            lang,
+            (found.page, found.per_page, found.total),
+            |p| format!("/vendors?q={}&page={p}", super::encode(&q)),
+        ),
         q: query.q.unwrap_or_default(),
         can_register: who.actor.permits(&Action::Register).is_ok(),
     };

@@ -115,7 +115,7 @@ pub struct SortView {
     pub state: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PagerView {
     pub summary: String,
     pub previous: Option<String>,
