@@ -142,6 +142,8 @@ fn filter(config: &Config, actor: &Actor, q: &AuditQuery) -> AppResult<(audit::F
         action_prefix: text(&q.action),
         target_type: text(&q.target_type),
         target_id: text(&q.target_id),
+        target_ids: None,
+        changes_only: false,
     };
     Ok((f, paging))
 }

@@ -699,6 +699,37 @@ pub struct Overview {
     pub timeline: Vec<crate::audit::Entry>,
     /// Whether the actor may change it (move it, add to it).
     pub can_change: bool,
+    /// The designated management it is a subcontract of, when the actor may see it.
+    pub parent: Option<Related>,
+    /// Its subcontracts the actor may see.
+    pub subcontracts: Vec<Related>,
+    /// How often it is checked.
+    pub check_interval: super::checks::officer::IntervalResponse,
+}
+
+/// Another engagement named on this one's page.
+pub struct Related {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+}
+
+impl From<EngagementRow> for Related {
+    fn from(e: EngagementRow) -> Self {
+        Related {
+            status: e.status(),
+            id: e.id,
+            title: e.title,
+        }
+    }
+}
+
+fn visible_to(actor: &Actor, e: &EngagementRow) -> bool {
+    actor
+        .permits(&Action::ReadEngagement {
+            division_id: &e.division_id,
+        })
+        .is_ok()
 }
 
 pub const TIMELINE_ENTRIES: i64 = 100;
@@ -720,9 +751,22 @@ pub fn overview(
     let contracts = super::contracts::of_engagement(tx.conn(), services, actor, id)?;
     let checks = super::checks::officer::of_engagement(tx.conn(), actor, id, today)?;
     let findings = super::findings::of_engagement(tx.conn(), id, today)?;
+    // Everything that belongs to it: its items, approvals (and the manager assets they
+    // are about), contracts, checks and findings. Ids are unique across kinds.
+    let mut targets = vec![id.to_string()];
+    targets.extend(items.iter().map(|i| i.id.clone()));
+    for a in &approvals {
+        targets.push(a.id.clone());
+        targets.push(a.subject_id.clone());
+    }
+    targets.extend(contracts.iter().map(|c| c.id.clone()));
+    targets.extend(checks.iter().map(|c| c.id.clone()));
+    targets.extend(findings.iter().map(|f| f.id.clone()));
+    targets.sort();
+    targets.dedup();
     let filter = crate::db::audit::Filter {
-        target_type: Some("engagement".into()),
-        target_id: Some(id.to_string()),
+        target_ids: Some(targets),
+        changes_only: true,
         ..Default::default()
     };
     let (timeline, _) = crate::db::audit::list(tx.conn(), &filter, 0, TIMELINE_ENTRIES)?;
@@ -731,7 +775,21 @@ pub fn overview(
             division_id: &row.division_id,
         })
         .is_ok();
+    let parent = match &row.parent_id {
+        Some(pid) => engagements::find(tx.conn(), pid)?
+            .filter(|p| visible_to(actor, p))
+            .map(Related::from),
+        None => None,
+    };
+    let subcontracts = engagements::subcontracts_of(tx.conn(), id)?
+        .into_iter()
+        .filter(|s| visible_to(actor, s))
+        .map(Related::from)
+        .collect();
     Ok(Overview {
+        check_interval: super::checks::officer::interval(&services.config, &row),
+        parent,
+        subcontracts,
         engagement,
         obligations,
         items,
@@ -752,6 +810,9 @@ pub struct FormChoices {
     /// Each person with the divisions they hold a responsible role in, and which role.
     pub people: Vec<(users::StaffMember, Vec<String>)>,
     pub vendors: Vec<(String, String)>,
+    /// Designated managements still open, which an outsourcing may be a subcontract of
+    /// id and title.
+    pub parents: Vec<(String, String)>,
 }
 
 pub fn form_choices(conn: &mut DbConnection, actor: &Actor) -> AppResult<FormChoices> {
@@ -791,9 +852,26 @@ pub fn form_choices(conn: &mut DbConnection, actor: &Actor) -> AppResult<FormCho
     .collect();
     let mut vendors: Vec<(String, String)> = vendors::names(conn)?.into_iter().collect();
     vendors.sort_by(|a, b| a.1.cmp(&b.1));
+    let (managements, _) = engagements::list(
+        conn,
+        &actor.visibility(),
+        &EngagementFilter {
+            kind: Some(EngagementKind::DesignatedManagement),
+            ..Default::default()
+        },
+        (EngagementOrder::Title, false),
+        0,
+        i64::MAX,
+    )?;
+    let parents = managements
+        .into_iter()
+        .filter(|l| !lifecycle::is_final(l.engagement.status()))
+        .map(|l| (l.engagement.id, l.engagement.title))
+        .collect();
     Ok(FormChoices {
         divisions,
         people,
         vendors,
+        parents,
     })
 }

@@ -261,6 +261,12 @@ pub struct Filter {
     pub action_prefix: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+    /// The target is any of these (ids are unique across kinds): an engagement and
+    /// everything that belongs to it, for its timeline.
+    pub target_ids: Option<Vec<String>>,
+    /// Leave out the reads recorded for L3 information (`*.read_l3`, R-5.5.7): a
+    /// timeline of what changed, not of who looked.
+    pub changes_only: bool,
 }
 
 /// `LIKE … ESCAPE '\'` pattern for text starting with `prefix`, lower-cased.
@@ -299,6 +305,12 @@ fn filtered(filter: &Filter) -> audit_log::BoxedQuery<'static, Backend> {
     }
     if let Some(target_id) = &filter.target_id {
         query = query.filter(audit_log::target_id.eq(target_id.clone()));
+    }
+    if let Some(ids) = &filter.target_ids {
+        query = query.filter(audit_log::target_id.eq_any(ids.clone()));
+    }
+    if filter.changes_only {
+        query = query.filter(audit_log::action.not_like("%.read\\_l3").escape('\\'));
     }
     query
 }

@@ -172,6 +172,15 @@ pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementRow
         .optional()?)
 }
 
+/// The subcontracts of a designated management, oldest first.
+pub fn subcontracts_of(conn: &mut DbConnection, parent_id: &str) -> AppResult<Vec<EngagementRow>> {
+    Ok(engagements::table
+        .filter(engagements::parent_id.eq(parent_id))
+        .order(engagements::id.asc())
+        .select(EngagementRow::as_select())
+        .load(conn)?)
+}
+
 macro_rules! listing_query {
     () => {
         engagements::table

@@ -17,7 +17,7 @@ pub fn parse_iso_date(input: &str) -> Result<NaiveDate, InvalidDate> {
 
 /// Full-width digits, letters and separators as their ASCII counterparts (what an IME
 /// types by default), other characters as they are.
-fn half_width(c: char) -> char {
+pub fn half_width(c: char) -> char {
     match c {
         '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '／' | '．' | '－' => {
             char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)

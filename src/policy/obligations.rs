@@ -29,6 +29,10 @@ impl Default for RuleSettings {
     }
 }
 
+/// The rules met by accepted periodic checks, due again one interval after each
+/// an engagement that owes one of them has a check interval.
+pub const PERIODIC_RULES: &[&str] = &["R-7.3", "R-7.4", "R-8.3.1", "R-8.3.2", "R-9.3.3"];
+
 #[derive(Debug, Clone)]
 pub struct ItemSnapshot {
     pub id: String,
@@ -257,6 +261,10 @@ pub fn obligations(
     // An accepted check meets a periodic obligation until the next check is due; then
     // the next one is owed, due one interval after the last acceptance.
     let periodic = |rule: &str| -> (Option<NaiveDate>, Evidence) {
+        debug_assert!(
+            PERIODIC_RULES.contains(&rule),
+            "{rule} is listed as periodic"
+        );
         match e.checks_accepted.get(rule) {
             Some(&on) => {
                 let next = add_months(on, interval);

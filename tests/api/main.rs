@@ -28,6 +28,7 @@ mod smtp;
 mod staff_admin;
 mod staff_checks;
 mod staff_clauses;
+mod staff_engagement;
 mod staff_pages;
 mod template_overrides;
 mod users_and_divisions;

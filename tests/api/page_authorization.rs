@@ -283,6 +283,25 @@ fn table() -> Vec<PageRow> {
             "due_on=",
             "SAAAFFFF",
         ),
+        post(
+            "/engagements/{id}/check-interval",
+            "/engagements/{own}/check-interval",
+            "months=6",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/check-interval",
+            "/engagements/{other}/check-interval",
+            "months=6",
+            "SAAAFFFF",
+        ),
+        // Waiving: ROLE-CISO, ROLE-DCISO and ROLE-CSM, never the one who owes it.
+        post(
+            "/engagements/{id}/waivers",
+            "/engagements/{own}/waivers",
+            "rule_id=R-8.3.1&reason=%E5%BA%81%E8%88%8E%E5%86%85%E4%BD%9C%E6%A5%AD",
+            "SAAAFFFF",
+        ),
         get("/checks", "/checks", "SAAAAAAA"),
         get("/checks/export.csv", "/checks/export.csv", "SAAAAAAA"),
         get("/checks/{id}", "/checks/{check}", "SAAAAAAA"),

@@ -853,6 +853,11 @@ pub struct IntervalResponse {
     pub effective_months: i64,
 }
 
+/// The engagement's interval between checks as it stands.
+pub fn interval(config: &Config, e: &EngagementRow) -> IntervalResponse {
+    interval_of(config, e, e.check_interval_months.map(i64::from))
+}
+
 fn interval_of(config: &Config, e: &EngagementRow, months: Option<i64>) -> IntervalResponse {
     let level = e.level().unwrap_or(ClassificationLevel::L1);
     IntervalResponse {

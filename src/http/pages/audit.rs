@@ -156,7 +156,7 @@ fn verification(pages: &StaffPages, lang: Lang, r: &Report) -> VerificationView 
 }
 
 /// An audited action's name: the labels' words when they have some, else its code.
-fn action_label(pages: &StaffPages, lang: Lang, action: &str) -> String {
+pub(super) fn action_label(pages: &StaffPages, lang: Lang, action: &str) -> String {
     pages
         .text_opt(lang, &format!("actions.{action}"))
         .or_else(|| pages.text_opt(lang, &format!("audit_actions.{action}")))

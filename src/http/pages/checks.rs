@@ -29,7 +29,8 @@ use crate::staff::views::checks::{
     AnsweredQuestion, AnsweredSection, CheckListRow, CheckPageView, ChecksView, EvidenceLink,
     RadioView, ReviewEntry, ReviewFormView, SendCheckView,
 };
-use crate::staff::views::{Fact, FormError, OptionView};
+use crate::staff::views::register::FieldView;
+use crate::staff::views::{Fact, FormError, IntervalFormView, OptionView};
 use crate::staff::{Page, Section, StaffPages};
 use crate::validate::Fields;
 
@@ -73,6 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         "POST",
         web::resource("/engagements/{id}/checks").route(web::post().to(send)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/check-interval").route(web::post().to(set_interval)),
     );
 }
 
@@ -432,8 +438,9 @@ async fn show(
     ))
 }
 
-/// A refusal of a rule in the page's words, with the status it answers.
-fn refusal_of(e: &AppError, lang: Lang) -> Option<(StatusCode, String)> {
+/// A refusal that is not about a field, with its status and words: a conflict or gate
+/// (409), or what the person may not do (403).
+pub(super) fn refusal_of(e: &AppError, lang: Lang) -> Option<(StatusCode, String)> {
     match e {
         AppError::Conflict { message, .. } | AppError::Gate { message, .. } => {
             Some((StatusCode::CONFLICT, message.get(lang).to_string()))
@@ -967,4 +974,132 @@ async fn send(
         status,
         state.staff.render(Page::Engagement, &chrome, &view),
     ))
+}
+
+fn interval_view(
+    pages: &StaffPages,
+    lang: Lang,
+    id: &str,
+    o: &Overview,
+    months: String,
+    errors: Vec<FormError>,
+) -> IntervalFormView {
+    let i = &o.check_interval;
+    let effective = i.effective_months.to_string();
+    IntervalFormView {
+        action: format!("/engagements/{id}/check-interval#interval-title"),
+        effective: fill(
+            pages,
+            lang,
+            if i.months.is_some() {
+                "interval_form.own"
+            } else {
+                "interval_form.default"
+            },
+            &[("months", &effective)],
+        ),
+        months: FieldView {
+            value: months,
+            error: field_message(&errors, "months"),
+        },
+        errors,
+    }
+}
+
+/// The interval form of an engagement's page, for a person who may change it while it
+/// owes periodic checks.
+pub fn interval_form(
+    pages: &StaffPages,
+    lang: Lang,
+    id: &str,
+    o: &Overview,
+) -> Option<IntervalFormView> {
+    let periodic = o
+        .obligations
+        .iter()
+        .any(|ob| crate::policy::obligations::PERIODIC_RULES.contains(&ob.rule_id.as_str()));
+    (o.can_change && periodic).then(|| {
+        let months = o
+            .check_interval
+            .months
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        interval_view(pages, lang, id, o, months, vec![])
+    })
+}
+
+/// Months as typed (full-width digits too); blank returns to the level's default.
+fn typed_months(pages: &StaffPages, typed: &str) -> AppResult<Option<i64>> {
+    let digits: String = typed
+        .trim()
+        .chars()
+        .map(crate::domain::date::half_width)
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse::<i64>().map(Some).map_err(|_| {
+        AppError::validation(
+            "months",
+            "invalid",
+            Msg::new(
+                pages.text(Lang::Ja, "interval_form.months_hint"),
+                pages.text(Lang::En, "interval_form.months_hint"),
+            ),
+        )
+    })
+}
+
+/// Sets or clears the engagement's own interval between checks; the page comes back
+/// with the field's error when it is not a number of months from 1 to 60.
+async fn set_interval(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+    form: Form,
+) -> AppResult<HttpResponse> {
+    who.check_csrf(&form)?;
+    let id = id.into_inner();
+    let typed = form.get("months").unwrap_or_default().to_string();
+    let saved = match typed_months(&state.staff, &typed) {
+        Err(e) => Err(e),
+        Ok(months) => {
+            let config = state.config.clone();
+            let actor = who.actor.clone();
+            let target = id.clone();
+            let body = use_case::IntervalBody {
+                months: Some(months),
+            };
+            crate::app::write(&state, who.origin(), move |tx| {
+                use_case::set_interval(tx, &config, &actor, &target, body)
+            })
+            .await
+        }
+    };
+    let err = match saved {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/engagements/{id}?done=interval_saved#checks"
+            )))
+        }
+        Err(e) => e,
+    };
+    let lang = who.lang();
+    let Some(errors) = form_errors(&err, lang) else {
+        return Err(err);
+    };
+    let pages = state.staff.clone();
+    super::engagements::show_view(
+        &state,
+        &req,
+        &who,
+        &id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        |view, o| {
+            view.interval_form = Some(interval_view(&pages, lang, &id, o, typed, errors));
+        },
+    )
+    .await
 }

@@ -15,7 +15,7 @@ use crate::policy::obligations::ObligationState;
 use crate::staff::views::register::ItemFormView;
 use crate::staff::views::{
     ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
-    Fact, ItemView, MoveView, ObligationView, OptionView, SortView, TimelineEntry,
+    Fact, ItemView, MoveView, ObligationView, OptionView, RelatedView, SortView, TimelineEntry,
 };
 use crate::staff::{Page, Section, StaffPages};
 
@@ -301,6 +301,24 @@ fn where_done(id: &str, rule_id: &str) -> Option<String> {
     Some(format!("/engagements/{id}#{place}"))
 }
 
+/// The status a recorded move went to.
+fn moved_to(entry: &crate::audit::Entry) -> Option<Status> {
+    if entry.action != "engagement.transition" {
+        return None;
+    }
+    let after: serde_json::Value = serde_json::from_str(entry.after_json.as_deref()?).ok()?;
+    Status::parse(after.get("status")?.as_str()?).ok()
+}
+
+fn related(pages: &StaffPages, lang: Lang, r: &use_case::Related) -> RelatedView {
+    RelatedView {
+        href: format!("/engagements/{}", r.id),
+        title: r.title.clone(),
+        status: status_label(pages, lang, r.status),
+        status_key: r.status.as_str().to_string(),
+    }
+}
+
 fn rule_key(rule_id: &str) -> String {
     rule_id.replace(['-', '.'], "_")
 }
@@ -470,10 +488,13 @@ pub(super) fn engagement_view(
                     .format("%H:%M")
             ),
             actor: entry.actor.clone(),
-            action: pages
-                .text_opt(lang, &format!("actions.{}", entry.action))
-                .map(str::to_string)
-                .unwrap_or_else(|| entry.action.clone()),
+            action: {
+                let label = super::audit::action_label(pages, lang, &entry.action);
+                match moved_to(entry) {
+                    Some(to) => format!("{label}（{}）", status_label(pages, lang, to)),
+                    None => label,
+                }
+            },
         })
         .collect();
     EngagementView {
@@ -500,6 +521,14 @@ pub(super) fn engagement_view(
         }),
         edit_href: o.can_change.then(|| format!("/engagements/{id}/edit")),
         send_check: None,
+        parent: o.parent.as_ref().map(|r| related(pages, lang, r)),
+        subcontracts: o
+            .subcontracts
+            .iter()
+            .map(|r| related(pages, lang, r))
+            .collect(),
+        waiver_form: None,
+        interval_form: None,
         findings: super::findings::finding_rows(pages, lang, &o.findings, |f| {
             f.question_id.clone()
         }),
@@ -543,10 +572,32 @@ pub async fn show_with(
     item_form: Option<ItemFormView>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    show_view(state, req, who, id, status, refusal, |view, _| {
+        if let Some(form) = item_form {
+            view.item_form = Some(form);
+        }
+    })
+    .await
+}
+
+/// The engagement's page with `fill` putting a form (as typed, with its errors) or a
+/// refusal in place of the blank one; `refusal` is a status move refused.
+pub async fn show_view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Staff,
+    id: &str,
+    status: StatusCode,
+    refusal: Option<&AppError>,
+    fill: impl FnOnce(&mut EngagementView, &Overview),
+) -> AppResult<HttpResponse> {
     let o = overview(state, who, id.to_string()).await?;
     let lang = who.lang();
-    let mut view = engagement_view(state, lang, id, &o, refusal, item_form);
+    let mut view = engagement_view(state, lang, id, &o, refusal, None);
     view.send_check = super::checks::send_form(state, who, id, &o).await?;
+    view.waiver_form = super::obligations::waiver_form(lang, id, &o, &who.actor);
+    view.interval_form = super::checks::interval_form(&state.staff, lang, id, &o);
+    fill(&mut view, &o);
     let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));
     chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     Ok(html(

@@ -12,6 +12,7 @@ mod clauses;
 mod engagements;
 mod findings;
 mod my_work;
+mod obligations;
 mod register;
 mod sign_in;
 
@@ -111,6 +112,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/findings/{id}"),
     ("POST", "/findings/{id}"),
     ("POST", "/findings/{id}/risk-acceptance"),
+    ("POST", "/engagements/{id}/waivers"),
+    ("POST", "/engagements/{id}/check-interval"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -126,6 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     approvals::configure(cfg);
     checks::configure(cfg);
     findings::configure(cfg);
+    obligations::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -730,13 +734,15 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 }
 
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
-pub const FLASHES: [&str; 6] = [
+pub const FLASHES: [&str; 8] = [
     "password",
     "moved",
     "registered",
     "saved",
     "item_added",
     "item_removed",
+    "waived",
+    "interval_saved",
 ];
 
 /// Each area's `done` words with the labels table holding their texts.

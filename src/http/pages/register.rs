@@ -281,6 +281,7 @@ const ENGAGEMENT_LABELS: &[(&str, &str)] = &[
     ("division", "engagement_form.division"),
     ("responsible_user_id", "engagement_form.responsible"),
     ("vendor_id", "engagement_form.vendor"),
+    ("parent_id", "engagement_form.parent"),
     ("scope", "engagement_form.scope"),
     ("starts_on", "engagement_form.starts_on"),
     ("ends_on", "engagement_form.ends_on"),
@@ -512,7 +513,12 @@ fn engagement_body(form: &Form, new: bool) -> TypedEngagement {
             scope: form.text("scope"),
             starts_on,
             ends_on,
-            parent_id: None,
+            // Only a new outsourcing names a parent; blank means none.
+            parent_id: if new {
+                form.text("parent_id").map(Some)
+            } else {
+                None
+            },
             cloud,
         },
         bad_dates,
@@ -578,6 +584,11 @@ fn engagement_form(
         responsible_error: err("responsible_user_id"),
         vendors: choices(c.vendors.iter().cloned(), b.vendor_id.as_deref()),
         vendor_error: err("vendor_id"),
+        parents: choices(
+            c.parents.iter().cloned(),
+            b.parent_id.clone().flatten().as_deref(),
+        ),
+        parent_error: err("parent_id"),
         scope: field(b.scope.as_deref(), errors, "scope", lang),
         starts_on: field(typed.starts_on.as_deref(), errors, "starts_on", lang),
         ends_on: field(typed.ends_on.as_deref(), errors, "ends_on", lang),

@@ -326,6 +326,47 @@ pub(super) fn engagement(full: bool) -> EngagementView {
         edit_href: full.then(|| "/engagements/e1/edit".into()),
         send_check: None,
         findings: vec![],
+        parent: full.then(|| related("e0")),
+        subcontracts: if full { vec![related("e2")] } else { vec![] },
+        waiver_form: full.then(|| WaiverFormView {
+            action: "/engagements/e1/waivers".into(),
+            choices: vec![OptionView {
+                value: "R-8.4.1".into(),
+                label: "R-8.4.1 終了時の確認".into(),
+                selected: true,
+            }],
+            choice_error: Some("選んでください".into()),
+            reason: super::views::register::FieldView {
+                value: "理由".into(),
+                error: Some("入力してください".into()),
+            },
+            errors: vec![FormError {
+                field: "reason".into(),
+                message: "入力してください".into(),
+            }],
+            refusal: Some("自分が負う義務は自分で免除できません".into()),
+        }),
+        interval_form: full.then(|| IntervalFormView {
+            action: "/engagements/e1/check-interval".into(),
+            months: super::views::register::FieldView {
+                value: "0".into(),
+                error: Some("1 から 60 までの月数です".into()),
+            },
+            effective: "この案件の点検の間隔は 12 か月です（格付の既定）。".into(),
+            errors: vec![FormError {
+                field: "months".into(),
+                message: "1 から 60 までの月数です".into(),
+            }],
+        }),
+    }
+}
+
+fn related(id: &str) -> RelatedView {
+    RelatedView {
+        href: format!("/engagements/{id}"),
+        title: "港区立〇〇体育館の指定管理".into(),
+        status: "実施中".into(),
+        status_key: "active".into(),
     }
 }
 

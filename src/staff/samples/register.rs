@@ -149,6 +149,8 @@ pub fn check(pages: &StaffPages, chrome: &Chrome) -> Result<(), TemplateError> {
                 responsible_error: full.then(|| "選んでください".into()),
                 vendors: options(full),
                 vendor_error: full.then(|| "選んでください".into()),
+                parents: options(full),
+                parent_error: full.then(|| "選んでください".into()),
                 scope: field(full),
                 starts_on: field(full),
                 ends_on: field(full),

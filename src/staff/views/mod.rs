@@ -249,4 +249,44 @@ pub struct EngagementView {
     // Periodic checks: the form that sends one, and the findings of its checks.
     pub send_check: Option<checks::SendCheckView>,
     pub findings: Vec<checks::FindingRowView>,
+    /// The designated management it is a subcontract of, and its own subcontracts.
+    pub parent: Option<RelatedView>,
+    pub subcontracts: Vec<RelatedView>,
+    /// For ROLE-CISO, ROLE-DCISO and ROLE-CSM while something is owed.
+    pub waiver_form: Option<WaiverFormView>,
+    /// For those who may change it, when it owes periodic checks.
+    pub interval_form: Option<IntervalFormView>,
+}
+
+/// Another engagement named on an engagement's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedView {
+    pub href: String,
+    pub title: String,
+    pub status: String,
+    pub status_key: String,
+}
+
+/// Waiving an open obligation with the reason (R-2.6: never by the one who owes it).
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverFormView {
+    pub action: String,
+    /// The open and overdue obligations; the value is `rule_id` or `rule_id subject_id`.
+    pub choices: Vec<OptionView>,
+    pub choice_error: Option<String>,
+    pub reason: register::FieldView,
+    pub errors: Vec<FormError>,
+    /// Why the waiver was refused when it is not about a field, in plain words.
+    pub refusal: Option<String>,
+}
+
+/// How often the engagement is checked: its own months, or blank for its
+/// level's default.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntervalFormView {
+    pub action: String,
+    pub months: register::FieldView,
+    /// The interval in force, in words.
+    pub effective: String,
+    pub errors: Vec<FormError>,
 }

@@ -88,6 +88,9 @@ pub struct EngagementFormView {
     pub responsible_error: Option<String>,
     pub vendors: Vec<OptionView>,
     pub vendor_error: Option<String>,
+    /// the designated management an outsourcing is a subcontract of (only when new).
+    pub parents: Vec<OptionView>,
+    pub parent_error: Option<String>,
     pub scope: FieldView,
     pub starts_on: FieldView,
     pub ends_on: FieldView,
