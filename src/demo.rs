@@ -514,7 +514,7 @@ fn insert_all(
                 .into_iter()
                 .find(|s| *s != Status::Terminated)
                 .ok_or_else(|| AppError::Internal("demo status unreachable".into()))?;
-            engagements::set_status(conn, &id, status, next, &ciso, now)?;
+            engagements::set_status(conn, &id, (status, next), Some(&ciso), None, now)?;
             status = next;
         }
         engagement_ids.push(id);

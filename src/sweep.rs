@@ -55,6 +55,11 @@ pub struct SweepReport {
     /// The organisation's date the sweep ran for.
     pub today: NaiveDate,
     pub dry_run: bool,
+    /// Active engagements past their end date moved to `ending`; in a dry
+    /// run, due to move.
+    pub engagements_ended: usize,
+    /// End-of-term attestations sent to vendors with those moves.
+    pub attestations_sent: usize,
     /// Periodic checks sent to vendors; in a dry run, due.
     pub checks_issued: usize,
     /// Deadlines looked at.
@@ -147,6 +152,9 @@ pub fn run(
         questionnaires,
         email: templates,
     };
+    // Terms that ended move to `ending` first, so that today's deadlines include their
+    // end-of-term obligations.
+    let ended = crate::app::end_of_term::end_past_terms(conn, &env, now, dry_run)?;
     // One load of every engagement's facts serves both: sending a check changes none of
     // them (only accepted checks are facts).
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
@@ -159,6 +167,8 @@ pub fn run(
     let mut report = SweepReport {
         today,
         dry_run,
+        engagements_ended: ended.moved,
+        attestations_sent: ended.attestations,
         checks_issued,
         deadlines: list.len(),
         reminders: 0,
@@ -202,6 +212,8 @@ pub fn run(
     if !dry_run {
         tracing::info!(
             today = %today,
+            engagements_ended = report.engagements_ended,
+            attestations_sent = report.attestations_sent,
             checks_issued = report.checks_issued,
             deadlines = report.deadlines,
             reminders = report.reminders,

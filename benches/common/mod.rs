@@ -311,7 +311,14 @@ pub fn seed(conn: &mut DbConnection, engagements: usize) -> AppResult<Seeded> {
                 .into_iter()
                 .find(|s| *s != Status::Terminated)
                 .expect("the target lies on the forward path");
-            engagements::set_status(conn, &id, status, next, &ciso.user_id, itaku::db::now_utc())?;
+            engagements::set_status(
+                conn,
+                &id,
+                (status, next),
+                Some(&ciso.user_id),
+                None,
+                itaku::db::now_utc(),
+            )?;
             status = next;
         }
     }
@@ -410,9 +417,9 @@ pub fn seed_portal(conn: &mut DbConnection, engagements: usize) -> AppResult<Por
             engagements::set_status(
                 conn,
                 &id,
-                status,
-                next,
-                &officer.user_id,
+                (status, next),
+                Some(&officer.user_id),
+                None,
                 itaku::db::now_utc(),
             )?;
             status = next;

@@ -155,6 +155,21 @@ pub fn request(
                 })?;
             asset.name
         }
+        // A closing asked for again after a rejection (the first is asked for by itself:
+        // `end_of_term`); the subject is the engagement.
+        ApprovalRule::Closing => {
+            if subject_id != id || engagement.status() != crate::domain::Status::Ending {
+                return Err(AppError::validation(
+                    "subject_id",
+                    "unknown",
+                    Msg::new(
+                        "終了の承認は、終了手続中の委託案件そのもの（subject_id に案件の ID）について申請します",
+                        "A closing is asked for the engagement itself (its id as subject_id) while it is ending",
+                    ),
+                ));
+            }
+            engagement.title.clone()
+        }
     };
     let open = approvals::for_engagement(tx.conn(), id)?
         .into_iter()
@@ -172,18 +187,38 @@ pub fn request(
             allowed: vec![],
         });
     }
+    file(
+        tx,
+        &engagement,
+        rule,
+        (subject_id, subject_name),
+        &actor.user_id,
+        note.into_inner(),
+    )
+}
+
+/// Files a request, routed by its rule away from the requester, with its audit
+/// event.
+pub fn file(
+    tx: &mut Tx,
+    engagement: &crate::db::engagements::EngagementRow,
+    rule: ApprovalRule,
+    (subject_id, subject_name): (String, String),
+    requested_by: &str,
+    note: String,
+) -> AppResult<ApprovalResponse> {
     let officers = approvals::division_officers(tx.conn(), &engagement.division_id)?;
     let Route { role, division_id } =
-        route(rule, &actor.user_id, &engagement.division_id, &officers);
+        route(rule, requested_by, &engagement.division_id, &officers);
     let approval = Approval {
         id: db::new_id(),
-        engagement_id: id.to_string(),
+        engagement_id: engagement.id.clone(),
         rule_id: rule.as_str().to_string(),
-        subject_id: subject_id.clone(),
+        subject_id,
         subject_name,
-        requested_by: actor.user_id.clone(),
+        requested_by: requested_by.to_string(),
         requested_at: tx.now().naive_utc(),
-        note: note.into_inner(),
+        note,
         approver_role: role.as_str().to_string(),
         approver_division_id: division_id,
         state: ApprovalState::Pending,
@@ -248,6 +283,13 @@ pub fn decide(
         role,
         division_id: approval.approver_division_id.clone(),
     };
+    if rule == ApprovalRule::Closing && decision == Decision::Approved {
+        super::end_of_term::check_closing_decider(
+            tx.conn(),
+            &approval.engagement_id,
+            &actor.user_id,
+        )?;
+    }
     let confirmed = |c: &str| confirmations.get(c).copied().unwrap_or(false);
     check_decision(
         actor,

@@ -508,15 +508,62 @@ fn gate_facts(
     })
 }
 
+/// A status move as asked for: where to, and for an early end (`terminated`) why.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    /// The status to move to.
+    pub to: Option<String>,
+    /// Why the engagement ends early: required for `terminated`, refused otherwise.
+    pub reason: Option<String>,
+}
+
 /// Moves the engagement along its lifecycle (draft → selected → contracted → active →
 /// ending → closed, or terminated), when the lifecycle allows it and its gates are met.
+/// Reaching `ending` or `terminated` starts the end of term (`end_of_term::begin`);
+/// `closed` waits for it (`end_of_term::check_closing`).
 pub fn transition(
     tx: &mut Tx,
+    services: &super::Services,
     actor: &Actor,
-    catalog: &Catalog,
     id: &str,
-    to: Status,
+    body: TransitionBody,
 ) -> AppResult<EngagementResponse> {
+    let mut f = Fields::new();
+    let to = f.require("to", body.to.as_deref(), Status::parse);
+    let reason = body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    match (to, reason) {
+        (Some(Status::Terminated), None) => f.push(
+            "reason",
+            "required",
+            Msg::new(
+                "途中で終了する理由を入力してください",
+                "Say why the engagement ends early",
+            ),
+        ),
+        (Some(Status::Terminated), Some(r)) if r.chars().count() > 2000 => f.push(
+            "reason",
+            "too_long",
+            Msg::new(
+                "理由は2000文字以内で入力してください",
+                "The reason is at most 2000 characters",
+            ),
+        ),
+        (Some(s), Some(_)) if s != Status::Terminated => f.push(
+            "reason",
+            "not_allowed",
+            Msg::new(
+                "理由は途中で終了するとき（terminated）だけ入力します",
+                "A reason is given only for an early end (terminated)",
+            ),
+        ),
+        _ => {}
+    }
+    let to = f.done(|| to)?;
     let row = load_visible(tx.conn(), actor, id)?;
     actor.authorize(Action::ChangeEngagement {
         division_id: &row.division_id,
@@ -525,11 +572,21 @@ pub fn transition(
     lifecycle::check_move(from, to)?;
     if matches!(to, Status::Contracted | Status::Active) {
         let today = tx.today();
-        let facts = gate_facts(tx.conn(), catalog, &row, to, today)?;
+        let facts = gate_facts(tx.conn(), services.clauses.catalog(), &row, to, today)?;
         policy::engagements::check_gates(&facts)?;
     }
+    if to == Status::Closed {
+        super::end_of_term::check_closing(tx.conn(), &row)?;
+    }
     let now_at = tx.now().naive_utc();
-    if !engagements::set_status(tx.conn(), id, from, to, &actor.user_id, now_at)? {
+    if !engagements::set_status(
+        tx.conn(),
+        id,
+        (from, to),
+        Some(&actor.user_id),
+        reason,
+        now_at,
+    )? {
         return Err(AppError::Conflict {
             message: Msg::new(
                 "他の操作で状態が変わりました。再読み込みしてください",
@@ -543,8 +600,12 @@ pub fn transition(
         Event::new("engagement.transition")
             .target("engagement", id)
             .before(&serde_json::json!({ "status": from }))
-            .after(&serde_json::json!({ "status": to })),
+            .after(&serde_json::json!({ "status": to, "reason": reason })),
     );
+    if matches!(to, Status::Ending | Status::Terminated) {
+        let env = super::checks::Env::of(services);
+        super::end_of_term::begin(tx, &env, &row, to, Some(&actor.user_id))?;
+    }
     Ok(moved)
 }
 

@@ -15,6 +15,7 @@ pub mod checks;
 pub mod contracts;
 pub mod deadlines;
 pub mod divisions;
+pub mod end_of_term;
 pub mod engagements;
 pub mod findings;
 pub mod information_items;

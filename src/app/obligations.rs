@@ -124,6 +124,20 @@ pub fn waive(
         BoundedText::parse(v, 2000)
     });
     let (rule_id, reason) = f.done(|| Some((body.rule_id?, reason?)))?;
+    if crate::policy::end_of_term::END_OF_TERM_RULES.contains(&rule_id.as_str()) {
+        return Err(AppError::validation(
+            "rule_id",
+            "not_waivable",
+            Msg::new(
+                format!(
+                    "{rule_id} は、委託先の終了時報告（情報の返還・廃棄・消去）を受理したときに満たされます。理由だけで免除することはできません"
+                ),
+                format!(
+                    "{rule_id} is met by accepting the vendor's end-of-term attestation of return, disposal or erasure; a reason alone cannot waive it"
+                ),
+            ),
+        ));
+    }
     let subject = body.subject_id.filter(|s| !s.is_empty());
     let today = tx.today();
     let engagement = load_visible(tx.conn(), actor, id)?;

@@ -40,6 +40,8 @@ pub struct CheckRow {
     pub score_percent: Option<i32>,
     pub scores_json: Option<String>,
     pub updated_at: NaiveDateTime,
+    /// The end-of-term attestation, not a periodic check.
+    pub end_of_term: bool,
 }
 
 /// A check without its definition, for lists.
@@ -152,6 +154,17 @@ pub fn insert(conn: &mut DbConnection, row: &CheckRow) -> AppResult<bool> {
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The engagement's end-of-term attestation, the latest when it was sent again.
+pub fn attestation_of(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Option<CheckRow>> {
+    Ok(checks::table
+        .filter(checks::engagement_id.eq(engagement_id))
+        .filter(checks::end_of_term.eq(true))
+        .order((checks::issued_at.desc(), checks::id.desc()))
+        .select(CheckRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<CheckRow>> {

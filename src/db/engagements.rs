@@ -172,6 +172,27 @@ pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementRow
         .optional()?)
 }
 
+/// Whether the engagement ever reached `status`.
+pub fn reached(conn: &mut DbConnection, id: &str, status: Status) -> AppResult<bool> {
+    let n: i64 = status_changes::table
+        .filter(status_changes::engagement_id.eq(id))
+        .filter(status_changes::to_status.eq(status.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Active engagements whose end date is before `today`: the sweep moves them to
+/// `ending`.
+pub fn past_their_end(conn: &mut DbConnection, today: NaiveDate) -> AppResult<Vec<EngagementRow>> {
+    Ok(engagements::table
+        .filter(engagements::status.eq(Status::Active.as_str()))
+        .filter(engagements::ends_on.lt(today))
+        .order(engagements::id.asc())
+        .select(EngagementRow::as_select())
+        .load(conn)?)
+}
+
 /// The subcontracts of a designated management, oldest first.
 pub fn subcontracts_of(conn: &mut DbConnection, parent_id: &str) -> AppResult<Vec<EngagementRow>> {
     Ok(engagements::table
@@ -315,13 +336,14 @@ pub fn list(
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
 
-/// Moves the status and records who moved it, in the caller's transaction.
+/// Moves the status and records who moved it (`None`: the service itself) and why, when a
+/// reason is given (an early end), in the caller's transaction.
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    from: Status,
-    to: Status,
-    user_id: &str,
+    (from, to): (Status, Status),
+    user_id: Option<&str>,
+    reason: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     // The `status = from` guard makes a concurrent move lose instead of overwrite.
@@ -344,6 +366,7 @@ pub fn set_status(
                 status_changes::to_status.eq(to.as_str()),
                 status_changes::user_id.eq(user_id),
                 status_changes::changed_at.eq(now),
+                status_changes::reason.eq(reason),
             ))
             .execute(conn)?;
     }

@@ -148,8 +148,9 @@ diesel::table! {
         engagement_id -> Text,
         from_status -> Text,
         to_status -> Text,
-        user_id -> Text,
+        user_id -> Nullable<Text>,
         changed_at -> Timestamp,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -308,6 +309,7 @@ diesel::table! {
         score_percent -> Nullable<Integer>,
         scores_json -> Nullable<Text>,
         updated_at -> Timestamp,
+        end_of_term -> Bool,
     }
 }
 
@@ -390,6 +392,27 @@ diesel::joinable!(vendor_contacts -> vendors (vendor_id));
 diesel::joinable!(engagements -> divisions (division_id));
 diesel::joinable!(engagements -> vendors (vendor_id));
 diesel::joinable!(engagements -> users (responsible_user_id));
+diesel::table! {
+    check_reminders (check_id, stage) {
+        check_id -> Text,
+        stage -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    completion_records (engagement_id) {
+        engagement_id -> Text,
+        issued_at -> Timestamp,
+        html_ja -> Text,
+        html_en -> Text,
+        docx_ja -> Binary,
+        docx_en -> Binary,
+        sha256_html_ja -> Text,
+        sha256_docx_ja -> Text,
+    }
+}
+
 diesel::joinable!(information_items -> engagements (engagement_id));
 diesel::joinable!(status_changes -> engagements (engagement_id));
 diesel::joinable!(contracts -> engagements (engagement_id));
@@ -432,4 +455,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_reviews,
     portal_tokens,
     findings,
+    check_reminders,
+    completion_records,
 );

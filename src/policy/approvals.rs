@@ -6,11 +6,13 @@ use crate::domain::Role;
 use super::access::{Action, Actor, Denial};
 
 crate::domain::engagement::wire_enum! {
-    /// What an approval is for, by the rule that asks for it.
+    /// What an approval is for, by the rule that asks for it. `R-2.6`: closing an
+    /// engagement, approved by a second person, never the one who confirmed its end.
     ApprovalRule {
         ProvideInformation => "R-3.3.3",
         ManagerSystem => "R-7.5",
         ManagerAsset => "R-7.6",
+        Closing => "R-2.6",
     }
 }
 
@@ -34,7 +36,7 @@ impl ApprovalRule {
     /// to the ward's computers or networks, and it can comply: it can comply).
     pub fn confirmations(self) -> &'static [&'static str] {
         match self {
-            ApprovalRule::ProvideInformation => &[],
+            ApprovalRule::ProvideInformation | ApprovalRule::Closing => &[],
             ApprovalRule::ManagerSystem => &["not_connected_to_ward_network", "can_comply"],
             ApprovalRule::ManagerAsset => &["can_comply"],
         }
@@ -49,9 +51,9 @@ pub struct Route {
     pub division_id: Option<String>,
 }
 
-/// goes to the security officer of the engagement's division; when the only one
-/// there is the requester (a division head who is both security officer and system
-/// administrator), it goes to ROLE-CSM instead, so that nobody approves their own request
+/// and a closing go to the security officer of the engagement's division; when
+/// the only one there is the requester (a division head who is both security officer and
+/// system administrator), to ROLE-CSM instead, so that nobody approves their own request
 /// . go to ROLE-CSM.
 pub fn route(
     rule: ApprovalRule,
@@ -60,7 +62,9 @@ pub fn route(
     division_officers: &[String],
 ) -> Route {
     match rule {
-        ApprovalRule::ProvideInformation if division_officers.iter().any(|o| o != requester_id) => {
+        ApprovalRule::ProvideInformation | ApprovalRule::Closing
+            if division_officers.iter().any(|o| o != requester_id) =>
+        {
             Route {
                 role: Role::SecurityOfficer,
                 division_id: Some(division_id.to_string()),

@@ -279,6 +279,14 @@ pub fn obligations(
         }
     };
 
+    // .x and .x are met only by the accepted end-of-term attestation.
+    let attested = |rule: &str| {
+        e.checks_accepted
+            .get(rule)
+            .copied()
+            .map_or(Evidence::Missing, Evidence::Met)
+    };
+
     let mut b = Builder {
         e,
         today,
@@ -299,8 +307,8 @@ pub fn obligations(
                 let (due, evidence) = periodic("R-8.3.2");
                 b.push("R-8.3.2", None, due, evidence);
             }
-            b.push("R-8.4.1", None, Some(end_due), Evidence::Missing);
-            b.push("R-8.4.2", None, Some(end_due), Evidence::Missing);
+            b.push("R-8.4.1", None, Some(end_due), attested("R-8.4.1"));
+            b.push("R-8.4.2", None, Some(end_due), attested("R-8.4.2"));
         }
         (EngagementKind::DesignatedManagement, _) => {
             b.push("R-7.1", None, Some(e.starts_on), selected);
@@ -343,8 +351,8 @@ pub fn obligations(
                 let (due, evidence) = periodic("R-9.3.3");
                 b.push("R-9.3.3", None, due, evidence);
             }
-            b.push("R-9.4.1", None, Some(end_due), Evidence::Missing);
-            b.push("R-9.4.2", None, Some(end_due), Evidence::Missing);
+            b.push("R-9.4.1", None, Some(end_due), attested("R-9.4.1"));
+            b.push("R-9.4.2", None, Some(end_due), attested("R-9.4.2"));
         }
     }
     // each L2/L3 item handed to the vendor needs the security officer's approval.

@@ -1063,6 +1063,7 @@ mod samples {
             rules: vec![],
             sections: vec![Section {
                 id: SectionId::Human,
+                subject: None,
                 title: text("人的対策", "Human measures"),
                 questions,
             }],

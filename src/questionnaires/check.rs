@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use super::definition::{AnswerType, Definition, Question, Text};
+use super::definition::{AnswerType, Definition, Purpose, Question, SectionId, Text};
 use super::is_known_rule;
 
 /// A problem in one file: the line (1-based) when known, and the reason.
@@ -309,6 +309,23 @@ pub(super) fn check(def: &Definition, stem: &str, text: &str) -> Vec<Found> {
                 format!("section `{name}` has no questions"),
             ));
         }
+        if section.subject.is_some() {
+            out.push((
+                one_based(line),
+                format!(
+                    "section `{name}`: subject is set when an attestation is sent, never in a file"
+                ),
+            ));
+        }
+        let attestation_section = matches!(section.id, SectionId::Item | SectionId::Statements);
+        if attestation_section != (def.purpose == Purpose::EndOfTerm) {
+            out.push((
+                one_based(line),
+                format!(
+                    "section `{name}`: the sections item and statements belong to end_of_term questionnaires, and only they"
+                ),
+            ));
+        }
         for (q, question) in section.questions.iter().enumerate() {
             let (start, end) = spots.questions[s][q];
             if !question_ids.insert(question.id.as_str()) {
@@ -327,6 +344,13 @@ pub(super) fn check(def: &Definition, stem: &str, text: &str) -> Vec<Found> {
             };
             check_question(question, &at, &mut out);
         }
+    }
+    if def.purpose == Purpose::EndOfTerm && !def.sections.iter().any(|s| s.id == SectionId::Item) {
+        out.push((
+            top("sections"),
+            "an end_of_term questionnaire has an `item` section, asked once per information item"
+                .into(),
+        ));
     }
     out
 }

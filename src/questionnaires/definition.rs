@@ -30,6 +30,9 @@ pub enum Purpose {
     Inspection,
     /// The self-assessment asked before selection.
     Selection,
+    /// The vendor's attestation at the end of the term: its `item` section
+    /// is asked once per information item the vendor handled.
+    EndOfTerm,
 }
 
 impl Purpose {
@@ -38,6 +41,7 @@ impl Purpose {
             Purpose::PeriodicCheck => "periodic_check",
             Purpose::Inspection => "inspection",
             Purpose::Selection => "selection",
+            Purpose::EndOfTerm => "end_of_term",
         }
     }
 
@@ -56,6 +60,10 @@ pub enum SectionId {
     Physical,
     Cloud,
     Organisational,
+    /// The end-of-term attestation's questions about one information item.
+    Item,
+    /// The end-of-term attestation's closing statements.
+    Statements,
 }
 
 impl SectionId {
@@ -66,6 +74,8 @@ impl SectionId {
             SectionId::Physical => "physical",
             SectionId::Cloud => "cloud",
             SectionId::Organisational => "organisational",
+            SectionId::Item => "item",
+            SectionId::Statements => "statements",
         }
     }
 }
@@ -169,7 +179,32 @@ impl Question {
 pub struct Section {
     pub id: SectionId,
     pub title: Text,
+    /// In an attestation as sent: the information item this `item` section asks about.
+    /// Never in a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
     pub questions: Vec<Question>,
+}
+
+/// The information item an attestation's `item` section is about, as it was when the
+/// attestation was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub item_id: String,
+    pub name: String,
+    pub level: ClassificationLevel,
+}
+
+impl Section {
+    /// Where the section is on a page: its id, or for an item of an attestation the
+    /// item's place in it (`item-1`, `item-2`, …), since `item` repeats.
+    pub fn anchor(&self, index: usize) -> String {
+        match &self.subject {
+            Some(_) => format!("item-{}", index + 1),
+            None => self.id.as_str().to_string(),
+        }
+    }
 }
 
 /// One questionnaire, as its file states it (once checked by `Questionnaires`).

@@ -167,7 +167,7 @@ impl Questionnaires {
         let defs: Vec<&Definition> = self.by_id.values().collect();
         for (i, later) in defs.iter().enumerate() {
             for earlier in &defs[..i] {
-                if earlier.purpose.is_periodic() != later.purpose.is_periodic() {
+                if group(earlier.purpose) != group(later.purpose) {
                     continue;
                 }
                 let shared: Vec<String> = EngagementKind::ALL
@@ -179,10 +179,10 @@ impl Questionnaires {
                 if shared.is_empty() {
                     continue;
                 }
-                let what = if later.purpose == Purpose::Selection {
-                    "selection"
-                } else {
-                    "periodic check or inspection"
+                let what = match group(later.purpose) {
+                    Purpose::Selection => "selection",
+                    Purpose::EndOfTerm => "end-of-term attestation",
+                    _ => "periodic check or inspection",
                 };
                 let line = texts
                     .get(&later.id)
@@ -227,6 +227,16 @@ impl Questionnaires {
             .find(|d| d.purpose.is_periodic() && d.applies(kind, level))
     }
 
+    /// The end-of-term attestation for an engagement of this kind and level, if any.
+    pub fn attestation_for(
+        &self,
+        kind: EngagementKind,
+        level: ClassificationLevel,
+    ) -> Option<&Definition> {
+        self.all()
+            .find(|d| d.purpose == Purpose::EndOfTerm && d.applies(kind, level))
+    }
+
     /// The selection self-assessment for an engagement of this kind and level, if any.
     pub fn selection_for(
         &self,
@@ -235,6 +245,15 @@ impl Questionnaires {
     ) -> Option<&Definition> {
         self.all()
             .find(|d| d.purpose == Purpose::Selection && d.applies(kind, level))
+    }
+}
+
+/// Questionnaires of one group may not overlap: periodic checks with inspections (they
+/// share a schedule), selections, and end-of-term attestations.
+fn group(purpose: Purpose) -> Purpose {
+    match purpose {
+        Purpose::Inspection => Purpose::PeriodicCheck,
+        other => other,
     }
 }
 

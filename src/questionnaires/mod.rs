@@ -8,6 +8,7 @@
 //! (`Definition::snapshot_json`), so editing a file later never changes it.
 
 pub mod answers;
+pub mod attestation;
 mod check;
 mod definition;
 mod load;
@@ -16,7 +17,7 @@ mod load;
 mod tests;
 
 pub use definition::{
-    AnswerType, AppliesTo, Choice, Definition, Purpose, Question, Section, SectionId, Text,
+    AnswerType, AppliesTo, Choice, Definition, Purpose, Question, Section, SectionId, Subject, Text,
 };
 pub use load::{Problem, QuestionnaireError, Questionnaires};
 

@@ -324,6 +324,31 @@ fn a_duplicate_section_is_refused() {
 }
 
 #[test]
+fn attestation_sections_belong_to_end_of_term_questionnaires_only() {
+    let text = edit(BASE, "  - id: technical\n", "  - id: item\n");
+    refused(&text, Some(32), "belong to end_of_term questionnaires");
+    let text = edit(BASE, "purpose: periodic_check", "purpose: end_of_term");
+    let problems = problems_of(NAME, &text);
+    let reasons: Vec<&str> = problems.iter().map(|p| p.reason.as_str()).collect();
+    assert_eq!(problems.len(), 3, "{reasons:?}");
+    assert!(reasons[2].contains("has an `item` section"), "{reasons:?}");
+}
+
+#[test]
+fn the_item_a_section_asks_about_is_never_set_in_a_file() {
+    let text = edit(
+        BASE,
+        "    title: {ja: 技術的対策, en: Technical measures}\n",
+        "    title: {ja: 技術的対策, en: Technical measures}\n    subject: {item_id: x, name: x, level: L1}\n",
+    );
+    refused(
+        &text,
+        Some(32),
+        "subject is set when an attestation is sent",
+    );
+}
+
+#[test]
 fn a_duplicate_question_id_is_refused_even_across_sections() {
     let text = edit(BASE, "- id: TEC-01", "- id: HUM-01");
     refused(&text, Some(35), "question `HUM-01` appears twice");

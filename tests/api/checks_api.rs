@@ -681,16 +681,16 @@ async fn the_checks_export_is_csv_for_a_spreadsheet_and_is_audited() {
 // The vendor's side, through the portal.
 
 /// What a browser posts from the check page.
-struct Submission {
-    answers: Vec<(String, String)>,
-    files: Vec<(String, String, Vec<u8>)>,
+pub struct Submission {
+    pub answers: Vec<(String, String)>,
+    pub files: Vec<(String, String, Vec<u8>)>,
 }
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 /// Every required answer of the outsourcing questionnaire: conforming, except TEC-01 and
 /// TEC-02, with a file for each "yes" that asks for one.
-fn answers_with_two_non_conformities() -> Submission {
+pub fn answers_with_two_non_conformities() -> Submission {
     let answers: Vec<(String, String)> = [
         ("HUM-01", "yes"),
         ("HUM-02", "no_change"),
@@ -729,7 +729,7 @@ fn answers_with_two_non_conformities() -> Submission {
 }
 
 /// The cookies a response sets, as a Cookie header.
-fn cookies(res: &reqwest::Response) -> String {
+pub fn cookies(res: &reqwest::Response) -> String {
     res.headers()
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
@@ -740,7 +740,7 @@ fn cookies(res: &reqwest::Response) -> String {
 }
 
 /// The value of the hidden `csrf` input of a page.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let at = html
         .find("name=\"csrf\"")
         .unwrap_or_else(|| panic!("no csrf field in the portal page: {html}"));
@@ -752,7 +752,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// Opens the check page and submits it signed; the portal's answer.
-async fn submit(app: &TestApp, token: &str, s: &Submission) -> reqwest::Response {
+pub async fn submit(app: &TestApp, token: &str, s: &Submission) -> reqwest::Response {
     let page = app
         .client
         .get(app.url(&format!("/portal/{token}")))

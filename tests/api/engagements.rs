@@ -233,22 +233,45 @@ async fn the_lifecycle_moves_forward_one_step_and_409_names_the_allowed_moves() 
         .await;
     assert_eq!(res.status(), 201);
 
-    for to in ["selected", "contracted", "active", "ending", "closed"] {
+    for to in ["selected", "contracted", "active", "ending"] {
         let res = s.app.post(&s.so, &path, &json!({"to": to})).await;
         assert_eq!(res.status(), 200, "move to {to}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["status"], to);
     }
-    let after_close = s.app.post(&s.so, &path, &json!({"to": "terminated"})).await;
-    let problem = assert_problem(after_close, 409, None).await;
+    // Closing waits for the end of term (tests/api/end_of_term.rs has the whole of it).
+    let close = s.app.post(&s.so, &path, &json!({"to": "closed"})).await;
+    let problem = assert_problem(close, 409, None).await;
+    assert_eq!(
+        problem["missing"],
+        json!(["attestation", "closing_approval"])
+    );
+    let res = s
+        .app
+        .post(
+            &s.so,
+            &path,
+            &json!({"to": "terminated", "reason": "事業の廃止"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let after_end = s.app.post(&s.so, &path, &json!({"to": "closed"})).await;
+    let problem = assert_problem(after_end, 409, None).await;
     assert!(
         problem.get("allowed").is_none(),
-        "a closed engagement allows no move: {problem}"
+        "a terminated engagement allows no move: {problem}"
     );
 
     let unknown = s.app.post(&s.so, &path, &json!({"to": "archived"})).await;
     assert_problem(unknown, 422, Some("to")).await;
-    assert_eq!(s.app.count_rows("status_changes").await, 5);
+    let moves: Value = s
+        .app
+        .get(&s.so, &format!("/api/v1/engagements/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s.app.count_rows("status_changes").await, 5, "{moves}");
 }
 
 #[tokio::test]
@@ -261,7 +284,7 @@ async fn a_closed_engagement_cannot_be_edited() {
         .post(
             &s.so,
             &format!("/api/v1/engagements/{id}/transitions"),
-            &json!({"to": "terminated"}),
+            &json!({"to": "terminated", "reason": "予算の不成立"}),
         )
         .await;
     assert_eq!(res.status(), 200);

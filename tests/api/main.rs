@@ -12,6 +12,7 @@ mod checks_api;
 mod clauses_golden;
 mod cli;
 mod contracts;
+mod end_of_term;
 mod engagements;
 mod errors;
 mod first_hour;

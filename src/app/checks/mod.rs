@@ -180,6 +180,7 @@ pub fn issue(
         score_percent: None,
         scores_json: None,
         updated_at: now,
+        end_of_term: definition.purpose == crate::questionnaires::Purpose::EndOfTerm,
     };
     if !store::insert(tx.conn(), &row)? {
         tx.leave_unchanged();
@@ -590,7 +591,21 @@ fn save_in(
     }
 
     // The submission.
-    let problems = answers::check_complete(&definition, &set);
+    let mut problems = answers::check_complete(&definition, &set);
+    if check.end_of_term {
+        // What the Standard refuses in an attestation.
+        let starts_on = db::engagements::find(conn, &check.engagement_id)?
+            .map_or(check.issued_at.date(), |e| e.starts_on);
+        let term = crate::policy::end_of_term::Term {
+            starts_on,
+            today: env.config.date_at(now.and_utc()),
+        };
+        problems.extend(crate::questionnaires::attestation::problems(
+            &definition,
+            &set,
+            term,
+        ));
+    }
     let fields = signature_problems(&form.signature);
     if !problems.is_empty() || !fields.is_empty() {
         return Ok(Saved::Incomplete { problems, fields });
@@ -699,6 +714,9 @@ pub fn review(
         &mut events,
     )?;
     record_or_leave(tx, events);
+    if reviewed.end_of_term && reviewed.state == CheckState::Accepted {
+        crate::app::end_of_term::accepted(tx, &reviewed, reviewer_id)?;
+    }
     Ok(reviewed)
 }
 
@@ -751,6 +769,9 @@ fn review_in(
         .collect();
     if !unknown.is_empty() {
         return Err(AppError::Validation(unknown));
+    }
+    if check.end_of_term && matches!(decision, Decision::Accept { .. }) {
+        crate::app::end_of_term::check_findings_settled(conn, &check.engagement_id)?;
     }
     store::insert_review(
         conn,

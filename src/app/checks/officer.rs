@@ -26,7 +26,7 @@ use crate::i18n::{Lang, Msg};
 use crate::policy::access::{Action, Actor, Visibility};
 use crate::policy::checks::{effective, CheckState};
 use crate::questionnaires::answers::Answer;
-use crate::questionnaires::{Definition, Text};
+use crate::questionnaires::{Definition, Purpose, Text};
 use crate::validate::Fields;
 
 // ---------------------------------------------------------------------------------------
@@ -502,6 +502,18 @@ fn questionnaire_for(
         return found;
     };
     match env.questionnaires.get(q) {
+        // The end-of-term attestation is sent when the engagement ends, with its items.
+        Some(d) if d.purpose == Purpose::EndOfTerm => {
+            f.push(
+                "questionnaire_id",
+                "not_applicable",
+                Msg::new(
+                    format!("{q} は委託の終了時に自動で送付されます"),
+                    format!("{q} is sent by itself when the engagement ends"),
+                ),
+            );
+            None
+        }
         Some(d) if d.applies(kind, level) => Some(d.clone()),
         Some(_) => {
             f.push(
@@ -614,7 +626,7 @@ pub fn issue_choices(
     let mut questionnaires: Vec<&Definition> = env
         .questionnaires
         .all()
-        .filter(|d| d.applies(kind, level))
+        .filter(|d| d.purpose != Purpose::EndOfTerm && d.applies(kind, level))
         .collect();
     questionnaires.sort_by_key(|d| Some(&d.id) != periodic);
     Ok(IssueChoices {

@@ -2,22 +2,18 @@
 //! answer. The rules and the writes live there.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
-use crate::app::engagements::{self as use_case};
+use crate::app::engagements::{self as use_case, TransitionBody};
 pub use crate::app::engagements::{
     CloudBody, CloudResponse, EngagementBody, EngagementQuery, EngagementResponse,
 };
 use crate::app::page::Page;
 use crate::db::{self};
-use crate::domain::Status;
 use crate::error::AppResult;
 use crate::http::csv;
 use crate::http::json::ApiJson;
 use crate::http::signed_in::SignedIn;
 use crate::http::AppState;
-use crate::validate::Fields;
 
 /// Engagements the caller may see, newest first unless `sort` says otherwise.
 #[utoipa::path(tag = "engagements", params(EngagementQuery),
@@ -166,13 +162,6 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(response))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionBody {
-    /// The status to move to.
-    pub to: String,
-}
-
 /// Moves the engagement along its lifecycle (draft → selected → contracted → active →
 /// ending → closed, or terminated). A move the lifecycle does not allow is a 409 that lists
 /// the allowed ones.
@@ -186,15 +175,12 @@ pub async fn transition(
     id: web::Path<String>,
     body: ApiJson<TransitionBody>,
 ) -> AppResult<HttpResponse> {
-    let mut f = Fields::new();
-    let to = f.check("to", Status::parse(&body.0.to));
-    f.finish()?;
-    let to = to.expect("checked above");
     let actor = who.actor.clone();
-    let clauses = state.clauses.clone();
+    let services = state.get_ref().clone();
     let response = crate::app::write(&state, who.origin(), move |tx| {
-        use_case::transition(tx, &actor, clauses.catalog(), &id, to)
+        use_case::transition(tx, &services, &actor, &id, body.0)
     })
     .await?;
+    state.wake_delivery.notify();
     Ok(HttpResponse::Ok().json(response))
 }

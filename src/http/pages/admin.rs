@@ -1270,11 +1270,13 @@ fn report_facts(pages: &StaffPages, lang: Lang, r: &SweepReport) -> Vec<Fact> {
     let mut values = vec![
         ("today", date(lang, r.today)),
         ("deadlines", n(r.deadlines)),
+        ("engagements_ended", n(r.engagements_ended)),
         ("checks_issued", n(r.checks_issued)),
         ("reminders", n(r.reminders)),
     ];
     // A dry run writes no message, so it has no count of them to tell.
     if !r.dry_run {
+        values.push(("attestations_sent", n(r.attestations_sent)));
         values.push(("messages", n(r.messages)));
     }
     counts(pages, lang, &values)
@@ -1311,6 +1313,8 @@ async fn sweep_page(
                 .map(|today| SweepReport {
                     today,
                     dry_run: false,
+                    engagements_ended: number("engagements_ended"),
+                    attestations_sent: number("attestations_sent"),
                     checks_issued: number("checks_issued"),
                     deadlines: number("deadlines"),
                     reminders: number("reminders"),
@@ -1376,7 +1380,13 @@ async fn run_sweep(state: web::Data<AppState>, who: Staff, form: Form) -> AppRes
         .by_hand(who.origin(), &who.actor, false)
         .await?;
     Ok(see_other(&format!(
-        "/admin/sweep?done=swept&today={}&deadlines={}&checks_issued={}&reminders={}&messages={}",
-        r.today, r.deadlines, r.checks_issued, r.reminders, r.messages
+        "/admin/sweep?done=swept&today={}&deadlines={}&engagements_ended={}&attestations_sent={}&checks_issued={}&reminders={}&messages={}",
+        r.today,
+        r.deadlines,
+        r.engagements_ended,
+        r.attestations_sent,
+        r.checks_issued,
+        r.reminders,
+        r.messages
     )))
 }

@@ -450,9 +450,12 @@ pub(super) fn engagement_view(
             due_on: date(lang, c.due_on),
         })
         .collect();
+    // An early end has its own form, with the reason it needs.
+    let can_terminate = e.allowed_transitions.contains(&Status::Terminated);
     let moves = e
         .allowed_transitions
         .iter()
+        .filter(|s| **s != Status::Terminated)
         .map(|s| MoveView {
             to: s.as_str().to_string(),
             label: status_label(pages, lang, *s),
@@ -465,6 +468,10 @@ pub(super) fn engagement_view(
                 .iter()
                 .map(|id| match catalog.get(id) {
                     Some(def) => format!("{id} {}", def.title(lang)),
+                    // What closing waits for is said in full by the message.
+                    None if pages.text_opt(lang, &format!("closing.{id}")).is_some() => {
+                        pages.text(lang, &format!("closing.{id}")).to_string()
+                    }
                     None => id.clone(),
                 })
                 .collect(),
@@ -472,6 +479,16 @@ pub(super) fn engagement_view(
         Some(AppError::Conflict { message, .. }) | Some(AppError::Forbidden(message)) => {
             (Some(message.get(lang).to_string()), vec![])
         }
+        Some(AppError::Validation(fields)) => (
+            Some(
+                fields
+                    .iter()
+                    .map(|f| f.message.get(lang))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            vec![],
+        ),
         _ => (None, vec![]),
     };
     let timeline = o
@@ -513,6 +530,7 @@ pub(super) fn engagement_view(
         moves,
         can_change: o.can_change,
         move_action: format!("/engagements/{id}/move"),
+        can_terminate,
         move_error,
         move_missing,
         timeline,
@@ -617,20 +635,18 @@ async fn move_status(
 ) -> AppResult<HttpResponse> {
     who.check_csrf(&form)?;
     let id = id.into_inner();
-    let to = Status::parse(form.get("to").unwrap_or("")).map_err(|_| {
-        AppError::validation(
-            "to",
-            "invalid",
-            crate::i18n::Msg::new("移行先の状態を選んでください", "Choose a status to move to"),
-        )
-    })?;
+    let body = use_case::TransitionBody {
+        to: form.text("to"),
+        reason: form.text("reason"),
+    };
     let app = state.get_ref().clone();
     let actor = who.actor.clone();
     let target = id.clone();
     let moved = crate::app::write(&state, who.origin(), move |tx| {
-        use_case::transition(tx, &actor, app.clauses.catalog(), &target, to)
+        use_case::transition(tx, &app, &actor, &target, body)
     })
     .await;
+    state.wake_delivery.notify();
     match moved {
         Ok(_) => Ok(see_other(&format!("/engagements/{id}?done=moved#status"))),
         Err(e @ (AppError::Gate { .. } | AppError::Conflict { .. })) => {
@@ -642,6 +658,20 @@ async fn move_status(
                 Some(&e),
                 None,
                 StatusCode::CONFLICT,
+            )
+            .await
+        }
+        // A status not offered, or an early end without its reason: said where the
+        // moves are.
+        Err(e @ AppError::Validation(_)) => {
+            show_with(
+                &state,
+                &req,
+                &who,
+                &id,
+                Some(&e),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }

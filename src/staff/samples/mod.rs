@@ -311,6 +311,7 @@ pub(super) fn engagement(full: bool) -> EngagementView {
         },
         can_change: true,
         move_action: "/engagements/e1/move".into(),
+        can_terminate: full,
         move_error: full.then(|| "契約が必要です".into()),
         move_missing: if full { vec!["CL-01".into()] } else { vec![] },
         timeline: if full {

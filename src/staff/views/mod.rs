@@ -241,6 +241,8 @@ pub struct EngagementView {
     pub moves: Vec<MoveView>,
     pub can_change: bool,
     pub move_action: String,
+    /// It may end early (`terminated`, with a reason).
+    pub can_terminate: bool,
     pub move_error: Option<String>,
     pub move_missing: Vec<String>,
     pub timeline: Vec<TimelineEntry>,
