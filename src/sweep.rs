@@ -62,6 +62,9 @@ pub struct SweepReport {
     pub attestations_sent: usize,
     /// Periodic checks sent to vendors; in a dry run, due.
     pub checks_issued: usize,
+    /// Vendors reminded of a check or attestation not yet submitted, 7 days before its due
+    /// date and on it, each with a new link; in a dry run, due.
+    pub vendors_reminded: usize,
     /// Deadlines looked at.
     pub deadlines: usize,
     /// Reminders recorded now (or, in a dry run, that would be).
@@ -159,6 +162,7 @@ pub fn run(
     // them (only accepted checks are facts).
     let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
     let checks_issued = checks::issue_due(conn, &env, now, catalog, &loaded, dry_run)?;
+    let vendors_reminded = checks::remind_vendors(conn, &env, now, dry_run)?;
     let list = deadlines_of(conn, &loaded, config, catalog, today)?;
     drop(loaded);
     let directory = Directory::load(conn)?;
@@ -170,6 +174,7 @@ pub fn run(
         engagements_ended: ended.moved,
         attestations_sent: ended.attestations,
         checks_issued,
+        vendors_reminded,
         deadlines: list.len(),
         reminders: 0,
         messages: 0,
@@ -215,6 +220,7 @@ pub fn run(
             engagements_ended = report.engagements_ended,
             attestations_sent = report.attestations_sent,
             checks_issued = report.checks_issued,
+            vendors_reminded = report.vendors_reminded,
             deadlines = report.deadlines,
             reminders = report.reminders,
             messages = report.messages,

@@ -208,8 +208,7 @@ pub fn file(
     note: String,
 ) -> AppResult<ApprovalResponse> {
     let officers = approvals::division_officers(tx.conn(), &engagement.division_id)?;
-    let Route { role, division_id } =
-        route(rule, requested_by, &engagement.division_id, &officers);
+    let Route { role, division_id } = route(rule, requested_by, &engagement.division_id, &officers);
     let approval = Approval {
         id: db::new_id(),
         engagement_id: engagement.id.clone(),

@@ -18,10 +18,11 @@ use crate::audit::{Event, Origin};
 use crate::db::approvals as approval_store;
 use crate::db::checks::{self as check_store, CheckRow};
 use crate::db::engagements::{self as store, EngagementRow};
-use crate::db::{information_items, vendors, DbConnection};
+use crate::db::{information_items, outbox, vendors, DbConnection};
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Msg};
+use crate::mail::templates::EndOfTermNoticeContext;
 use crate::policy::approvals::{ApprovalRule, ApprovalState};
 use crate::policy::checks::CheckState;
 use crate::policy::end_of_term::{self as policy, ClosingFacts};
@@ -73,8 +74,11 @@ pub fn begin(
 ) -> AppResult<Option<CheckRow>> {
     let today = tx.today();
     let Some(meets) = owed(tx.conn(), e)? else {
+        // An early end that owes nothing has nothing left to do.
         if to == Status::Ending {
             request_closing(tx, e, &e.responsible_user_id)?;
+            let now = tx.now().naive_utc();
+            notify_officer(tx.conn(), env, e, (to, now), None)?;
         }
         return Ok(None);
     };
@@ -128,7 +132,64 @@ pub fn begin(
         due_on,
         issued_by,
     };
-    checks::issue(tx, env, &ctx, &request)
+    let sent = checks::issue(tx, env, &ctx, &request)?;
+    let now = tx.now().naive_utc();
+    notify_officer(tx.conn(), env, e, (to, now), sent.as_ref())?;
+    Ok(sent)
+}
+
+/// Tells the responsible officer the engagement reached its end: what was asked of the
+/// vendor and by when, or that the closing approval was asked for.
+fn notify_officer(
+    conn: &mut DbConnection,
+    env: &Env,
+    e: &EngagementRow,
+    (to, now): (Status, chrono::NaiveDateTime),
+    sent: Option<&CheckRow>,
+) -> AppResult<()> {
+    let Some(officer) = crate::db::users::find(conn, &e.responsible_user_id)?.filter(|u| u.active)
+    else {
+        return Ok(());
+    };
+    let lang = officer.language;
+    let vendor_name = vendors::get(conn, &e.vendor_id)?
+        .map(|v| v.vendor.legal_name)
+        .unwrap_or_default();
+    let ctx = EndOfTermNoticeContext {
+        organization: env.config.organization_name.clone(),
+        recipient_name: officer.display_name.clone(),
+        engagement_title: e.title.clone(),
+        vendor_name,
+        terminated: to == Status::Terminated,
+        attestation_sent: sent.is_some(),
+        contact_name: sent.map(|c| c.contact_name.clone()).unwrap_or_default(),
+        due_on: sent
+            .map(|c| crate::mail::format_due(lang, c.due_on))
+            .unwrap_or_default(),
+        link: format!(
+            "{}/engagements/{}",
+            env.config.public_base_url.trim_end_matches('/'),
+            e.id
+        ),
+    };
+    let email = env
+        .email
+        .render_end_of_term_notice(lang, &ctx)
+        .map_err(|err| AppError::Internal(err.to_string()))?;
+    outbox::enqueue(
+        conn,
+        &outbox::NewMessage {
+            id: &outbox::next_id(),
+            recipient_user_id: Some(&officer.id),
+            to_email: &officer.email,
+            to_name: &officer.display_name,
+            lang: lang.as_str(),
+            subject: &email.subject,
+            text: &email.text,
+            html: &email.html,
+        },
+        now,
+    )
 }
 
 /// Asks a second person to approve the closing, on behalf of `requested_by`: the

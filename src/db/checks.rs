@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::{
-    check_answers, check_evidence, check_reviews, checks, engagements, findings, portal_tokens,
+    check_answers, check_evidence, check_reminders, check_reviews, checks, engagements, findings,
+    portal_tokens,
 };
 use super::{DbConnection, Rows};
 use crate::error::AppResult;
@@ -154,6 +155,32 @@ pub fn insert(conn: &mut DbConnection, row: &CheckRow) -> AppResult<bool> {
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Records that the vendor was reminded of a check at `stage`; `false` when they already
+/// were (the primary key decides, so two sweeps at once remind once).
+pub fn record_reminder(
+    conn: &mut DbConnection,
+    check_id: &str,
+    stage: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let row = (
+        check_reminders::check_id.eq(check_id),
+        check_reminders::stage.eq(stage),
+        check_reminders::sent_at.eq(now),
+    );
+    let n = match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(check_reminders::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(check_reminders::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(n == 1)
 }
 
 /// The engagement's end-of-term attestation, the latest when it was sent again.

@@ -29,16 +29,18 @@ const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
 pub const REMINDER_DIGEST: &str = "reminder_digest";
 pub const CHECK_REQUEST: &str = "check_request";
 pub const CHECK_ACCEPTED: &str = "check_accepted";
+pub const END_OF_TERM_NOTICE: &str = "end_of_term_notice";
 
 /// The values an email's templates are checked against at start-up, covering every branch
 /// the templates can take.
 type Samples = fn() -> Vec<Value>;
 
 /// Every email, with its samples.
-const EMAILS: [(&str, Samples); 3] = [
+const EMAILS: [(&str, Samples); 4] = [
     (REMINDER_DIGEST, digest_samples),
     (CHECK_REQUEST, check_request_samples),
     (CHECK_ACCEPTED, check_accepted_samples),
+    (END_OF_TERM_NOTICE, end_of_term_notice_samples),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +146,32 @@ pub struct CheckRequestContext {
     pub corrections: Vec<CorrectionItem>,
     /// The responsible officer: whom the vendor asks.
     pub officer_name: String,
+    /// The end-of-term attestation, not a periodic check.
+    pub end_of_term: bool,
+    /// Sent again, with a new link, 7 days before the due date.
+    pub reminder_soon: bool,
+    /// Sent again, with a new link, on the due date (or the first sweep after it).
+    pub reminder_due: bool,
+}
+
+/// Tells the responsible officer that an engagement reached its end: the
+/// attestation asked of the vendor, or the closing approval asked for.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EndOfTermNoticeContext {
+    /// 港区
+    pub organization: String,
+    pub recipient_name: String,
+    pub engagement_title: String,
+    pub vendor_name: String,
+    /// It ended early (`terminated`), rather than at its end date.
+    pub terminated: bool,
+    /// The attestation was sent to the vendor's contact.
+    pub attestation_sent: bool,
+    pub contact_name: String,
+    /// The attestation's due date, already formatted for the language.
+    pub due_on: String,
+    /// Absolute URL of the engagement's page.
+    pub link: String,
 }
 
 /// The officer's comment on one question of a returned check.
@@ -247,7 +275,7 @@ fn to_value<T: serde::Serialize>(ctx: &T) -> Value {
 }
 
 /// Requests covering every branch: issued, and returned with and without a comment, with
-/// and without per-question corrections.
+/// and without per-question corrections; an attestation; both reminders.
 fn check_request_samples() -> Vec<Value> {
     let request = |returned: bool, comment: Option<&str>, corrections: usize| CheckRequestContext {
         organization: "港区".into(),
@@ -267,6 +295,14 @@ fn check_request_samples() -> Vec<Value> {
             })
             .collect(),
         officer_name: "山田 花子".into(),
+        end_of_term: false,
+        reminder_soon: false,
+        reminder_due: false,
+    };
+    let attestation = CheckRequestContext {
+        end_of_term: true,
+        questionnaire_title: "委託終了時の情報の返還・廃棄・消去 報告書".into(),
+        ..request(false, None, 0)
     };
     [
         request(false, None, 0),
@@ -274,6 +310,39 @@ fn check_request_samples() -> Vec<Value> {
         request(true, Some("署名欄をご確認ください。"), 0),
         request(true, None, 1),
         request(true, None, 0),
+        attestation.clone(),
+        CheckRequestContext {
+            reminder_soon: true,
+            ..attestation.clone()
+        },
+        CheckRequestContext {
+            reminder_due: true,
+            ..request(false, None, 0)
+        },
+    ]
+    .iter()
+    .map(to_value)
+    .collect()
+}
+
+/// Notices with and without an attestation, at the end date and at an early end.
+fn end_of_term_notice_samples() -> Vec<Value> {
+    let notice = |terminated: bool, attestation_sent: bool| EndOfTermNoticeContext {
+        organization: "港区".into(),
+        recipient_name: "山田 花子".into(),
+        engagement_title: "住民情報システム運用保守業務".into(),
+        vendor_name: "株式会社サンプル".into(),
+        terminated,
+        attestation_sent,
+        contact_name: "田中 太郎".into(),
+        due_on: "令和9年4月30日".into(),
+        link: "https://itaku.example/engagements/1".into(),
+    };
+    [
+        notice(false, true),
+        notice(true, true),
+        notice(false, false),
+        notice(true, false),
     ]
     .iter()
     .map(to_value)
@@ -383,6 +452,15 @@ impl EmailTemplates {
         ctx: &CheckRequestContext,
     ) -> Result<RenderedEmail, TemplateError> {
         self.render(lang, CHECK_REQUEST, &to_value(ctx))
+    }
+
+    /// Tells the responsible officer that an engagement reached its end, in their language.
+    pub fn render_end_of_term_notice(
+        &self,
+        lang: Lang,
+        ctx: &EndOfTermNoticeContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, END_OF_TERM_NOTICE, &to_value(ctx))
     }
 
     /// Tells a vendor contact that their answers were accepted, in their language.
@@ -654,7 +732,108 @@ mod tests {
                 vec![]
             },
             officer_name: lang.pick("山田 花子", "Hanako Yamada").into(),
+            end_of_term: false,
+            reminder_soon: false,
+            reminder_due: false,
         }
+    }
+
+    #[test]
+    fn the_attestation_request_and_the_reminders_say_what_they_are() {
+        let t = EmailTemplates::load().unwrap();
+        let attestation = CheckRequestContext {
+            end_of_term: true,
+            questionnaire_title: "委託終了時の情報の返還・廃棄・消去 報告書".into(),
+            ..check_request(Lang::Ja, false)
+        };
+        let mail = t.render_check_request(Lang::Ja, &attestation).unwrap();
+        assert!(
+            mail.subject
+                .contains("返還・廃棄・消去 報告書」ご回答のお願い"),
+            "{}",
+            mail.subject
+        );
+        assert_contains_all(
+            &mail.text,
+            &[
+                "委託期間が終了いたしました",
+                "再委託先が保有する複製",
+                "初期化（フォーマット）だけでは",
+            ],
+        );
+        assert!(!mail.text.contains("定期的"), "{}", mail.text);
+        let soon = CheckRequestContext {
+            reminder_soon: true,
+            ..attestation.clone()
+        };
+        let mail = t.render_check_request(Lang::Ja, &soon).unwrap();
+        assert!(
+            mail.subject.contains("回答期限が近づいています"),
+            "{}",
+            mail.subject
+        );
+        assert!(
+            mail.text
+                .contains("回答期限（令和9年4月1日）が近づいております"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains("が近づいております"));
+        let due = CheckRequestContext {
+            reminder_due: true,
+            ..check_request(Lang::En, false)
+        };
+        let mail = t.render_check_request(Lang::En, &due).unwrap();
+        assert!(mail.subject.contains("Now due: "), "{}", mail.subject);
+        assert!(
+            mail.text.contains("was due on 1 April 2027"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains(PORTAL_LINK));
+    }
+
+    #[test]
+    fn the_officer_hears_that_an_engagement_reached_its_end() {
+        let t = EmailTemplates::load().unwrap();
+        let ctx = EndOfTermNoticeContext {
+            organization: "港区".into(),
+            recipient_name: "山田 花子".into(),
+            engagement_title: "住民情報システム運用保守".into(),
+            vendor_name: "R&D Partners".into(),
+            terminated: false,
+            attestation_sent: true,
+            contact_name: "田中 太郎".into(),
+            due_on: "令和9年4月30日".into(),
+            link: "https://itaku.example/engagements/e1".into(),
+        };
+        let mail = t.render_end_of_term_notice(Lang::Ja, &ctx).unwrap();
+        assert_eq!(
+            mail.subject,
+            "【港区】委託の終了手続を開始しました（住民情報システム運用保守）"
+        );
+        assert_contains_all(
+            &mail.text,
+            &[
+                "終了手続中",
+                "田中 太郎 様に",
+                "回答期限は令和9年4月30日",
+                "R-8.4.2",
+                "https://itaku.example/engagements/e1",
+            ],
+        );
+        assert!(mail.html.contains("R&amp;D Partners"));
+        let nothing = EndOfTermNoticeContext {
+            attestation_sent: false,
+            ..ctx
+        };
+        let mail = t.render_end_of_term_notice(Lang::En, &nothing).unwrap();
+        assert!(
+            mail.text
+                .contains("A second person has been asked to approve the closing (R-2.6)"),
+            "{}",
+            mail.text
+        );
     }
 
     fn check_accepted(lang: Lang, findings_count: usize) -> CheckAcceptedContext {

@@ -124,11 +124,86 @@ pub fn effective(state: CheckState, due_on: NaiveDate, today: NaiveDate) -> Chec
 
 crate::domain::stored::stored_as_text!(CheckState);
 
+/// When the vendor hears again of a check or attestation they have not submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorReminder {
+    /// 7 days before the due date.
+    Soon,
+    /// On the due date, or the first sweep after it while a link can still be given.
+    Due,
+}
+
+impl VendorReminder {
+    /// The stage's name, recorded so that each is sent once.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VendorReminder::Soon => "vendor_7d",
+            VendorReminder::Due => "vendor_due",
+        }
+    }
+}
+
+/// Days before the due date the vendor is reminded.
+pub const VENDOR_REMINDER_DAYS: u64 = 7;
+
+/// The reminder a vendor is owed `today` for a check in `state` due `due_on`, whose links
+/// work for `grace_days` after it; `None` once submitted or accepted, before the 7 days,
+/// and after the last day a link could work.
+pub fn vendor_reminder(
+    state: CheckState,
+    due_on: NaiveDate,
+    grace_days: u32,
+    today: NaiveDate,
+) -> Option<VendorReminder> {
+    if !state.open_to_vendor() {
+        return None;
+    }
+    let soon = due_on - chrono::Days::new(VENDOR_REMINDER_DAYS);
+    let last = due_on + chrono::Days::new(u64::from(grace_days));
+    if today >= due_on && today <= last {
+        Some(VendorReminder::Due)
+    } else if today >= soon && today < due_on {
+        Some(VendorReminder::Soon)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use CheckEvent as E;
     use CheckState as S;
+
+    #[test]
+    fn vendors_are_reminded_7_days_before_and_on_the_due_date_while_it_is_open() {
+        let d = |day| NaiveDate::from_ymd_opt(2027, 4, day).unwrap();
+        let due = d(20);
+        assert_eq!(vendor_reminder(S::Sent, due, 5, d(12)), None);
+        assert_eq!(
+            vendor_reminder(S::Sent, due, 5, d(13)),
+            Some(VendorReminder::Soon)
+        );
+        assert_eq!(
+            vendor_reminder(S::InProgress, due, 5, d(19)),
+            Some(VendorReminder::Soon)
+        );
+        assert_eq!(
+            vendor_reminder(S::Returned, due, 5, d(20)),
+            Some(VendorReminder::Due)
+        );
+        assert_eq!(
+            vendor_reminder(S::Sent, due, 5, d(25)),
+            Some(VendorReminder::Due)
+        );
+        assert_eq!(
+            vendor_reminder(S::Sent, due, 5, d(26)),
+            None,
+            "no link could work"
+        );
+        assert_eq!(vendor_reminder(S::Submitted, due, 5, d(20)), None);
+        assert_eq!(vendor_reminder(S::Accepted, due, 5, d(13)), None);
+    }
 
     #[test]
     fn a_check_goes_from_sent_to_accepted_through_review() {

@@ -50,7 +50,10 @@ struct World {
 
 /// 1 April 2030 in Tokyo.
 async fn world() -> World {
-    let app = spawn_app().await;
+    world_on(spawn_app().await).await
+}
+
+async fn world_on(app: TestApp) -> World {
     app.clock.set(at("2030-04-01T00:00:00Z"));
     let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
     let second = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
@@ -708,4 +711,103 @@ async fn r_3_6_4_l2_paper_must_be_incinerated_dissolved_or_shredded() {
     let res = submit(app, &token, &with(paper, "I1-TECHNIQUE", "shred")).await;
     assert!(res.status().is_success() || res.status().is_redirection());
     assert_eq!(attestation(&w, &id).await["state"], "submitted");
+}
+
+#[tokio::test]
+async fn vendors_are_reminded_7_days_before_and_on_the_due_date_once_each_with_a_new_link() {
+    let smtp = crate::smtp::TestSmtp::start();
+    let config = smtp.config();
+    let pairs: Vec<(&str, &str)> = config.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let w = world_on(crate::helpers::spawn_app_with(&pairs).await).await;
+    let app = &w.app;
+    let id = running(&w, "outsourcing", &[("名簿", "L2")], None).await;
+    let to_vendor = |n: usize| {
+        let got = smtp.received();
+        got.into_iter()
+            .filter(|m| m.to.iter().any(|t| t == CONTACT))
+            .take(n)
+            .collect::<Vec<_>>()
+    };
+    let text_of = |m: &crate::smtp::Received| {
+        m.parsed()
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default()
+    };
+    let subject_of =
+        |m: &crate::smtp::Received| m.parsed().subject().unwrap_or_default().to_string();
+
+    // The end: the vendor's request, and the officer's notice.
+    app.clock.set(at("2031-04-01T00:00:00Z"));
+    sweep(app, &w.csm).await;
+    smtp.wait_for(2).await;
+    let notices: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to.contains(&w.so.email))
+        .filter(|m| subject_of(m).contains("終了手続を開始しました"))
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert!(
+        text_of(&notices[0]).contains("回答期限は令和13年4月30日"),
+        "{}",
+        text_of(&notices[0])
+    );
+    let first = portal_tokens(&text_of(&to_vendor(1)[0])).remove(0);
+
+    // Nothing before the 7 days, then once at 7 days, whatever the sweeps.
+    app.clock.set(at("2031-04-22T00:00:00Z"));
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 0);
+    app.clock.set(at("2031-04-23T00:00:00Z"));
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 1);
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 0);
+    let before = smtp.received().len();
+    smtp.wait_for(before).await;
+    for _ in 0..100 {
+        if to_vendor(9).len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mails = to_vendor(9);
+    assert_eq!(mails.len(), 2, "the request and one reminder");
+    assert!(
+        subject_of(&mails[1]).contains("回答期限が近づいています"),
+        "{}",
+        subject_of(&mails[1])
+    );
+    let second_link = portal_tokens(&text_of(&mails[1])).remove(0);
+    assert_ne!(first, second_link, "each reminder carries a new link");
+    let page = app
+        .client
+        .get(app.url(&format!("/portal/{second_link}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // On the due date, once.
+    app.clock.set(at("2031-04-30T00:00:00Z"));
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 1);
+    app.clock.set(at("2031-05-01T00:00:00Z"));
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 0);
+    for _ in 0..100 {
+        if to_vendor(9).len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mails = to_vendor(9);
+    assert_eq!(mails.len(), 3);
+    assert!(
+        subject_of(&mails[2]).contains("回答期限のお知らせ"),
+        "{}",
+        subject_of(&mails[2])
+    );
+
+    // Once submitted, no more.
+    submit(app, &second_link, &good_answers(1, "2031-04-20")).await;
+    assert_eq!(attestation(&w, &id).await["state"], "submitted");
+    app.clock.set(at("2031-05-02T00:00:00Z"));
+    assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 0);
 }

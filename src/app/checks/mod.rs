@@ -186,7 +186,7 @@ pub fn issue(
         tx.leave_unchanged();
         return Ok(None);
     }
-    send_link(tx.conn(), env, ctx, &row, None, now)?;
+    send_link(tx.conn(), env, ctx, &row, None, None, now)?;
     tx.record(
         Event::new("check.issue")
             .target("check", &row.id)
@@ -201,13 +201,22 @@ pub struct Correction<'a> {
     pub question_comments: &'a BTreeMap<String, String>,
 }
 
-/// Creates a new link for the check and queues the email that carries it.
+/// Why a link is sent again on its own: 7 days before the due date, or on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    Soon,
+    Due,
+}
+
+/// Creates a new link for the check and queues the email that carries it: the request,
+/// a correction asked for, or a reminder.
 fn send_link(
     conn: &mut DbConnection,
     env: &Env,
     ctx: &Context,
     check: &CheckRow,
     correction: Option<Correction>,
+    reminder: Option<Reminder>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let (plain, hash) = token::generate();
@@ -255,6 +264,9 @@ fn send_link(
             })
             .unwrap_or_default(),
         officer_name: ctx.officer_name.clone(),
+        end_of_term: check.end_of_term,
+        reminder_soon: reminder == Some(Reminder::Soon),
+        reminder_due: reminder == Some(Reminder::Due),
     };
     let rendered = env
         .email
@@ -895,6 +907,7 @@ fn review_in(
                     comment: &comment,
                     question_comments: &question_comments,
                 }),
+                None,
                 now,
             )?;
             events.push(
@@ -909,6 +922,55 @@ fn review_in(
         }
     }
     store::find(conn, &check.id)?.ok_or_else(|| AppError::Internal("check vanished".into()))
+}
+
+/// The sweep's reminders to vendors: each check or attestation not yet submitted is
+/// reminded of 7 days before its due date and on it, once per stage, each time with a
+/// new link (`policy::checks::vendor_reminder`). Returns how many were sent (in a dry
+/// run: would be).
+pub fn remind_vendors(
+    conn: &mut DbConnection,
+    env: &Env,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> AppResult<usize> {
+    let today = env.config.date_at(now);
+    let grace = env.config.checks.link_grace_days;
+    let due: Vec<(String, life::VendorReminder)> = store::open_checks(conn)?
+        .into_iter()
+        .filter_map(|c| {
+            life::vendor_reminder(c.state, c.due_on, grace, today).map(|stage| (c.id, stage))
+        })
+        .collect();
+    if dry_run {
+        return Ok(due.len());
+    }
+    let origin = Origin::system("system");
+    let mut sent = 0;
+    for (id, stage) in due {
+        let reminded = super::write_on(conn, now, today, &origin, |tx| {
+            let at = tx.now().naive_utc();
+            if !store::record_reminder(tx.conn(), &id, stage.as_str(), at)? {
+                tx.leave_unchanged();
+                return Ok(false);
+            }
+            let check = lock(tx.conn(), &id, at)?;
+            let ctx = context(tx.conn(), &check.engagement_id)?;
+            let reminder = match stage {
+                life::VendorReminder::Soon => Reminder::Soon,
+                life::VendorReminder::Due => Reminder::Due,
+            };
+            send_link(tx.conn(), env, &ctx, &check, None, Some(reminder), at)?;
+            tx.record(
+                Event::new("check.vendor_reminder")
+                    .target("check", &check.id)
+                    .after(&serde_json::json!({ "stage": stage.as_str(), "due_on": check.due_on })),
+            );
+            Ok(true)
+        })?;
+        sent += usize::from(reminded);
+    }
+    Ok(sent)
 }
 
 /// Revokes every live link of a check and, when asked, emails a new one.
@@ -928,7 +990,7 @@ pub fn renew_links(tx: &mut Tx, env: &Env, check_id: &str, send_new: bool) -> Ap
             });
         }
         let ctx = context(conn, &check.engagement_id)?;
-        send_link(conn, env, &ctx, &check, None, now)?;
+        send_link(conn, env, &ctx, &check, None, None, now)?;
     }
     tx.record(
         Event::new(if send_new {

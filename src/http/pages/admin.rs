@@ -1272,6 +1272,7 @@ fn report_facts(pages: &StaffPages, lang: Lang, r: &SweepReport) -> Vec<Fact> {
         ("deadlines", n(r.deadlines)),
         ("engagements_ended", n(r.engagements_ended)),
         ("checks_issued", n(r.checks_issued)),
+        ("vendors_reminded", n(r.vendors_reminded)),
         ("reminders", n(r.reminders)),
     ];
     // A dry run writes no message, so it has no count of them to tell.
@@ -1316,6 +1317,7 @@ async fn sweep_page(
                     engagements_ended: number("engagements_ended"),
                     attestations_sent: number("attestations_sent"),
                     checks_issued: number("checks_issued"),
+                    vendors_reminded: number("vendors_reminded"),
                     deadlines: number("deadlines"),
                     reminders: number("reminders"),
                     messages: number("messages"),
@@ -1380,12 +1382,13 @@ async fn run_sweep(state: web::Data<AppState>, who: Staff, form: Form) -> AppRes
         .by_hand(who.origin(), &who.actor, false)
         .await?;
     Ok(see_other(&format!(
-        "/admin/sweep?done=swept&today={}&deadlines={}&engagements_ended={}&attestations_sent={}&checks_issued={}&reminders={}&messages={}",
+        "/admin/sweep?done=swept&today={}&deadlines={}&engagements_ended={}&attestations_sent={}&checks_issued={}&vendors_reminded={}&reminders={}&messages={}",
         r.today,
         r.deadlines,
         r.engagements_ended,
         r.attestations_sent,
         r.checks_issued,
+        r.vendors_reminded,
         r.reminders,
         r.messages
     )))
