@@ -236,6 +236,45 @@ fn closing_facts(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<Closin
     })
 }
 
+/// Where an engagement stands at its end, for its page.
+pub struct Standing {
+    /// The attestation is owed.
+    pub owed: bool,
+    pub attestation: Option<CheckRow>,
+    /// The latest closing approval's state.
+    pub closing: Option<ApprovalState>,
+    /// What `closed` still waits for.
+    pub missing: Vec<policy::ClosingMissing>,
+}
+
+/// The end of term of `e` as it stands; `None` before it began.
+pub fn standing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<Option<Standing>> {
+    let attestation = check_store::attestation_of(conn, &e.id)?;
+    if !matches!(
+        e.status(),
+        Status::Ending | Status::Closed | Status::Terminated
+    ) && attestation.is_none()
+    {
+        return Ok(None);
+    }
+    let closing = approval_store::for_engagement(conn, &e.id)?
+        .into_iter()
+        .filter(|a| a.rule_id == ApprovalRule::Closing.as_str())
+        .max_by_key(|a| a.requested_at)
+        .map(|a| a.state);
+    let missing = if e.status() == Status::Ending {
+        policy::closing_missing(&closing_facts(conn, e)?)
+    } else {
+        vec![]
+    };
+    Ok(Some(Standing {
+        owed: owed(conn, e)?.is_some(),
+        attestation,
+        closing,
+        missing,
+    }))
+}
+
 /// Refuses `closed` (409 naming what is missing) until the attestation is accepted, a
 /// second person approved the closing, and every subcontract has ended.
 pub fn check_closing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<()> {

@@ -766,6 +766,8 @@ pub struct Overview {
     pub subcontracts: Vec<Related>,
     /// How often it is checked.
     pub check_interval: super::checks::officer::IntervalResponse,
+    /// Its end of term, once begun.
+    pub end_of_term: Option<super::end_of_term::Standing>,
 }
 
 /// Another engagement named on this one's page.
@@ -847,7 +849,9 @@ pub fn overview(
         .filter(|s| visible_to(actor, s))
         .map(Related::from)
         .collect();
+    let end_of_term = super::end_of_term::standing(tx.conn(), &row)?;
     Ok(Overview {
+        end_of_term,
         check_interval: super::checks::officer::interval(&services.config, &row),
         parent,
         subcontracts,

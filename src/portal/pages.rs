@@ -527,7 +527,7 @@ struct ErrorView {
 
 #[derive(Serialize)]
 struct SectionView {
-    id: &'static str,
+    id: String,
     title: String,
     questions: Vec<QuestionView>,
 }
@@ -692,8 +692,9 @@ fn check_view<'a>(t: &'a Labels, page: &'a CheckPage) -> CheckView<'a> {
     let sections = definition
         .sections
         .iter()
-        .map(|s| SectionView {
-            id: s.id.as_str(),
+        .enumerate()
+        .map(|(n, s)| SectionView {
+            id: s.anchor(n),
             title: s.title.get(lang).to_string(),
             questions: s
                 .questions
@@ -1448,7 +1449,7 @@ mod tests {
                 for (s, q) in d.questions() {
                     assert!(html.contains(&format!(
                         "<h2 id=\"section-{}\">{}</h2>",
-                        s.id.as_str(),
+                        s.anchor(0),
                         escape_html(s.title.get(lang))
                     )));
                     assert!(html.contains(&format!("id=\"q-{}\"", q.id)), "{}", q.id);

@@ -811,3 +811,149 @@ async fn vendors_are_reminded_7_days_before_and_on_the_due_date_once_each_with_a
     app.clock.set(at("2031-05-02T00:00:00Z"));
     assert_eq!(sweep(app, &w.csm).await["vendors_reminded"], 0);
 }
+
+#[tokio::test]
+async fn a_vendor_attests_in_the_browser_and_the_officer_verifies_it_beside_the_term() {
+    use crate::staff_pages::{accessible, fits_the_phone, main_text, screenshots, submit, PHONE};
+    use crate::webdriver::Browser;
+
+    let w = world().await;
+    let app = &w.app;
+    let id = running(&w, "outsourcing", &[("住民基本台帳データ", "L3")], None).await;
+    json_of(move_to(app, &w.so, &id, json!({"to": "ending"})).await, 200).await;
+    let token = attestation_link(app, 1).await;
+    let evidence = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(evidence.path(), PDF).unwrap();
+    let evidence_path = evidence.path().display().to_string();
+
+    // The vendor, on a phone, without an account.
+    let browser = Browser::start_sized(PHONE.0, PHONE.1)
+        .await
+        .expect("headless Chromium");
+    browser
+        .goto(&app.url(&format!("/portal/{token}")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("1. 住民基本台帳データ（L3）"), "{text}");
+    assert!(text.contains("NIST SP 800-88"), "{text}");
+    fits_the_phone(&browser, "the attestation form").await;
+    accessible(&browser, "the attestation form").await;
+    screenshots(&browser, "portal-attestation-form").await;
+
+    let click = |css: String| {
+        let browser = &browser;
+        async move { browser.find(&css).await.unwrap().click().await.unwrap() }
+    };
+    let type_in = |css: String, text: &'static str| {
+        let browser = &browser;
+        async move {
+            let field = browser.find(&css).await.unwrap();
+            field.clear().await.unwrap();
+            field.send_keys(text).await.unwrap();
+        }
+    };
+    click("#q-I1-PERSONAL-personal".into()).await;
+    type_in("#q-I1-RECORDS-input".into(), "1200").await;
+    click("#q-I1-DISPOSITION-erased".into()).await;
+    click("#q-I1-MEDIA-TYPE-ssd".into()).await;
+    type_in(
+        "#q-I1-MEDIA-ID-input".into(),
+        "Samsung PM9A3 S/N S64ANE0R123456",
+    )
+    .await;
+    click("#q-I1-CATEGORY-clear".into()).await;
+    // Formatting alone, as some would.
+    click("#q-I1-TECHNIQUE-format_only".into()).await;
+    click("#q-I1-VERIFICATION-full".into()).await;
+    click("#q-I1-RESULT-passed".into()).await;
+    let date = browser.find("#q-I1-DONE-ON-input").await.unwrap();
+    date.send_keys("04012030").await.unwrap();
+    if date.prop("value").await.unwrap() != "2030-04-01" {
+        date.clear().await.unwrap();
+        date.send_keys("2030-04-01").await.unwrap();
+    }
+    type_in("#q-I1-DONE-BY-input".into(), "株式会社港データ 佐藤 健").await;
+    browser
+        .find("#q-I1-EVIDENCE-file")
+        .await
+        .unwrap()
+        .send_keys(&evidence_path)
+        .await
+        .unwrap();
+    click("#q-END-COPIES-yes".into()).await;
+    type_in("#q-END-DESTINATION-input".into(), "当社で再利用").await;
+    click("#q-END-MEASURES-yes".into()).await;
+    type_in("#signed_name".into(), "山田 花子").await;
+    type_in("#signed_title".into(), "情報セキュリティ管理者").await;
+    click("#declaration".into()).await;
+    submit(&browser, "button[name=action][value=submit]").await;
+
+    // Refused with the reason, next to the question, the rest kept.
+    let text = main_text(&browser).await;
+    assert!(text.contains("初期化（フォーマット）だけでは"), "{text}");
+    accessible(&browser, "the refused attestation").await;
+    screenshots(&browser, "portal-attestation-refused").await;
+    click("#q-I1-TECHNIQUE-overwrite".into()).await;
+    if !browser
+        .find("#declaration")
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap()
+    {
+        click("#declaration".into()).await;
+    }
+    if browser
+        .find("#signed_name")
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        != "山田 花子"
+    {
+        type_in("#signed_name".into(), "山田 花子").await;
+        type_in("#signed_title".into(), "情報セキュリティ管理者").await;
+    }
+    // Overwriting needs its tool named.
+    type_in("#q-I1-TOOL-input".into(), "Blancco Drive Eraser 7.9").await;
+    submit(&browser, "button[name=action][value=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("提出しました"), "{text}");
+    browser.quit().await.unwrap();
+    assert_eq!(attestation(&w, &id).await["state"], "submitted");
+
+    // The officer sees it beside the term's checks and findings, and the engagement's end.
+    let check = attestation(&w, &id).await;
+    let session = app.enrol(&w.so).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&app.url(&format!("/checks/{}", check["id"].as_str().unwrap())))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("委託期間の点検と指摘事項"), "{text}");
+    assert!(text.contains("未完了の指摘事項はありません"), "{text}");
+    assert!(text.contains("上書き消去"), "{text}");
+    accessible(&browser, "the attestation's review").await;
+    fits_the_phone(&browser, "the attestation's review").await;
+    screenshots(&browser, "staff-attestation-review").await;
+    browser
+        .goto(&app.url(&format!("/engagements/{id}#end-of-term")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("終了時の確認"), "{text}");
+    assert!(text.contains("「終了」にする前に必要なこと"), "{text}");
+    accessible(&browser, "the engagement at its end").await;
+    screenshots(&browser, "staff-engagement-end-of-term").await;
+    browser.quit().await.unwrap();
+}

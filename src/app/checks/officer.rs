@@ -340,18 +340,48 @@ pub fn read(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<CheckResponse> {
 pub struct CheckPage {
     pub check: CheckResponse,
     pub can_change: bool,
+    /// For an end-of-term attestation: the term it closes.
+    pub term: Option<Term>,
+}
+
+/// What the confirmer verifies an attestation beside: every other check of the term,
+/// and the findings still open, each of which is closed or its risk accepted first.
+pub struct Term {
+    pub checks: Vec<CheckSummaryResponse>,
+    pub open_findings: Vec<crate::app::findings::FindingResponse>,
 }
 
 /// `read`, with what the person may do on the check's page.
 pub fn page(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<CheckPage> {
     let check = read(tx, actor, id)?;
-    let (_, engagement) = load_check(tx.conn(), actor, id)?;
+    let (row, engagement) = load_check(tx.conn(), actor, id)?;
     let can_change = actor
         .permits(&Action::ChangeEngagement {
             division_id: &engagement.division_id,
         })
         .is_ok();
-    Ok(CheckPage { check, can_change })
+    let term = if row.end_of_term {
+        let today = tx.today();
+        let checks = of_engagement(tx.conn(), actor, &engagement.id, today)?
+            .into_iter()
+            .filter(|c| c.id != row.id)
+            .collect();
+        let open_findings = crate::app::findings::of_engagement(tx.conn(), &engagement.id, today)?
+            .into_iter()
+            .filter(|f| f.state.is_open())
+            .collect();
+        Some(Term {
+            checks,
+            open_findings,
+        })
+    } else {
+        None
+    };
+    Ok(CheckPage {
+        check,
+        can_change,
+        term,
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -27,10 +27,10 @@ use crate::questionnaires::answers::Answer;
 use crate::questionnaires::{AnswerType, Question};
 use crate::staff::views::checks::{
     AnsweredQuestion, AnsweredSection, CheckListRow, CheckPageView, ChecksView, EvidenceLink,
-    RadioView, ReviewEntry, ReviewFormView, SendCheckView,
+    RadioView, ReviewEntry, ReviewFormView, SendCheckView, TermView,
 };
 use crate::staff::views::register::FieldView;
-use crate::staff::views::{Fact, FormError, IntervalFormView, OptionView};
+use crate::staff::views::{CheckRowView, Fact, FormError, IntervalFormView, OptionView};
 use crate::staff::{Page, Section, StaffPages};
 use crate::validate::Fields;
 
@@ -384,6 +384,22 @@ fn check_view(
         renew_action: format!("/checks/{id}/links"),
         revoke_action: format!("/checks/{id}/links/revoke"),
         can_change: page.can_change,
+        term: page.term.as_ref().map(|term| TermView {
+            checks: term
+                .checks
+                .iter()
+                .map(|c| CheckRowView {
+                    href: format!("/checks/{}", c.id),
+                    title: c.questionnaire_id.clone(),
+                    state: check_state_label(pages, lang, c.effective_state),
+                    state_key: c.effective_state.as_str().to_string(),
+                    due_on: date(lang, c.due_on),
+                })
+                .collect(),
+            open_findings: finding_rows(pages, lang, &term.open_findings, |f| {
+                f.question_id.clone()
+            }),
+        }),
     }
 }
 
@@ -406,12 +422,17 @@ fn check_page(
 ) -> String {
     let lang = who.lang();
     let view = check_view(state, lang, page, input, errors, refusal);
-    let title = fill(
-        &state.staff,
-        lang,
-        "check_page.title",
-        &[("questionnaire", &view.title)],
-    );
+    // An attestation is not a periodic check: its own title is enough.
+    let title = if page.term.is_some() {
+        view.title.clone()
+    } else {
+        fill(
+            &state.staff,
+            lang,
+            "check_page.title",
+            &[("questionnaire", &view.title)],
+        )
+    };
     let mut chrome = who.chrome(title, Some(Section::Checks));
     chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
     state.staff.render(Page::Check, &chrome, &view)

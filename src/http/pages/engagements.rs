@@ -14,8 +14,9 @@ use crate::i18n::Lang;
 use crate::policy::obligations::ObligationState;
 use crate::staff::views::register::ItemFormView;
 use crate::staff::views::{
-    ApprovalView, CheckRowView, ContractView, EngagementRowView, EngagementView, EngagementsView,
-    Fact, ItemView, MoveView, ObligationView, OptionView, RelatedView, SortView, TimelineEntry,
+    ApprovalView, CheckRowView, ContractView, EndOfTermView, EngagementRowView, EngagementView,
+    EngagementsView, Fact, ItemView, MoveView, ObligationView, OptionView, RelatedView, SortView,
+    TimelineEntry,
 };
 use crate::staff::{Page, Section, StaffPages};
 
@@ -301,6 +302,51 @@ fn where_done(id: &str, rule_id: &str) -> Option<String> {
     Some(format!("/engagements/{id}#{place}"))
 }
 
+fn end_view(
+    pages: &StaffPages,
+    lang: Lang,
+    end: &crate::app::end_of_term::Standing,
+    today: chrono::NaiveDate,
+) -> EndOfTermView {
+    let t = |key: &str| pages.text(lang, key).to_string();
+    let (state, state_key) = match &end.attestation {
+        Some(c) => {
+            let effective = crate::policy::checks::effective(c.state, c.due_on, today);
+            (
+                super::checks::check_state_label(pages, lang, effective),
+                effective.as_str().to_string(),
+            )
+        }
+        None => (t("end_of_term.not_sent"), "none".to_string()),
+    };
+    let closing_key = end.closing.map_or("none", |s| s.as_str());
+    EndOfTermView {
+        owed: t(if end.owed {
+            "end_of_term.owed"
+        } else {
+            "end_of_term.not_owed"
+        }),
+        attestation_href: end
+            .attestation
+            .as_ref()
+            .map(|c| format!("/checks/{}", c.id)),
+        attestation_state: state,
+        attestation_state_key: state_key,
+        attestation_due: end
+            .attestation
+            .as_ref()
+            .map(|c| date(lang, c.due_on))
+            .unwrap_or_default(),
+        closing: t(&format!("end_of_term.closing_{closing_key}")),
+        closing_key: closing_key.to_string(),
+        missing: end
+            .missing
+            .iter()
+            .map(|m| m.message().get(lang).to_string())
+            .collect(),
+    }
+}
+
 /// The status a recorded move went to.
 fn moved_to(entry: &crate::audit::Entry) -> Option<Status> {
     if entry.action != "engagement.transition" {
@@ -547,6 +593,10 @@ pub(super) fn engagement_view(
             .collect(),
         waiver_form: None,
         interval_form: None,
+        end_of_term: o
+            .end_of_term
+            .as_ref()
+            .map(|end| end_view(pages, lang, end, state.today())),
         findings: super::findings::finding_rows(pages, lang, &o.findings, |f| {
             f.question_id.clone()
         }),

@@ -2,7 +2,7 @@
 //! their code picks by key.
 
 use super::super::views::checks::*;
-use super::super::views::{Fact, OptionView, PagerView};
+use super::super::views::{CheckRowView, Fact, OptionView, PagerView};
 use super::super::{Page, Section, StaffPages};
 use super::{chrome, engagement, errors, option};
 use crate::i18n::Lang;
@@ -178,6 +178,16 @@ fn check_page(full: bool) -> CheckPageView {
         renew_action: "/checks/c1/links".into(),
         revoke_action: "/checks/c1/links/revoke".into(),
         can_change: full,
+        term: full.then(|| TermView {
+            checks: vec![CheckRowView {
+                href: "/checks/c0".into(),
+                title: "outsourcing-periodic-check".into(),
+                state: "承認済み".into(),
+                state_key: "accepted".into(),
+                due_on: "令和9年4月1日".into(),
+            }],
+            open_findings: vec![finding_row(true)],
+        }),
     }
 }
 

@@ -24,6 +24,18 @@ pub const CODE_KEY_SETS: &[&[&str]] = &[
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
 pub const CODE_KEYS: &[&str] = &[
+    "end_of_term.owed",
+    "end_of_term.not_owed",
+    "end_of_term.not_sent",
+    "end_of_term.closing_none",
+    "end_of_term.closing_pending",
+    "end_of_term.closing_approved",
+    "end_of_term.closing_rejected",
+    "closing.attestation",
+    "closing.closing_approval",
+    "closing.subcontracts",
+    "interval_form.own",
+    "interval_form.default",
     "nav.my_work",
     "nav.engagements",
     "nav.account",
@@ -346,6 +358,16 @@ pub(super) fn engagement(full: bool) -> EngagementView {
                 message: "入力してください".into(),
             }],
             refusal: Some("自分が負う義務は自分で免除できません".into()),
+        }),
+        end_of_term: full.then(|| EndOfTermView {
+            owed: "委託先は終了時報告で報告します。".into(),
+            attestation_href: Some("/checks/c9".into()),
+            attestation_state: "提出済み".into(),
+            attestation_state_key: "submitted".into(),
+            attestation_due: "令和9年4月30日".into(),
+            closing: "承認待ち".into(),
+            closing_key: "pending".into(),
+            missing: vec!["終了の承認がありません（R-2.6）".into()],
         }),
         interval_form: full.then(|| IntervalFormView {
             action: "/engagements/e1/check-interval".into(),

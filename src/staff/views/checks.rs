@@ -103,6 +103,15 @@ pub struct CheckPageView {
     pub renew_action: String,
     pub revoke_action: String,
     pub can_change: bool,
+    /// For an end-of-term attestation: the term's other checks and its open findings.
+    pub term: Option<TermView>,
+}
+
+/// What an attestation is verified beside.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermView {
+    pub checks: Vec<super::CheckRowView>,
+    pub open_findings: Vec<FindingRowView>,
 }
 
 #[derive(Debug, Clone, Serialize)]

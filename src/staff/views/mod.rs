@@ -258,6 +258,25 @@ pub struct EngagementView {
     pub waiver_form: Option<WaiverFormView>,
     /// For those who may change it, when it owes periodic checks.
     pub interval_form: Option<IntervalFormView>,
+    /// Its end of term, once begun.
+    pub end_of_term: Option<EndOfTermView>,
+}
+
+/// Where an engagement stands at its end.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndOfTermView {
+    /// Whether the vendor owes the attestation, in words.
+    pub owed: String,
+    /// The attestation's page, once sent.
+    pub attestation_href: Option<String>,
+    pub attestation_state: String,
+    pub attestation_state_key: String,
+    pub attestation_due: String,
+    /// The closing approval's state, in words.
+    pub closing: String,
+    pub closing_key: String,
+    /// What closing still waits for, in words.
+    pub missing: Vec<String>,
 }
 
 /// Another engagement named on an engagement's page.
