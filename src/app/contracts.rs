@@ -149,16 +149,10 @@ fn signed_on(f: &mut Fields, typed: Option<&str>) -> Option<NaiveDate> {
     }
 }
 
-/// The language and format asked for a clause set (`ja` and Markdown unless named), with
-/// the format's name as the export records it; both fields at fault named at once.
-pub fn document_choice(
-    lang: Option<&str>,
-    format: Option<&str>,
-) -> AppResult<(crate::i18n::Lang, crate::clauses::Format, &'static str)> {
-    use crate::clauses::Format;
+/// The language a document is asked in: `ja` unless named; another is refused in `f`.
+pub fn document_lang(f: &mut Fields, lang: Option<&str>) -> Option<crate::i18n::Lang> {
     use crate::i18n::Lang;
-    let mut f = Fields::new();
-    let lang = match lang {
+    match lang.map(str::trim).filter(|l| !l.is_empty()) {
         None => Some(Lang::Ja),
         Some(l) => {
             let parsed = Lang::parse(l);
@@ -171,7 +165,18 @@ pub fn document_choice(
             }
             parsed
         }
-    };
+    }
+}
+
+/// The language and format asked for a clause set (`ja` and Markdown unless named), with
+/// the format's name as the export records it; both fields at fault named at once.
+pub fn document_choice(
+    lang: Option<&str>,
+    format: Option<&str>,
+) -> AppResult<(crate::i18n::Lang, crate::clauses::Format, &'static str)> {
+    use crate::clauses::Format;
+    let mut f = Fields::new();
+    let lang = document_lang(&mut f, lang);
     let format = match format {
         None => Some(Format::Markdown),
         Some(v) => {

@@ -245,6 +245,8 @@ pub struct Standing {
     pub closing: Option<ApprovalState>,
     /// What `closed` still waits for.
     pub missing: Vec<policy::ClosingMissing>,
+    /// The completion record was issued (at closing).
+    pub record: bool,
 }
 
 /// The end of term of `e` as it stands; `None` before it began.
@@ -268,6 +270,7 @@ pub fn standing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<Option<
         vec![]
     };
     Ok(Some(Standing {
+        record: crate::db::completion_records::find(conn, &e.id)?.is_some(),
         owed: owed(conn, e)?.is_some(),
         attestation,
         closing,

@@ -606,6 +606,9 @@ pub fn transition(
         let env = super::checks::Env::of(services);
         super::end_of_term::begin(tx, &env, &row, to, Some(&actor.user_id))?;
     }
+    if to == Status::Closed {
+        super::completion_record::issue(tx, services, &row)?;
+    }
     Ok(moved)
 }
 

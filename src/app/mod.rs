@@ -12,6 +12,7 @@ pub mod access_review;
 pub mod approvals;
 pub mod audit_log;
 pub mod checks;
+pub mod completion_record;
 pub mod contracts;
 pub mod deadlines;
 pub mod divisions;

@@ -5,12 +5,14 @@
 //! a deployment overrides any file by putting one of the same name in `templates_dir`.
 
 pub mod catalog;
+pub mod completion;
 pub mod document;
 pub mod docx;
 pub mod load;
 pub mod templates;
 
 pub use catalog::{Catalog, ClauseDef, Requirement};
+pub use completion::{CompletionFacts, RecordItem};
 pub use document::{ContractFacts, Format, ItemFact, Rendered};
 pub use load::load_facts;
 pub use templates::{ClauseTemplates, TemplateError};

@@ -22,6 +22,8 @@ pub use crate::render::TemplateError;
 struct Builtin;
 
 pub const DOCUMENT: &str = "document";
+/// The completion record (終了確認書) issued at closing.
+pub const COMPLETION_RECORD: &str = "completion_record";
 const LANGS: [(Lang, &str); 2] = [(Lang::Ja, "ja"), (Lang::En, "en")];
 
 pub struct ClauseTemplates {
@@ -55,7 +57,7 @@ impl ClauseTemplates {
                 .clauses
                 .iter()
                 .map(|c| c.id.as_str())
-                .chain(std::iter::once(DOCUMENT));
+                .chain([DOCUMENT, COMPLETION_RECORD]);
             for id in ids {
                 let relative = format!("{lang}/{id}.hbs");
                 let template = source.read(&relative)?.ok_or_else(|| {
@@ -93,6 +95,15 @@ impl ClauseTemplates {
 
     /// Renders every template against every kind, level and shape of data.
     fn check(&self) -> Result<(), TemplateError> {
+        for attested in [false, true] {
+            for (lang, _) in LANGS {
+                self.render_completion_markdown(
+                    &self.plain,
+                    &super::completion::CompletionFacts::probe(attested),
+                    lang,
+                )?;
+            }
+        }
         for kind in EngagementKind::ALL {
             for level in [
                 None,
@@ -142,6 +153,35 @@ impl ClauseTemplates {
         context["template_version"] = json!(self.catalog.version);
         let document = registry.render(&template_name(code, DOCUMENT), &context)?;
         Ok(tidy(&document))
+    }
+
+    fn render_completion_markdown(
+        &self,
+        registry: &Templates,
+        facts: &super::completion::CompletionFacts,
+        lang: Lang,
+    ) -> Result<String, TemplateError> {
+        let code = lang.pick("ja", "en");
+        let context = serde_json::to_value(facts)
+            .map_err(|e| TemplateError::new(COMPLETION_RECORD, e.to_string()))?;
+        let document = registry.render(&template_name(code, COMPLETION_RECORD), &context)?;
+        Ok(tidy(&document))
+    }
+
+    /// The completion record in `format` (Markdown, printable HTML or Word).
+    pub fn render_completion_record(
+        &self,
+        facts: &super::completion::CompletionFacts,
+        lang: Lang,
+        format: Format,
+    ) -> Result<Rendered, TemplateError> {
+        let markdown = |registry| self.render_completion_markdown(registry, facts, lang);
+        Ok(match format {
+            Format::Markdown => Rendered::Text(format, markdown(&self.plain)?),
+            Format::Text => Rendered::Text(format, markdown_to_text(&markdown(&self.plain)?)),
+            Format::Html => Rendered::Text(format, markdown_to_html(&markdown(&self.html)?, lang)),
+            Format::Docx => Rendered::Docx(markdown_to_docx(&markdown(&self.plain)?, lang)),
+        })
     }
 
     /// The clause set for an engagement: the given clauses, numbered, in one document.

@@ -172,6 +172,17 @@ pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementRow
         .optional()?)
 }
 
+/// Why the engagement ended early, when it did.
+pub fn termination_reason(conn: &mut DbConnection, id: &str) -> AppResult<Option<String>> {
+    Ok(status_changes::table
+        .filter(status_changes::engagement_id.eq(id))
+        .filter(status_changes::to_status.eq(Status::Terminated.as_str()))
+        .select(status_changes::reason)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// Whether the engagement ever reached `status`.
 pub fn reached(conn: &mut DbConnection, id: &str, status: Status) -> AppResult<bool> {
     let n: i64 = status_changes::table

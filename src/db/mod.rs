@@ -5,6 +5,7 @@ pub mod access_reviews;
 pub mod approvals;
 pub mod audit;
 pub mod checks;
+pub mod completion_records;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;

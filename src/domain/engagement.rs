@@ -95,6 +95,14 @@ impl EngagementKind {
             Self::CloudService => "クラウドサービス",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Outsourcing => "Outsourcing",
+            Self::DesignatedManagement => "Designated management",
+            Self::CloudService => "Cloud service",
+        }
+    }
 }
 
 impl Status {

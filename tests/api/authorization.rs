@@ -533,6 +533,20 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{own}/clauses",
             "UAAAAAAA",
         ),
+        // No engagement of the fixture is closed: a format that is no format is refused
+        // (422) to those who may see the engagement, before anything is looked up.
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/completion-record",
+            "/api/v1/engagements/{own}/completion-record?format=pdf",
+            "UAAAAAAA",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/completion-record",
+            "/api/v1/engagements/{other}/completion-record?format=pdf",
+            "UAAAFFFA",
+        ),
         row(
             M::GET,
             "/api/v1/engagements/{id}/clauses",

@@ -436,8 +436,82 @@ async fn r_8_4_an_outsourcing_ends_by_itself_is_attested_verified_approved_and_c
     )
     .await;
 
+    // Not before closing.
+    assert_problem(
+        app.get(
+            &w.so,
+            &format!("/api/v1/engagements/{id}/completion-record"),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
     json_of(move_to(app, &w.so, &id, json!({"to": "closed"})).await, 200).await;
     assert_eq!(engagement(&w, &id).await["status"], "closed");
+
+    // The completion record, issued at closing, in Japanese and English, HTML and Word.
+    let record = format!("/api/v1/engagements/{id}/completion-record");
+    let res = app.get(&w.so, &record).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    for expected in [
+        "委託の終了に関する確認書",
+        "R-8.4.1、R-8.4.2",
+        "1. 住民基本台帳データ（L3）",
+        "2. 案内文（L1）",
+        "電子データを消去した",
+        "Purge（除去）、暗号化消去（鍵の破棄）",
+        "Blancco Drive Eraser 7.9",
+        "消去ログ.pdf",
+        "令和13年4月1日",
+        "確認した職員",
+        "終了を承認した職員",
+        "山田 花子（情報セキュリティ責任者）",
+    ] {
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+    // Downloaded again, it is the same; its hash is in the audit log.
+    assert_eq!(app.get(&w.so, &record).await.text().await.unwrap(), html);
+    let issued = json_of(
+        app.get(
+            &w.ciso,
+            &format!("/api/v1/audit-log?target_id={id}&action=completion_record.issue"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let after: Value =
+        serde_json::from_str(issued["items"][0]["after_json"].as_str().unwrap_or("{}"))
+            .unwrap_or(json!({}));
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(html.as_bytes()))
+    };
+    assert_eq!(issued["total"], 1, "{issued}");
+    assert!(issued.to_string().contains(&hash), "{issued} {after}");
+    let res = app
+        .get(&w.so, &format!("{record}?format=docx&lang=en"))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("completion-record-{id}-en.docx")));
+    let docx = res.bytes().await.unwrap();
+    let headings = crate::helpers::docx_paragraphs(&docx, "Heading1");
+    assert_eq!(headings, ["Record of the end of an engagement"]);
+    assert_problem(
+        app.get(&w.so, &format!("{record}?format=pdf")).await,
+        422,
+        Some("format"),
+    )
+    .await;
     // A closed engagement is read-only.
     assert_problem(
         app.post(

@@ -244,6 +244,16 @@ fn table() -> Vec<PageRow> {
             "/engagements/{own}/clauses/download?format=docx&lang=ja",
             "SAAAAAAA",
         ),
+        get(
+            "/engagements/{id}/completion-record",
+            "/engagements/{own}/completion-record?format=pdf",
+            "SAAAAAAA",
+        ),
+        get(
+            "/engagements/{id}/completion-record",
+            "/engagements/{other}/completion-record?format=pdf",
+            "SAAAFFFA",
+        ),
         post(
             "/engagements/{id}/contracts",
             "/engagements/{own}/contracts",

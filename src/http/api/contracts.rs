@@ -63,6 +63,64 @@ pub async fn clauses(
     Ok(response.body(document.into_bytes()))
 }
 
+/// Which file of the completion record.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// `html` (printable, the default) or `docx`.
+    #[param(value_type = Option<super::params::RecordFormat>, inline)]
+    pub format: Option<String>,
+    /// `ja` (the default) or `en`.
+    #[param(value_type = Option<super::params::DocumentLang>, inline)]
+    pub lang: Option<String>,
+}
+
+/// The completion record (終了確認書) issued when the engagement closed (R-8.4, R-9.4,
+/// ), exactly as issued: printable HTML or a Word document, in Japanese or English.
+/// Its hashes are in the audit log (`completion_record.issue`). 404 before closing.
+#[utoipa::path(tag = "contracts", params(RecordQuery),
+    responses((status = 200, description = "The record, as `format` asks",
+        content((String = "text/html"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")),
+        headers(("Content-Disposition" = String, description = "For `docx` only: `attachment; filename=\"completion-record-{id}-{lang}.docx\"`"))),
+        (status = 403), (status = 404), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[get("/engagements/{id}/completion-record")]
+pub async fn completion_record(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    query: web::Query<RecordQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let file = crate::app::read(&state, who.origin(), move |tx| {
+        crate::app::completion_record::download(
+            tx,
+            &who.actor,
+            &id,
+            (query.format.as_deref(), query.lang.as_deref()),
+        )
+    })
+    .await?;
+    Ok(record_response(file))
+}
+
+/// A record's file as an answer: HTML shown, Word as an attachment.
+pub fn record_response(file: crate::app::completion_record::Download) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(file.format.content_type())
+        .insert_header(("Content-Language", file.lang.as_str()));
+    if file.format == Format::Docx {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.file_name()),
+        ));
+    }
+    response.body(file.bytes)
+}
+
 /// Records the signed contract.
 #[utoipa::path(tag = "contracts", request_body = ContractBody,
     responses((status = 201, body = ContractResponse), (status = 403), (status = 404), (status = 409), (status = 422)),

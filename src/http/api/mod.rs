@@ -127,6 +127,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(obligations::list)
                 .service(obligations::waive)
                 .service(contracts::clauses)
+                .service(contracts::completion_record)
                 .service(contracts::record)
                 .service(contracts::list)
                 .service(approvals::request)

@@ -45,6 +45,14 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// The format of a completion record: printable HTML or Word.
+    RecordFormat {
+        Html => "html",
+        Docx => "docx",
+    }
+}
+
+wire_enum! {
     /// The format of a clause set.
     ClauseFormat {
         Markdown => "markdown",

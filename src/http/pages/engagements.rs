@@ -36,6 +36,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "POST",
         web::resource("/engagements/{id}/move").route(web::post().to(move_status)),
     );
+    add(
+        cfg,
+        "GET, HEAD",
+        web::resource("/engagements/{id}/completion-record")
+            .route(web::get().to(completion_record)),
+    );
+}
+
+/// The completion record as issued (the same use case as the API's).
+async fn completion_record(
+    state: web::Data<AppState>,
+    who: Staff,
+    id: web::Path<String>,
+    query: web::Query<crate::http::api::contracts::RecordQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let id = id.into_inner();
+    let actor = who.actor.clone();
+    let file = crate::app::read(&state, who.origin(), move |tx| {
+        crate::app::completion_record::download(
+            tx,
+            &actor,
+            &id,
+            (query.format.as_deref(), query.lang.as_deref()),
+        )
+    })
+    .await?;
+    Ok(crate::http::api::contracts::record_response(file))
 }
 
 const LEVELS: [ClassificationLevel; 3] = [
@@ -305,7 +333,7 @@ fn where_done(id: &str, rule_id: &str) -> Option<String> {
 fn end_view(
     pages: &StaffPages,
     lang: Lang,
-    end: &crate::app::end_of_term::Standing,
+    (id, end): (&str, &crate::app::end_of_term::Standing),
     today: chrono::NaiveDate,
 ) -> EndOfTermView {
     let t = |key: &str| pages.text(lang, key).to_string();
@@ -344,6 +372,9 @@ fn end_view(
             .iter()
             .map(|m| m.message().get(lang).to_string())
             .collect(),
+        record_href: end
+            .record
+            .then(|| format!("/engagements/{id}/completion-record")),
     }
 }
 
@@ -596,7 +627,7 @@ pub(super) fn engagement_view(
         end_of_term: o
             .end_of_term
             .as_ref()
-            .map(|end| end_view(pages, lang, end, state.today())),
+            .map(|end| end_view(pages, lang, (id, end), state.today())),
         findings: super::findings::finding_rows(pages, lang, &o.findings, |f| {
             f.question_id.clone()
         }),

@@ -65,6 +65,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/engagements"),
     ("GET", "/engagements/{id}"),
     ("POST", "/engagements/{id}/move"),
+    ("GET", "/engagements/{id}/completion-record"),
     ("GET", "/engagements/new"),
     ("POST", "/engagements/new"),
     ("GET", "/engagements/export.csv"),

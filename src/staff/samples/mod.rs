@@ -368,6 +368,7 @@ pub(super) fn engagement(full: bool) -> EngagementView {
             closing: "承認待ち".into(),
             closing_key: "pending".into(),
             missing: vec!["終了の承認がありません（R-2.6）".into()],
+            record_href: Some("/engagements/e1/completion-record".into()),
         }),
         interval_form: full.then(|| IntervalFormView {
             action: "/engagements/e1/check-interval".into(),

@@ -277,6 +277,8 @@ pub struct EndOfTermView {
     pub closing_key: String,
     /// What closing still waits for, in words.
     pub missing: Vec<String>,
+    /// The completion record's address, once issued.
+    pub record_href: Option<String>,
 }
 
 /// Another engagement named on an engagement's page.
