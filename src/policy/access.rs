@@ -65,6 +65,10 @@ pub enum Action<'a> {
     ReadEngagement { division_id: &'a str },
     /// Change an engagement of this division.
     ChangeEngagement { division_id: &'a str },
+    /// Verify an engagement's end-of-term attestation: its division's security officer
+    /// (outsourcing, designated management) or system administrator (cloud service),
+    /// `role` being the one the engagement's kind names.
+    ConfirmEndOfTerm { role: Role, division_id: &'a str },
     /// Register engagements and vendors at all.
     Register,
     /// Register and change divisions and staff accounts (R-5.5.3.3/4).
@@ -178,6 +182,16 @@ impl Actor {
                     not_permitted(
                         "この委託案件を変更する権限がありません（所管課のセキュリティ責任者・システム管理者等が変更できます）",
                         "You may not change this engagement (its division's security officer or system administrator may)",
+                    )
+                }
+            }
+            Action::ConfirmEndOfTerm { role, division_id } => {
+                if self.roles.contains(&role) && self.in_division(division_id) {
+                    Ok(())
+                } else {
+                    not_permitted(
+                        "終了時報告の確認は、所管課のセキュリティ責任者（クラウドサービスはシステム管理者）が行います",
+                        "The division's security officer (for a cloud service, its system administrator) verifies the end-of-term attestation",
                     )
                 }
             }
@@ -341,6 +355,24 @@ mod tests {
             roles: roles.to_vec(),
             division_ids: divisions.iter().map(|d| d.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn r_8_4_the_divisions_officer_of_the_kind_confirms_an_attestation() {
+        let confirm = |role| Action::ConfirmEndOfTerm {
+            role,
+            division_id: "kumin",
+        };
+        let so = actor(&[Role::SecurityOfficer], &["kumin"]);
+        let sa = actor(&[Role::SystemAdministrator], &["kumin"]);
+        let ciso = actor(&[Role::Ciso], &[]);
+        let other = actor(&[Role::SecurityOfficer], &["joho"]);
+        assert!(so.permits(&confirm(Role::SecurityOfficer)).is_ok());
+        assert!(sa.permits(&confirm(Role::SystemAdministrator)).is_ok());
+        assert!(sa.permits(&confirm(Role::SecurityOfficer)).is_err());
+        assert!(so.permits(&confirm(Role::SystemAdministrator)).is_err());
+        assert!(ciso.permits(&confirm(Role::SecurityOfficer)).is_err());
+        assert!(other.permits(&confirm(Role::SecurityOfficer)).is_err());
     }
 
     #[test]

@@ -200,6 +200,24 @@ async fn obligation(w: &World, id: &str, rule: &str) -> Value {
         .clone()
 }
 
+/// The engagement's closing approval (rule ), as `who` reads it.
+async fn closing_approval(w: &World, who: &TestUser, id: &str) -> Value {
+    let approvals = json_of(
+        w.app
+            .get(who, &format!("/api/v1/engagements/{id}/approvals"))
+            .await,
+        200,
+    )
+    .await;
+    approvals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule_id"] == "R-2.6")
+        .unwrap_or_else(|| panic!("a closing approval in {approvals}"))
+        .clone()
+}
+
 /// The engagement's attestation, as the checks list has it.
 async fn attestation(w: &World, id: &str) -> Value {
     let list = json_of(
@@ -421,6 +439,14 @@ async fn r_8_4_an_outsourcing_ends_by_itself_is_attested_verified_approved_and_c
     )
     .await;
     assert_eq!(problem["missing"], json!(["closing_approval"]));
+    // It waits in the second officer's inbox, named for what it is.
+    let second = app.enrol(&w.second).await.session;
+    let inbox = crate::staff_pages::get_page(app, &second.cookie, "/approvals")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains("委託案件を終了する"), "{inbox}");
     // The confirmer cannot approve it.
     assert_problem(
         app.post(&w.so, &decide, &json!({"decision": "approved"}))
@@ -656,19 +682,7 @@ async fn r_8_5_a_designated_management_closes_only_after_its_subcontracts() {
             200,
         )
         .await;
-        let approvals = json_of(
-            app.get(&w.so, &format!("/api/v1/engagements/{id}/approvals"))
-                .await,
-            200,
-        )
-        .await;
-        let closing = approvals
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["rule_id"] == "R-2.6")
-            .unwrap()
-            .clone();
+        let closing = closing_approval(&w, &w.so, id.as_str()).await;
         json_of(
             app.post(
                 &w.second,
@@ -712,31 +726,21 @@ async fn r_8_5_a_designated_management_closes_only_after_its_subcontracts() {
 }
 
 #[tokio::test]
-async fn r_9_4_an_l3_cloud_deletion_needs_the_providers_evidence() {
+async fn r_9_4_an_l3_cloud_service_is_attested_with_the_providers_evidence_and_closed() {
     let w = world().await;
     let app = &w.app;
     let id = running(&w, "cloud_service", &[("申請データ", "L3")], None).await;
     // An early end needs its reason.
     assert_problem(
-        move_to(app, &w.so, &id, json!({"to": "terminated"})).await,
+        move_to(app, &w.sa, &id, json!({"to": "terminated"})).await,
         422,
         Some("reason"),
     )
     .await;
-    json_of(
-        move_to(
-            app,
-            &w.so,
-            &id,
-            json!({"to": "terminated", "reason": "サービスの提供終了のため"}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    json_of(move_to(app, &w.sa, &id, json!({"to": "ending"})).await, 200).await;
     let check = attestation(&w, &id).await;
     assert_eq!(check["meets_rules"], json!(["R-9.4.1", "R-9.4.2"]));
-    let token = portal_tokens(&app.mail_to(CONTACT, 1).await[0].text).remove(0);
+    let token = attestation_link(app, 1).await;
 
     let mut cloud = good_answers(1, "2030-04-01");
     for (q, v) in [
@@ -763,6 +767,51 @@ async fn r_9_4_an_l3_cloud_deletion_needs_the_providers_evidence() {
     let res = submit(app, &token, &without).await;
     assert!(res.status().is_success() || res.status().is_redirection());
     assert_eq!(attestation(&w, &id).await["state"], "submitted");
+
+    // The system administrator confirms a cloud service's attestation, not the security
+    // officer; then the security officer approves the closing.
+    let review = format!("/api/v1/checks/{}/review", check["id"].as_str().unwrap());
+    assert_problem(
+        app.post(&w.so, &review, &json!({"decision": "accept"}))
+            .await,
+        403,
+        None,
+    )
+    .await;
+    json_of(
+        app.post(&w.sa, &review, &json!({"decision": "accept"}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(obligation(&w, &id, "R-9.4.2").await["state"], "met");
+    let closing = closing_approval(&w, &w.sa, id.as_str()).await;
+    assert_eq!(closing["requested_by"], w.sa.id.as_str());
+    json_of(
+        app.post(
+            &w.so,
+            &format!(
+                "/api/v1/approvals/{}/decision",
+                closing["id"].as_str().unwrap()
+            ),
+            &json!({"decision": "approved"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    json_of(move_to(app, &w.sa, &id, json!({"to": "closed"})).await, 200).await;
+    let html = app
+        .get(
+            &w.sa,
+            &format!("/api/v1/engagements/{id}/completion-record"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("R-9.4.1、R-9.4.2"), "{html}");
+    assert!(html.contains("クラウド事業者による削除"), "{html}");
 }
 
 #[tokio::test]

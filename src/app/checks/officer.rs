@@ -850,6 +850,12 @@ pub fn review(
     let (now, today) = (tx.now().naive_utc(), tx.today());
     // Who may review comes before what the body says, as for every write.
     let (check, engagement) = load_check_to_change(tx.conn(), actor, check_id)?;
+    if check.end_of_term {
+        actor.authorize(Action::ConfirmEndOfTerm {
+            role: engagement.kind().responsible_role(),
+            division_id: &engagement.division_id,
+        })?;
+    }
     let decision = parse_decision(body)?;
     let reviewed = super::review(tx, env, &check.id, &decision, &actor.user_id)?;
     detail(tx.conn(), reviewed, &engagement, now, today)

@@ -20,6 +20,7 @@ pub const CODE_KEYS: &[&str] = &[
     "approvals.rules.R_3_3_3",
     "approvals.rules.R_7_5",
     "approvals.rules.R_7_6",
+    "approvals.rules.R_2_6",
     "assets.kind_system",
     "assets.kind_asset",
     "assets.kind_system_long",
