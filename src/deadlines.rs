@@ -136,13 +136,20 @@ pub fn of_engagements(
             out.push(base(
                 Kind::Approval,
                 &a.rule_id,
-                Msg::new(
-                    format!("承認申請の決裁（{}: {}）", a.rule_id, a.subject_name),
-                    format!(
-                        "Decide the approval request ({}: {})",
-                        a.rule_id, a.subject_name
-                    ),
-                ),
+                if a.rule_id == crate::policy::approvals::ApprovalRule::Closing.as_str() {
+                    Msg::new(
+                        format!("委託案件を終了することの承認（R-2.6: {}）", a.subject_name),
+                        format!("Approve closing the engagement (R-2.6: {})", a.subject_name),
+                    )
+                } else {
+                    Msg::new(
+                        format!("承認申請の決裁（{}: {}）", a.rule_id, a.subject_name),
+                        format!(
+                            "Decide the approval request ({}: {})",
+                            a.rule_id, a.subject_name
+                        ),
+                    )
+                },
                 format!("approval:{}", a.id),
                 requested + chrono::Days::new(config.reminders.approval_due_days.into()),
                 Owner::Role {
@@ -202,26 +209,40 @@ pub fn of_checks(
                 format!("check_review:{}:{}", c.id, at.and_utc().timestamp()),
                 compliance::local_date(at, config.time_zone)
                     + chrono::Days::new(config.checks.review_days.into()),
-                Msg::new(
-                    format!("提出された点検の確認（{}）", c.questionnaire_id),
-                    format!("Review the submitted check ({})", c.questionnaire_id),
-                ),
+                if c.end_of_term {
+                    Msg::new(
+                        "提出された終了時報告（情報の返還・廃棄・消去）の確認",
+                        "Review the submitted end-of-term attestation",
+                    )
+                } else {
+                    Msg::new(
+                        format!("提出された点検の確認（{}）", c.questionnaire_id),
+                        format!("Review the submitted check ({})", c.questionnaire_id),
+                    )
+                },
             ),
             (CheckState::Submitted, None) => continue,
             _ => (
                 Kind::Check,
                 format!("check:{}:{}", c.id, c.due_on),
                 c.due_on,
-                Msg::new(
-                    format!(
-                        "委託先の点検回答（{}、{}）",
-                        c.questionnaire_id, c.contact_name
-                    ),
-                    format!(
-                        "The vendor's answers to the check ({}, {})",
-                        c.questionnaire_id, c.contact_name
-                    ),
-                ),
+                if c.end_of_term {
+                    Msg::new(
+                        format!("委託先の終了時報告（{}）", c.contact_name),
+                        format!("The vendor's end-of-term attestation ({})", c.contact_name),
+                    )
+                } else {
+                    Msg::new(
+                        format!(
+                            "委託先の点検回答（{}、{}）",
+                            c.questionnaire_id, c.contact_name
+                        ),
+                        format!(
+                            "The vendor's answers to the check ({}, {})",
+                            c.questionnaire_id, c.contact_name
+                        ),
+                    )
+                },
             ),
         };
         out.push(Deadline {
@@ -337,6 +358,7 @@ mod tests {
             accepted_on: None,
             score_percent: None,
             scores_json: None,
+            end_of_term: false,
         }
     }
 

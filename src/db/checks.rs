@@ -64,6 +64,7 @@ pub struct CheckSummary {
     pub accepted_on: Option<NaiveDate>,
     pub score_percent: Option<i32>,
     pub scores_json: Option<String>,
+    pub end_of_term: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

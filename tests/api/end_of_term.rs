@@ -403,6 +403,21 @@ async fn r_8_4_an_outsourcing_ends_by_itself_is_attested_verified_approved_and_c
     let check = attestation(&w, &id).await;
     assert_eq!(check["state"], "submitted", "{check}");
     let review = format!("/api/v1/checks/{}/review", check["id"].as_str().unwrap());
+    // It waits on the confirmer's "my work", linking to where it is reviewed.
+    let confirmer = app.enrol(&w.so).await.session;
+    let my_work = crate::staff_pages::get_page(app, &confirmer.cookie, "/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        my_work.contains("提出された終了時報告（情報の返還・廃棄・消去）の確認"),
+        "{my_work}"
+    );
+    assert!(
+        my_work.contains(&format!("/checks/{}", check["id"].as_str().unwrap())),
+        "{my_work}"
+    );
 
     // The confirmer accepts it; the closing goes to a second person.
     json_of(
@@ -447,6 +462,15 @@ async fn r_8_4_an_outsourcing_ends_by_itself_is_attested_verified_approved_and_c
         .await
         .unwrap();
     assert!(inbox.contains("委託案件を終了する"), "{inbox}");
+    let my_work = crate::staff_pages::get_page(app, &second.cookie, "/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        my_work.contains("委託案件を終了することの承認（R-2.6: outsourcing の委託）"),
+        "{my_work}"
+    );
     // The confirmer cannot approve it.
     assert_problem(
         app.post(&w.so, &decide, &json!({"decision": "approved"}))
