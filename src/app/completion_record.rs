@@ -136,6 +136,7 @@ pub fn facts(
         })
         .max_by_key(|a| a.decided_at);
     let empty = String::new;
+    let termination = engagements::termination(conn, &e.id)?;
     let mut out = CompletionFacts {
         organization: organization.to_string(),
         engagement_title: e.title.clone(),
@@ -150,7 +151,9 @@ pub fn facts(
         corporate_number: vendor.and_then(|v| v.corporate_number).unwrap_or_default(),
         starts_on: format_date(e.starts_on, lang),
         ends_on: format_date(e.ends_on, lang),
-        terminated_reason: engagements::termination_reason(conn, &e.id)?,
+        terminated_reason: termination
+            .as_ref()
+            .map(|t| t.reason.clone().unwrap_or_default()),
         rules: String::new(),
         attested: attestation.is_some(),
         items: vec![],
@@ -164,12 +167,19 @@ pub fn facts(
         submitted_on: empty(),
         confirmer: empty(),
         confirmed_on: empty(),
-        approver: user_name(conn, closing.as_ref().and_then(|a| a.decided_by.as_deref()))?,
-        approved_on: closing
-            .as_ref()
-            .and_then(|a| a.decided_at)
-            .map(|at| format_date(at.date(), lang))
-            .unwrap_or_default(),
+        // An early end has no closing to approve: the record names who ended it.
+        approver: match &termination {
+            Some(t) => user_name(conn, t.user_id.as_deref())?,
+            None => user_name(conn, closing.as_ref().and_then(|a| a.decided_by.as_deref()))?,
+        },
+        approved_on: match &termination {
+            Some(t) => format_date(t.changed_at.date(), lang),
+            None => closing
+                .as_ref()
+                .and_then(|a| a.decided_at)
+                .map(|at| format_date(at.date(), lang))
+                .unwrap_or_default(),
+        },
         issued_on: format_date(today, lang),
     };
     if let Some(check) = attestation {

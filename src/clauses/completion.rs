@@ -58,6 +58,7 @@ pub struct CompletionFacts {
     pub submitted_on: String,
     pub confirmer: String,
     pub confirmed_on: String,
+    /// Who approved the closing, or for an early end who ended it, and when.
     pub approver: String,
     pub approved_on: String,
     pub issued_on: String,

@@ -172,15 +172,30 @@ pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<EngagementRow
         .optional()?)
 }
 
-/// Why the engagement ended early, when it did.
-pub fn termination_reason(conn: &mut DbConnection, id: &str) -> AppResult<Option<String>> {
+/// The early end of an engagement: who ended it, when, and why.
+pub struct Termination {
+    pub user_id: Option<String>,
+    pub changed_at: NaiveDateTime,
+    pub reason: Option<String>,
+}
+
+/// The engagement's early end, when it ended early.
+pub fn termination(conn: &mut DbConnection, id: &str) -> AppResult<Option<Termination>> {
     Ok(status_changes::table
         .filter(status_changes::engagement_id.eq(id))
         .filter(status_changes::to_status.eq(Status::Terminated.as_str()))
-        .select(status_changes::reason)
-        .first::<Option<String>>(conn)
+        .select((
+            status_changes::user_id,
+            status_changes::changed_at,
+            status_changes::reason,
+        ))
+        .first::<(Option<String>, NaiveDateTime, Option<String>)>(conn)
         .optional()?
-        .flatten())
+        .map(|(user_id, changed_at, reason)| Termination {
+            user_id,
+            changed_at,
+            reason,
+        }))
 }
 
 /// Whether the engagement ever reached `status`.

@@ -1104,3 +1104,48 @@ async fn a_vendor_attests_in_the_browser_and_the_officer_verifies_it_beside_the_
     screenshots(&browser, "staff-engagement-end-of-term").await;
     browser.quit().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_early_end_is_attested_and_its_record_issued_when_the_attestation_is_accepted() {
+    let w = world().await;
+    let app = &w.app;
+    let id = running(&w, "outsourcing", &[("申請書の写し", "L2")], None).await;
+    json_of(
+        move_to(
+            app,
+            &w.so,
+            &id,
+            json!({"to": "terminated", "reason": "委託先の事業廃止のため"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let token = attestation_link(app, 1).await;
+    let res = submit(app, &token, &good_answers(1, "2030-04-01")).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let check = attestation(&w, &id).await;
+    let record = format!("/api/v1/engagements/{id}/completion-record");
+    assert_problem(app.get(&w.so, &record).await, 404, None).await;
+    json_of(
+        app.post(
+            &w.so,
+            &format!("/api/v1/checks/{}/review", check["id"].as_str().unwrap()),
+            &json!({"decision": "accept"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(obligation(&w, &id, "R-8.4.2").await["state"], "met");
+    let res = app.get(&w.so, &record).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    for expected in [
+        "途中終了の理由: 委託先の事業廃止のため",
+        "途中で終了した職員",
+        "1. 申請書の写し（L2）",
+    ] {
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+}

@@ -840,13 +840,16 @@ fn parse_decision(body: ReviewBody) -> AppResult<Decision> {
 
 /// Accepts a submitted check (its periodic obligations are met and every non-conforming
 /// answer becomes a finding) or returns it to the vendor for correction with a new link.
+/// An accepted attestation of an engagement that ended early issues its completion record
+/// at once: `terminated` is final, so there is no closing to wait for.
 pub fn review(
     tx: &mut Tx,
-    env: &Env,
+    services: &crate::app::Services,
     actor: &Actor,
     check_id: &str,
     body: ReviewBody,
 ) -> AppResult<CheckResponse> {
+    let env = &Env::of(services);
     let (now, today) = (tx.now().naive_utc(), tx.today());
     // Who may review comes before what the body says, as for every write.
     let (check, engagement) = load_check_to_change(tx.conn(), actor, check_id)?;
@@ -858,6 +861,12 @@ pub fn review(
     }
     let decision = parse_decision(body)?;
     let reviewed = super::review(tx, env, &check.id, &decision, &actor.user_id)?;
+    if reviewed.end_of_term
+        && reviewed.state == CheckState::Accepted
+        && engagement.status() == crate::domain::Status::Terminated
+    {
+        crate::app::completion_record::issue(tx, services, &engagement)?;
+    }
     detail(tx.conn(), reviewed, &engagement, now, today)
 }
 

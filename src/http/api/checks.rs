@@ -312,7 +312,7 @@ pub async fn review(
 ) -> AppResult<HttpResponse> {
     let app = state.get_ref().clone();
     let response = crate::app::write(&state, who.origin(), move |tx| {
-        use_case::review(tx, &Env::of(&app), &who.actor, &id, body.0)
+        use_case::review(tx, &app, &who.actor, &id, body.0)
     })
     .await?;
     state.wake_delivery.notify();

@@ -502,7 +502,7 @@ async fn review(
     let actor = who.actor.clone();
     let target = id.clone();
     let reviewed = crate::app::write(&state, who.origin(), move |tx| {
-        use_case::review(tx, &Env::of(&app), &actor, &target, body)
+        use_case::review(tx, &app, &actor, &target, body)
     })
     .await;
     let err = match reviewed {
