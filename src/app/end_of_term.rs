@@ -46,13 +46,22 @@ pub fn owed(
     conn: &mut DbConnection,
     e: &EngagementRow,
 ) -> AppResult<Option<&'static [&'static str]>> {
-    let reached_contract = store::reached(conn, &e.id, Status::Contracted)?;
     let items = handed_over(conn, &e.id)?.len();
+    owed_for(conn, e, items)
+}
+
+/// `owed`, with the number of items handed over already known.
+fn owed_for(
+    conn: &mut DbConnection,
+    e: &EngagementRow,
+    items_handed_over: usize,
+) -> AppResult<Option<&'static [&'static str]>> {
+    let reached_contract = store::reached(conn, &e.id, Status::Contracted)?;
     Ok(policy::attestation_rules(
         e.kind(),
         e.level(),
         reached_contract,
-        items,
+        items_handed_over,
     ))
 }
 
@@ -73,7 +82,8 @@ pub fn begin(
     issued_by: Option<&str>,
 ) -> AppResult<Option<CheckRow>> {
     let today = tx.today();
-    let Some(meets) = owed(tx.conn(), e)? else {
+    let items = handed_over(tx.conn(), &e.id)?;
+    let Some(meets) = owed_for(tx.conn(), e, items.len())? else {
         // An early end that owes nothing has nothing left to do.
         if to == Status::Ending {
             request_closing(tx, e, &e.responsible_user_id)?;
@@ -98,7 +108,6 @@ pub fn begin(
             ))
         })?
         .clone();
-    let items = handed_over(tx.conn(), &e.id)?;
     let definition = attestation::instantiate(&template, &items, meets);
     let mut contacts = vendors::get(tx.conn(), &e.vendor_id)?
         .map(|v| v.contacts)
@@ -213,10 +222,14 @@ pub fn request_closing(tx: &mut Tx, e: &EngagementRow, requested_by: &str) -> Ap
     Ok(())
 }
 
-/// What closing `e` is decided on.
-fn closing_facts(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<ClosingFacts> {
-    let attestation = check_store::attestation_of(conn, &e.id)?;
-    let closing_approved = approval_store::for_engagement(conn, &e.id)?
+/// What closing `e` is decided on, from its attestation and approvals already read.
+fn closing_facts(
+    conn: &mut DbConnection,
+    e: &EngagementRow,
+    attestation: Option<&CheckRow>,
+    approvals: &[crate::db::approvals::Approval],
+) -> AppResult<ClosingFacts> {
+    let closing_approved = approvals
         .iter()
         .any(|a| a.rule_id == ApprovalRule::Closing.as_str() && a.state == ApprovalState::Approved);
     let open_subcontracts = if e.kind() == EngagementKind::DesignatedManagement {
@@ -259,19 +272,21 @@ pub fn standing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<Option<
     {
         return Ok(None);
     }
-    let closing = approval_store::for_engagement(conn, &e.id)?
-        .into_iter()
+    let approvals = approval_store::for_engagement(conn, &e.id)?;
+    let closing = approvals
+        .iter()
         .filter(|a| a.rule_id == ApprovalRule::Closing.as_str())
         .max_by_key(|a| a.requested_at)
         .map(|a| a.state);
+    let facts = closing_facts(conn, e, attestation.as_ref(), &approvals)?;
     let missing = if e.status() == Status::Ending {
-        policy::closing_missing(&closing_facts(conn, e)?)
+        policy::closing_missing(&facts)
     } else {
         vec![]
     };
     Ok(Some(Standing {
         record: crate::db::completion_records::find(conn, &e.id)?.is_some(),
-        owed: owed(conn, e)?.is_some(),
+        owed: facts.attestation_owed,
         attestation,
         closing,
         missing,
@@ -281,7 +296,10 @@ pub fn standing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<Option<
 /// Refuses `closed` (409 naming what is missing) until the attestation is accepted, a
 /// second person approved the closing, and every subcontract has ended.
 pub fn check_closing(conn: &mut DbConnection, e: &EngagementRow) -> AppResult<()> {
-    let missing = policy::closing_missing(&closing_facts(conn, e)?);
+    let attestation = check_store::attestation_of(conn, &e.id)?;
+    let approvals = approval_store::for_engagement(conn, &e.id)?;
+    let missing =
+        policy::closing_missing(&closing_facts(conn, e, attestation.as_ref(), &approvals)?);
     if missing.is_empty() {
         return Ok(());
     }
