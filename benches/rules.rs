@@ -278,6 +278,7 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
                 subject: None,
                 reason: "ベンチマーク".into(),
                 by_user_id: "ciso".into(),
+                expires_on: Some(today + chrono::Days::new(90)),
             }]
         } else {
             Vec::new()
@@ -285,6 +286,12 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
         let level_raised_on = (level >= Some(ClassificationLevel::L2) && rng.chance(10))
             .then(|| today - chrono::Days::new(rng.below(200) as u64));
 
+        // Selected engagements have their selection recorded.
+        let recorded = reached
+            .get(&Status::Selected)
+            .map(|on| (itaku::policy::records::RecordKind::Selection, *on))
+            .into_iter()
+            .collect();
         out.push(EngagementSnapshot {
             kind,
             level,
@@ -303,6 +310,7 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
             waivers,
             check_interval_months: None,
             checks_accepted: std::collections::HashMap::new(),
+            recorded,
         });
     }
     out

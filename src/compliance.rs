@@ -82,11 +82,13 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
         waivers: facts
             .waivers
             .iter()
+            .filter(|w| w.state == ApprovalState::Approved)
             .map(|w| Waiver {
                 rule_id: w.rule_id.clone(),
                 subject: Some(w.subject_id.clone()).filter(|s| !s.is_empty()),
                 reason: w.reason.clone(),
-                by_user_id: w.waived_by.clone(),
+                by_user_id: w.decided_by.clone().unwrap_or_else(|| w.waived_by.clone()),
+                expires_on: w.expires_on,
             })
             .collect(),
         check_interval_months: e.check_interval_months.and_then(|m| u32::try_from(m).ok()),
@@ -97,6 +99,14 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
                     let day = latest.entry(rule.to_string()).or_insert(*on);
                     *day = (*day).max(*on);
                 }
+            }
+            latest
+        },
+        recorded: {
+            let mut latest = HashMap::new();
+            for (kind, on) in &facts.records {
+                let day = latest.entry(*kind).or_insert(*on);
+                *day = (*day).max(*on);
             }
             latest
         },
@@ -189,6 +199,8 @@ pub(crate) mod tests {
     }
 
     /// CL-01 is mandatory for every outsourcing; CL-05 only from L2.
+    use crate::policy::records::RecordKind;
+
     pub(crate) fn catalog() -> Catalog {
         Catalog::parse(crate::clauses::catalog::tests::SAMPLE).unwrap()
     }
@@ -227,6 +239,7 @@ pub(crate) mod tests {
             assets: vec![],
             waivers: vec![],
             accepted_checks: vec![],
+            records: vec![],
         }
     }
 
@@ -342,6 +355,9 @@ pub(crate) mod tests {
             ("contracted".into(), utc(2027, 3, 10, 1)),
         ];
         f.contracts = vec![contract(d(2027, 3, 9), &["CL-01", "CL-05"])];
+        f.items = vec![item("i1", 2, false)];
+        // The selection is met by its record, not by the move to `selected`.
+        f.records = vec![(RecordKind::Selection, d(2027, 2, 1))];
         let list = obligations(&f, d(2027, 4, 2));
         let selection = find(&list, "R-8.1", None);
         assert_eq!(
@@ -359,6 +375,7 @@ pub(crate) mod tests {
     fn r_8_2_the_catalog_decides_which_clauses_a_contract_must_hold_by_level() {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Contracted);
         f.contracts = vec![contract(d(2027, 3, 9), &["CL-01"])];
+        f.items = vec![item("i1", 2, false)];
         let l2 = obligations(&f, d(2027, 4, 2));
         assert_eq!(
             find(&l2, "R-8.2", None).state,
@@ -377,6 +394,7 @@ pub(crate) mod tests {
     #[test]
     fn r_8_2_only_the_contract_in_force_first_is_looked_at() {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        f.items = vec![item("i1", 2, false)];
         // The data layer lists the latest signed first.
         f.contracts = vec![
             contract(d(2027, 5, 1), &["CL-01"]),
@@ -524,8 +542,6 @@ pub(crate) mod tests {
         assert_eq!(s.reached.get(&Status::Selected), Some(&d(2027, 1, 11)));
         assert_eq!(s.reached.get(&Status::Draft), Some(&d(2027, 1, 20)));
         assert_eq!(s.reached.len(), 2, "unknown statuses are ignored");
-        let list = obligations(&f, d(2027, 3, 1));
-        assert_eq!(find(&list, "R-8.1", None).met_on, Some(d(2027, 1, 11)));
     }
 
     #[test]
@@ -626,6 +642,8 @@ pub(crate) mod tests {
     #[test]
     fn r_8_3_2_the_latest_acceptance_of_each_rule_a_check_meets_counts() {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        // A two-year term: the next check falls within it.
+        f.engagement.ends_on = d(2029, 3, 31);
         f.accepted_checks = vec![
             ("R-8.3.1 R-8.3.2".into(), d(2027, 10, 1)),
             ("R-8.3.2".into(), d(2027, 12, 1)),
@@ -649,6 +667,7 @@ pub(crate) mod tests {
     #[test]
     fn r_8_3_2_the_engagements_own_check_interval_replaces_the_levels() {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
+        f.engagement.ends_on = d(2029, 3, 31);
         let due =
             |f: &EngagementFacts| find(&obligations(f, d(2027, 5, 1)), "R-8.3.2", None).due_on;
         assert_eq!(due(&f), Some(d(2028, 4, 1)), "L2: yearly");
@@ -663,33 +682,51 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_waiver_without_subject_covers_the_rule_and_one_with_a_subject_only_that_item() {
-        let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Active);
-        f.items = vec![item("i1", 2, true), item("i2", 2, true)];
-        let waiver = |rule: &str, subject: &str| WaiverRow {
+    fn a_waiver_without_subject_covers_the_rule_and_one_with_a_subject_only_that_asset() {
+        let mut f = facts(
+            EngagementKind::DesignatedManagement,
+            Some(2),
+            Status::Active,
+        );
+        f.assets = vec![
+            asset("sys1", AssetKind::System),
+            asset("sys2", AssetKind::System),
+        ];
+        let waiver = |rule: &str, subject: &str, state| WaiverRow {
             id: format!("w-{rule}-{subject}"),
             engagement_id: "e1".into(),
             rule_id: rule.into(),
             subject_id: subject.into(),
             reason: "理由".into(),
-            waived_by: "ciso".into(),
+            waived_by: "officer".into(),
             waived_at: utc(2027, 2, 1, 1),
+            state,
+            decided_by: Some("ciso".into()),
+            decided_at: Some(utc(2027, 2, 2, 1)),
+            decision_reason: None,
+            expires_on: Some(d(2027, 12, 31)),
         };
-        f.waivers = vec![waiver("R-8.2", ""), waiver("R-3.3.3", "i1")];
+        f.waivers = vec![
+            waiver("R-7.1", "", ApprovalState::Approved),
+            waiver("R-7.5", "sys1", ApprovalState::Approved),
+            waiver("R-7.5", "sys2", ApprovalState::Pending),
+        ];
         let list = obligations(&f, d(2027, 5, 1));
-        let contract = find(&list, "R-8.2", None);
-        assert_eq!(contract.state, ObligationState::Waived);
+        let selection = find(&list, "R-7.1", None);
+        assert_eq!(selection.state, ObligationState::Waived);
         assert_eq!(
-            contract.waiver,
-            Some(("理由".to_string(), "ciso".to_string()))
+            selection.waiver,
+            Some(("理由".to_string(), "ciso".to_string())),
+            "the approver is named"
         );
         assert_eq!(
-            find(&list, "R-3.3.3", Some("i1")).state,
+            find(&list, "R-7.5", Some("sys1")).state,
             ObligationState::Waived
         );
         assert_eq!(
-            find(&list, "R-3.3.3", Some("i2")).state,
-            ObligationState::Overdue
+            find(&list, "R-7.5", Some("sys2")).state,
+            ObligationState::Overdue,
+            "a pending waiver waives nothing"
         );
     }
 

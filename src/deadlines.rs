@@ -424,14 +424,20 @@ mod tests {
     fn met_and_waived_obligations_are_no_deadlines_but_overdue_ones_are() {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Selected);
         f.status_changes = vec![("selected".into(), utc(2027, 2, 1, 1))];
+        f.records = vec![(crate::policy::records::RecordKind::Selection, d(2027, 2, 1))];
         f.waivers = vec![crate::db::approvals::WaiverRow {
             id: "w".into(),
             engagement_id: "e1".into(),
             rule_id: "R-8.3.1".into(),
             subject_id: String::new(),
             reason: "理由".into(),
-            waived_by: "ciso".into(),
+            waived_by: "officer".into(),
             waived_at: utc(2027, 2, 1, 1),
+            state: crate::policy::approvals::ApprovalState::Approved,
+            decided_by: Some("ciso".into()),
+            decided_at: Some(utc(2027, 2, 2, 1)),
+            decision_reason: None,
+            expires_on: Some(d(2027, 12, 31)),
         }];
         let list = of(&[f], d(2027, 4, 10));
         assert_eq!(

@@ -507,6 +507,36 @@ fn insert_all(
                 now,
             )?;
         }
+        // Selected: the selection was recorded with how the party was judged (R-8.1,
+        // ), not by the move alone.
+        if plan.status != Status::Draft {
+            let details = crate::policy::records::RecordDetails::Selection {
+                basis: "選定時自己評価票、ISMS 認証の写し及び提案書の審査により、指針を遵守できると判断した".into(),
+                ismap_listing: plan.cloud.map(|(name, _, ismap)| {
+                    let listing = match ismap {
+                        Ismap::None => "ISMAP 登録なし",
+                        Ismap::Ismap => "ISMAP クラウドサービスリスト",
+                        Ismap::IsmapLiu => "ISMAP-LIU クラウドサービスリスト",
+                    };
+                    format!("{listing}（{name}）")
+                }),
+                data_location: plan.cloud.map(|(_, location, _)| location.to_string()),
+            };
+            crate::db::records::insert(
+                conn,
+                &crate::db::records::RecordRow {
+                    id: crate::db::new_id(),
+                    engagement_id: id.clone(),
+                    kind: details.kind(),
+                    occurred_on: (plan.period.0 - chrono::Days::new(30)).min(today),
+                    recorded_by: user_ids[plan.responsible].clone(),
+                    delegated_by: None,
+                    details: serde_json::to_string(&details)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                    recorded_at: now,
+                },
+            )?;
+        }
         // Walk the lifecycle one allowed move at a time, as people would have.
         let mut status = Status::Draft;
         while status != plan.status {

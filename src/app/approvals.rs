@@ -322,14 +322,13 @@ pub fn decide(
             missing
                 .iter()
                 .map(|c| {
-                    crate::error::FieldError::new(
-                        format!("confirmations.{c}"),
-                        "required",
+                    crate::error::FieldError::new(format!("confirmations.{c}"), "required", {
+                        let label = crate::policy::approvals::confirmation_label(c);
                         Msg::new(
-                            format!("承認には確認事項 {c} の確認が必要です"),
-                            format!("Approving needs the confirmation {c}"),
-                        ),
-                    )
+                            format!("承認するには「{}」を確認してください", label.ja),
+                            format!("Approving needs the confirmation: {}", label.en),
+                        )
+                    })
                 })
                 .collect(),
         ),

@@ -23,6 +23,7 @@ use crate::policy;
 use crate::policy::access::{Action, Actor};
 use crate::policy::engagements::GateFacts;
 use crate::policy::lifecycle;
+use crate::policy::records::RecordKind;
 use crate::validate::{present, Fields};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -498,8 +499,16 @@ fn gate_facts(
     } else {
         vec![]
     };
+    let records = crate::db::records::of_engagement(conn, &row.id)?;
+    let recorded = |kind: RecordKind| records.iter().any(|r| r.kind == kind);
+    let information_identified =
+        recorded(RecordKind::NoInformation) || !information_items::list(conn, &row.id)?.is_empty();
     Ok(GateFacts {
         to,
+        kind,
+        level: row.level(),
+        information_identified,
+        terms_accepted: recorded(RecordKind::TermsAccepted),
         contract_recorded: contract.is_some(),
         missing_clauses: compliance::missing_clauses(catalog, kind, row.level(), &signed),
         unapproved_provisions,
@@ -771,6 +780,14 @@ pub struct Overview {
     pub check_interval: super::checks::officer::IntervalResponse,
     /// Its end of term, once begun.
     pub end_of_term: Option<super::end_of_term::Standing>,
+    /// Its records (selection, supervision, inspection, …), the latest first.
+    pub records: Vec<super::records::RecordResponse>,
+    /// Its waivers, pending and decided, the latest request first.
+    pub waivers: Vec<super::obligations::WaiverRequest>,
+    /// The names of the people its records and waivers name, by user id.
+    pub names: std::collections::HashMap<String, String>,
+    /// The active ROLE-CISO holders a delegated inspection may name: id, name.
+    pub cisos: Vec<(String, String)>,
 }
 
 /// Another engagement named on this one's page.
@@ -853,7 +870,45 @@ pub fn overview(
         .map(Related::from)
         .collect();
     let end_of_term = super::end_of_term::standing(tx.conn(), &row)?;
+    let records = super::records::of_engagement(tx.conn(), actor, id)?;
+    let waivers = super::obligations::waivers_of(tx.conn(), actor, id)?;
+    let mut named: Vec<&str> = Vec::new();
+    for r in &records {
+        named.push(&r.recorded_by);
+        named.extend(r.delegated_by.as_deref());
+    }
+    for w in &waivers {
+        named.push(&w.requested_by);
+        named.extend(w.decided_by.as_deref());
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut names = std::collections::HashMap::new();
+    for user_id in named {
+        if let Some(u) = users::find(tx.conn(), user_id)? {
+            names.insert(user_id.to_string(), u.display_name);
+        }
+    }
+    let cisos = if row.kind() == EngagementKind::DesignatedManagement {
+        users::list(
+            tx.conn(),
+            &users::UserFilter {
+                role: Some(crate::domain::Role::Ciso),
+                active: Some(true),
+                ..Default::default()
+            },
+        )?
+        .into_iter()
+        .map(|m| (m.user.id, m.user.display_name))
+        .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Overview {
+        records,
+        waivers,
+        names,
+        cisos,
         end_of_term,
         check_interval: super::checks::officer::interval(&services.config, &row),
         parent,

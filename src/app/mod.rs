@@ -23,6 +23,7 @@ pub mod information_items;
 pub mod obligations;
 pub mod outbox;
 pub mod page;
+pub mod records;
 pub mod sessions;
 pub mod users;
 pub mod vendors;

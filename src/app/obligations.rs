@@ -1,6 +1,7 @@
 //! Obligations: what the Standard requires of an engagement now (derived by
-//! `policy::obligations`), and waiving one with a reason, never by the person who owes it
-//!
+//! `policy::obligations`), and waivers: asked for with a reason, approved by a second
+//! person who neither owes the obligation nor asked, expiring after one check
+//! interval; the unconditional obligations are never waived.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,11 +16,13 @@ use crate::config::Config;
 use crate::db;
 use crate::db::approvals::{self, WaiverRow};
 use crate::db::facts::{self, FactsScope};
-use crate::domain::{BoundedText, Role};
+use crate::domain::date::parse_typed_date;
+use crate::domain::{BoundedText, ClassificationLevel, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::policy::access::{Action, Actor};
-use crate::policy::obligations::{Obligation, ObligationState};
+use crate::policy::approvals::{ApprovalState, Decision};
+use crate::policy::obligations::{check_waivable, waiver_expiry, Obligation, ObligationState};
 use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,12 +76,62 @@ impl ObligationResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaiverBody {
     pub rule_id: Option<String>,
     /// For a rule that applies per item or asset: its id.
     pub subject_id: Option<String>,
+    pub reason: Option<String>,
+    /// The last day the waiver should stand, when earlier than one check interval after
+    /// its approval (the default and the longest).
+    pub expires_on: Option<String>,
+}
+
+/// A waiver: asked for with a reason, decided by a second person, standing until
+/// it expires.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaiverRequest {
+    pub id: String,
+    pub engagement_id: String,
+    pub rule_id: String,
+    pub subject_id: Option<String>,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    pub state: ApprovalState,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub decision_reason: Option<String>,
+    /// Asked for while pending; once approved, the last day it stands.
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl From<WaiverRow> for WaiverRequest {
+    fn from(w: WaiverRow) -> Self {
+        WaiverRequest {
+            id: w.id,
+            engagement_id: w.engagement_id,
+            rule_id: w.rule_id,
+            subject_id: Some(w.subject_id).filter(|s| !s.is_empty()),
+            reason: w.reason,
+            requested_by: w.waived_by,
+            requested_at: w.waived_at.and_utc(),
+            state: w.state,
+            decided_by: w.decided_by,
+            decided_at: w.decided_at.map(|at| at.and_utc()),
+            decision_reason: w.decision_reason,
+            expires_on: w.expires_on,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverDecisionBody {
+    /// `approved` or `rejected`.
+    pub decision: Option<String>,
+    /// Why (required for a rejection).
     pub reason: Option<String>,
 }
 
@@ -106,24 +159,59 @@ fn current(
     }))
 }
 
-/// Waives one open or overdue obligation, with the reason; for ROLE-CISO, ROLE-DCISO and
-/// ROLE-CSM, never the person who owes it.
-pub fn waive(
+/// Asks for an open or overdue obligation to be waived, with the reason; a second
+/// person decides. The obligations the Standard makes unconditional are refused.
+pub fn request_waiver(
     tx: &mut Tx,
     actor: &Actor,
     catalog: &Catalog,
     config: &Config,
     id: &str,
     body: WaiverBody,
-) -> AppResult<ObligationResponse> {
+) -> AppResult<WaiverRequest> {
+    let today = tx.today();
     let mut f = Fields::new();
-    if body.rule_id.is_none() {
+    if body.rule_id.as_deref().is_none_or(|r| r.trim().is_empty()) {
         f.required("rule_id");
     }
     let reason = f.require("reason", body.reason.as_deref(), |v| {
         BoundedText::parse(v, 2000)
     });
-    let (rule_id, reason) = f.done(|| Some((body.rule_id?, reason?)))?;
+    let asked = match body
+        .expires_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Some(None),
+        Some(v) => match parse_typed_date(v) {
+            Ok(d) if d > today => Some(Some(d)),
+            Ok(_) => {
+                f.push(
+                    "expires_on",
+                    "invalid",
+                    Msg::new(
+                        "期限には明日以降の日付を入力してください",
+                        "The last day must be after today",
+                    ),
+                );
+                None
+            }
+            Err(_) => {
+                f.push(
+                    "expires_on",
+                    "invalid",
+                    Msg::new(
+                        "期限が正しくありません。実在する日付を入力してください（例: 2027/4/1）",
+                        "The last day is not a valid date (e.g. 2027-04-01)",
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let (rule_id, reason, asked) =
+        f.done(|| Some((body.rule_id.map(|r| r.trim().to_string())?, reason?, asked?)))?;
     if crate::policy::end_of_term::END_OF_TERM_RULES.contains(&rule_id.as_str()) {
         return Err(AppError::validation(
             "rule_id",
@@ -138,11 +226,24 @@ pub fn waive(
             ),
         ));
     }
+    if check_waivable(&rule_id).is_err() {
+        return Err(AppError::validation(
+            "rule_id",
+            "not_waivable",
+            Msg::new(
+                format!(
+                    "{rule_id} は情報安全対策基準が例外なく求める義務です。免除することはできません"
+                ),
+                format!(
+                    "{rule_id} is an obligation the Standard makes unconditional: it cannot be waived"
+                ),
+            ),
+        ));
+    }
     let subject = body.subject_id.filter(|s| !s.is_empty());
-    let today = tx.today();
     let engagement = load_visible(tx.conn(), actor, id)?;
-    actor.authorize(Action::Waive {
-        owed_by: &engagement.responsible_user_id,
+    actor.authorize(Action::ChangeEngagement {
+        division_id: &engagement.division_id,
     })?;
     let obligation = current(tx.conn(), catalog, config, id, &rule_id, &subject, today)?
         .ok_or_else(|| {
@@ -167,28 +268,160 @@ pub fn waive(
             allowed: vec![],
         });
     }
-    let waived_at = tx.now().naive_utc();
-    approvals::insert_waiver(
-        tx.conn(),
-        &WaiverRow {
-            id: db::new_id(),
-            engagement_id: id.to_string(),
-            rule_id: rule_id.clone(),
-            subject_id: subject.clone().unwrap_or_default(),
-            reason: reason.into_inner(),
-            waived_by: actor.user_id.clone(),
-            waived_at,
-        },
-    )?;
-    let waived = current(tx.conn(), catalog, config, id, &rule_id, &subject, today)?
-        .ok_or_else(|| AppError::Internal("obligation vanished".into()))?;
-    // The waiver has no id of its own in the API: it is found by its engagement.
+    let subject_key = subject.clone().unwrap_or_default();
+    let pending = approvals::waivers_of(tx.conn(), id)?.into_iter().any(|w| {
+        w.rule_id == rule_id && w.subject_id == subject_key && w.state == ApprovalState::Pending
+    });
+    if pending {
+        return Err(AppError::Conflict {
+            message: Msg::new(
+                "この義務の免除はすでに申請され、決裁を待っています",
+                "A waiver of this obligation is already waiting for its decision",
+            ),
+            allowed: vec![],
+        });
+    }
+    let row = WaiverRow {
+        id: db::new_id(),
+        engagement_id: id.to_string(),
+        rule_id,
+        subject_id: subject_key,
+        reason: reason.into_inner(),
+        waived_by: actor.user_id.clone(),
+        waived_at: tx.now().naive_utc(),
+        state: ApprovalState::Pending,
+        decided_by: None,
+        decided_at: None,
+        decision_reason: None,
+        expires_on: asked,
+    };
+    approvals::insert_waiver(tx.conn(), &row)?;
+    let request = WaiverRequest::from(row);
     tx.record(
-        Event::new("obligation.waive")
+        Event::new("obligation.waiver_request")
             .target("engagement", id)
-            .after(&waived),
+            .after(&request),
     );
-    Ok(waived)
+    Ok(request)
+}
+
+/// Approves or rejects a waiver asked for: ROLE-CISO, ROLE-DCISO or ROLE-CSM, neither the
+/// person who owes the obligation nor the one who asked. An approved waiver
+/// stands for one check interval, or to the earlier day asked for.
+pub fn decide_waiver(
+    tx: &mut Tx,
+    actor: &Actor,
+    config: &Config,
+    id: &str,
+    waiver_id: &str,
+    body: WaiverDecisionBody,
+) -> AppResult<WaiverRequest> {
+    let mut f = Fields::new();
+    let decision = f.require("decision", body.decision.as_deref(), Decision::parse);
+    let reason = match body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        Some(r) => f
+            .check("reason", BoundedText::parse(r, 2000))
+            .map(|t| Some(t.into_inner())),
+        None if decision == Some(Decision::Rejected) => {
+            f.push(
+                "reason",
+                "required",
+                Msg::new(
+                    "却下する理由を入力してください",
+                    "Give the reason for the rejection",
+                ),
+            );
+            None
+        }
+        None => Some(None),
+    };
+    let (decision, reason) = f.done(|| Some((decision?, reason?)))?;
+    let engagement = load_visible(tx.conn(), actor, id)?;
+    let waiver = approvals::find_waiver(tx.conn(), id, waiver_id)?.ok_or_else(|| {
+        AppError::NotFound(Msg::new(
+            "その免除の申請はありません",
+            "No such waiver request",
+        ))
+    })?;
+    actor.authorize(Action::Waive {
+        owed_by: &engagement.responsible_user_id,
+        requested_by: &waiver.waived_by,
+    })?;
+    if waiver.state != ApprovalState::Pending {
+        return Err(AppError::Conflict {
+            message: Msg::new(
+                "この申請は決裁済みです",
+                "This request has already been decided",
+            ),
+            allowed: vec![],
+        });
+    }
+    let today = tx.today();
+    let (state, expires_on) = match decision {
+        Decision::Approved => {
+            let level = engagement.level().unwrap_or(ClassificationLevel::L1);
+            let interval = engagement
+                .check_interval_months
+                .and_then(|m| u32::try_from(m).ok())
+                .filter(|m| *m > 0)
+                .unwrap_or(config.rules.check_interval_months[level.rank() as usize - 1]);
+            (
+                ApprovalState::Approved,
+                Some(waiver_expiry(today, interval, waiver.expires_on)),
+            )
+        }
+        Decision::Rejected => (ApprovalState::Rejected, waiver.expires_on),
+    };
+    let now = tx.now().naive_utc();
+    if !approvals::decide_waiver(
+        tx.conn(),
+        waiver_id,
+        state,
+        &actor.user_id,
+        now,
+        reason.as_deref(),
+        expires_on,
+    )? {
+        return Err(AppError::Conflict {
+            message: Msg::new(
+                "この申請は決裁済みです",
+                "This request has already been decided",
+            ),
+            allowed: vec![],
+        });
+    }
+    let decided = approvals::find_waiver(tx.conn(), id, waiver_id)?
+        .map(WaiverRequest::from)
+        .ok_or_else(|| AppError::Internal("waiver vanished".into()))?;
+    let action = match decision {
+        Decision::Approved => "obligation.waive",
+        Decision::Rejected => "obligation.waiver_reject",
+    };
+    tx.record(
+        Event::new(action)
+            .target("engagement", id)
+            .before(&WaiverRequest::from(waiver))
+            .after(&decided),
+    );
+    Ok(decided)
+}
+
+/// An engagement's waivers, the latest request first.
+pub fn waivers_of(
+    conn: &mut db::DbConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<Vec<WaiverRequest>> {
+    load_visible(conn, actor, id)?;
+    Ok(approvals::waivers_of(conn, id)?
+        .into_iter()
+        .map(WaiverRequest::from)
+        .collect())
 }
 
 /// What the Standard requires of this engagement now, derived afresh from its kind,

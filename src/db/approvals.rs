@@ -175,8 +175,17 @@ pub struct WaiverRow {
     /// '' when the rule applies to the engagement as a whole.
     pub subject_id: String,
     pub reason: String,
+    /// Who asked for it.
     pub waived_by: String,
     pub waived_at: chrono::NaiveDateTime,
+    /// `pending`, `approved` or `rejected` (an `ApprovalState`).
+    pub state: crate::policy::approvals::ApprovalState,
+    /// The second person who decided it.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::NaiveDateTime>,
+    pub decision_reason: Option<String>,
+    /// The last day it stands; the obligation is owed again after it.
+    pub expires_on: Option<chrono::NaiveDate>,
 }
 
 pub fn insert_waiver(conn: &mut DbConnection, row: &WaiverRow) -> AppResult<()> {
@@ -184,4 +193,55 @@ pub fn insert_waiver(conn: &mut DbConnection, row: &WaiverRow) -> AppResult<()> 
         .values(row)
         .execute(conn)?;
     Ok(())
+}
+
+pub fn find_waiver(
+    conn: &mut DbConnection,
+    engagement_id: &str,
+    id: &str,
+) -> AppResult<Option<WaiverRow>> {
+    Ok(obligation_waivers::table
+        .filter(obligation_waivers::engagement_id.eq(engagement_id))
+        .filter(obligation_waivers::id.eq(id))
+        .select(WaiverRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// An engagement's waivers, the latest request first.
+pub fn waivers_of(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Vec<WaiverRow>> {
+    Ok(obligation_waivers::table
+        .filter(obligation_waivers::engagement_id.eq(engagement_id))
+        .order((
+            obligation_waivers::waived_at.desc(),
+            obligation_waivers::id.desc(),
+        ))
+        .select(WaiverRow::as_select())
+        .load(conn)?)
+}
+
+/// Records the decision on a pending waiver; `false` when it was decided meanwhile.
+pub fn decide_waiver(
+    conn: &mut DbConnection,
+    id: &str,
+    state: crate::policy::approvals::ApprovalState,
+    decided_by: &str,
+    decided_at: chrono::NaiveDateTime,
+    reason: Option<&str>,
+    expires_on: Option<chrono::NaiveDate>,
+) -> AppResult<bool> {
+    let n = diesel::update(
+        obligation_waivers::table
+            .filter(obligation_waivers::id.eq(id))
+            .filter(obligation_waivers::state.eq("pending")),
+    )
+    .set((
+        obligation_waivers::state.eq(state.as_str()),
+        obligation_waivers::decided_by.eq(decided_by),
+        obligation_waivers::decided_at.eq(decided_at),
+        obligation_waivers::decision_reason.eq(reason),
+        obligation_waivers::expires_on.eq(expires_on),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }

@@ -11,8 +11,8 @@ use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
 use super::schema::{
-    approvals, checks, contracts, engagements, information_items, manager_assets,
-    obligation_waivers, status_changes,
+    approvals, checks, contracts, engagement_records, engagements, information_items,
+    manager_assets, obligation_waivers, status_changes,
 };
 use super::DbConnection;
 use crate::error::AppResult;
@@ -32,6 +32,8 @@ pub struct EngagementFacts {
     pub waivers: Vec<WaiverRow>,
     /// Accepted periodic checks: (the rules they meet, space-separated; accepted on).
     pub accepted_checks: Vec<(String, chrono::NaiveDate)>,
+    /// The records staff kept (`policy::records`): (kind, the day it took place).
+    pub records: Vec<(crate::policy::records::RecordKind, chrono::NaiveDate)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -138,6 +140,27 @@ pub fn load(
         checks::accepted_on,
     ))
     .load(conn)?;
+    let records: Vec<(
+        String,
+        crate::policy::records::RecordKind,
+        chrono::NaiveDate,
+    )> = in_scope!(
+        engagement_records::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .select((
+        engagement_records::engagement_id,
+        engagement_records::kind,
+        engagement_records::occurred_on,
+    ))
+    .load(conn)?;
+    let mut records_by: HashMap<String, Vec<_>> = HashMap::new();
+    for (e, kind, on) in records {
+        records_by.entry(e).or_default().push((kind, on));
+    }
     let mut accepted_by: HashMap<String, Vec<(String, chrono::NaiveDate)>> = HashMap::new();
     for (e, rules, on) in accepted {
         if let Some(on) = on {
@@ -190,6 +213,7 @@ pub fn load(
             assets: assets_by.remove(&engagement.id).unwrap_or_default(),
             waivers: waivers_by.remove(&engagement.id).unwrap_or_default(),
             accepted_checks: accepted_by.remove(&engagement.id).unwrap_or_default(),
+            records: records_by.remove(&engagement.id).unwrap_or_default(),
             engagement,
         })
         .collect())

@@ -12,6 +12,7 @@ pub mod engagements;
 pub mod facts;
 pub mod information_items;
 pub mod outbox;
+pub mod records;
 pub mod reminders;
 pub mod schema;
 pub mod second_factor;

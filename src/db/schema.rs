@@ -195,6 +195,24 @@ diesel::table! {
         reason -> Text,
         waived_by -> Text,
         waived_at -> Timestamp,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        expires_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    engagement_records (id) {
+        id -> Text,
+        engagement_id -> Text,
+        kind -> Text,
+        occurred_on -> Date,
+        recorded_by -> Text,
+        delegated_by -> Nullable<Text>,
+        details -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -419,6 +437,7 @@ diesel::joinable!(contracts -> engagements (engagement_id));
 diesel::joinable!(manager_assets -> engagements (engagement_id));
 diesel::joinable!(approvals -> engagements (engagement_id));
 diesel::joinable!(obligation_waivers -> engagements (engagement_id));
+diesel::joinable!(engagement_records -> engagements (engagement_id));
 diesel::joinable!(checks -> engagements (engagement_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
@@ -457,4 +476,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     findings,
     check_reminders,
     completion_records,
+    engagement_records,
 );

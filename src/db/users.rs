@@ -144,6 +144,7 @@ pub fn get_member(conn: &mut DbConnection, id: &str) -> AppResult<Option<StaffMe
     }
 }
 
+#[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub division_id: Option<String>,
     pub role: Option<Role>,

@@ -553,9 +553,12 @@ mod tests {
                         .into(),
                     vendor_name: "R&D Partners".into(),
                     what: lang
-                        .pick("監査証明書の提出（R-9.1.1）", "Audit certificate (R-9.1.1)")
+                        .pick(
+                            "クラウドサービスの定期点検（R-9.3.3）",
+                            "Periodic check of the cloud service (R-9.3.3)",
+                        )
                         .into(),
-                    rule_id: "R-9.1.1".into(),
+                    rule_id: "R-9.3.3".into(),
                     due_on: format_due(lang, date(2027, 3, 17)),
                     days: -12,
                     state: "overdue".into(),
@@ -608,6 +611,28 @@ mod tests {
         assert!(html.contains("12日超過"), "{html}");
         assert!(html.contains("鈴木 一郎"), "{html}");
         assert!(html.contains("R&amp;D Partners"), "{html}");
+    }
+
+    #[test]
+    fn r_5_5_3_6_the_access_review_item_has_no_empty_vendor_line() {
+        let t = EmailTemplates::load().unwrap();
+        for lang in [Lang::Ja, Lang::En] {
+            let mut ctx = sample(lang, "x");
+            ctx.items[0].vendor_name = String::new();
+            ctx.items[0].engagement_title = lang.pick("アクセス権の見直し", "Access review").into();
+            let mail = t.render_digest(lang, &ctx).unwrap();
+            let vendor_lines = mail
+                .text
+                .lines()
+                .filter(|l| l.trim_start().starts_with(lang.pick("委託先:", "Vendor:")))
+                .count();
+            assert_eq!(
+                vendor_lines, 1,
+                "only the item with a vendor:\n{}",
+                mail.text
+            );
+            assert!(!mail.html.contains("#57606a;\"></span>"), "{}", mail.html);
+        }
     }
 
     #[test]

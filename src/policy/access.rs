@@ -69,14 +69,24 @@ pub enum Action<'a> {
     /// (outsourcing, designated management) or system administrator (cloud service),
     /// `role` being the one the engagement's kind names.
     ConfirmEndOfTerm { role: Role, division_id: &'a str },
+    /// Record the inspection of a designated manager of this division: the CISO,
+    /// or a person who names the CISO that delegated it (`for_ciso`).
+    RecordInspection {
+        division_id: &'a str,
+        for_ciso: bool,
+    },
     /// Register engagements and vendors at all.
     Register,
     /// Register and change divisions and staff accounts (R-5.5.3.3/4).
     Administer,
     /// Remove someone's second factor so they set up a new one (R-5.5.3.2).
     ResetSecondFactor { user_id: &'a str },
-    /// Waive an obligation owed by `owed_by`.
-    Waive { owed_by: &'a str },
+    /// Approve (or reject) a waiver of an obligation owed by `owed_by`, asked for by
+    /// `requested_by` (R-2.6: neither decides it).
+    Waive {
+        owed_by: &'a str,
+        requested_by: &'a str,
+    },
     /// Accept the risk of a finding owned by `owner` instead of correcting it.
     AcceptRisk { owner: &'a str },
     /// Decide an approval request routed to `route`.
@@ -195,6 +205,24 @@ impl Actor {
                     )
                 }
             }
+            Action::RecordInspection {
+                division_id,
+                for_ciso,
+            } => {
+                if !for_ciso {
+                    not_permitted(
+                        "指定管理者の点検はセキュリティ統括責任者（CISO）が行います。委任を受けて行った場合は、委任したCISOを指定してください（R-7.4）",
+                        "The CISO inspects designated managers: a person the CISO delegated to names the CISO (R-7.4)",
+                    )
+                } else if !self.can_read_division(division_id) {
+                    not_permitted(
+                        "この委託案件を閲覧する権限がありません",
+                        "You may not see this engagement",
+                    )
+                } else {
+                    Ok(())
+                }
+            }
             Action::Register => {
                 if self.can_register() {
                     Ok(())
@@ -230,16 +258,24 @@ impl Actor {
                     Ok(())
                 }
             }
-            Action::Waive { owed_by } => {
+            Action::Waive {
+                owed_by,
+                requested_by,
+            } => {
                 if !self.has_any(CHANGE_ALL) {
                     not_permitted(
-                        "義務の免除はセキュリティ統括責任者、副統括責任者、システム統括管理者が行います",
-                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM waive an obligation",
+                        "義務の免除はセキュリティ統括責任者、副統括責任者、システム統括管理者が承認します",
+                        "Only ROLE-CISO, ROLE-DCISO or ROLE-CSM approve a waiver",
                     )
                 } else if owed_by == self.user_id {
                     Err(Denial::OwnRequest(Msg::new(
-                        "自分が負う義務は自分で免除できません（R-2.6 兼務の禁止）",
-                        "Nobody waives an obligation they owe themselves (R-2.6)",
+                        "自分が負う義務の免除は自分で承認できません（R-2.6 兼務の禁止）",
+                        "Nobody approves the waiver of an obligation they owe themselves (R-2.6)",
+                    )))
+                } else if requested_by == self.user_id {
+                    Err(Denial::OwnRequest(Msg::new(
+                        "自分が申請した免除は自分で承認できません（R-2.6 兼務の禁止）",
+                        "Nobody approves a waiver they asked for themselves (R-2.6)",
                     )))
                 } else {
                     Ok(())
@@ -419,9 +455,26 @@ mod tests {
         };
         assert_eq!(csm.permits(&other), Ok(()));
         assert!(matches!(
-            csm.permits(&Action::Waive { owed_by: "me" }),
+            csm.permits(&Action::Waive {
+                owed_by: "me",
+                requested_by: "someone"
+            }),
             Err(Denial::OwnRequest(_))
         ));
+        assert!(matches!(
+            csm.permits(&Action::Waive {
+                owed_by: "someone",
+                requested_by: "me"
+            }),
+            Err(Denial::OwnRequest(_))
+        ));
+        assert_eq!(
+            csm.permits(&Action::Waive {
+                owed_by: "someone",
+                requested_by: "another"
+            }),
+            Ok(())
+        );
         assert!(matches!(
             csm.permits(&Action::ResetSecondFactor { user_id: "me" }),
             Err(Denial::OwnRequest(_))

@@ -43,6 +43,20 @@ impl ApprovalRule {
     }
 }
 
+/// What a confirmation asks, in the words the approver reads.
+pub fn confirmation_label(key: &str) -> crate::i18n::Msg {
+    match key {
+        "not_connected_to_ward_network" => crate::i18n::Msg::new(
+            "区の端末やネットワークに接続しないこと",
+            "It does not connect to the ward's computers or networks",
+        ),
+        "can_comply" => {
+            crate::i18n::Msg::new("指針を遵守できること", "It can comply with the guideline")
+        }
+        other => crate::i18n::Msg::new(other.to_string(), other.to_string()),
+    }
+}
+
 /// Who decides a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {

@@ -545,7 +545,7 @@ mod tests {
     }
 
     #[test]
-    fn r_3_5_5_formatting_alone_is_refused_with_its_reason() {
+    fn r_3_5_5_and_r_6_9_1_formatting_alone_is_refused_with_its_reason() {
         let mut r = erased(Technique::FormatOnly, Category::Clear);
         r.tool = false;
         let p = item_problems(&r, TERM);

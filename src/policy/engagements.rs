@@ -59,6 +59,14 @@ pub fn parent_problems(
 #[derive(Debug, Clone)]
 pub struct GateFacts {
     pub to: Status,
+    pub kind: EngagementKind,
+    pub level: Option<ClassificationLevel>,
+    /// at least one information item is registered with its level,
+    /// or the statement that no ward information is handed over is recorded.
+    pub information_identified: bool,
+    /// R-10.x: the provider's terms of service accepted are recorded (an L1 cloud
+    /// service's agreement).
+    pub terms_accepted: bool,
     /// Whether a signed contract (or agreement) is on record.
     pub contract_recorded: bool,
     /// Mandatory clauses for the kind and *current* level that the latest contract
@@ -74,6 +82,10 @@ pub struct GateFacts {
 /// Why a move was refused, in words a person acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GateRefusal {
+    /// the information handed over is not identified yet.
+    NoInformation { rule: &'static str },
+    /// An L1 cloud service with neither the provider's terms accepted nor a contract.
+    NoAgreement,
     /// no contract is recorded; `missing` is every mandatory clause.
     NoContract { missing: Vec<String> },
     /// The contract lacks mandatory clauses (a level that rose adds some).
@@ -87,6 +99,14 @@ pub enum GateRefusal {
 impl GateRefusal {
     pub fn message(&self) -> Msg {
         match self {
+            GateRefusal::NoInformation { rule } => Msg::new(
+                format!("契約の前に、提供する情報を特定してください（{rule}）。情報項目を機密性の区分とともに登録するか、区の情報を提供しない旨を記録してください"),
+                format!("Identify the information handed over before the contract ({rule}): register each information item with its level, or record that no ward information is handed over"),
+            ),
+            GateRefusal::NoAgreement => Msg::new(
+                "利用規約への同意（規約の名称、版または日付、URL）か、締結した契約を記録してください（L1情報のみのクラウドサービスに必須の条項はありません）",
+                "Record the provider's terms of service accepted (their name, version or date and URL), or a signed contract: no clause is mandatory for a cloud service of L1 information only",
+            ),
             GateRefusal::NoContract { .. } => Msg::new(
                 "契約（協定）が記録されていません。必須条項を含む契約を記録してください",
                 "No contract is recorded: record the signed contract with every mandatory clause",
@@ -122,20 +142,49 @@ impl GateRefusal {
                 missing
             }
             GateRefusal::Unapproved { items } => items,
+            GateRefusal::NoInformation { .. } => INFORMATION_MISSING.as_slice(),
+            GateRefusal::NoAgreement => AGREEMENT_MISSING.as_slice(),
             GateRefusal::BeforeStart { .. } => &[],
         }
     }
 }
 
-/// What a move needs beyond the lifecycle: `contracted` needs a contract holding every
-/// mandatory clause for the kind and level; `active` needs that
-/// contract still complete, every L2/L3 provision approved, and the start date
-/// come. Other moves need nothing here.
+// What a refusal's `missing` list names when it is not a list of clauses or items.
+static INFORMATION_MISSING: std::sync::LazyLock<[String; 1]> =
+    std::sync::LazyLock::new(|| ["information_items".to_string()]);
+static AGREEMENT_MISSING: std::sync::LazyLock<[String; 1]> =
+    std::sync::LazyLock::new(|| ["terms_accepted".to_string()]);
+
+/// The rule that asks for the information to be identified before the contract.
+fn identification_rule(kind: EngagementKind) -> &'static str {
+    match kind {
+        EngagementKind::Outsourcing => "R-8.2",
+        EngagementKind::DesignatedManagement => "R-7.2",
+        EngagementKind::CloudService => "R-9.2",
+    }
+}
+
+/// What a move needs beyond the lifecycle: `contracted` needs the information handed
+/// over identified and a contract holding every mandatory clause
+/// for the kind and level, or for an L1 cloud service (no clause mandatory) the
+/// provider's terms accepted or a contract; `active` needs the same still true, every
+/// L2/L3 provision approved, and the start date come. Other moves need nothing
+/// here.
 pub fn check_gates(f: &GateFacts) -> Result<(), GateRefusal> {
     if !matches!(f.to, Status::Contracted | Status::Active) {
         return Ok(());
     }
-    if !f.contract_recorded {
+    if !f.information_identified {
+        return Err(GateRefusal::NoInformation {
+            rule: identification_rule(f.kind),
+        });
+    }
+    let low_level_cloud = super::records::is_low_level_cloud(f.kind, f.level);
+    if low_level_cloud && f.missing_clauses.is_empty() {
+        if !f.contract_recorded && !f.terms_accepted {
+            return Err(GateRefusal::NoAgreement);
+        }
+    } else if !f.contract_recorded {
         return Err(GateRefusal::NoContract {
             missing: f.missing_clauses.clone(),
         });
@@ -201,6 +250,10 @@ mod tests {
     fn facts(to: Status) -> GateFacts {
         GateFacts {
             to,
+            kind: EngagementKind::Outsourcing,
+            level: Some(ClassificationLevel::L2),
+            information_identified: true,
+            terms_accepted: false,
             contract_recorded: true,
             missing_clauses: vec![],
             unapproved_provisions: vec![],
@@ -311,5 +364,53 @@ mod tests {
             f.missing_clauses = vec!["CL-01".into()];
             assert_eq!(check_gates(&f), Ok(()), "{to}");
         }
+    }
+
+    #[test]
+    fn r_7_2_r_8_2_r_9_2_contracted_needs_the_information_identified_first() {
+        for (kind, rule) in [
+            (EngagementKind::Outsourcing, "R-8.2"),
+            (EngagementKind::DesignatedManagement, "R-7.2"),
+            (EngagementKind::CloudService, "R-9.2"),
+        ] {
+            let mut f = facts(Status::Contracted);
+            f.kind = kind;
+            f.information_identified = false;
+            let refused = check_gates(&f).unwrap_err();
+            assert_eq!(refused, GateRefusal::NoInformation { rule });
+            assert!(refused.message().ja.contains(rule));
+            f.information_identified = true;
+            assert_eq!(check_gates(&f), Ok(()));
+        }
+    }
+
+    #[test]
+    fn r_10_1_an_l1_cloud_service_is_contracted_on_the_providers_terms_accepted() {
+        let mut f = facts(Status::Contracted);
+        f.kind = EngagementKind::CloudService;
+        f.level = Some(ClassificationLevel::L1);
+        f.contract_recorded = false;
+        let refused = check_gates(&f).unwrap_err();
+        assert_eq!(refused, GateRefusal::NoAgreement);
+        assert!(
+            refused.message().ja.contains("利用規約"),
+            "says exactly what is missing"
+        );
+        assert_eq!(refused.missing(), ["terms_accepted"]);
+        f.terms_accepted = true;
+        assert_eq!(check_gates(&f), Ok(()));
+        // A contract recorded instead does as well.
+        f.terms_accepted = false;
+        f.contract_recorded = true;
+        assert_eq!(check_gates(&f), Ok(()));
+        // At L2 the terms are not enough: the contract with its clauses is.
+        f.level = Some(ClassificationLevel::L2);
+        f.contract_recorded = false;
+        f.terms_accepted = true;
+        f.missing_clauses = vec!["CL-01".into()];
+        assert!(matches!(
+            check_gates(&f),
+            Err(GateRefusal::NoContract { .. })
+        ));
     }
 }

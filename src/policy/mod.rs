@@ -11,6 +11,7 @@ pub mod engagements;
 pub mod findings;
 pub mod lifecycle;
 pub mod obligations;
+pub mod records;
 pub mod reminders;
 pub mod rules;
 pub mod sign_in;

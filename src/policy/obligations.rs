@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 
+use super::records::RecordKind;
 use super::rules::{self, Owner, Rule};
 use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
 
@@ -29,8 +30,10 @@ impl Default for RuleSettings {
     }
 }
 
-/// The rules met by accepted periodic checks, due again one interval after each
-/// an engagement that owes one of them has a check interval.
+/// The rules owed again one interval after each time they are met (R-8.3.2, R-9.3.3 by
+/// the vendor's accepted questionnaire; by the security officer's
+/// supervision; by the CISO's inspection); an engagement that owes one of them has
+/// a check interval.
 pub const PERIODIC_RULES: &[&str] = &["R-7.3", "R-7.4", "R-8.3.1", "R-8.3.2", "R-9.3.3"];
 
 #[derive(Debug, Clone)]
@@ -57,12 +60,55 @@ pub struct ContractSnapshot {
     pub clause_ids: Vec<String>,
 }
 
+/// An approved waiver (a pending or rejected one waives nothing).
 #[derive(Debug, Clone)]
 pub struct Waiver {
     pub rule_id: String,
     pub subject: Option<String>,
     pub reason: String,
+    /// The second person who approved it.
     pub by_user_id: String,
+    /// The last day it stands (`None`: never set, for a waiver kept from before expiry
+    /// existed); the obligation is owed again from the day after.
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// The obligations the Standard makes unconditional: nothing waives them (R-3.3.3: L2/L3
+/// information is never handed over unapproved: the contract or
+/// agreement with its clauses; .x, R-9.4.x: the end-of-term confirmation).
+pub const UNWAIVABLE: &[&str] = &[
+    "R-3.3.3", "R-7.2", "R-8.2", "R-9.2", "R-8.4.1", "R-8.4.2", "R-9.4.1", "R-9.4.2",
+];
+
+/// Why a waiver cannot be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unwaivable;
+
+/// Whether an obligation under `rule_id` may be waived at all.
+pub fn check_waivable(rule_id: &str) -> Result<(), Unwaivable> {
+    if UNWAIVABLE.contains(&rule_id) {
+        Err(Unwaivable)
+    } else {
+        Ok(())
+    }
+}
+
+/// The last day a waiver approved on `approved_on` stands: one check interval, the
+/// engagement's or its level's (`interval_months`), unless an earlier day is asked for.
+pub fn waiver_expiry(
+    approved_on: NaiveDate,
+    interval_months: u32,
+    asked: Option<NaiveDate>,
+) -> NaiveDate {
+    let default = add_months(approved_on, interval_months);
+    asked.map_or(default, |d| d.min(default))
+}
+
+/// The check interval of an engagement in months: its own, or its level's default.
+pub fn interval_months(e: &EngagementSnapshot, settings: &RuleSettings) -> u32 {
+    let level = e.level.unwrap_or(ClassificationLevel::L1);
+    e.check_interval_months
+        .unwrap_or(settings.check_interval_months[level.rank() as usize - 1])
 }
 
 /// What the engine needs to know about one engagement.
@@ -91,9 +137,11 @@ pub struct EngagementSnapshot {
     pub waivers: Vec<Waiver>,
     /// months between periodic checks when not the level's default.
     pub check_interval_months: Option<u32>,
-    /// Rule id → the latest day an accepted periodic check met it (R-8.3.x, R-7.3,
-    ///
+    /// Rule id → the latest day an accepted questionnaire met it (R-8.3.2, R-9.3.3, the
+    /// selection self-assessment, the end-of-term attestation).
     pub checks_accepted: HashMap<String, NaiveDate>,
+    /// Record kind → the latest day one took place (`policy::records`).
+    pub recorded: HashMap<RecordKind, NaiveDate>,
 }
 
 #[derive(
@@ -182,11 +230,15 @@ impl Builder<'_> {
             ),
             Owner::Role(role) => (role, None),
         };
-        let waiver = self
-            .e
-            .waivers
-            .iter()
-            .find(|w| w.rule_id == rule.id && w.subject.as_deref() == subject.map(|s| s.0));
+        // An expired waiver, or one for an unconditional rule (given before that was
+        // refused), waives nothing.
+        let today = self.today;
+        let waiver = self.e.waivers.iter().find(|w| {
+            w.rule_id == rule.id
+                && w.subject.as_deref() == subject.map(|s| s.0)
+                && w.expires_on.is_none_or(|last| today <= last)
+                && check_waivable(rule.id).is_ok()
+        });
         let (state, met_on) = match (&evidence, waiver) {
             (Evidence::Met(on), _) => (ObligationState::Met, Some(*on)),
             (Evidence::Missing, Some(_)) => (ObligationState::Waived, None),
@@ -212,6 +264,22 @@ impl Builder<'_> {
     }
 }
 
+/// When the first periodic check falls due: one interval after the start, or, for a term
+/// shorter than that, at its middle, so that every term is checked once while it runs
+///
+pub fn first_check_due(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    interval_months: u32,
+) -> NaiveDate {
+    let after_one_interval = add_months(starts_on, interval_months);
+    if after_one_interval <= ends_on {
+        return after_one_interval;
+    }
+    let half = (ends_on - starts_on).num_days().max(0) / 2;
+    starts_on + chrono::Days::new(half.unsigned_abs())
+}
+
 /// The obligations of one engagement on `today` (the organisation's date).
 pub fn obligations(
     e: &EngagementSnapshot,
@@ -224,30 +292,39 @@ pub fn obligations(
         return Vec::new();
     }
     let level = e.level.unwrap_or(ClassificationLevel::L1);
-    let interval = e
-        .check_interval_months
-        .unwrap_or(settings.check_interval_months[level.rank() as usize - 1]);
+    let interval = interval_months(e, settings);
     // What a level brings is due from the start, or from the day the level rose.
     let pre_contract_due = e
         .level_raised_on
         .map_or(e.starts_on, |d| d.max(e.starts_on));
-    let first_check_due = add_months(e.starts_on, interval);
     let end_date = e
         .reached
         .get(&Status::Terminated)
         .copied()
         .map_or(e.ends_on, |t| t.min(e.ends_on));
+    let first_check_due = first_check_due(e.starts_on, e.ends_on, interval);
     let end_due = end_date + chrono::Days::new(u64::from(settings.certificate_deadline_days));
-    let selected = e
-        .reached
-        .get(&Status::Selected)
-        .copied()
-        .map_or(Evidence::Missing, Evidence::Met);
+    // met by a recorded selection, or by the candidate's
+    // selection self-assessment accepted; never by the status alone.
+    let selected = |rule: &str| {
+        let record = e.recorded.get(&RecordKind::Selection).copied();
+        let assessed = e.checks_accepted.get(rule).copied();
+        record
+            .into_iter()
+            .chain(assessed)
+            .min()
+            .map_or(Evidence::Missing, Evidence::Met)
+    };
+    // the information handed over is identified before the contract
+    // (at least one item with its level, or the statement that none is handed over).
+    let information_identified =
+        !e.items.is_empty() || e.recorded.contains_key(&RecordKind::NoInformation);
     let contract_complete = || match &e.contract {
         Some(c)
-            if e.mandatory_clauses
-                .iter()
-                .all(|id| c.clause_ids.contains(id)) =>
+            if information_identified
+                && e.mandatory_clauses
+                    .iter()
+                    .all(|id| c.clause_ids.contains(id)) =>
         {
             Evidence::Met(c.signed_on)
         }
@@ -259,23 +336,42 @@ pub fn obligations(
     };
 
     // An accepted check meets a periodic obligation until the next check is due; then
-    // the next one is owed, due one interval after the last acceptance.
-    let periodic = |rule: &str| -> (Option<NaiveDate>, Evidence) {
+    // the next one is owed, due one interval after the last acceptance. No check falls
+    // due after the term's end (R-8.3.2, R-9.3.3: checks are of the contract while it
+    // runs; the end-of-term attestation covers the rest), so a periodic obligation whose
+    // next check would fall after the end is met by the last one, or not owed at all.
+    let periodic = |rule: &str| -> Option<(Option<NaiveDate>, Evidence)> {
         debug_assert!(
             PERIODIC_RULES.contains(&rule),
             "{rule} is listed as periodic"
         );
-        match e.checks_accepted.get(rule) {
+        // The ward's own measures and the CISO's inspection are recorded by staff; the
+        // rest by the vendor's accepted questionnaire.
+        let last = match rule {
+            "R-8.3.1" | "R-7.3" => e.recorded.get(&RecordKind::Supervision),
+            "R-7.4" => e.recorded.get(&RecordKind::Inspection),
+            _ => e.checks_accepted.get(rule),
+        };
+        match last {
             Some(&on) => {
                 let next = add_months(on, interval);
+                if next > end_date {
+                    return Some((None, Evidence::Met(on)));
+                }
                 let evidence = if today <= next {
                     Evidence::Met(on)
                 } else {
                     Evidence::Missing
                 };
-                (Some(next), evidence)
+                Some((Some(next), evidence))
             }
-            None => (Some(first_check_due), Evidence::Missing),
+            None if first_check_due > end_date => None,
+            None => Some((Some(first_check_due), Evidence::Missing)),
+        }
+    };
+    let push_periodic = |b: &mut Builder<'_>, rule: &str| {
+        if let Some((due, evidence)) = periodic(rule) {
+            b.push(rule, None, due, evidence);
         }
     };
 
@@ -296,31 +392,19 @@ pub fn obligations(
     match (e.kind, level) {
         (EngagementKind::Outsourcing, _) => {
             b.via = e.is_subcontract.then_some("R-8.5");
-            b.push("R-8.1", None, Some(e.starts_on), selected);
+            b.push("R-8.1", None, Some(e.starts_on), selected("R-8.1"));
             b.push("R-8.2", None, Some(pre_contract_due), contract_complete());
-            // Measures and checks are met by accepted periodic checks (questionnaires).
-            {
-                let (due, evidence) = periodic("R-8.3.1");
-                b.push("R-8.3.1", None, due, evidence);
-            }
-            {
-                let (due, evidence) = periodic("R-8.3.2");
-                b.push("R-8.3.2", None, due, evidence);
-            }
+            // by the officer's supervision, R-8.3.2 by the vendor's questionnaire.
+            push_periodic(&mut b, "R-8.3.1");
+            push_periodic(&mut b, "R-8.3.2");
             b.push("R-8.4.1", None, Some(end_due), attested("R-8.4.1"));
             b.push("R-8.4.2", None, Some(end_due), attested("R-8.4.2"));
         }
         (EngagementKind::DesignatedManagement, _) => {
-            b.push("R-7.1", None, Some(e.starts_on), selected);
+            b.push("R-7.1", None, Some(e.starts_on), selected("R-7.1"));
             b.push("R-7.2", None, Some(pre_contract_due), contract_complete());
-            {
-                let (due, evidence) = periodic("R-7.3");
-                b.push("R-7.3", None, due, evidence);
-            }
-            {
-                let (due, evidence) = periodic("R-7.4");
-                b.push("R-7.4", None, due, evidence);
-            }
+            push_periodic(&mut b, "R-7.3");
+            push_periodic(&mut b, "R-7.4");
             // One approval by ROLE-CSM per system or asset on record.
             for asset in &e.manager_assets {
                 let rule = if asset.is_system { "R-7.5" } else { "R-7.6" };
@@ -334,11 +418,11 @@ pub fn obligations(
             }
         }
         (EngagementKind::CloudService, ClassificationLevel::L1) => {
-            b.push("R-10.1", None, Some(e.starts_on), selected);
+            b.push("R-10.1", None, Some(e.starts_on), selected("R-10.1"));
             b.push("R-10.2", None, Some(e.starts_on), Evidence::Missing);
         }
         (EngagementKind::CloudService, _) => {
-            b.push("R-9.1", None, Some(e.starts_on), selected);
+            b.push("R-9.1", None, Some(e.starts_on), selected("R-9.1"));
             b.push("R-9.2", None, Some(pre_contract_due), contract_complete());
             b.push(
                 "R-9.3.1",
@@ -347,10 +431,7 @@ pub fn obligations(
                 contract_has("CL-18"),
             );
             b.push("R-9.3.2", None, Some(pre_contract_due), Evidence::Missing);
-            {
-                let (due, evidence) = periodic("R-9.3.3");
-                b.push("R-9.3.3", None, due, evidence);
-            }
+            push_periodic(&mut b, "R-9.3.3");
             b.push("R-9.4.1", None, Some(end_due), attested("R-9.4.1"));
             b.push("R-9.4.2", None, Some(end_due), attested("R-9.4.2"));
         }
@@ -404,6 +485,7 @@ mod tests {
             waivers: vec![],
             check_interval_months: None,
             checks_accepted: HashMap::new(),
+            recorded: HashMap::new(),
         }
     }
 
@@ -495,8 +577,9 @@ mod tests {
 
     #[test]
     fn r_8_3_2_an_accepted_check_meets_the_periodic_obligation_until_the_next_is_due() {
-        // snapshot() starts on 2027-04-01; L3 is checked every 6 months by default.
+        // Starts on 2027-04-01 for two years; L3 is checked every 6 months by default.
         let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        e.ends_on = d(2029, 3, 31);
         let settings = RuleSettings::default();
         let r832 = |e: &EngagementSnapshot, today| {
             obligations(e, today, &settings)
@@ -529,7 +612,13 @@ mod tests {
     #[test]
     fn states_follow_evidence_dates_and_waivers() {
         let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L2));
-        e.reached.insert(Status::Selected, d(2027, 1, 5));
+        e.recorded.insert(RecordKind::Selection, d(2027, 1, 5));
+        e.items.push(ItemSnapshot {
+            id: "i".into(),
+            name: "住民票".into(),
+            level: ClassificationLevel::L2,
+            provided_to_vendor: false,
+        });
         let list = obligations(&e, d(2027, 4, 2), &RuleSettings::default());
         let state = |id: &str| list.iter().find(|o| o.rule.id == id).unwrap().state;
         assert_eq!(state("R-8.1"), ObligationState::Met);
@@ -557,6 +646,7 @@ mod tests {
             subject: None,
             reason: "理由".into(),
             by_user_id: "ciso".into(),
+            expires_on: None,
         });
         let list = obligations(&e, d(2028, 5, 1), &RuleSettings::default());
         assert_eq!(list[2].state, ObligationState::Waived);
@@ -577,7 +667,11 @@ mod tests {
             TODAY(),
             &s,
         );
-        assert_eq!(l2[3].due_on, Some(d(2028, 4, 1)), "L2: yearly");
+        assert_eq!(
+            l2[3].due_on,
+            Some(d(2027, 9, 30)),
+            "L2 is checked yearly, but a term of a year less a day gets its check at the middle"
+        );
         assert_eq!(l2[5].due_on, Some(d(2028, 4, 30)), "30 days after the end");
         assert_eq!(l2[5].assignee_user_id.as_deref(), Some("officer"));
     }
@@ -627,10 +721,275 @@ mod tests {
         e.reached.insert(Status::Contracted, d(2027, 3, 1));
         e.reached.insert(Status::Terminated, d(2027, 6, 30));
         let list = obligations(&e, TODAY(), &RuleSettings::default());
+        let certificate = list.iter().find(|o| o.rule.id == "R-8.4.2").unwrap();
         assert_eq!(
-            list[5].due_on,
+            certificate.due_on,
             Some(d(2027, 7, 30)),
             "certificate due 30 days after termination"
+        );
+    }
+
+    #[test]
+    fn r_8_3_2_a_term_shorter_than_the_interval_is_checked_once_at_its_middle() {
+        // A six-month L1 contract, checked yearly by default: once, at the middle.
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L1));
+        e.starts_on = d(2027, 4, 1);
+        e.ends_on = d(2027, 9, 30);
+        let s = RuleSettings::default();
+        let check = |e: &EngagementSnapshot, today| {
+            obligations(e, today, &s)
+                .into_iter()
+                .find(|o| o.rule.id == "R-8.3.2")
+        };
+        let first = check(&e, d(2027, 5, 1)).unwrap();
+        assert_eq!(first.due_on, Some(d(2027, 7, 1)), "91 days into 182");
+        assert_eq!(
+            check(&e, d(2027, 7, 2)).unwrap().state,
+            ObligationState::Overdue
+        );
+
+        // Accepted: met until the end, and nothing falls due after it.
+        e.checks_accepted.insert("R-8.3.2".into(), d(2027, 7, 5));
+        for today in [d(2027, 8, 1), d(2027, 10, 1), d(2028, 6, 1)] {
+            let met = check(&e, today).unwrap();
+            assert_eq!(
+                (met.state, met.due_on),
+                (ObligationState::Met, None),
+                "{today}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_9_3_3_no_check_falls_due_after_the_end() {
+        // An L3 cloud service (every 6 months) for 14 months: checks at 6 and 12 months,
+        // none at 18.
+        let mut e = snapshot(EngagementKind::CloudService, Some(ClassificationLevel::L3));
+        e.starts_on = d(2027, 4, 1);
+        e.ends_on = d(2028, 5, 31);
+        let s = RuleSettings::default();
+        let check = |e: &EngagementSnapshot, today| {
+            obligations(e, today, &s)
+                .into_iter()
+                .find(|o| o.rule.id == "R-9.3.3")
+        };
+        assert_eq!(
+            check(&e, d(2027, 5, 1)).unwrap().due_on,
+            Some(d(2027, 10, 1))
+        );
+        e.checks_accepted.insert("R-9.3.3".into(), d(2027, 10, 1));
+        assert_eq!(
+            check(&e, d(2027, 11, 1)).unwrap().due_on,
+            Some(d(2028, 4, 1))
+        );
+        e.checks_accepted.insert("R-9.3.3".into(), d(2028, 4, 1));
+        let last = check(&e, d(2028, 12, 1)).unwrap();
+        assert_eq!((last.state, last.due_on), (ObligationState::Met, None));
+
+        // Terminated a month in, before any check was due: no check is owed.
+        let mut early = snapshot(EngagementKind::CloudService, Some(ClassificationLevel::L3));
+        early.reached.insert(Status::Contracted, d(2027, 3, 1));
+        early.reached.insert(Status::Terminated, d(2027, 5, 1));
+        early.status = Status::Terminated;
+        assert!(check(&early, d(2027, 12, 1)).is_none());
+    }
+
+    #[test]
+    fn r_7_4_a_designated_management_shorter_than_the_interval_is_inspected_before_its_end() {
+        let mut e = snapshot(
+            EngagementKind::DesignatedManagement,
+            Some(ClassificationLevel::L2),
+        );
+        e.starts_on = d(2027, 4, 1);
+        e.ends_on = d(2027, 12, 31);
+        let list = obligations(&e, d(2027, 5, 1), &RuleSettings::default());
+        for id in ["R-7.3", "R-7.4"] {
+            let o = list.iter().find(|o| o.rule.id == id).unwrap();
+            assert!(o.due_on.unwrap() <= e.ends_on, "{id} due {:?}", o.due_on);
+        }
+    }
+
+    fn state_of(
+        e: &EngagementSnapshot,
+        today: NaiveDate,
+        id: &str,
+    ) -> (ObligationState, Option<NaiveDate>) {
+        let o = obligations(e, today, &RuleSettings::default())
+            .into_iter()
+            .find(|o| o.rule.id == id)
+            .unwrap_or_else(|| panic!("{id} is owed"));
+        (o.state, o.met_on)
+    }
+
+    #[test]
+    fn r_7_1_r_8_1_r_9_1_r_10_1_selection_is_met_by_a_record_or_an_accepted_self_assessment() {
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L1));
+        e.status = Status::Selected;
+        e.reached.insert(Status::Selected, d(2027, 1, 5));
+        assert_eq!(state_of(&e, TODAY(), "R-8.1").0, ObligationState::Open);
+        e.checks_accepted.insert("R-8.1".into(), d(2027, 1, 10));
+        assert_eq!(
+            state_of(&e, TODAY(), "R-8.1"),
+            (ObligationState::Met, Some(d(2027, 1, 10)))
+        );
+        e.checks_accepted.clear();
+        e.recorded.insert(RecordKind::Selection, d(2027, 1, 8));
+        assert_eq!(
+            state_of(&e, TODAY(), "R-8.1"),
+            (ObligationState::Met, Some(d(2027, 1, 8)))
+        );
+        // the same way.
+        for (kind, level, rule) in [
+            (
+                EngagementKind::DesignatedManagement,
+                Some(ClassificationLevel::L2),
+                "R-7.1",
+            ),
+            (
+                EngagementKind::CloudService,
+                Some(ClassificationLevel::L3),
+                "R-9.1",
+            ),
+            (
+                EngagementKind::CloudService,
+                Some(ClassificationLevel::L1),
+                "R-10.1",
+            ),
+        ] {
+            let mut e = snapshot(kind, level);
+            e.reached.insert(Status::Selected, d(2027, 1, 5));
+            assert_eq!(
+                state_of(&e, TODAY(), rule).0,
+                ObligationState::Open,
+                "{rule}"
+            );
+            e.recorded.insert(RecordKind::Selection, d(2027, 1, 8));
+            assert_eq!(
+                state_of(&e, TODAY(), rule).0,
+                ObligationState::Met,
+                "{rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_8_2_a_contract_is_not_enough_until_the_information_is_identified() {
+        for (kind, rule) in [
+            (EngagementKind::Outsourcing, "R-8.2"),
+            (EngagementKind::DesignatedManagement, "R-7.2"),
+            (EngagementKind::CloudService, "R-9.2"),
+        ] {
+            let mut e = snapshot(kind, Some(ClassificationLevel::L2));
+            e.contract = Some(ContractSnapshot {
+                signed_on: d(2027, 1, 2),
+                clause_ids: vec!["CL-01".into(), "CL-02".into()],
+            });
+            assert_eq!(
+                state_of(&e, TODAY(), rule).0,
+                ObligationState::Open,
+                "{rule}"
+            );
+            e.recorded.insert(RecordKind::NoInformation, d(2027, 1, 1));
+            assert_eq!(
+                state_of(&e, TODAY(), rule).0,
+                ObligationState::Met,
+                "{rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_8_3_1_the_officers_supervision_meets_it_not_the_vendors_questionnaire() {
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        let today = d(2027, 10, 20);
+        e.checks_accepted.insert("R-8.3.1".into(), d(2027, 10, 1));
+        e.checks_accepted.insert("R-8.3.2".into(), d(2027, 10, 1));
+        assert_eq!(state_of(&e, today, "R-8.3.1").0, ObligationState::Overdue);
+        assert_eq!(state_of(&e, today, "R-8.3.2").0, ObligationState::Met);
+        e.recorded.insert(RecordKind::Supervision, d(2027, 9, 30));
+        assert_eq!(
+            state_of(&e, today, "R-8.3.1"),
+            (ObligationState::Met, Some(d(2027, 9, 30)))
+        );
+        // for a designated manager, the same way.
+        let mut dm = snapshot(
+            EngagementKind::DesignatedManagement,
+            Some(ClassificationLevel::L3),
+        );
+        dm.checks_accepted.insert("R-7.3".into(), d(2027, 10, 1));
+        assert_eq!(state_of(&dm, today, "R-7.3").0, ObligationState::Overdue);
+        dm.recorded.insert(RecordKind::Supervision, d(2027, 10, 2));
+        assert_eq!(state_of(&dm, today, "R-7.3").0, ObligationState::Met);
+    }
+
+    #[test]
+    fn r_7_4_the_cisos_inspection_meets_it_not_the_managers_questionnaire() {
+        let mut e = snapshot(
+            EngagementKind::DesignatedManagement,
+            Some(ClassificationLevel::L3),
+        );
+        let today = d(2027, 10, 20);
+        e.checks_accepted.insert("R-7.4".into(), d(2027, 10, 1));
+        assert_eq!(state_of(&e, today, "R-7.4").0, ObligationState::Overdue);
+        e.recorded.insert(RecordKind::Inspection, d(2027, 10, 3));
+        assert_eq!(
+            state_of(&e, today, "R-7.4"),
+            (ObligationState::Met, Some(d(2027, 10, 3)))
+        );
+    }
+
+    #[test]
+    fn r_2_6_a_waiver_expires_and_the_obligation_is_owed_again() {
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        e.waivers.push(Waiver {
+            rule_id: "R-8.3.2".into(),
+            subject: None,
+            reason: "施設改修中".into(),
+            by_user_id: "ciso".into(),
+            expires_on: Some(d(2027, 12, 31)),
+        });
+        assert_eq!(
+            state_of(&e, d(2027, 12, 31), "R-8.3.2").0,
+            ObligationState::Waived
+        );
+        assert_eq!(
+            state_of(&e, d(2028, 1, 1), "R-8.3.2").0,
+            ObligationState::Overdue
+        );
+        // One interval by default (L3: 6 months), or an earlier day asked for.
+        assert_eq!(waiver_expiry(d(2027, 4, 1), 6, None), d(2027, 10, 1));
+        assert_eq!(
+            waiver_expiry(d(2027, 4, 1), 6, Some(d(2027, 5, 1))),
+            d(2027, 5, 1)
+        );
+        assert_eq!(
+            waiver_expiry(d(2027, 4, 1), 6, Some(d(2029, 1, 1))),
+            d(2027, 10, 1)
+        );
+    }
+
+    #[test]
+    fn r_8_2_unconditional_obligations_are_never_waived() {
+        for rule in [
+            "R-3.3.3", "R-7.2", "R-8.2", "R-9.2", "R-8.4.1", "R-8.4.2", "R-9.4.1", "R-9.4.2",
+        ] {
+            assert_eq!(check_waivable(rule), Err(Unwaivable), "{rule}");
+        }
+        for rule in ["R-8.1", "R-8.3.1", "R-8.3.2", "R-7.4", "R-9.3.3"] {
+            assert_eq!(check_waivable(rule), Ok(()), "{rule}");
+        }
+        // A waiver of one kept from before is ignored.
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L2));
+        e.waivers.push(Waiver {
+            rule_id: "R-8.2".into(),
+            subject: None,
+            reason: "旧".into(),
+            by_user_id: "ciso".into(),
+            expires_on: None,
+        });
+        assert_eq!(
+            state_of(&e, d(2027, 4, 2), "R-8.2").0,
+            ObligationState::Overdue
         );
     }
 }

@@ -169,7 +169,18 @@ async fn r_3_3_3_providing_l2_or_l3_information_needs_an_approval_first() {
     let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
     let colleague = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
     let id = engagement(&app, &so, "outsourcing").await;
-    // Bring it to active with nothing provided yet.
+    // Bring it to active with nothing provided yet: the information is identified
+    // none of it handed over.
+    assert_eq!(
+        app.post(
+            &so,
+            &format!("/api/v1/engagements/{id}/information-items"),
+            &json!({"name": "業務手順書", "level": "L1", "provided_to_vendor": false}),
+        )
+        .await
+        .status(),
+        201
+    );
     for to in ["selected"] {
         assert_eq!(
             app.post(
@@ -317,12 +328,19 @@ async fn r_7_5_a_managers_system_is_approved_by_the_chief_system_manager_after_b
         json!({"decision": "approved", "confirmations": {"can_comply": true}}),
     )
     .await;
-    assert_problem(
+    let problem = assert_problem(
         unconfirmed,
         422,
         Some("confirmations.not_connected_to_ward_network"),
     )
     .await;
+    // The refusal names the confirmation as the approver reads it, not by its key.
+    let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("区の端末やネットワークに接続しないこと")
+            && !message.contains("not_connected_to_ward_network"),
+        "{problem}"
+    );
     let res = decide(
         &app,
         &csm,

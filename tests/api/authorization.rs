@@ -28,6 +28,8 @@ pub struct Fixture {
     pub vendor: String,
     pub target_user: String,
     pub approval: String,
+    /// A waiver of asked for by the own engagement's officer (none of the callers).
+    pub waiver: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     pub check: String,
     pub evidence: String,
@@ -158,7 +160,20 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
     let approval: Value = res.json().await.unwrap();
     let target = app.staff(&[Role::Csirt], &["kumin"]).await;
     let (check, evidence, finding) = check_fixture(app, admin, &own, &owner).await;
+    let res = app
+        .post(
+            &owner,
+            &format!("/api/v1/engagements/{own}/obligations/waivers"),
+            &json!({"rule_id": "R-8.3.2", "reason": "改修工事で作業場所が閉鎖中のため"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let waiver = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixture {
+        waiver,
         check,
         evidence,
         finding,
@@ -505,8 +520,9 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{own}/information-items/{item}",
             "UAAAAAFF",
         ),
-        // Obligations: read where the engagement is visible; waived by CISO/DCISO/CSM,
-        // never by the person who owes them (R-2.6; the owner is none of the callers).
+        // Obligations: read where the engagement is visible; a waiver is asked for by
+        // those who may change the engagement and approved by CISO/DCISO/CSM, never by the
+        // person who owes it or who asked (R-2.6; both are none of the callers).
         row(
             M::GET,
             "/api/v1/engagements/{id}/obligations",
@@ -524,7 +540,36 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{id}/obligations/waivers",
             "/api/v1/engagements/{own}/obligations/waivers",
             json!({"rule_id": "R-8.3.1", "reason": "庁舎内作業のため"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/obligations/waivers",
+            "/api/v1/engagements/{own}/obligations/waivers",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/obligations/waivers/{waiver_id}/decision",
+            "/api/v1/engagements/{own}/obligations/waivers/{waiver}/decision",
+            json!({"decision": "approved"}),
             "UAAAFFFF",
+        ),
+        // Records: read where the engagement is visible; kept by those who may change it
+        // (the own engagement is an outsourcing: supervision applies, R-8.3.1).
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/records",
+            "/api/v1/engagements/{own}/records",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/records",
+            "/api/v1/engagements/{own}/records",
+            json!({"kind": "supervision", "occurred_on": "2026-01-05", "method": "on_site",
+                   "observed": "作業場所の入退室記録と施錠保管庫を確認"}),
+            "UAAAAAFF",
         ),
         // Clauses and contracts.
         row(
@@ -723,6 +768,7 @@ fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
         .replace("{vendor}", &fx.vendor)
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
+        .replace("{waiver}", &fx.waiver)
         .replace("{item}", item.unwrap_or(""))
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)

@@ -243,7 +243,12 @@ fn clauses_and_rules_print_from_the_command_line() {
         .any(|l| l.starts_with("R-2.6\t") && l.contains("src/policy/approvals.rs")));
     assert!(rules
         .lines()
-        .any(|l| l.starts_with("R-3.4.2\t") && l.contains("NOT ENFORCED YET")));
+        .any(|l| l.starts_with("R-3.4.2\tNOT ENFORCED\t")));
+    // A rule only partly enforced says what is missing.
+    assert!(rules
+        .lines()
+        .any(|l| l.starts_with("R-9.3.2\tpartly\t") && l.contains("never met")));
+    assert!(rules.lines().last().unwrap().contains("enforced"));
 }
 
 #[test]

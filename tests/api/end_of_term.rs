@@ -5,30 +5,16 @@
 //! second person approves the closing; `closed` waits for all of it and for the
 //! subcontracts.
 
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use itaku::domain::Role;
 
 use crate::checks_api::{submit, Submission, PDF};
 use crate::helpers::{
-    assert_problem, outsourcing_body, portal_tokens, spawn_app, TestApp, TestUser,
+    assert_problem, at, json_of, outsourcing_body, portal_tokens, spawn_app, TestApp, TestUser,
 };
 
 const CONTACT: &str = "hanako@vendor.example";
-
-fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    let got = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or(Value::Null);
-    assert_eq!(got, status, "{body}");
-    body
-}
 
 async fn move_to(app: &TestApp, who: &TestUser, id: &str, body: Value) -> reqwest::Response {
     app.post(who, &format!("/api/v1/engagements/{id}/transitions"), &body)

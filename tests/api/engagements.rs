@@ -206,8 +206,8 @@ async fn the_lifecycle_moves_forward_one_step_and_409_names_the_allowed_moves() 
     let problem = assert_problem(skip, 409, None).await;
     assert_eq!(problem["allowed"], json!(["selected", "terminated"]));
 
-    // The gates on contracted and active (tested in contracts.rs) are satisfied here: a
-    // complete contract for an engagement without items (L1), and a start date passed.
+    // The gates on contracted and active (tested in contracts.rs) are satisfied here: an
+    // L1 item identified, a complete contract, and a start date passed.
     let id = e["id"].as_str().unwrap();
     let res = s
         .app
@@ -233,6 +233,16 @@ async fn the_lifecycle_moves_forward_one_step_and_409_names_the_allowed_moves() 
         .await;
     assert_eq!(res.status(), 201);
 
+    // the information handed over is identified before the contract.
+    let res = s
+        .app
+        .post(
+            &s.so,
+            &format!("/api/v1/engagements/{id}/information-items"),
+            &json!({"name": "業務マニュアル", "level": "L1", "provided_to_vendor": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     for to in ["selected", "contracted", "active", "ending"] {
         let res = s.app.post(&s.so, &path, &json!({"to": to})).await;
         assert_eq!(res.status(), 200, "move to {to}");

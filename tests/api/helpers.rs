@@ -706,3 +706,18 @@ pub fn docx_paragraphs(docx: &[u8], style: &str) -> Vec<String> {
         }
     }
 }
+
+/// A moment given as RFC 3339 (`2030-04-01T00:00:00Z`), for the test clock.
+pub fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The JSON body of an answer that must have `status` (the body is shown when not).
+pub async fn json_of(res: reqwest::Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}

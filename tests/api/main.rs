@@ -31,6 +31,7 @@ mod staff_checks;
 mod staff_clauses;
 mod staff_engagement;
 mod staff_pages;
+mod standard;
 mod template_overrides;
 mod users_and_divisions;
 mod vendors;

@@ -305,11 +305,31 @@ fn table() -> Vec<PageRow> {
             "months=6",
             "SAAAFFFF",
         ),
-        // Waiving: ROLE-CISO, ROLE-DCISO and ROLE-CSM, never the one who owes it.
+        // Waivers: asked for by those who may change the engagement; decided by ROLE-CISO,
+        // ROLE-DCISO and ROLE-CSM, never the one who owes it or asked.
         post(
             "/engagements/{id}/waivers",
             "/engagements/{own}/waivers",
             "rule_id=R-8.3.1&reason=%E5%BA%81%E8%88%8E%E5%86%85%E4%BD%9C%E6%A5%AD",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/waivers/{waiver_id}/decision",
+            "/engagements/{own}/waivers/{waiver}/decision",
+            "decision=approved",
+            "SAAAFFFF",
+        ),
+        // Records (R-8.3.1 supervision on the own outsourcing): those who may change it.
+        post(
+            "/engagements/{id}/records",
+            "/engagements/{own}/records",
+            "kind=supervision&occurred_on=2026-01-05&method=on_site&observed=%E7%A2%BA%E8%AA%8D",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/records",
+            "/engagements/{other}/records",
+            "kind=supervision&occurred_on=2026-01-05&method=on_site&observed=%E7%A2%BA%E8%AA%8D",
             "SAAAFFFF",
         ),
         get("/checks", "/checks", "SAAAAAAA"),
@@ -366,6 +386,7 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{vendor}", &fx.vendor)
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
+        .replace("{waiver}", &fx.waiver)
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)
         .replace("{finding}", &fx.finding)

@@ -702,11 +702,12 @@ async fn forms_without_their_token_or_in_another_format_are_refused() {
 async fn the_sweep_sends_each_periodic_check_once_when_it_falls_due() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    // The engagement started 2027-04-01; its first check (L1: yearly) is due 2028-04-01,
-    // so it is sent 30 days before.
+    // The engagement runs two years from 2027-04-01; its first check (L1: yearly) is due
+    // 2028-04-01, so it is sent 30 days before. (A term shorter than the interval is
+    // checked at its middle: tests/api/standard.rs.)
     let id = &w.engagement_id;
     app.sql(format!(
-        "UPDATE engagements SET status = 'active' WHERE id = '{id}'"
+        "UPDATE engagements SET status = 'active', ends_on = '2029-03-31' WHERE id = '{id}'"
     ))
     .await;
     app.clock.set("2028-02-20T00:00:00Z".parse().unwrap());

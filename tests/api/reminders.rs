@@ -1,23 +1,17 @@
 //! Deadlines, reminders and their email: the real service, a real SMTP server on
 //! loopback, and the service's clock moved instead of waiting.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use itaku::clock::Clock;
 use itaku::domain::Role;
 
-use crate::helpers::{outsourcing_body, spawn_app_with, TestApp, TestUser};
+use crate::helpers::{at, outsourcing_body, spawn_app_with, TestApp, TestUser};
 use crate::smtp::{free_port, smtp_config, TestSmtp};
 
 /// Monday 3 June 2030, 09:00 in Tokyo.
 const MONDAY_9AM: &str = "2030-06-03T00:00:00Z";
-
-fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 async fn app_with(config: &[(&'static str, String)]) -> TestApp {
     let pairs: Vec<(&str, &str)> = config.iter().map(|(k, v)| (*k, v.as_str())).collect();

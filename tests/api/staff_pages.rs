@@ -46,7 +46,28 @@ pub async fn fits_the_phone(browser: &Browser, page: &str) {
         .as_str()
         .and_then(|w| w.parse().ok())
         .expect("a width");
-    assert!(width <= PHONE.0, "{page} is {width} px wide on a phone");
+    if width > PHONE.0 {
+        // Name the elements wider than the screen, to say what to fix.
+        let mut wide = Vec::new();
+        for e in browser.find_all("main *").await.unwrap() {
+            let w: u32 = e
+                .prop("offsetWidth")
+                .await
+                .ok()
+                .and_then(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .unwrap_or(0) as u32;
+            if w > PHONE.0 {
+                let tag = e.prop("tagName").await.unwrap_or_default();
+                let class = e.attr("class").await.ok().flatten().unwrap_or_default();
+                let id = e.attr("id").await.ok().flatten().unwrap_or_default();
+                wide.push(format!("{tag}#{id}.{class} {w}px"));
+            }
+        }
+        panic!("{page} is {width} px wide on a phone: {wide:?}");
+    }
     browser.resize(DESKTOP.0, DESKTOP.1).await.unwrap();
 }
 
@@ -624,11 +645,11 @@ async fn an_officer_registers_a_vendor_an_engagement_and_its_information_in_the_
 
 /// Adds an L3 item given to the vendor with the engagement page's form.
 pub async fn add_l3_item(browser: &Browser, name: &str) {
-    click(browser, "details.add-form summary").await;
+    click(browser, "#items details.add-form summary").await;
     fill(browser, "#name", name).await;
     click(browser, "#level-L3").await;
     click(browser, "#provided_to_vendor").await;
-    submit(browser, "details.add-form button[type=submit]").await;
+    submit(browser, "#items details.add-form button[type=submit]").await;
 }
 
 /// Clicks what does not lead to another page (a choice, a disclosure).

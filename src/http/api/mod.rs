@@ -18,6 +18,7 @@ pub mod obligations;
 pub mod params;
 pub mod problems;
 pub mod questionnaires;
+pub mod records;
 pub mod session;
 pub mod users;
 pub mod vendors;
@@ -126,6 +127,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(obligations::of_engagement)
                 .service(obligations::list)
                 .service(obligations::waive)
+                .service(obligations::waivers)
+                .service(obligations::decide_waiver)
+                .service(records::list)
+                .service(records::create)
                 .service(contracts::clauses)
                 .service(contracts::completion_record)
                 .service(contracts::record)

@@ -7,7 +7,9 @@ use utoipa::IntoParams;
 
 use crate::app::divisions::division_filter;
 use crate::app::obligations as use_case;
-pub use crate::app::obligations::{ObligationResponse, WaiverBody, WaiverResponse};
+pub use crate::app::obligations::{
+    ObligationResponse, WaiverBody, WaiverDecisionBody, WaiverRequest, WaiverResponse,
+};
 use crate::app::page::{Page, Paging};
 use crate::compliance;
 use crate::db;
@@ -143,10 +145,11 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(paging.wrap(page, total)))
 }
 
-/// Waives one open or overdue obligation, with the reason; for ROLE-CISO, ROLE-DCISO and
-/// ROLE-CSM, never the person who owes it.
+/// Asks for an open or overdue obligation to be waived, with the reason; ROLE-CISO,
+/// ROLE-DCISO or ROLE-CSM decides, never the person who owes it or who asked.
+/// The obligations the Standard makes unconditional cannot be asked for (422).
 #[utoipa::path(tag = "obligations", request_body = WaiverBody,
-    responses((status = 201, body = ObligationResponse), (status = 403), (status = 404), (status = 409), (status = 422)),
+    responses((status = 201, body = WaiverRequest), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("session" = []), ("token" = [])))]
 #[post("/engagements/{id}/obligations/waivers")]
 pub async fn waive(
@@ -158,8 +161,8 @@ pub async fn waive(
     let body = body.0;
     let actor = who.actor.clone();
     let services = state.get_ref().clone();
-    let waived = crate::app::write(&state, who.origin(), move |tx| {
-        use_case::waive(
+    let requested = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::request_waiver(
             tx,
             &actor,
             services.clauses.catalog(),
@@ -169,5 +172,45 @@ pub async fn waive(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(waived))
+    Ok(HttpResponse::Created().json(requested))
+}
+
+/// An engagement's waivers, pending and decided, the latest request first.
+#[utoipa::path(tag = "obligations",
+    responses((status = 200, body = Vec<WaiverRequest>), (status = 403), (status = 404)),
+    security(("session" = []), ("token" = [])))]
+#[get("/engagements/{id}/obligations/waivers")]
+pub async fn waivers(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let found = db::read(&state.pool, move |conn| {
+        use_case::waivers_of(conn, &who.actor, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Approves or rejects a waiver asked for. An approval stands for one check
+/// interval, or to the earlier day asked for; then the obligation is owed again.
+#[utoipa::path(tag = "obligations", request_body = WaiverDecisionBody,
+    responses((status = 200, body = WaiverRequest), (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("session" = []), ("token" = [])))]
+#[post("/engagements/{id}/obligations/waivers/{waiver_id}/decision")]
+pub async fn decide_waiver(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+    body: ApiJson<WaiverDecisionBody>,
+) -> AppResult<HttpResponse> {
+    let (id, waiver_id) = path.into_inner();
+    let body = body.0;
+    let actor = who.actor.clone();
+    let services = state.get_ref().clone();
+    let decided = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::decide_waiver(tx, &actor, &services.config, &id, &waiver_id, body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(decided))
 }

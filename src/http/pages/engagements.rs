@@ -323,8 +323,11 @@ fn where_done(id: &str, rule_id: &str) -> Option<String> {
     let place = match rule_id {
         "R-8.2" | "R-7.2" | "R-9.2" => return Some(format!("/engagements/{id}/clauses")),
         "R-3.3.3" | "R-7.5" | "R-7.6" => "approvals",
-        "R-7.3" | "R-7.4" | "R-8.3.1" | "R-8.3.2" | "R-9.3.3" => "checks",
-        "R-7.1" | "R-8.1" | "R-9.1" | "R-8.4.1" | "R-8.4.2" => "status",
+        "R-8.3.2" | "R-9.3.3" => "checks",
+        "R-7.1" | "R-8.1" | "R-9.1" | "R-10.1" => "record-selection",
+        "R-7.3" | "R-8.3.1" => "record-supervision",
+        "R-7.4" => "record-inspection",
+        "R-8.4.1" | "R-8.4.2" | "R-9.4.1" | "R-9.4.2" => "status",
         _ => return None,
     };
     Some(format!("/engagements/{id}#{place}"))
@@ -623,6 +626,11 @@ pub(super) fn engagement_view(
             .map(|r| related(pages, lang, r))
             .collect(),
         waiver_form: None,
+        waivers: vec![],
+        records: crate::staff::views::records::RecordsView {
+            rows: vec![],
+            forms: vec![],
+        },
         interval_form: None,
         end_of_term: o
             .end_of_term
@@ -695,6 +703,15 @@ pub async fn show_view(
     let mut view = engagement_view(state, lang, id, &o, refusal, None);
     view.send_check = super::checks::send_form(state, who, id, &o).await?;
     view.waiver_form = super::obligations::waiver_form(lang, id, &o, &who.actor);
+    view.waivers = super::obligations::waiver_rows(
+        &state.staff,
+        state.config.time_zone,
+        lang,
+        id,
+        &o,
+        &who.actor,
+    );
+    view.records = super::records::records_view(&state.staff, lang, id, &o, &who.actor, None);
     view.interval_form = super::checks::interval_form(&state.staff, lang, id, &o);
     fill(&mut view, &o);
     let mut chrome = who.chrome(o.engagement.title.clone(), Some(Section::Engagements));

@@ -13,6 +13,7 @@ mod engagements;
 mod findings;
 mod my_work;
 mod obligations;
+mod records;
 mod register;
 mod sign_in;
 
@@ -114,6 +115,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/findings/{id}"),
     ("POST", "/findings/{id}/risk-acceptance"),
     ("POST", "/engagements/{id}/waivers"),
+    ("POST", "/engagements/{id}/waivers/{waiver_id}/decision"),
+    ("POST", "/engagements/{id}/records"),
     ("POST", "/engagements/{id}/check-interval"),
 ];
 
@@ -131,6 +134,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checks::configure(cfg);
     findings::configure(cfg);
     obligations::configure(cfg);
+    records::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -735,15 +739,18 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 }
 
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
-pub const FLASHES: [&str; 8] = [
+pub const FLASHES: [&str; 11] = [
     "password",
     "moved",
     "registered",
     "saved",
     "item_added",
     "item_removed",
-    "waived",
     "interval_saved",
+    "recorded",
+    "waiver_requested",
+    "waiver_approved",
+    "waiver_rejected",
 ];
 
 /// Each area's `done` words with the labels table holding their texts.

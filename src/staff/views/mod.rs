@@ -8,6 +8,7 @@ use serde::Serialize;
 
 pub mod checks;
 pub mod clauses;
+pub mod records;
 pub mod register;
 
 /// A link with its text.
@@ -254,8 +255,13 @@ pub struct EngagementView {
     /// The designated management it is a subcontract of, and its own subcontracts.
     pub parent: Option<RelatedView>,
     pub subcontracts: Vec<RelatedView>,
-    /// For ROLE-CISO, ROLE-DCISO and ROLE-CSM while something is owed.
+    /// For those who may change it while something waivable is owed: a waiver is asked
+    /// for here and approved by a second person.
     pub waiver_form: Option<WaiverFormView>,
+    /// The waivers asked for, with the decision form where the person may decide.
+    pub waivers: Vec<records::WaiverRowView>,
+    /// The records that meet rules in the Standard's words, and the forms that keep them.
+    pub records: records::RecordsView,
     /// For those who may change it, when it owes periodic checks.
     pub interval_form: Option<IntervalFormView>,
     /// Its end of term, once begun.
@@ -298,6 +304,8 @@ pub struct WaiverFormView {
     pub choices: Vec<OptionView>,
     pub choice_error: Option<String>,
     pub reason: register::FieldView,
+    /// The last day the waiver should stand, if earlier than one check interval.
+    pub expires_on: register::FieldView,
     pub errors: Vec<FormError>,
     /// Why the waiver was refused when it is not about a field, in plain words.
     pub refusal: Option<String>,
