@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::engagements::load_visible;
 use super::Tx;
 use crate::audit::Event;
-use crate::db::records::{self as store, RecordRow};
+use crate::db::records::{self as store, RecordFileMeta, RecordFileRow, RecordRow};
 use crate::db::{self, information_items, DbConnection};
 use crate::domain::date::parse_typed_date;
 use crate::domain::{BoundedText, EngagementKind, Role};
@@ -73,12 +73,45 @@ pub struct RecordResponse {
     /// The rules this record meets on this engagement.
     pub meets: Vec<String>,
     pub recorded_at: DateTime<Utc>,
+    /// Files attached as its evidence, oldest first.
+    pub files: Vec<RecordFileResponse>,
+}
+
+/// A file attached to a record (its content is downloaded on its own).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordFileResponse {
+    pub id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<RecordFileMeta> for RecordFileResponse {
+    fn from(m: RecordFileMeta) -> Self {
+        RecordFileResponse {
+            id: m.id,
+            file_name: m.file_name,
+            media_type: m.media_type,
+            size_bytes: m.size_bytes,
+            sha256: m.sha256,
+            uploaded_by: m.uploaded_by,
+            uploaded_at: m.uploaded_at.and_utc(),
+        }
+    }
 }
 
 impl RecordResponse {
-    fn new(row: RecordRow, engagement: &db::engagements::EngagementRow) -> AppResult<Self> {
+    fn new(
+        row: RecordRow,
+        engagement: &db::engagements::EngagementRow,
+        files: Vec<RecordFileResponse>,
+    ) -> AppResult<Self> {
         let details = row.details()?;
         Ok(RecordResponse {
+            files,
             meets: row
                 .kind
                 .meets(engagement.kind(), engagement.level())
@@ -340,7 +373,7 @@ pub fn record(tx: &mut Tx, actor: &Actor, id: &str, body: RecordBody) -> AppResu
         recorded_at: tx.now().naive_utc(),
     };
     store::insert(tx.conn(), &row)?;
-    let response = RecordResponse::new(row, &engagement)?;
+    let response = RecordResponse::new(row, &engagement, Vec::new())?;
     tx.record(
         Event::new("engagement.record")
             .target("engagement", id)
@@ -356,8 +389,152 @@ pub fn of_engagement(
     id: &str,
 ) -> AppResult<Vec<RecordResponse>> {
     let engagement = load_visible(conn, actor, id)?;
+    let mut files: std::collections::HashMap<String, Vec<RecordFileResponse>> =
+        std::collections::HashMap::new();
+    for f in store::files_of_engagement(conn, id)? {
+        files
+            .entry(f.record_id.clone())
+            .or_default()
+            .push(RecordFileResponse::from(f));
+    }
     store::of_engagement(conn, id)?
         .into_iter()
-        .map(|row| RecordResponse::new(row, &engagement))
+        .map(|row| {
+            let attached = files.remove(&row.id).unwrap_or_default();
+            RecordResponse::new(row, &engagement, attached)
+        })
         .collect()
+}
+
+/// A file as uploaded: its name as the sender gave it, and its bytes.
+pub struct Upload {
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+/// The most files one upload attaches.
+pub const MAX_FILES: usize = 10;
+
+fn record_not_found() -> AppError {
+    AppError::not_found("その記録はありません", "No such record")
+}
+
+/// The record a file is attached to, if the actor may attach to it: whoever may change
+/// the engagement, or the person who recorded it (a delegated inspector, R-7.4).
+pub fn attachable(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    record_id: &str,
+) -> AppResult<RecordRow> {
+    let engagement = load_visible(conn, actor, id)?;
+    let record = store::find(conn, id, record_id)?.ok_or_else(record_not_found)?;
+    if record.recorded_by != actor.user_id {
+        actor.authorize(Action::ChangeEngagement {
+            division_id: &engagement.division_id,
+        })?;
+    }
+    Ok(record)
+}
+
+/// Attaches files to a record as its evidence; each is taken by its name and content
+/// (a renamed executable is refused) and kept as uploaded, its SHA-256 in the audit log.
+pub fn attach(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    record_id: &str,
+    uploads: Vec<Upload>,
+    max_bytes: usize,
+) -> AppResult<Vec<RecordFileResponse>> {
+    let record = attachable(tx.conn(), actor, id, record_id)?;
+    if uploads.is_empty() {
+        return Err(AppError::validation(
+            "file",
+            "required",
+            Msg::new(
+                "添付するファイルを選んでください",
+                "Choose a file to attach",
+            ),
+        ));
+    }
+    if uploads.len() > MAX_FILES {
+        return Err(AppError::validation(
+            "file",
+            "too_many",
+            Msg::new(
+                format!("一度に添付できるのは{MAX_FILES}件までです"),
+                format!("At most {MAX_FILES} files at once"),
+            ),
+        ));
+    }
+    let mut f = Fields::new();
+    let accepted: Vec<_> = uploads
+        .iter()
+        .filter_map(|u| {
+            match crate::app::checks::evidence::accept(&u.file_name, &u.content, max_bytes) {
+                Ok(a) => Some((a, u)),
+                Err(message) => {
+                    f.push("file", "refused", message);
+                    None
+                }
+            }
+        })
+        .collect();
+    f.finish()?;
+    let now = tx.now().naive_utc();
+    let mut out = Vec::new();
+    for (a, u) in accepted {
+        let row = RecordFileRow {
+            id: db::new_id(),
+            record_id: record.id.clone(),
+            file_name: a.file_name,
+            media_type: a.media_type.to_string(),
+            size_bytes: u.content.len() as i64,
+            sha256: a.sha256,
+            content: u.content.clone(),
+            uploaded_by: actor.user_id.clone(),
+            uploaded_at: now,
+        };
+        store::insert_file(tx.conn(), &row)?;
+        out.push(RecordFileResponse {
+            id: row.id,
+            file_name: row.file_name,
+            media_type: row.media_type,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            uploaded_by: row.uploaded_by,
+            uploaded_at: row.uploaded_at.and_utc(),
+        });
+    }
+    tx.record(
+        Event::new("engagement.record_attach")
+            .target("engagement", id)
+            .after(&serde_json::json!({ "record_id": record.id, "files": out })),
+    );
+    Ok(out)
+}
+
+/// A record's file and its bytes, for whoever sees the engagement; every download is
+/// audited.
+pub fn download(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: &str,
+    record_id: &str,
+    file_id: &str,
+) -> AppResult<RecordFileRow> {
+    load_visible(tx.conn(), actor, id)?;
+    let record = store::find(tx.conn(), id, record_id)?.ok_or_else(record_not_found)?;
+    let file = store::find_file(tx.conn(), &record.id, file_id)?
+        .ok_or_else(|| AppError::not_found("添付ファイルが見つかりません", "No such file"))?;
+    tx.record(
+        Event::new("engagement.record_file_download")
+            .target("engagement", id)
+            .after(&serde_json::json!({
+                "record_id": record.id, "file_id": file.id, "file_name": file.file_name,
+                "size_bytes": file.size_bytes, "sha256": file.sha256,
+            })),
+    );
+    Ok(file)
 }

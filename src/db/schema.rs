@@ -204,6 +204,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    engagement_record_files (id) {
+        id -> Text,
+        record_id -> Text,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     engagement_records (id) {
         id -> Text,
         engagement_id -> Text,
@@ -438,6 +452,7 @@ diesel::joinable!(manager_assets -> engagements (engagement_id));
 diesel::joinable!(approvals -> engagements (engagement_id));
 diesel::joinable!(obligation_waivers -> engagements (engagement_id));
 diesel::joinable!(engagement_records -> engagements (engagement_id));
+diesel::joinable!(engagement_record_files -> engagement_records (record_id));
 diesel::joinable!(checks -> engagements (engagement_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
@@ -477,4 +492,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_reminders,
     completion_records,
     engagement_records,
+    engagement_record_files,
 );

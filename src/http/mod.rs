@@ -12,6 +12,7 @@ pub mod portal;
 pub mod request_log;
 pub mod routes;
 pub mod signed_in;
+pub mod upload;
 
 /// What every handler can reach: the application's services.
 pub use crate::app::Services as AppState;

@@ -30,6 +30,9 @@ pub struct Fixture {
     pub approval: String,
     /// A waiver of asked for by the own engagement's officer (none of the callers).
     pub waiver: String,
+    /// A supervision recorded on the own engagement by its officer, with a file.
+    pub record: String,
+    pub record_file: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     pub check: String,
     pub evidence: String,
@@ -172,7 +175,38 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
+    let res = app
+        .post(
+            &owner,
+            &format!("/api/v1/engagements/{own}/records"),
+            &json!({"kind": "supervision", "occurred_on": "2026-01-05", "method": "remote",
+                    "observed": "画面共有で作業端末の設定を確認"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let record = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/engagements/{own}/records/{record}/files")))
+        .bearer_auth(&owner.token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 minutes".to_vec()).file_name("議事録.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let record_file = res.json::<Value>().await.unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixture {
+        record,
+        record_file,
         waiver,
         check,
         evidence,
@@ -571,6 +605,22 @@ fn table() -> Vec<Row> {
                    "observed": "作業場所の入退室記録と施錠保管庫を確認"}),
             "UAAAAAFF",
         ),
+        // A record's files: attached by those who may change the engagement (or who
+        // recorded it; a JSON body is then refused as the wrong media type), read by
+        // whoever sees it.
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/records/{record_id}/files",
+            "/api/v1/engagements/{own}/records/{record}/files",
+            json!({"file": "not multipart"}),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/records/{record_id}/files/{file_id}",
+            "/api/v1/engagements/{own}/records/{record}/files/{record_file}",
+            "UAAAAAAA",
+        ),
         // Clauses and contracts.
         row(
             M::GET,
@@ -769,6 +819,8 @@ fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
         .replace("{waiver}", &fx.waiver)
+        .replace("{record}", &fx.record)
+        .replace("{record_file}", &fx.record_file)
         .replace("{item}", item.unwrap_or(""))
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)

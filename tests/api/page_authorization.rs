@@ -326,6 +326,19 @@ fn table() -> Vec<PageRow> {
             "kind=supervision&occurred_on=2026-01-05&method=on_site&observed=%E7%A2%BA%E8%AA%8D",
             "SAAAAAFF",
         ),
+        // A record's files: the same as the API's (a form that is not multipart is
+        // refused as the wrong media type to those who may attach).
+        post(
+            "/engagements/{id}/records/{record_id}/files",
+            "/engagements/{own}/records/{record}/files",
+            "file=x",
+            "SAAAAAFF",
+        ),
+        get(
+            "/engagements/{id}/records/{record_id}/files/{file_id}",
+            "/engagements/{own}/records/{record}/files/{record_file}",
+            "SAAAAAAA",
+        ),
         post(
             "/engagements/{id}/records",
             "/engagements/{other}/records",
@@ -387,6 +400,8 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{user}", &fx.target_user)
         .replace("{approval}", &fx.approval)
         .replace("{waiver}", &fx.waiver)
+        .replace("{record}", &fx.record)
+        .replace("{record_file}", &fx.record_file)
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)
         .replace("{finding}", &fx.finding)

@@ -650,3 +650,281 @@ async fn records_are_kept_from_the_engagement_page_in_the_browser() {
     screenshots(&browser, "staff-engagement-records").await;
     browser.quit().await.unwrap();
 }
+
+#[tokio::test]
+async fn r_8_1_a_selection_record_keeps_its_papers_as_files() {
+    let w = world().await;
+    let id = w
+        .engagement("outsourcing", "2030-04-01", "2031-03-31")
+        .await;
+    let record = json_of(
+        w.record(
+            &w.so,
+            &id,
+            json!({"kind": "selection", "occurred_on": "2030-03-15",
+                   "basis": "指名競争入札の審査で、ISMS 認証と体制を確認した"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let record_id = record["id"].as_str().unwrap();
+    assert_eq!(record["files"], json!([]));
+    let files = format!("/api/v1/engagements/{id}/records/{record_id}/files");
+    let upload = |who: &TestUser, parts: Vec<(&'static str, &'static [u8])>| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in parts {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name),
+            );
+        }
+        w.app
+            .client
+            .post(w.app.url(&files))
+            .bearer_auth(&who.token)
+            .multipart(form)
+            .send()
+    };
+
+    // A renamed executable among good files: refused, and nothing is kept.
+    let before = w.app.count_rows("engagement_record_files").await;
+    assert_problem(
+        upload(
+            &w.so,
+            vec![
+                ("審査調書.pdf", b"%PDF-1.7 minutes"),
+                ("認証.pdf", b"MZ\x90\x00"),
+            ],
+        )
+        .await
+        .unwrap(),
+        422,
+        Some("file"),
+    )
+    .await;
+    assert_eq!(w.app.count_rows("engagement_record_files").await, before);
+    // Not multipart: the wrong media type.
+    assert_problem(
+        w.app.post(&w.so, &files, &json!({"file": "x"})).await,
+        415,
+        None,
+    )
+    .await;
+
+    let attached = json_of(
+        upload(&w.so, vec![("審査調書.pdf", b"%PDF-1.7 minutes")])
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let file = &attached[0];
+    assert_eq!(file["file_name"], "審査調書.pdf");
+    assert_eq!(file["media_type"], "application/pdf");
+    let list = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/records"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(list[0]["files"][0]["id"], file["id"]);
+
+    let res = w
+        .app
+        .get(
+            &w.ciso,
+            &format!("{files}/{}", file["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(
+        res.headers()["x-content-sha256"],
+        file["sha256"].as_str().unwrap()
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"%PDF-1.7 minutes");
+
+    // Someone of another division neither sees nor attaches.
+    let elsewhere = w.app.staff(&[Role::SecurityOfficer], &["zaimu"]).await;
+    assert_problem(
+        upload(&elsewhere, vec![("a.pdf", b"%PDF-1.7")])
+            .await
+            .unwrap(),
+        403,
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn r_7_4_an_inspection_s_photographs_are_attached_from_the_engagement_page() {
+    use crate::staff_pages::get_page;
+
+    let w = world().await;
+    let id = w
+        .engagement("designated_management", "2030-04-01", "2031-03-31")
+        .await;
+    let record = json_of(
+        w.record(
+            &w.ciso,
+            &id,
+            json!({"kind": "inspection", "occurred_on": "2030-04-01", "method": "photographs",
+                   "place": "区民センター", "result": "conforming"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let record_id = record["id"].as_str().unwrap();
+    let session = w.app.enrol(&w.ciso).await.session;
+    let page = get_page(&w.app, &session.cookie, &format!("/engagements/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let action = format!("/engagements/{id}/records/{record_id}/files");
+    assert!(page.contains(&format!("action=\"{action}\"")), "{page}");
+
+    let send = |csrf: String, name: &'static str, bytes: &'static [u8]| {
+        w.app
+            .client
+            .post(w.app.url(&action))
+            .header("Cookie", &session.cookie)
+            .header("Origin", &w.app.address)
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf_token", csrf)
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name),
+                    ),
+            )
+            .send()
+    };
+    // Without the form's token: refused.
+    let res = send("00".into(), "写真.png", b"\x89PNG\r\n\x1a\nxx")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A file of a kind not taken: said beside the record.
+    let res = send(session.csrf.clone(), "写真.heic", b"ftypheic")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("この種類のファイルは添付できません"),
+        "{page}"
+    );
+
+    let res = send(session.csrf.clone(), "写真.png", b"\x89PNG\r\n\x1a\nxx")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = get_page(
+        &w.app,
+        &session.cookie,
+        &format!("/engagements/{id}?done=attached"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("ファイルを添付しました。"), "{page}");
+    let href_start = page
+        .find(&format!("{action}/"))
+        .expect("a link to the file");
+    let href: String = page[href_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let res = get_page(&w.app, &session.cookie, &href).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"\x89PNG\r\n\x1a\nxx");
+}
+
+#[tokio::test]
+async fn r_8_1_an_accepted_selection_self_assessment_meets_the_selection() {
+    use crate::checks_api::{submit, Submission, PDF};
+    use crate::helpers::portal_tokens;
+
+    let w = world().await;
+    let id = w
+        .engagement("outsourcing", "2030-04-01", "2031-03-31")
+        .await;
+    // Sent to the candidate's contact through the portal, before the selection.
+    let check = json_of(
+        w.app
+            .post(
+                &w.so,
+                &format!("/api/v1/engagements/{id}/checks"),
+                &json!({"questionnaire_id": "selection-self-assessment"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        check["meets_rules"],
+        json!(["R-7.1", "R-8.1", "R-9.1", "R-10.1"])
+    );
+    let mail = w.app.mail_to("hanako@vendor.example", 1).await;
+    let token = portal_tokens(&mail[0].text).remove(0);
+    let answers: Vec<(String, String)> = [
+        ("ORG-01", "isms"),
+        ("ORG-04", "yes"),
+        ("ORG-05", "情報セキュリティ委員会を四半期ごとに開催"),
+        ("ORG-06", "yes"),
+        ("ORG-07", "3"),
+        ("ORG-09", "yes"),
+        ("HUM-01", "yes"),
+        ("HUM-02", "yes"),
+        ("HUM-03", "12"),
+        ("TEC-01", "yes"),
+        ("TEC-02", "yes"),
+        ("TEC-03", "yes"),
+        ("TEC-04", "yes"),
+        ("PHY-01", "yes"),
+        ("PHY-02", "yes"),
+        ("PHY-03", "yes"),
+        ("CLD-01", "not_cloud"),
+        ("CLD-02", "not_cloud"),
+        ("CLD-03", "na"),
+        ("CLD-04", "na"),
+        ("CLD-05", "na"),
+    ]
+    .iter()
+    .map(|(q, a)| (q.to_string(), a.to_string()))
+    .collect();
+    let submission = Submission {
+        answers,
+        files: vec![("HUM-01".into(), "誓約書.pdf".into(), PDF.to_vec())],
+    };
+    let res = submit(&w.app, &token, &submission).await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.text().await.unwrap()
+    );
+    assert_eq!(
+        w.obligation(&id, "R-8.1").await["state"],
+        "open",
+        "submitted is not accepted"
+    );
+
+    let review = format!("/api/v1/checks/{}/review", check["id"].as_str().unwrap());
+    json_of(
+        w.app
+            .post(&w.so, &review, &json!({"decision": "accept"}))
+            .await,
+        200,
+    )
+    .await;
+    let o = w.obligation(&id, "R-8.1").await;
+    assert_eq!(o["state"], "met", "{o}");
+}

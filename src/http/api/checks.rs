@@ -282,18 +282,23 @@ pub(crate) fn evidence_download(
     meta: crate::db::checks::EvidenceMeta,
     content: Vec<u8>,
 ) -> HttpResponse {
+    file_download(&meta.file_name, meta.sha256, content)
+}
+
+/// A stored file as a download (never shown inline), with its SHA-256.
+pub(crate) fn file_download(file_name: &str, sha256: String, content: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!(
                 "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-                ascii_file_name(&meta.file_name),
-                percent_encoded(&meta.file_name)
+                ascii_file_name(file_name),
+                percent_encoded(file_name)
             ),
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("X-Content-SHA256", meta.sha256))
+        .insert_header(("X-Content-SHA256", sha256))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(content)
 }

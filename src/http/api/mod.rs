@@ -131,6 +131,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(obligations::decide_waiver)
                 .service(records::list)
                 .service(records::create)
+                .service(records::attach)
+                .service(records::file)
                 .service(contracts::clauses)
                 .service(contracts::completion_record)
                 .service(contracts::record)

@@ -98,7 +98,7 @@ pub fn moment(state: &AppState, lang: Lang, at: DateTime<Utc>) -> String {
 }
 
 /// `512 B`, `12.3 KB`, `4.0 MB`, as the portal writes a file's size.
-fn size(bytes: i64) -> String {
+pub(super) fn size(bytes: i64) -> String {
     const KB: f64 = 1024.0;
     let b = bytes.max(0) as f64;
     if b < KB {

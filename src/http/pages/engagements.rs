@@ -630,6 +630,7 @@ pub(super) fn engagement_view(
         records: crate::staff::views::records::RecordsView {
             rows: vec![],
             forms: vec![],
+            accept: String::new(),
         },
         interval_form: None,
         end_of_term: o
@@ -702,7 +703,7 @@ pub async fn show_view(
     let lang = who.lang();
     let mut view = engagement_view(state, lang, id, &o, refusal, None);
     view.send_check = super::checks::send_form(state, who, id, &o).await?;
-    view.waiver_form = super::obligations::waiver_form(lang, id, &o, &who.actor);
+    view.waiver_form = super::obligations::waiver_form(lang, id, &o);
     view.waivers = super::obligations::waiver_rows(
         &state.staff,
         state.config.time_zone,

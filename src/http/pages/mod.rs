@@ -117,6 +117,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/engagements/{id}/waivers"),
     ("POST", "/engagements/{id}/waivers/{waiver_id}/decision"),
     ("POST", "/engagements/{id}/records"),
+    ("POST", "/engagements/{id}/records/{record_id}/files"),
+    (
+        "GET",
+        "/engagements/{id}/records/{record_id}/files/{file_id}",
+    ),
     ("POST", "/engagements/{id}/check-interval"),
 ];
 
@@ -424,6 +429,11 @@ impl Signing {
 
     pub fn check_csrf(&self, form: &Form) -> Result<(), AppError> {
         csrf::check_value(&self.secret, form.get("csrf_token").unwrap_or(""))
+    }
+
+    /// As `check_csrf`, for a form read another way (a file upload).
+    pub fn check_csrf_value(&self, value: &str) -> Result<(), AppError> {
+        csrf::check_value(&self.secret, value)
     }
 
     pub fn pending(&self) -> crate::app::sessions::Pending<'_> {
@@ -739,7 +749,7 @@ pub fn not_found_page(state: &AppState, req: &HttpRequest) -> HttpResponse {
 }
 
 /// What a form did, said on the page it led to (`?done=<what>`), for the things forms do.
-pub const FLASHES: [&str; 11] = [
+pub const FLASHES: [&str; 12] = [
     "password",
     "moved",
     "registered",
@@ -751,6 +761,7 @@ pub const FLASHES: [&str; 11] = [
     "waiver_requested",
     "waiver_approved",
     "waiver_rejected",
+    "attached",
 ];
 
 /// Each area's `done` words with the labels table holding their texts.

@@ -110,7 +110,7 @@ fn form_view(
 
 /// The blank form, for a person who may change the engagement while something it owes
 /// may be waived; a second person decides.
-pub fn waiver_form(lang: Lang, id: &str, o: &Overview, _actor: &Actor) -> Option<WaiverFormView> {
+pub fn waiver_form(lang: Lang, id: &str, o: &Overview) -> Option<WaiverFormView> {
     if !o.can_change {
         return None;
     }

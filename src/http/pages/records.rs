@@ -17,7 +17,9 @@ use crate::policy::access::Actor;
 use crate::policy::records::{
     InspectionMethod, InspectionResult, RecordDetails, RecordKind, SupervisionMethod,
 };
-use crate::staff::views::records::{RecordFieldView, RecordFormView, RecordRowView, RecordsView};
+use crate::staff::views::records::{
+    FileLinkView, RecordFieldView, RecordFormView, RecordRowView, RecordsView,
+};
 use crate::staff::views::{FormError, OptionView};
 use crate::staff::StaffPages;
 
@@ -26,6 +28,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         "POST",
         web::resource("/engagements/{id}/records").route(web::post().to(record)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/records/{record_id}/files").route(web::post().to(attach)),
+    );
+    add(
+        cfg,
+        "GET, HEAD",
+        web::resource("/engagements/{id}/records/{record_id}/files/{file_id}")
+            .route(web::get().to(file)),
     );
 }
 
@@ -346,11 +359,39 @@ pub fn records_view(
     actor: &Actor,
     typed: Option<&Typed>,
 ) -> RecordsView {
+    records_view_with(pages, lang, id, o, actor, typed, None)
+}
+
+/// As `records_view`, with why the files last sent to one record were refused.
+fn records_view_with(
+    pages: &StaffPages,
+    lang: Lang,
+    id: &str,
+    o: &Overview,
+    actor: &Actor,
+    typed: Option<&Typed>,
+    refused_files: Option<(&str, String)>,
+) -> RecordsView {
     let name = |uid: &str| o.names.get(uid).cloned().unwrap_or_else(|| uid.to_string());
     let rows = o
         .records
         .iter()
         .map(|r| RecordRowView {
+            files: r
+                .files
+                .iter()
+                .map(|f| FileLinkView {
+                    name: f.file_name.clone(),
+                    href: format!("/engagements/{id}/records/{}/files/{}", r.id, f.id),
+                    size: super::checks::size(f.size_bytes),
+                })
+                .collect(),
+            attach_action: (o.can_change || r.recorded_by == actor.user_id)
+                .then(|| format!("/engagements/{id}/records/{}/files", r.id)),
+            attach_error: refused_files
+                .as_ref()
+                .filter(|(rid, _)| *rid == r.id)
+                .map(|(_, why)| why.clone()),
             occurred_on: super::my_work::date(lang, r.occurred_on),
             kind: text(pages, lang, &format!("records.kinds.{}", r.kind.as_str())),
             lines: lines(pages, lang, &r.details),
@@ -369,7 +410,11 @@ pub fn records_view(
         .filter(|k| may_record(actor, o, *k))
         .map(|k| form(pages, lang, id, o, actor, k, typed.filter(|t| t.kind == k)))
         .collect();
-    RecordsView { rows, forms }
+    RecordsView {
+        rows,
+        forms,
+        accept: crate::app::checks::evidence::ALLOWED_EXTENSIONS.to_string(),
+    }
 }
 
 async fn record(
@@ -446,4 +491,88 @@ async fn record(
         return Err(err);
     }
     Ok(page)
+}
+
+/// Files attached to a record from its row on the engagement page (multipart, with the
+/// CSRF token among the parts); a refused file is said beside the record.
+async fn attach(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let (id, record_id) = path.into_inner();
+    let received = crate::http::upload::receive_for_record(
+        &state,
+        &req,
+        &who.actor,
+        (&id, &record_id),
+        payload,
+    )
+    .await?;
+    let max = state.config.checks.evidence_max_bytes;
+    who.check_csrf_value(received.text("csrf_token").unwrap_or(""))?;
+    let actor = who.actor.clone();
+    let (target, record) = (id.clone(), record_id.clone());
+    let attached = crate::app::write(&state, who.origin(), move |tx| {
+        use_case::attach(tx, &actor, &target, &record, received.files, max)
+    })
+    .await;
+    let err = match attached {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/engagements/{id}?done=attached#records"
+            )))
+        }
+        Err(e) => e,
+    };
+    let lang = who.lang();
+    let Some(errors) = form_errors(&err, lang) else {
+        return Err(err);
+    };
+    let why = errors
+        .into_iter()
+        .map(|e| e.message)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let actor = who.actor.clone();
+    show_view(
+        &state,
+        &req,
+        &who,
+        &id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        |view, o| {
+            view.records = records_view_with(
+                &state.staff,
+                lang,
+                &id,
+                o,
+                &actor,
+                None,
+                Some((&record_id, why)),
+            );
+        },
+    )
+    .await
+}
+
+/// A record's file, as a download; audited like the API's.
+async fn file(
+    state: web::Data<AppState>,
+    who: Staff,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    let file = crate::app::read(&state, who.origin(), move |tx| {
+        let (id, record_id, file_id) = &*path;
+        use_case::download(tx, &who.actor, id, record_id, file_id)
+    })
+    .await?;
+    Ok(crate::http::api::checks::file_download(
+        &file.file_name,
+        file.sha256,
+        file.content,
+    ))
 }

@@ -437,6 +437,7 @@ pub(super) fn engagement(full: bool) -> EngagementView {
             vec![]
         },
         records: records::RecordsView {
+            accept: ".pdf,.png".into(),
             rows: if full {
                 vec![records::RecordRowView {
                     occurred_on: "令和9年5月1日".into(),
@@ -444,6 +445,13 @@ pub(super) fn engagement(full: bool) -> EngagementView {
                     lines: vec!["方法: 実地".into(), "場所: 区民センター".into()],
                     by: "佐藤 次郎（山本 三郎 の委任による）".into(),
                     meets: vec!["R-7.4".into()],
+                    files: vec![records::FileLinkView {
+                        name: "点検写真.jpg".into(),
+                        href: "/engagements/e1/records/r1/files/f1".into(),
+                        size: "120.0 KB".into(),
+                    }],
+                    attach_action: Some("/engagements/e1/records/r1/files".into()),
+                    attach_error: Some("この種類のファイルは添付できません".into()),
                 }]
             } else {
                 vec![]

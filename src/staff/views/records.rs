@@ -10,6 +10,8 @@ use super::{FormError, OptionView};
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordsView {
     pub rows: Vec<RecordRowView>,
+    /// The kinds of file taken (`accept` of the file inputs).
+    pub accept: String,
     /// One form per kind of record the person may keep on this engagement.
     pub forms: Vec<RecordFormView>,
 }
@@ -24,6 +26,20 @@ pub struct RecordRowView {
     pub by: String,
     /// The rules it meets here.
     pub meets: Vec<String>,
+    /// Its files, each a download.
+    pub files: Vec<FileLinkView>,
+    /// Where files are attached to it, for those who may (null otherwise).
+    pub attach_action: Option<String>,
+    /// Why the last files sent were refused.
+    pub attach_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileLinkView {
+    pub name: String,
+    pub href: String,
+    /// Its size in words (e.g. 120 KB).
+    pub size: String,
 }
 
 /// One kind's form. Its fields' ids are prefixed with the kind, so that several forms
