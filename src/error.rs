@@ -317,7 +317,7 @@ impl From<crate::policy::engagements::GateRefusal> for AppError {
             },
             _ => AppError::Gate {
                 message: refused.message(),
-                missing: refused.missing().to_vec(),
+                missing: refused.missing(),
             },
         }
     }

@@ -311,13 +311,7 @@ pub fn decide(
                 role.as_str()
             ),
         ),
-        Refusal::AlreadyDecided => AppError::Conflict {
-            message: Msg::new(
-                "この申請は決裁済みです",
-                "This request has already been decided",
-            ),
-            allowed: vec![],
-        },
+        Refusal::AlreadyDecided => already_decided(),
         Refusal::Unconfirmed(missing) => AppError::Validation(
             missing
                 .iter()
@@ -349,13 +343,7 @@ pub fn decide(
         &confirmations_json,
         now_at,
     )? {
-        return Err(AppError::Conflict {
-            message: Msg::new(
-                "この申請は決裁済みです",
-                "This request has already been decided",
-            ),
-            allowed: vec![],
-        });
+        return Err(already_decided());
     }
     let decided = ApprovalResponse::from(approvals::find(tx.conn(), id)?.ok_or_else(not_found)?);
     tx.record(
@@ -613,4 +601,15 @@ pub fn to_ask(
             })
         })
         .collect()
+}
+
+/// A request (an approval, a waiver) that was decided already, by now or meanwhile.
+pub fn already_decided() -> AppError {
+    AppError::Conflict {
+        message: Msg::new(
+            "この申請は決裁済みです",
+            "This request has already been decided",
+        ),
+        allowed: vec![],
+    }
 }

@@ -491,18 +491,15 @@ fn gate_facts(
         .as_ref()
         .map(|c| c.clause_ids())
         .unwrap_or_default();
+    let items = information_items::list(conn, &row.id)?;
     let unapproved_provisions = if to == Status::Active {
-        compliance::unapproved_provisions(
-            &information_items::list(conn, &row.id)?,
-            &approvals::for_engagement(conn, &row.id)?,
-        )
+        compliance::unapproved_provisions(&items, &approvals::for_engagement(conn, &row.id)?)
     } else {
         vec![]
     };
     let records = crate::db::records::of_engagement(conn, &row.id)?;
     let recorded = |kind: RecordKind| records.iter().any(|r| r.kind == kind);
-    let information_identified =
-        recorded(RecordKind::NoInformation) || !information_items::list(conn, &row.id)?.is_empty();
+    let information_identified = recorded(RecordKind::NoInformation) || !items.is_empty();
     Ok(GateFacts {
         to,
         kind,
@@ -883,12 +880,7 @@ pub fn overview(
     }
     named.sort_unstable();
     named.dedup();
-    let mut names = std::collections::HashMap::new();
-    for user_id in named {
-        if let Some(u) = users::find(tx.conn(), user_id)? {
-            names.insert(user_id.to_string(), u.display_name);
-        }
-    }
+    let names = users::names_of(tx.conn(), &named)?;
     let cisos = if row.kind() == EngagementKind::DesignatedManagement {
         users::list(
             tx.conn(),

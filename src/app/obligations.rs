@@ -353,13 +353,7 @@ pub fn decide_waiver(
         requested_by: &waiver.waived_by,
     })?;
     if waiver.state != ApprovalState::Pending {
-        return Err(AppError::Conflict {
-            message: Msg::new(
-                "この申請は決裁済みです",
-                "This request has already been decided",
-            ),
-            allowed: vec![],
-        });
+        return Err(super::approvals::already_decided());
     }
     let today = tx.today();
     let (state, expires_on) = match decision {
@@ -387,13 +381,7 @@ pub fn decide_waiver(
         reason.as_deref(),
         expires_on,
     )? {
-        return Err(AppError::Conflict {
-            message: Msg::new(
-                "この申請は決裁済みです",
-                "This request has already been decided",
-            ),
-            allowed: vec![],
-        });
+        return Err(super::approvals::already_decided());
     }
     let decided = approvals::find_waiver(tx.conn(), id, waiver_id)?
         .map(WaiverRequest::from)

@@ -286,3 +286,18 @@ pub fn update(
 pub fn count(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(users::table.count().get_result(conn)?)
 }
+
+/// The display names of these users, by id, in one query.
+pub fn names_of(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -136,24 +136,18 @@ impl GateRefusal {
     }
 
     /// What is still missing, for the answer's `missing` list (empty for the start date).
-    pub fn missing(&self) -> &[String] {
+    pub fn missing(&self) -> Vec<String> {
         match self {
             GateRefusal::NoContract { missing } | GateRefusal::MissingClauses { missing } => {
-                missing
+                missing.clone()
             }
-            GateRefusal::Unapproved { items } => items,
-            GateRefusal::NoInformation { .. } => INFORMATION_MISSING.as_slice(),
-            GateRefusal::NoAgreement => AGREEMENT_MISSING.as_slice(),
-            GateRefusal::BeforeStart { .. } => &[],
+            GateRefusal::Unapproved { items } => items.clone(),
+            GateRefusal::NoInformation { .. } => vec!["information_items".into()],
+            GateRefusal::NoAgreement => vec!["terms_accepted".into()],
+            GateRefusal::BeforeStart { .. } => vec![],
         }
     }
 }
-
-// What a refusal's `missing` list names when it is not a list of clauses or items.
-static INFORMATION_MISSING: std::sync::LazyLock<[String; 1]> =
-    std::sync::LazyLock::new(|| ["information_items".to_string()]);
-static AGREEMENT_MISSING: std::sync::LazyLock<[String; 1]> =
-    std::sync::LazyLock::new(|| ["terms_accepted".to_string()]);
 
 /// The rule that asks for the information to be identified before the contract.
 fn identification_rule(kind: EngagementKind) -> &'static str {
