@@ -928,3 +928,27 @@ async fn r_8_1_an_accepted_selection_self_assessment_meets_the_selection() {
     let o = w.obligation(&id, "R-8.1").await;
     assert_eq!(o["state"], "met", "{o}");
 }
+
+#[tokio::test]
+async fn r_8_2_the_page_says_in_words_what_the_contract_gate_lacks() {
+    use crate::staff_pages::{get_page, post_form};
+
+    let w = world().await;
+    let id = w
+        .engagement("outsourcing", "2030-04-01", "2031-03-31")
+        .await;
+    json_of(w.move_to(&w.so, &id, "selected").await, 200).await;
+    let session = w.app.enrol(&w.so).await.session;
+    get_page(&w.app, &session.cookie, &format!("/engagements/{id}")).await;
+    let res = post_form(
+        &w.app,
+        &session.cookie,
+        &format!("/engagements/{id}/move"),
+        &format!("csrf_token={}&to=contracted", session.csrf),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("提供する情報の特定"), "{page}");
+    assert!(!page.contains("<li>information_items</li>"), "{page}");
+}

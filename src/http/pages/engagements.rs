@@ -552,6 +552,13 @@ pub(super) fn engagement_view(
                     None if pages.text_opt(lang, &format!("closing.{id}")).is_some() => {
                         pages.text(lang, &format!("closing.{id}")).to_string()
                     }
+                    // What the information or agreement gate lacks, and where to do it.
+                    None if pages
+                        .text_opt(lang, &format!("gate_missing.{id}"))
+                        .is_some() =>
+                    {
+                        pages.text(lang, &format!("gate_missing.{id}")).to_string()
+                    }
                     None => id.clone(),
                 })
                 .collect(),

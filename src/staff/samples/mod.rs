@@ -128,6 +128,8 @@ pub const CODE_KEYS: &[&str] = &[
     "parts.designated_management",
     "parts.cloud_service",
     "records.add",
+    "gate_missing.information_items",
+    "gate_missing.terms_accepted",
     "records.kinds.selection",
     "records.kinds.no_information",
     "records.kinds.terms_accepted",
