@@ -311,6 +311,7 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
             check_interval_months: None,
             checks_accepted: std::collections::HashMap::new(),
             recorded,
+            configuration_kept_on: None,
         });
     }
     out

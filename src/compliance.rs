@@ -110,6 +110,7 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
             }
             latest
         },
+        configuration_kept_on: facts.configurations_kept.iter().max().copied(),
     })
 }
 
@@ -240,6 +241,7 @@ pub(crate) mod tests {
             waivers: vec![],
             accepted_checks: vec![],
             records: vec![],
+            configurations_kept: vec![],
         }
     }
 

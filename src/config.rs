@@ -106,6 +106,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Days after the end by which return/erasure is certified",
     ),
     (
+        "configuration_stale_months",
+        "6",
+        "Months a cloud service's approved configuration record stays current",
+    ),
+    (
         "mfa_required",
         "true",
         "Staff must set up a second factor (TOTP) at first sign-in (R-5.5.3.2)",
@@ -570,6 +575,7 @@ impl Config {
                 number("check_interval_months_l3", 1, 60)? as u32,
             ],
             certificate_deadline_days: number("certificate_deadline_days", 1, 365)? as u32,
+            configuration_stale_months: number("configuration_stale_months", 1, 60)? as u32,
         };
 
         let boolean = |key: &'static str| -> Result<bool, ConfigError> {
@@ -689,6 +695,16 @@ impl Config {
         now.with_timezone(&self.time_zone).date_naive()
     }
 
+    /// The end of the organisation's day `date`, in UTC: when a link valid "until"
+    /// that day stops working.
+    pub fn end_of_day(&self, date: chrono::NaiveDate) -> chrono::NaiveDateTime {
+        let next = date + chrono::Days::new(1);
+        next.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(self.time_zone).earliest())
+            .map(|t| t.naive_utc())
+            .unwrap_or_else(|| next.and_hms_opt(0, 0, 0).unwrap_or_default())
+    }
+
     /// The settings as the audit log records them at start-up when they changed
     /// (R-5.8.1.3): every value that shapes what the service does, the database URL
     /// without its password. The listening address and pool size are left out: they
@@ -751,6 +767,10 @@ impl Config {
                 let value = dir.as_ref().map(|d| d.display().to_string());
                 map.insert(key.to_string(), serde_json::json!(value));
             }
+            map.insert(
+                "configuration_stale_months".to_string(),
+                serde_json::json!(self.rules.configuration_stale_months),
+            );
         }
         audited
     }

@@ -785,6 +785,8 @@ pub struct Overview {
     pub names: std::collections::HashMap<String, String>,
     /// The active ROLE-CISO holders a delegated inspection may name: id, name.
     pub cisos: Vec<(String, String)>,
+    /// A cloud service's configuration records.
+    pub configuration: Option<super::configuration::ConfigurationResponse>,
 }
 
 /// Another engagement named on this one's page.
@@ -896,11 +898,24 @@ pub fn overview(
     } else {
         Vec::new()
     };
+    // where a cloud service's configuration record stands.
+    let configuration = if row.kind() == EngagementKind::CloudService {
+        Some(super::configuration::of_engagement(
+            tx.conn(),
+            actor,
+            id,
+            today,
+            services.config.rules.configuration_stale_months,
+        )?)
+    } else {
+        None
+    };
     Ok(Overview {
         records,
         waivers,
         names,
         cisos,
+        configuration,
         end_of_term,
         check_interval: super::checks::officer::interval(&services.config, &row),
         parent,

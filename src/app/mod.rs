@@ -13,6 +13,7 @@ pub mod approvals;
 pub mod audit_log;
 pub mod checks;
 pub mod completion_record;
+pub mod configuration;
 pub mod contracts;
 pub mod deadlines;
 pub mod divisions;

@@ -11,8 +11,8 @@ use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
 use super::schema::{
-    approvals, checks, contracts, engagement_records, engagements, information_items,
-    manager_assets, obligation_waivers, status_changes,
+    approvals, checks, configuration_versions, contracts, engagement_records, engagements,
+    information_items, manager_assets, obligation_waivers, status_changes,
 };
 use super::DbConnection;
 use crate::error::AppResult;
@@ -34,6 +34,8 @@ pub struct EngagementFacts {
     pub accepted_checks: Vec<(String, chrono::NaiveDate)>,
     /// The records staff kept (`policy::records`): (kind, the day it took place).
     pub records: Vec<(crate::policy::records::RecordKind, chrono::NaiveDate)>,
+    /// The days the approved configuration records were kept.
+    pub configurations_kept: Vec<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -157,6 +159,23 @@ pub fn load(
         engagement_records::occurred_on,
     ))
     .load(conn)?;
+    let kept: Vec<(String, chrono::NaiveDate)> = in_scope!(
+        configuration_versions::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .filter(configuration_versions::approved_by.is_not_null())
+    .select((
+        configuration_versions::engagement_id,
+        configuration_versions::recorded_on,
+    ))
+    .load(conn)?;
+    let mut kept_by: HashMap<String, Vec<chrono::NaiveDate>> = HashMap::new();
+    for (e, on) in kept {
+        kept_by.entry(e).or_default().push(on);
+    }
     let mut records_by: HashMap<String, Vec<_>> = HashMap::new();
     for (e, kind, on) in records {
         records_by.entry(e).or_default().push((kind, on));
@@ -214,6 +233,7 @@ pub fn load(
             waivers: waivers_by.remove(&engagement.id).unwrap_or_default(),
             accepted_checks: accepted_by.remove(&engagement.id).unwrap_or_default(),
             records: records_by.remove(&engagement.id).unwrap_or_default(),
+            configurations_kept: kept_by.remove(&engagement.id).unwrap_or_default(),
             engagement,
         })
         .collect())

@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod audit;
 pub mod checks;
 pub mod completion_records;
+pub mod configuration;
 pub mod contracts;
 pub mod divisions;
 pub mod engagements;

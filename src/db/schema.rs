@@ -231,6 +231,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    configuration_versions (id) {
+        id -> Text,
+        engagement_id -> Text,
+        version -> Integer,
+        content -> Text,
+        change_summary -> Text,
+        recorded_by -> Text,
+        recorded_on -> Date,
+        recorded_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Text,
         user_id -> Text,
@@ -453,6 +468,7 @@ diesel::joinable!(approvals -> engagements (engagement_id));
 diesel::joinable!(obligation_waivers -> engagements (engagement_id));
 diesel::joinable!(engagement_records -> engagements (engagement_id));
 diesel::joinable!(engagement_record_files -> engagement_records (record_id));
+diesel::joinable!(configuration_versions -> engagements (engagement_id));
 diesel::joinable!(checks -> engagements (engagement_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
@@ -493,4 +509,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     completion_records,
     engagement_records,
     engagement_record_files,
+    configuration_versions,
 );

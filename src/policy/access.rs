@@ -89,6 +89,13 @@ pub enum Action<'a> {
     },
     /// Accept the risk of a finding owned by `owner` instead of correcting it.
     AcceptRisk { owner: &'a str },
+    /// Approve what a cloud service's system administrator keeps (a configuration
+    /// record, R-9.3.2, R-10.2) in this division, recorded by `recorded_by` (R-2.6: not
+    /// by them).
+    ApproveCloudRecord {
+        division_id: &'a str,
+        recorded_by: &'a str,
+    },
     /// Decide an approval request routed to `route`.
     DecideApproval {
         requested_by: &'a str,
@@ -281,6 +288,26 @@ impl Actor {
                     Ok(())
                 }
             }
+            Action::ApproveCloudRecord {
+                division_id,
+                recorded_by,
+            } => {
+                let administers = self.roles.contains(&Role::SystemAdministrator)
+                    && self.in_division(division_id);
+                if !administers && !self.has_any(CHANGE_ALL) {
+                    not_permitted(
+                        "クラウドサービスの構成管理情報は、所管課のシステム管理者（又はセキュリティ統括責任者、副統括責任者、システム統括管理者）が承認します",
+                        "The division's system administrator (or ROLE-CISO, ROLE-DCISO or ROLE-CSM) approves a cloud service's configuration record",
+                    )
+                } else if recorded_by == self.user_id {
+                    Err(Denial::OwnRequest(Msg::new(
+                        "自分が記録した版は自分で承認できません（R-2.6 兼務の禁止）",
+                        "Nobody approves a version they recorded themselves (R-2.6)",
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
             Action::AcceptRisk { owner } => {
                 if !self.has_any(CHANGE_ALL) {
                     not_permitted(
@@ -409,6 +436,27 @@ mod tests {
         assert!(so.permits(&confirm(Role::SystemAdministrator)).is_err());
         assert!(ciso.permits(&confirm(Role::SecurityOfficer)).is_err());
         assert!(other.permits(&confirm(Role::SecurityOfficer)).is_err());
+    }
+
+    #[test]
+    fn r_9_3_2_the_divisions_system_administrator_approves_a_configuration_record_not_its_recorder()
+    {
+        let approve = |recorded_by| Action::ApproveCloudRecord {
+            division_id: "kumin",
+            recorded_by,
+        };
+        let sa = actor(&[Role::SystemAdministrator], &["kumin"]);
+        let so = actor(&[Role::SecurityOfficer], &["kumin"]);
+        let elsewhere = actor(&[Role::SystemAdministrator], &["joho"]);
+        let csm = actor(&[Role::ChiefSystemManager], &[]);
+        assert!(sa.permits(&approve("someone")).is_ok());
+        assert!(csm.permits(&approve("someone")).is_ok());
+        assert!(so.permits(&approve("someone")).is_err());
+        assert!(elsewhere.permits(&approve("someone")).is_err());
+        assert!(matches!(
+            sa.permits(&approve("u")),
+            Err(Denial::OwnRequest(_))
+        ));
     }
 
     #[test]

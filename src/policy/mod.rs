@@ -6,6 +6,7 @@ pub mod access;
 pub mod access_review;
 pub mod approvals;
 pub mod checks;
+pub mod configuration;
 pub mod end_of_term;
 pub mod engagements;
 pub mod findings;

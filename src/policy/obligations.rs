@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 
+use super::configuration;
 use super::records::RecordKind;
 use super::rules::{self, Owner, Rule};
 use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
@@ -19,6 +20,9 @@ pub struct RuleSettings {
     /// Days after the end by which the return, disposal or erasure is certified
     ///
     pub certificate_deadline_days: u32,
+    /// Months an approved configuration record describes a cloud service before it is
+    /// stale and owed again.
+    pub configuration_stale_months: u32,
 }
 
 impl Default for RuleSettings {
@@ -26,6 +30,7 @@ impl Default for RuleSettings {
         RuleSettings {
             check_interval_months: [12, 12, 6],
             certificate_deadline_days: 30,
+            configuration_stale_months: 6,
         }
     }
 }
@@ -142,6 +147,8 @@ pub struct EngagementSnapshot {
     pub checks_accepted: HashMap<String, NaiveDate>,
     /// Record kind → the latest day one took place (`policy::records`).
     pub recorded: HashMap<RecordKind, NaiveDate>,
+    /// The day the latest approved configuration record was kept.
+    pub configuration_kept_on: Option<NaiveDate>,
 }
 
 #[derive(
@@ -375,6 +382,25 @@ pub fn obligations(
         }
     };
 
+    // an approved configuration record, kept within the last
+    // `configuration_stale_months`; a stale one is owed again from the day after it went
+    // stale. As with the periodic checks, nothing falls due after the term's end.
+    let configuration = |first_due: NaiveDate| -> (Option<NaiveDate>, Evidence) {
+        match e.configuration_kept_on {
+            None => (Some(first_due), Evidence::Missing),
+            Some(kept) => {
+                let until = configuration::fresh_until(kept, settings.configuration_stale_months);
+                if until >= end_date {
+                    (None, Evidence::Met(kept))
+                } else if today <= until {
+                    (Some(until), Evidence::Met(kept))
+                } else {
+                    (Some(until), Evidence::Missing)
+                }
+            }
+        }
+    };
+
     // .x and .x are met only by the accepted end-of-term attestation.
     let attested = |rule: &str| {
         e.checks_accepted
@@ -419,7 +445,8 @@ pub fn obligations(
         }
         (EngagementKind::CloudService, ClassificationLevel::L1) => {
             b.push("R-10.1", None, Some(e.starts_on), selected("R-10.1"));
-            b.push("R-10.2", None, Some(e.starts_on), Evidence::Missing);
+            let (due, evidence) = configuration(e.starts_on);
+            b.push("R-10.2", None, due, evidence);
         }
         (EngagementKind::CloudService, _) => {
             b.push("R-9.1", None, Some(e.starts_on), selected("R-9.1"));
@@ -430,7 +457,8 @@ pub fn obligations(
                 Some(pre_contract_due),
                 contract_has("CL-18"),
             );
-            b.push("R-9.3.2", None, Some(pre_contract_due), Evidence::Missing);
+            let (due, evidence) = configuration(pre_contract_due);
+            b.push("R-9.3.2", None, due, evidence);
             push_periodic(&mut b, "R-9.3.3");
             b.push("R-9.4.1", None, Some(end_due), attested("R-9.4.1"));
             b.push("R-9.4.2", None, Some(end_due), attested("R-9.4.2"));
@@ -486,6 +514,7 @@ mod tests {
             check_interval_months: None,
             checks_accepted: HashMap::new(),
             recorded: HashMap::new(),
+            configuration_kept_on: None,
         }
     }
 
@@ -792,6 +821,61 @@ mod tests {
         early.reached.insert(Status::Terminated, d(2027, 5, 1));
         early.status = Status::Terminated;
         assert!(check(&early, d(2027, 12, 1)).is_none());
+    }
+
+    #[test]
+    fn r_9_3_2_r_10_2_an_approved_configuration_record_meets_it_until_it_is_stale() {
+        for level in [ClassificationLevel::L1, ClassificationLevel::L3] {
+            let rule = if level == ClassificationLevel::L1 {
+                "R-10.2"
+            } else {
+                "R-9.3.2"
+            };
+            let mut e = snapshot(EngagementKind::CloudService, Some(level));
+            e.starts_on = d(2027, 1, 1);
+            e.ends_on = d(2029, 3, 31);
+            // Never kept: owed from the start, overdue after it.
+            assert_eq!(
+                state_of(&e, d(2027, 1, 2), rule).0,
+                ObligationState::Overdue
+            );
+            e.configuration_kept_on = Some(d(2027, 2, 10));
+            let o = |e: &EngagementSnapshot, today| {
+                obligations(e, today, &RuleSettings::default())
+                    .into_iter()
+                    .find(|o| o.rule.id == rule)
+                    .unwrap()
+            };
+            let fresh = o(&e, d(2027, 8, 10));
+            assert_eq!(
+                (fresh.state, fresh.met_on, fresh.due_on),
+                (
+                    ObligationState::Met,
+                    Some(d(2027, 2, 10)),
+                    Some(d(2027, 8, 10))
+                )
+            );
+            // Six months and a day later it is stale: overdue, due the day it went stale.
+            let stale = o(&e, d(2027, 8, 11));
+            assert_eq!(
+                (stale.state, stale.due_on),
+                (ObligationState::Overdue, Some(d(2027, 8, 10)))
+            );
+            // A deployment may set a longer period.
+            let longer = RuleSettings {
+                configuration_stale_months: 12,
+                ..RuleSettings::default()
+            };
+            let kept = obligations(&e, d(2027, 8, 11), &longer)
+                .into_iter()
+                .find(|o| o.rule.id == rule)
+                .unwrap();
+            assert_eq!(kept.state, ObligationState::Met);
+            // A record fresh until after the end is not owed again.
+            e.configuration_kept_on = Some(d(2029, 1, 5));
+            let last = o(&e, d(2029, 12, 1));
+            assert_eq!((last.state, last.due_on), (ObligationState::Met, None));
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Traceability: for each rule of the policy catalog, how far Itaku enforces it, the code
 //! that does and the tests that show it. `itaku rules` prints this table. A rule is listed
 //! as enforced only where a named test fails if the rule is broken; a test that shows only
-//! that an obligation is listed (`EACH_KIND`) proves nothing about how it is met, so a
+//! that an obligation is listed (`each_kind_and_level_gets_the_rules_of_its_section`) proves nothing about how it is met, so a
 //! rule resting on it is "partly" enforced, with what is missing said in words. Unit tests
 //! check that every place named here exists and that no claim rests on listing alone.
 
@@ -68,8 +68,6 @@ const fn none(id: &'static str, summary: &'static str) -> Trace {
 }
 
 const OBLIGATIONS: &str = "src/policy/obligations.rs";
-const EACH_KIND: &str =
-    "src/policy/obligations.rs::each_kind_and_level_gets_the_rules_of_its_section";
 
 pub const TRACE: &[Trace] = &[
     t("R-2.6", "Requester and approver are never the same person", &["src/policy/access.rs", "src/policy/approvals.rs", "src/policy/findings.rs"], &["src/policy/access.rs::r_2_6_nobody_accepts_the_risk_of_their_own_finding", "src/policy/approvals.rs::r_2_6_the_requester_never_decides", "src/policy/approvals.rs::r_2_6_a_division_head_holding_both_roles_is_routed_to_the_chief_system_manager", "src/policy/access.rs::r_2_6_nobody_decides_or_waives_their_own", "tests/api/approvals.rs::r_2_6_a_requester_cannot_approve_their_own_request", "tests/api/authorization.rs::every_route_for_every_role_and_for_nobody", "src/policy/obligations.rs::r_2_6_a_waiver_expires_and_the_obligation_is_owed_again", "tests/api/standard.rs::r_2_6_a_waiver_is_asked_for_approved_by_a_second_person_and_expires", "tests/api/obligations.rs::r_2_6_a_waiver_is_approved_by_a_second_person_never_by_who_owes_it", "tests/api/staff_engagement.rs::r_2_6_a_waiver_is_asked_for_from_the_page_and_approved_by_a_second_person"]),
@@ -98,12 +96,12 @@ pub const TRACE: &[Trace] = &[
     t("R-9.1", "Select a cloud service that can comply", &[OBLIGATIONS, "src/policy/records.rs", "src/app/records.rs", "src/app/engagements.rs"], &["src/policy/obligations.rs::r_7_1_r_8_1_r_9_1_r_10_1_selection_is_met_by_a_record_or_an_accepted_self_assessment", "tests/api/standard.rs::r_7_1_r_8_1_r_9_1_selection_is_met_by_a_recorded_decision_not_by_the_status", "src/policy/records.rs::each_record_meets_the_rule_of_its_kinds_section", "tests/api/engagements.rs::a_cloud_service_needs_its_details_and_a_system_administrator"]),
     t("R-9.2", "Information identified, then a cloud contract with the required clauses", &[OBLIGATIONS, "src/policy/engagements.rs", "src/policy/records.rs", "src/app/records.rs"], &["src/policy/engagements.rs::r_7_2_r_8_2_r_9_2_contracted_needs_the_information_identified_first", "src/policy/engagements.rs::r_8_2_contracted_needs_a_recorded_contract_with_every_mandatory_clause", "src/policy/obligations.rs::r_8_2_a_contract_is_not_enough_until_the_information_is_identified", "src/policy/obligations.rs::r_8_2_unconditional_obligations_are_never_waived", "tests/api/standard.rs::r_7_2_r_8_2_r_9_2_contracted_needs_the_information_identified_first_on_each_kind", "src/policy/obligations.rs::a_rise_from_l1_to_l2_brings_section_9_due_from_the_day_it_rose"]),
     partly("R-9.3.1", "Division of responsibility agreed", "met by a contract holding CL-18; the division of responsibility itself is not recorded", &[OBLIGATIONS], &["src/policy/obligations.rs::a_rise_from_l1_to_l2_brings_section_9_due_from_the_day_it_rose"]),
-    partly("R-9.3.2", "Configuration information kept and updated", "owed and reminded, but configuration records cannot be kept in Itaku yet, so it is never met", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-9.3.2", "Configuration information kept and updated", &[OBLIGATIONS, "src/policy/configuration.rs", "src/app/configuration.rs", "src/http/pages/cloud.rs"], &["src/policy/obligations.rs::r_9_3_2_r_10_2_an_approved_configuration_record_meets_it_until_it_is_stale", "src/policy/configuration.rs::r_9_3_2_a_record_is_stale_the_day_after_its_period_ends", "src/policy/configuration.rs::r_9_3_2_secrets_are_told_from_names", "src/policy/access.rs::r_9_3_2_the_divisions_system_administrator_approves_a_configuration_record_not_its_recorder", "tests/api/cloud.rs::r_9_3_2_configuration_versions_are_approved_by_a_second_person_and_compared", "tests/api/cloud.rs::r_9_3_2_a_configuration_record_refuses_secrets_and_says_which_field", "tests/api/cloud.rs::r_9_3_2_a_stale_configuration_record_reminds_the_system_administrator_over_smtp"]),
     t("R-9.3.3", "Periodic check of the cloud service", &[OBLIGATIONS, "src/app/checks/mod.rs", "src/app/checks/officer.rs", "src/app/checks/schedule.rs", "src/http/portal.rs", "questionnaires/cloud-periodic-check.yaml"], &["src/policy/obligations.rs::r_9_3_3_no_check_falls_due_after_the_end", "tests/api/standard.rs::r_8_3_2_a_short_contract_is_checked_at_its_middle_and_never_after_its_end", "tests/api/portal.rs::the_sweep_sends_each_periodic_check_once_when_it_falls_due"]),
     t("R-9.4.1", "Confirm measures over the whole period", &[OBLIGATIONS, "src/policy/end_of_term.rs", "src/questionnaires/attestation.rs", "src/app/end_of_term.rs", "questionnaires/end-of-term-attestation.yaml"], &["tests/api/end_of_term.rs::r_9_4_an_l3_cloud_service_is_attested_with_the_providers_evidence_and_closed"]),
     t("R-9.4.2", "Confirm information returned, disposed of or erased", &[OBLIGATIONS, "src/policy/end_of_term.rs", "src/questionnaires/attestation.rs", "src/app/end_of_term.rs", "questionnaires/end-of-term-attestation.yaml"], &["src/policy/end_of_term.rs::r_8_4_attestation_is_owed_by_contracts_and_l2_l3_cloud_services", "tests/api/end_of_term.rs::r_9_4_an_l3_cloud_service_is_attested_with_the_providers_evidence_and_closed"]),
     t("R-10.1", "Select a cloud service (L1 only); its terms of service as the agreement", &[OBLIGATIONS, "src/policy/records.rs", "src/app/records.rs", "src/policy/engagements.rs"], &["src/policy/obligations.rs::r_7_1_r_8_1_r_9_1_r_10_1_selection_is_met_by_a_record_or_an_accepted_self_assessment", "src/policy/engagements.rs::r_10_1_an_l1_cloud_service_is_contracted_on_the_providers_terms_accepted", "src/policy/records.rs::r_10_1_terms_of_service_stand_for_the_agreement_of_an_l1_cloud_service_only", "tests/api/standard.rs::r_10_1_an_l1_cloud_service_is_contracted_on_its_providers_terms_of_service"]),
-    partly("R-10.2", "Configuration information kept (L1 only)", "owed and reminded, but configuration records cannot be kept in Itaku yet, so it is never met", &[OBLIGATIONS], &[EACH_KIND]),
+    t("R-10.2", "Configuration information kept (L1 only)", &[OBLIGATIONS, "src/policy/configuration.rs", "src/app/configuration.rs"], &["src/policy/obligations.rs::r_9_3_2_r_10_2_an_approved_configuration_record_meets_it_until_it_is_stale", "tests/api/cloud.rs::r_10_2_an_l1_cloud_services_configuration_record_meets_r_10_2"]),
     t("R-5.5.3.2", "Multi-factor sign-in for staff", &["src/second_factor.rs", "src/policy/sign_in.rs", "src/http/api/session.rs", "src/db/second_factor.rs"], &["src/second_factor.rs::r_5_5_3_2_a_code_is_never_accepted_twice", "src/policy/sign_in.rs::stages_follow_password_second_factor_password_change_enrolment", "tests/api/session.rs::r_5_5_3_2_first_sign_in_replaces_the_password_and_sets_up_totp", "tests/api/session.rs::r_5_5_3_2_sign_in_asks_for_the_second_factor_after_the_password", "tests/api/session.rs::r_5_5_3_2_a_recovery_code_signs_in_once", "tests/api/session.rs::r_5_5_3_2_the_chief_system_manager_resets_a_lost_second_factor"]),
     t("R-5.5.3.3", "User registration and removal; changes take effect at once", &["src/app/users.rs", "src/accounts.rs", "src/db/sessions.rs"], &["tests/api/users_and_divisions.rs::the_chief_system_manager_registers_divisions_and_users", "tests/api/session.rs::r_5_5_3_4_deactivation_ends_sessions_and_tokens_at_once"]),
     t("R-5.5.3.4", "A security officer's change to an account takes effect at once", &["src/db/sessions.rs", "src/app/users.rs"], &["tests/api/session.rs::r_5_5_3_4_deactivation_ends_sessions_and_tokens_at_once"]),
@@ -162,6 +160,10 @@ pub fn table() -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The test that shows only that each kind owes its section's rules.
+    const EACH_KIND: &str =
+        "src/policy/obligations.rs::each_kind_and_level_gets_the_rules_of_its_section";
+
     use super::*;
 
     fn read(path: &str) -> String {

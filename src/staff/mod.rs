@@ -68,6 +68,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("checks", "checks.hbs"),
     ("finding", "finding.hbs"),
     ("findings", "findings.hbs"),
+    ("configuration", "configuration.hbs"),
+    ("configuration_compare", "configuration_compare.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -101,6 +103,8 @@ pub enum Page {
     Checks,
     Finding,
     Findings,
+    Configuration,
+    ConfigurationCompare,
 }
 
 impl Page {
@@ -134,6 +138,8 @@ impl Page {
             Page::Checks => "checks",
             Page::Finding => "finding",
             Page::Findings => "findings",
+            Page::Configuration => "configuration",
+            Page::ConfigurationCompare => "configuration_compare",
         }
     }
 }
@@ -234,7 +240,13 @@ struct View<'a, P: Serialize> {
 /// The labels files, one folder per area of the application (`labels/ja.toml`,
 /// `labels/<area>/ja.toml`, …), so that each area's texts stay together; their top-level
 /// keys are merged into one tree, and a key two folders both define is refused.
-const LABEL_SETS: &[&str] = &["labels", "labels/admin", "labels/clauses", "labels/checks"];
+const LABEL_SETS: &[&str] = &[
+    "labels",
+    "labels/admin",
+    "labels/clauses",
+    "labels/checks",
+    "labels/cloud",
+];
 
 /// Every labels set merged, per language.
 struct Labels {

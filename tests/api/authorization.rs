@@ -33,6 +33,9 @@ pub struct Fixture {
     /// A supervision recorded on the own engagement by its officer, with a file.
     pub record: String,
     pub record_file: String,
+    /// A cloud service of kumin whose system administrator (none of the callers)
+    /// recorded the first version of its configuration.
+    pub cloud: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     pub check: String,
     pub evidence: String,
@@ -204,7 +207,27 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
+    let administrator = app.staff(&[Role::SystemAdministrator], &["kumin"]).await;
+    let mut body = crate::helpers::outsourcing_body("kumin", &administrator.id, &vendor);
+    body["kind"] = json!("cloud_service");
+    body["cloud"] =
+        json!({"service_name": "港会計クラウド", "data_location": "日本", "ismap": "ismap"});
+    let res = app.post(admin, "/api/v1/engagements", &body).await;
+    assert_eq!(res.status(), 201);
+    let cloud = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post(
+            &administrator,
+            &format!("/api/v1/engagements/{cloud}/configuration"),
+            &configuration_body(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     Fixture {
+        cloud,
         record,
         record_file,
         waiver,
@@ -220,6 +243,15 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
             .expect("approval requested")
             .to_string(),
     }
+}
+
+/// A configuration record of a cloud service.
+pub fn configuration_body() -> Value {
+    json!({
+        "change_summary": "初回の記録", "tenant": "minato", "regions": ["東京"],
+        "network_exposure": "LGWAN のみ", "mfa": "全員に必須", "admin_accounts": ["管理者"],
+        "logging": "1年保存", "encryption": "AES-256", "backup": "日次"
+    })
 }
 
 struct Row {
@@ -621,6 +653,35 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{own}/records/{record}/files/{record_file}",
             "UAAAAAAA",
         ),
+        // A cloud service's configuration records: read where it is visible, kept by
+        // those who may change it, approved by its division's system administrator or
+        // ROLE-CISO/DCISO/CSM, never by the person who recorded it.
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/configuration",
+            "/api/v1/engagements/{cloud}/configuration",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/configuration/{version}/approval",
+            "/api/v1/engagements/{cloud}/configuration/1/approval",
+            json!({}),
+            "UAAAAFFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/configuration",
+            "/api/v1/engagements/{cloud}/configuration",
+            configuration_body(),
+            "UAAAAAFF",
+        ),
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/configuration/compare",
+            "/api/v1/engagements/{cloud}/configuration/compare?from=1&to=1",
+            "UAAAAAAA",
+        ),
         // Clauses and contracts.
         row(
             M::GET,
@@ -821,6 +882,7 @@ fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
         .replace("{waiver}", &fx.waiver)
         .replace("{record}", &fx.record)
         .replace("{record_file}", &fx.record_file)
+        .replace("{cloud}", &fx.cloud)
         .replace("{item}", item.unwrap_or(""))
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)

@@ -11,6 +11,7 @@ mod browser;
 mod checks_api;
 mod clauses_golden;
 mod cli;
+mod cloud;
 mod contracts;
 mod end_of_term;
 mod engagements;

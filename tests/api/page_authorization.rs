@@ -345,6 +345,29 @@ fn table() -> Vec<PageRow> {
             "kind=supervision&occurred_on=2026-01-05&method=on_site&observed=%E7%A2%BA%E8%AA%8D",
             "SAAAFFFF",
         ),
+        // A cloud service's configuration records: as the API's.
+        get(
+            "/engagements/{id}/configuration",
+            "/engagements/{cloud}/configuration",
+            "SAAAAAAA",
+        ),
+        post(
+            "/engagements/{id}/configuration/{version}/approval",
+            "/engagements/{cloud}/configuration/1/approval",
+            "",
+            "SAAAAFFF",
+        ),
+        post(
+            "/engagements/{id}/configuration",
+            "/engagements/{cloud}/configuration",
+            "change_summary=x&tenant=t&regions=r&network_exposure=n&mfa=m&admin_accounts=a&logging=l&encryption=e&backup=b",
+            "SAAAAAFF",
+        ),
+        get(
+            "/engagements/{id}/configuration/compare",
+            "/engagements/{cloud}/configuration/compare?from=1&to=1",
+            "SAAAAAAA",
+        ),
         get("/checks", "/checks", "SAAAAAAA"),
         get("/checks/export.csv", "/checks/export.csv", "SAAAAAAA"),
         get("/checks/{id}", "/checks/{check}", "SAAAAAAA"),
@@ -402,6 +425,7 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{waiver}", &fx.waiver)
         .replace("{record}", &fx.record)
         .replace("{record_file}", &fx.record_file)
+        .replace("{cloud}", &fx.cloud)
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)
         .replace("{finding}", &fx.finding)

@@ -50,11 +50,7 @@ impl<'a> Env<'a> {
 
     /// The end of the organisation's day `date`, in UTC.
     fn end_of(&self, date: NaiveDate) -> NaiveDateTime {
-        let next = date + Days::new(1);
-        next.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(self.config.time_zone).earliest())
-            .map(|t| t.naive_utc())
-            .unwrap_or_else(|| next.and_hms_opt(0, 0, 0).unwrap_or_default())
+        self.config.end_of_day(date)
     }
 
     /// A link works until the end of the grace period after its check's due date.

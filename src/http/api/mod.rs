@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 pub mod audit_log;
 pub mod checks;
+pub mod configuration;
 pub mod contracts;
 pub mod deadlines;
 pub mod divisions;
@@ -133,6 +134,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(records::create)
                 .service(records::attach)
                 .service(records::file)
+                .service(configuration::list)
+                .service(configuration::create)
+                .service(configuration::approve)
+                .service(configuration::compare)
                 .service(contracts::clauses)
                 .service(contracts::completion_record)
                 .service(contracts::record)

@@ -640,6 +640,14 @@ pub(super) fn engagement_view(
             accept: String::new(),
         },
         interval_form: None,
+        cloud: o
+            .configuration
+            .as_ref()
+            .map(|c| crate::staff::views::cloud::CloudSummaryView {
+                configuration_href: format!("/engagements/{id}/configuration"),
+                configuration_standing: super::cloud::standing(pages, lang, c),
+                configuration_stale: c.stale,
+            }),
         end_of_term: o
             .end_of_term
             .as_ref()

@@ -464,23 +464,7 @@ async fn again(
     err: AppError,
 ) -> AppResult<HttpResponse> {
     let lang = who.lang();
-    let (status, errors, refusal) = if let Some(errors) = form_errors(&err, lang) {
-        (StatusCode::UNPROCESSABLE_ENTITY, errors, None)
-    } else {
-        match &err {
-            AppError::Conflict { message, .. } => (
-                StatusCode::CONFLICT,
-                vec![],
-                Some(message.get(lang).to_string()),
-            ),
-            AppError::Forbidden(message) => (
-                StatusCode::FORBIDDEN,
-                vec![],
-                Some(message.get(lang).to_string()),
-            ),
-            _ => return Err(err),
-        }
-    };
+    let (status, errors, refusal) = super::refused_form(err, lang)?;
     let page = load(state, who, id).await?;
     Ok(html(
         status,

@@ -9,6 +9,7 @@ mod approvals;
 mod audit;
 mod checks;
 mod clauses;
+mod cloud;
 mod engagements;
 mod findings;
 mod my_work;
@@ -117,6 +118,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/engagements/{id}/waivers"),
     ("POST", "/engagements/{id}/waivers/{waiver_id}/decision"),
     ("POST", "/engagements/{id}/records"),
+    ("GET", "/engagements/{id}/configuration"),
+    ("POST", "/engagements/{id}/configuration"),
+    ("GET", "/engagements/{id}/configuration/compare"),
+    ("POST", "/engagements/{id}/configuration/{version}/approval"),
     ("POST", "/engagements/{id}/records/{record_id}/files"),
     (
         "GET",
@@ -140,6 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     findings::configure(cfg);
     obligations::configure(cfg);
     records::configure(cfg);
+    cloud::configure(cfg);
 }
 
 /// Registers a page's address: its errors are answered as pages, and methods it does not
@@ -547,6 +553,31 @@ impl FromRequest for Form {
     }
 }
 
+/// A form refused, as the page that shows it again says it: the fields at fault (422),
+/// or the rule that refused it in plain words (409, 403). Any other error is the error
+/// page's.
+pub fn refused_form(
+    err: AppError,
+    lang: Lang,
+) -> Result<(StatusCode, Vec<FormError>, Option<String>), AppError> {
+    if let Some(errors) = form_errors(&err, lang) {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, errors, None));
+    }
+    match &err {
+        AppError::Conflict { message, .. } => Ok((
+            StatusCode::CONFLICT,
+            vec![],
+            Some(message.get(lang).to_string()),
+        )),
+        AppError::Forbidden(message) => Ok((
+            StatusCode::FORBIDDEN,
+            vec![],
+            Some(message.get(lang).to_string()),
+        )),
+        _ => Err(err),
+    }
+}
+
 /// The one-line form errors of `err` for a form's summary, each on the input of its
 /// field (the API's field names are the forms' input names).
 pub fn form_errors(err: &AppError, lang: Lang) -> Option<Vec<FormError>> {
@@ -770,7 +801,12 @@ const FLASH_SETS: &[(&str, &[&str])] = &[
     ("flash_admin", &admin::FLASHES),
     ("flash_clauses", &clauses::FLASHES),
     ("flash_checks", &CHECK_FLASHES),
+    ("flash_cloud", &CLOUD_FLASHES),
 ];
+
+/// As [`FLASHES`], for a cloud service's pages (labels in `labels/cloud`, under
+/// `flash_cloud`).
+pub const CLOUD_FLASHES: [&str; 2] = ["configuration_recorded", "configuration_approved"];
 
 /// As [`FLASHES`], for the periodic check and finding pages (their labels are in
 /// `labels/checks`, under `flash_checks`).

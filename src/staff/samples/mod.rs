@@ -3,6 +3,7 @@
 
 mod admin;
 mod clauses;
+mod cloud;
 mod register;
 
 use super::views::*;
@@ -20,6 +21,7 @@ pub const CODE_KEY_SETS: &[&[&str]] = &[
     admin::CODE_KEYS,
     clauses::CODE_KEYS,
     checks::CODE_KEYS,
+    cloud::CODE_KEYS,
 ];
 
 /// The label keys the code of the sign-in, My work and register pages asks for.
@@ -529,6 +531,11 @@ pub(super) fn engagement(full: bool) -> EngagementView {
                 vec![]
             },
         },
+        cloud: full.then(|| super::views::cloud::CloudSummaryView {
+            configuration_href: "/engagements/e1/configuration".into(),
+            configuration_standing: "第2版が有効です（令和9年8月10日まで）".into(),
+            configuration_stale: true,
+        }),
         end_of_term: full.then(|| EndOfTermView {
             owed: "委託先は終了時報告で報告します。".into(),
             attestation_href: Some("/checks/c9".into()),
@@ -701,5 +708,6 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
     admin::check(pages)?;
     clauses::check(pages)?;
     checks::check(pages)?;
+    cloud::check(pages)?;
     Ok(())
 }

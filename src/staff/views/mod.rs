@@ -8,6 +8,7 @@ use serde::Serialize;
 
 pub mod checks;
 pub mod clauses;
+pub mod cloud;
 pub mod records;
 pub mod register;
 
@@ -266,6 +267,8 @@ pub struct EngagementView {
     pub interval_form: Option<IntervalFormView>,
     /// Its end of term, once begun.
     pub end_of_term: Option<EndOfTermView>,
+    /// A cloud service's own records.
+    pub cloud: Option<cloud::CloudSummaryView>,
 }
 
 /// Where an engagement stands at its end.

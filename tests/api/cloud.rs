@@ -1,0 +1,518 @@
+//! A cloud service's own records over HTTP: configuration records kept as versions,
+//! approved by a second person and compared, and a stale record
+//! reminded over a real SMTP server with the service's clock moved.
+
+use serde_json::{json, Value};
+
+use itaku::domain::Role;
+
+use crate::helpers::{
+    assert_problem, at, json_of, outsourcing_body, spawn_app, spawn_app_with, TestApp, TestUser,
+};
+use crate::smtp::TestSmtp;
+
+struct World {
+    app: TestApp,
+    /// ROLE-SA of kumin: responsible for its cloud services.
+    sa: TestUser,
+    /// A second system administrator of kumin, who approves what `sa` records.
+    sa2: TestUser,
+    so: TestUser,
+    csm: TestUser,
+    vendor: String,
+}
+
+async fn world_on(app: TestApp) -> World {
+    app.clock.set(at("2030-04-01T00:00:00Z"));
+    let sa = app.staff(&[Role::SystemAdministrator], &["kumin"]).await;
+    let sa2 = app.staff(&[Role::SystemAdministrator], &["kumin"]).await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let csm = app.staff(&[Role::ChiefSystemManager], &["joho"]).await;
+    let vendor = app.vendor(&so, "株式会社港クラウド").await;
+    World {
+        app,
+        sa,
+        sa2,
+        so,
+        csm,
+        vendor,
+    }
+}
+
+impl World {
+    /// A cloud service of kumin, with one information item of `level`.
+    async fn cloud(&self, level: &str) -> String {
+        let mut body = outsourcing_body("kumin", &self.sa.id, &self.vendor);
+        body["kind"] = json!("cloud_service");
+        body["title"] = json!("財務会計システム（SaaS）");
+        body["starts_on"] = json!("2030-04-01");
+        body["ends_on"] = json!("2033-03-31");
+        body["cloud"] = json!({"service_name": "港会計クラウド", "data_location": "日本（東京リージョン）", "ismap": "ismap"});
+        let e = json_of(
+            self.app.post(&self.sa, "/api/v1/engagements", &body).await,
+            201,
+        )
+        .await;
+        let id = e["id"].as_str().unwrap().to_string();
+        json_of(
+            self.app
+                .post(
+                    &self.sa,
+                    &format!("/api/v1/engagements/{id}/information-items"),
+                    &json!({"name": "予算執行情報", "level": level, "provided_to_vendor": false}),
+                )
+                .await,
+            201,
+        )
+        .await;
+        id
+    }
+
+    async fn obligation(&self, id: &str, rule: &str) -> Value {
+        let list = json_of(
+            self.app
+                .get(&self.csm, &format!("/api/v1/engagements/{id}/obligations"))
+                .await,
+            200,
+        )
+        .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["rule_id"] == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("{rule} is owed: {list}"))
+    }
+
+    async fn record(&self, who: &TestUser, id: &str, body: &Value) -> reqwest::Response {
+        self.app
+            .post(
+                who,
+                &format!("/api/v1/engagements/{id}/configuration"),
+                body,
+            )
+            .await
+    }
+
+    async fn approve(&self, who: &TestUser, id: &str, version: &str) -> reqwest::Response {
+        self.app
+            .post(
+                who,
+                &format!("/api/v1/engagements/{id}/configuration/{version}/approval"),
+                &json!({}),
+            )
+            .await
+    }
+}
+
+fn first_version() -> Value {
+    json!({
+        "change_summary": "事業者の設定報告書（2030年3月版）から記録",
+        "tenant": "minato-kaikei（テナント ID 3f2504e0-4f89-11d3-9a0c-0305e82c3301）",
+        "plan": "Enterprise",
+        "regions": ["東日本リージョン（東京）"],
+        "network_exposure": "LGWAN 接続口経由のみ",
+        "sso": "庁内 IdP（SAML 2.0）",
+        "mfa": "全利用者に必須（認証アプリ）",
+        "address_limits": "庁内ネットワークの出口アドレスのみ",
+        "admin_accounts": ["財政課 管理者", "情報政策課 運用担当"],
+        "logging": "操作ログ・サインインログを1年保存、月次で提供",
+        "encryption": "保存時 AES-256（鍵は事業者管理）、通信時 TLS 1.2 以上",
+        "backup": "日次、30日保存、西日本リージョンへ複製",
+        "integrations": ["財務会計連携（API キー名: finance-sync）"]
+    })
+}
+
+#[tokio::test]
+async fn r_9_3_2_configuration_versions_are_approved_by_a_second_person_and_compared() {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L2").await;
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["state"], "open");
+
+    // The first version: recorded, not yet approved, so the obligation is still owed.
+    let v1 = json_of(w.record(&w.sa, &id, &first_version()).await, 201).await;
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["state"], "pending");
+    assert_eq!(v1["recorded_on"], "2030-04-01");
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["state"], "open");
+
+    // not by the person who recorded it, nor by a security officer.
+    let own = assert_problem(w.approve(&w.sa, &id, "1").await, 403, None).await;
+    assert!(own["detail"].as_str().unwrap().contains("R-2.6"), "{own}");
+    assert_problem(w.approve(&w.so, &id, "1").await, 403, None).await;
+    let approved = json_of(w.approve(&w.sa2, &id, "1").await, 200).await;
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["approved_by"], w.sa2.id.as_str());
+    assert_problem(w.approve(&w.sa2, &id, "1").await, 409, None).await;
+    let met = w.obligation(&id, "R-9.3.2").await;
+    assert_eq!(met["state"], "met", "{met}");
+    assert_eq!(met["met_on"], "2030-04-01");
+    assert_eq!(
+        met["due_on"], "2030-10-01",
+        "stale six months after it was kept"
+    );
+
+    // A second version a month later: a region added. It says what changed.
+    w.app.clock.set(at("2030-05-07T00:00:00Z"));
+    let mut body = first_version();
+    body["change_summary"] = json!("大阪リージョンを災害対策用に追加");
+    body["regions"] = json!(["東日本リージョン（東京）", "西日本リージョン（大阪）"]);
+    let v2 = json_of(w.record(&w.sa2, &id, &body).await, 201).await;
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["changed_fields"], json!(["regions"]));
+    let listed = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/configuration"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["rule"], "R-9.3.2");
+    assert_eq!(listed["current_version"], 1, "v2 awaits approval");
+    assert_eq!(listed["stale"], false);
+    let states: Vec<_> = listed["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["state"].clone()))
+        .collect();
+    assert_eq!(states, [(2, json!("pending")), (1, json!("approved"))]);
+
+    // Any two versions side by side, every field listed.
+    let compared = json_of(
+        w.app
+            .get(
+                &w.so,
+                &format!("/api/v1/engagements/{id}/configuration/compare?from=1&to=2"),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let fields = compared["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 12);
+    let regions = fields.iter().find(|f| f["field"] == "regions").unwrap();
+    assert_eq!(regions["changed"], true);
+    assert_eq!(regions["before"], "東日本リージョン（東京）");
+    assert_eq!(
+        regions["after"],
+        "東日本リージョン（東京）\n西日本リージョン（大阪）"
+    );
+    assert!(fields
+        .iter()
+        .filter(|f| f["field"] != "regions")
+        .all(|f| f["changed"] == false));
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["met_on"], "2030-04-01");
+    // The first person approves the second's version: the record in force moves on.
+    json_of(w.approve(&w.sa, &id, "2").await, 200).await;
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["met_on"], "2030-05-07");
+}
+
+#[tokio::test]
+async fn r_9_3_2_a_configuration_record_refuses_secrets_and_says_which_field() {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    let mut body = first_version();
+    body["integrations"] = json!(["財務会計連携 AKIAIOSFODNN7EXAMPLE"]);
+    body["admin_accounts"] = json!([]);
+    body["change_summary"] = json!("  ");
+    let problem = assert_problem(w.record(&w.sa, &id, &body).await, 422, None).await;
+    let fields: Vec<_> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        ["change_summary", "admin_accounts", "integrations"],
+        "{problem}"
+    );
+    let secret = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "integrations")
+        .unwrap();
+    assert!(
+        secret["message"].as_str().unwrap().contains("名称のみ"),
+        "{secret}"
+    );
+    // An unknown field, a wrong type: refused, nothing kept.
+    let mut unknown = first_version();
+    unknown["api_key"] = json!("x");
+    assert_problem(w.record(&w.sa, &id, &unknown).await, 400, Some("api_key")).await;
+    let mut wrong = first_version();
+    wrong["regions"] = json!("東京");
+    assert_problem(w.record(&w.sa, &id, &wrong).await, 400, Some("regions")).await;
+    let listed = json_of(
+        w.app
+            .get(&w.sa, &format!("/api/v1/engagements/{id}/configuration"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["versions"], json!([]));
+    assert_eq!(w.app.count_rows("configuration_versions").await, 0);
+
+    // Versions that are not there, and a choice that is no number.
+    assert_problem(w.approve(&w.sa2, &id, "7").await, 404, None).await;
+    assert_problem(w.approve(&w.sa2, &id, "abc").await, 404, None).await;
+    let res = w
+        .app
+        .get(
+            &w.sa,
+            &format!("/api/v1/engagements/{id}/configuration/compare?from=x"),
+        )
+        .await;
+    let problem = assert_problem(res, 422, None).await;
+    let fields: Vec<_> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["from", "to"]);
+
+    // Only a cloud service keeps one.
+    let mut outsourcing = outsourcing_body("kumin", &w.so.id, &w.vendor);
+    outsourcing["starts_on"] = json!("2030-04-01");
+    outsourcing["ends_on"] = json!("2031-03-31");
+    let other = json_of(
+        w.app.post(&w.so, "/api/v1/engagements", &outsourcing).await,
+        201,
+    )
+    .await;
+    let other = other["id"].as_str().unwrap();
+    assert_problem(w.record(&w.so, other, &first_version()).await, 409, None).await;
+}
+
+#[tokio::test]
+async fn r_10_2_an_l1_cloud_services_configuration_record_meets_r_10_2() {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L1").await;
+    assert_eq!(w.obligation(&id, "R-10.2").await["state"], "open");
+    json_of(w.record(&w.sa, &id, &first_version()).await, 201).await;
+    // The chief system manager may approve too (not only the division's SA).
+    json_of(w.approve(&w.csm, &id, "1").await, 200).await;
+    let met = w.obligation(&id, "R-10.2").await;
+    assert_eq!(met["state"], "met", "{met}");
+    let listed = json_of(
+        w.app
+            .get(&w.sa, &format!("/api/v1/engagements/{id}/configuration"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["rule"], "R-10.2");
+}
+
+async fn sweep(w: &World) -> Value {
+    json_of(
+        w.app.post(&w.csm, "/api/v1/admin/sweep", &json!({})).await,
+        200,
+    )
+    .await
+}
+
+/// The digests `to` received that mention the configuration record.
+fn about_configuration(smtp: &TestSmtp, to: &str) -> usize {
+    smtp.received()
+        .iter()
+        .filter(|m| m.to == vec![to.to_string()])
+        .filter(|m| {
+            m.parsed()
+                .body_text(0)
+                .is_some_and(|t| t.contains("構成管理情報"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn r_9_3_2_a_stale_configuration_record_reminds_the_system_administrator_over_smtp() {
+    let smtp = TestSmtp::start();
+    let config = smtp.config();
+    let pairs: Vec<(&str, &str)> = config.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let w = world_on(spawn_app_with(&pairs).await).await;
+    let id = w.cloud("L2").await;
+    json_of(w.record(&w.sa, &id, &first_version()).await, 201).await;
+    json_of(w.approve(&w.sa2, &id, "1").await, 200).await;
+
+    // On the day it was kept, and on its last current day: nothing about it is owed.
+    let first = sweep(&w).await;
+    if first["messages"].as_u64().unwrap() > 0 {
+        smtp.wait_for(1).await;
+    }
+    w.app.clock.set(at("2030-10-01T00:00:00Z"));
+    sweep(&w).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(about_configuration(&smtp, &w.sa.email), 0);
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["state"], "met");
+
+    // The day after, the record is stale: overdue, and its system administrator is told.
+    w.app.clock.set(at("2030-10-02T00:00:00Z"));
+    let stale = w.obligation(&id, "R-9.3.2").await;
+    assert_eq!(stale["state"], "overdue", "{stale}");
+    let before = smtp.received().len();
+    let report = sweep(&w).await;
+    assert!(report["messages"].as_u64().unwrap() >= 1, "{report}");
+    smtp.wait_for(before + 1).await;
+    let mut told = 0;
+    for _ in 0..100 {
+        told = about_configuration(&smtp, &w.sa.email);
+        if told > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(told, 1, "one digest names the stale record");
+    let listed = json_of(
+        w.app
+            .get(&w.sa, &format!("/api/v1/engagements/{id}/configuration"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["stale"], true);
+    assert_eq!(listed["fresh_until"], "2030-10-01");
+
+    // A new version, approved, makes it current again.
+    json_of(
+        w.record(&w.sa, &id, &{
+            let mut b = first_version();
+            b["change_summary"] = json!("確認の結果、変更なし");
+            b
+        })
+        .await,
+        201,
+    )
+    .await;
+    json_of(w.approve(&w.sa2, &id, "2").await, 200).await;
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["state"], "met");
+}
+
+#[tokio::test]
+async fn configuration_versions_are_kept_approved_and_compared_in_the_browser() {
+    use crate::staff_pages::{accessible, fill, fits_the_phone, main_text, screenshots, submit};
+    use crate::webdriver::Browser;
+
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    json_of(w.record(&w.sa, &id, &first_version()).await, 201).await;
+    json_of(w.approve(&w.sa2, &id, "1").await, 200).await;
+    w.app.clock.set(at("2030-06-15T00:00:00Z"));
+
+    // The engagement's page says where its record stands and leads to it.
+    let session = w.app.enrol(&w.sa).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}#cloud")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("第1版が有効です（令和12年10月1日まで）"),
+        "{text}"
+    );
+    submit(&browser, "#cloud a").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("版の一覧"), "{text}");
+    assert!(text.contains("LGWAN 接続口経由のみ"), "{text}");
+
+    // A new version typed with a secret and no summary comes back with both errors,
+    // what was typed kept.
+    fill(
+        &browser,
+        "#regions",
+        "東日本リージョン（東京）\n西日本リージョン（大阪）",
+    )
+    .await;
+    fill(
+        &browser,
+        "#integrations",
+        "財務会計連携 ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    )
+    .await;
+    submit(&browser, "#new-version button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("名称のみを記録してください"), "{text}");
+    assert!(text.contains("必須項目です"), "{text}");
+    assert!(text.contains("西日本リージョン（大阪）"), "{text}");
+    accessible(&browser, "the configuration form with errors").await;
+
+    fill(
+        &browser,
+        "#integrations",
+        "財務会計連携（API キー名: finance-sync）",
+    )
+    .await;
+    fill(
+        &browser,
+        "#change_summary",
+        "大阪リージョンを災害対策用に追加",
+    )
+    .await;
+    submit(&browser, "#new-version button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("新しい版を記録しました"), "{text}");
+    assert!(text.contains("承認待ち"), "{text}");
+    // Its recorder is offered no approval.
+    assert!(browser.find("#standing form").await.is_err());
+    accessible(&browser, "the configuration records").await;
+    fits_the_phone(&browser, "the configuration records").await;
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/configuration")))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-configuration").await;
+
+    // The two versions side by side: the changed field marked in words.
+    browser
+        .goto(&w.app.url(&format!(
+            "/engagements/{id}/configuration/compare?from=1&to=2"
+        )))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("1項目が変わっています"), "{text}");
+    let changed = browser
+        .find("tr.changed")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(changed.contains("利用リージョン"), "{changed}");
+    assert!(changed.contains("変更あり"), "{changed}");
+    assert!(changed.contains("西日本リージョン（大阪）"), "{changed}");
+    accessible(&browser, "two configuration versions compared").await;
+    fits_the_phone(&browser, "two configuration versions compared").await;
+    screenshots(&browser, "staff-configuration-compare").await;
+    browser.quit().await.unwrap();
+
+    // The second administrator approves it from the page.
+    let session = w.app.enrol(&w.sa2).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/configuration")))
+        .await
+        .unwrap();
+    submit(&browser, "#standing button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("版を承認しました"), "{text}");
+    assert!(text.contains("第2版が有効です"), "{text}");
+    browser.quit().await.unwrap();
+    assert_eq!(w.obligation(&id, "R-9.3.2").await["met_on"], "2030-06-15");
+}
