@@ -312,6 +312,7 @@ fn snapshots(templates: &ClauseTemplates, today: NaiveDate) -> Vec<EngagementSna
             checks_accepted: std::collections::HashMap::new(),
             recorded,
             configuration_kept_on: None,
+            responsibility_agreed_on: None,
         });
     }
     out

@@ -111,6 +111,11 @@ pub fn snapshot(facts: &EngagementFacts, catalog: &Catalog, tz: Tz) -> Option<En
             latest
         },
         configuration_kept_on: facts.configurations_kept.iter().max().copied(),
+        responsibility_agreed_on: facts
+            .responsibility_agreed
+            .iter()
+            .max()
+            .map(|at| local_date(*at, tz)),
     })
 }
 
@@ -242,6 +247,8 @@ pub(crate) mod tests {
             accepted_checks: vec![],
             records: vec![],
             configurations_kept: vec![],
+            responsibility_agreed: vec![],
+            ismap_valid_until: None,
         }
     }
 

@@ -81,6 +81,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Folder whose files override the built-in staff page templates and labels by name",
     ),
     (
+        "responsibility_templates_dir",
+        "",
+        "Folder whose iaas/paas/saas.yaml override the built-in starting matrices of R-9.3.1",
+    ),
+    (
         "questionnaires_dir",
         "",
         "Folder whose .yaml files override or add to the built-in questionnaires by name",
@@ -109,6 +114,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "configuration_stale_months",
         "6",
         "Months a cloud service's approved configuration record stays current",
+    ),
+    (
+        "ismap_required_for_active",
+        "false",
+        "An L2/L3 cloud service needs a valid ISMAP / ISMAP-LIU listing before it is active (R-9.1)",
     ),
     (
         "mfa_required",
@@ -285,6 +295,11 @@ pub struct Config {
     pub staff_templates_dir: Option<PathBuf>,
     /// Overrides and additions to `questionnaires/` (same file names); none when unset.
     pub questionnaires_dir: Option<PathBuf>,
+    /// Overrides for `responsibility_templates/` (same file names); none when unset.
+    pub responsibility_templates_dir: Option<PathBuf>,
+    /// an L2/L3 cloud service without a valid ISMAP listing is refused `active`
+    /// (otherwise it is only flagged).
+    pub ismap_required_for_active: bool,
     pub rules: RuleSettings,
     pub security: SecuritySettings,
     pub reminders: ReminderPolicy,
@@ -552,6 +567,10 @@ impl Config {
         let questionnaires_dir = Some(get("questionnaires_dir").0.trim().to_string())
             .filter(|d| !d.is_empty())
             .map(PathBuf::from);
+        let responsibility_templates_dir =
+            Some(get("responsibility_templates_dir").0.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from);
         let (templates_dir, _) = get("templates_dir");
         let templates_dir = Some(templates_dir.trim())
             .filter(|d| !d.is_empty())
@@ -678,6 +697,8 @@ impl Config {
             portal_templates_dir,
             staff_templates_dir,
             questionnaires_dir,
+            responsibility_templates_dir,
+            ismap_required_for_active: boolean("ismap_required_for_active")?,
             rules,
             security,
             reminders,
@@ -761,12 +782,20 @@ impl Config {
             ("email_templates_dir", &self.email_templates_dir),
             ("portal_templates_dir", &self.portal_templates_dir),
             ("staff_templates_dir", &self.staff_templates_dir),
+            (
+                "responsibility_templates_dir",
+                &self.responsibility_templates_dir,
+            ),
         ];
         if let Some(map) = audited.as_object_mut() {
             for (key, dir) in folders {
                 let value = dir.as_ref().map(|d| d.display().to_string());
                 map.insert(key.to_string(), serde_json::json!(value));
             }
+            map.insert(
+                "ismap_required_for_active".to_string(),
+                serde_json::json!(self.ismap_required_for_active),
+            );
             map.insert(
                 "configuration_stale_months".to_string(),
                 serde_json::json!(self.rules.configuration_stale_months),

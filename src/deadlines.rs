@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::compliance;
 use crate::config::Config;
 use crate::db::facts::EngagementFacts;
-use crate::domain::{Role, Status};
+use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
 use crate::i18n::Msg;
 use crate::policy::approvals::ApprovalState;
 use crate::policy::obligations::ObligationState;
@@ -28,6 +28,8 @@ pub enum Kind {
     CheckReview,
     /// A finding's corrective action.
     CorrectiveAction,
+    /// A cloud service's ISMAP / ISMAP-LIU listing lapses.
+    IsmapLapse,
 }
 
 /// Who must act.
@@ -175,6 +177,26 @@ pub fn of_engagements(
                 e.ends_on,
                 Owner::User(e.responsible_user_id.clone()),
                 format!("/engagements/{}", e.id),
+            ));
+        }
+        // an L2/L3 cloud service in use keeps a valid ISMAP / ISMAP-LIU listing;
+        // its system administrator hears before it lapses, and after.
+        if let Some(until) = f.ismap_valid_until.filter(|_| {
+            e.kind() == EngagementKind::CloudService
+                && e.level().is_some_and(|l| l >= ClassificationLevel::L2)
+                && matches!(e.status, Status::Contracted | Status::Active)
+        }) {
+            out.push(base(
+                Kind::IsmapLapse,
+                "R-9.1",
+                Msg::new(
+                    "ISMAP / ISMAP-LIU 登録の有効期限（最新の登録を確認して記録）",
+                    "The ISMAP / ISMAP-LIU listing lapses (check the current listing and record it)",
+                ),
+                format!("ismap_lapse:{}:{until}", e.id),
+                until,
+                Owner::User(e.responsible_user_id.clone()),
+                format!("/engagements/{}/cloud-service", e.id),
             ));
         }
     }

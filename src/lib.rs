@@ -23,6 +23,7 @@ pub mod policy;
 pub mod portal;
 pub mod questionnaires;
 pub mod render;
+pub mod responsibility;
 pub mod scheduler;
 pub mod second_factor;
 pub mod staff;

@@ -48,6 +48,8 @@ pub enum StartError {
     Portal(String),
     #[error("staff pages: {0}")]
     Staff(String),
+    #[error("division-of-responsibility templates: {0}")]
+    Responsibility(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -81,6 +83,12 @@ impl Application {
             crate::staff::StaffPages::load_from(config.staff_templates_dir.as_deref())
                 .map_err(|e| StartError::Staff(e.to_string()))?,
         );
+        let responsibility = Arc::new(
+            crate::responsibility::ResponsibilityTemplates::load_from(
+                config.responsibility_templates_dir.as_deref(),
+            )
+            .map_err(|e| StartError::Responsibility(e.to_string()))?,
+        );
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
@@ -103,6 +111,7 @@ impl Application {
             config: config.clone(),
             clauses,
             questionnaires,
+            responsibility,
             email,
             portal,
             staff,

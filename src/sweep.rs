@@ -103,6 +103,9 @@ fn plan<'a>(
     for d in list {
         let owner_stage = match d.kind {
             Kind::ContractEnd => policy::contract_end_stage(d.due_on, today, policy),
+            // Told well before it lapses, as a contract's end is, then as anything overdue.
+            Kind::IsmapLapse => policy::contract_end_stage(d.due_on, today, policy)
+                .or_else(|| policy::owner_stage(d.due_on, today, policy).map(|s| s.key())),
             _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
         };
         let Some(stage) = owner_stage else { continue };
@@ -110,7 +113,7 @@ fn plan<'a>(
         for p in &owners {
             add(p, d, stage.clone(), false);
         }
-        if d.kind == Kind::ContractEnd {
+        if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
             continue;
         }
         for (level, role) in policy::escalations(d.due_on, today, policy) {

@@ -1,6 +1,7 @@
 //! Collects every field error of a request, so that one answer lists them all.
 
 use crate::domain::corporate_number::InvalidCorporateNumber;
+use crate::domain::country::NotACountry;
 use crate::domain::date::InvalidDate;
 use crate::domain::division_code::InvalidDivisionCode;
 use crate::domain::email::InvalidEmail;
@@ -18,6 +19,15 @@ pub trait Explain {
         "invalid"
     }
     fn explain(&self) -> Msg;
+}
+
+impl Explain for NotACountry {
+    fn explain(&self) -> Msg {
+        Msg::new(
+            "国は ISO 3166-1 の2文字のコードで入力してください（例: 日本は JP、米国は US）",
+            "Give countries as two-letter ISO 3166-1 codes (e.g. JP for Japan, US for the United States)",
+        )
+    }
 }
 
 impl Explain for InvalidEmail {

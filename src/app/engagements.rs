@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Services;
 use super::Tx;
 use crate::audit::Event;
-use crate::clauses::catalog::Catalog;
 use crate::compliance;
 use crate::db::engagements::{EngagementFilter, EngagementListing, EngagementOrder, EngagementRow};
 use crate::db::{
@@ -480,11 +480,12 @@ pub fn update(
 /// The facts the gates of a move to `to` decide on, read from the register.
 fn gate_facts(
     conn: &mut DbConnection,
-    catalog: &Catalog,
+    services: &Services,
     row: &EngagementRow,
     to: Status,
     today: NaiveDate,
 ) -> AppResult<GateFacts> {
+    let catalog = services.clauses.catalog();
     let kind = row.kind();
     let contract = contracts::current(conn, &row.id)?;
     let signed: Vec<String> = contract
@@ -511,6 +512,8 @@ fn gate_facts(
         unapproved_provisions,
         starts_on: row.starts_on,
         today,
+        lacks_required_listing: services.ismap_required_for_active()
+            && super::cloud_service::lacks_valid_listing(conn, row, today)?,
     })
 }
 
@@ -578,7 +581,7 @@ pub fn transition(
     lifecycle::check_move(from, to)?;
     if matches!(to, Status::Contracted | Status::Active) {
         let today = tx.today();
-        let facts = gate_facts(tx.conn(), services.clauses.catalog(), &row, to, today)?;
+        let facts = gate_facts(tx.conn(), services, &row, to, today)?;
         policy::engagements::check_gates(&facts)?;
     }
     if to == Status::Closed {
@@ -787,6 +790,10 @@ pub struct Overview {
     pub cisos: Vec<(String, String)>,
     /// A cloud service's configuration records.
     pub configuration: Option<super::configuration::ConfigurationResponse>,
+    /// A cloud service's division of responsibility.
+    pub responsibility: Option<super::responsibility::ResponsibilityResponse>,
+    /// A cloud service's ISMAP listing, data location and their flags.
+    pub cloud_service: Option<super::cloud_service::CloudServiceResponse>,
 }
 
 /// Another engagement named on this one's page.
@@ -899,23 +906,36 @@ pub fn overview(
         Vec::new()
     };
     // where a cloud service's configuration record stands.
-    let configuration = if row.kind() == EngagementKind::CloudService {
-        Some(super::configuration::of_engagement(
-            tx.conn(),
-            actor,
-            id,
-            today,
-            services.config.rules.configuration_stale_months,
-        )?)
-    } else {
-        None
-    };
+    // where a cloud service's own records stand.
+    let (configuration, responsibility, cloud_service) =
+        if row.kind() == EngagementKind::CloudService {
+            (
+                Some(super::configuration::of_engagement(
+                    tx.conn(),
+                    actor,
+                    id,
+                    today,
+                    services.config.rules.configuration_stale_months,
+                )?),
+                Some(super::responsibility::of_engagement(tx.conn(), actor, id)?),
+                Some(super::cloud_service::of_engagement(
+                    tx.conn(),
+                    actor,
+                    id,
+                    today,
+                )?),
+            )
+        } else {
+            (None, None, None)
+        };
     Ok(Overview {
         records,
         waivers,
         names,
         cisos,
         configuration,
+        responsibility,
+        cloud_service,
         end_of_term,
         check_interval: super::checks::officer::interval(&services.config, &row),
         parent,

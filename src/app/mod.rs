@@ -12,6 +12,7 @@ pub mod access_review;
 pub mod approvals;
 pub mod audit_log;
 pub mod checks;
+pub mod cloud_service;
 pub mod completion_record;
 pub mod configuration;
 pub mod contracts;
@@ -25,6 +26,7 @@ pub mod obligations;
 pub mod outbox;
 pub mod page;
 pub mod records;
+pub mod responsibility;
 pub mod sessions;
 pub mod users;
 pub mod vendors;
@@ -50,6 +52,8 @@ pub struct Services {
     pub clauses: Arc<ClauseTemplates>,
     /// The questionnaire definitions, checked at start-up.
     pub questionnaires: Arc<crate::questionnaires::Questionnaires>,
+    /// The starting division-of-responsibility matrices, checked at start-up.
+    pub responsibility: Arc<crate::responsibility::ResponsibilityTemplates>,
     pub email: Arc<crate::mail::EmailTemplates>,
     /// The vendor portal's page templates, checked at start-up.
     pub portal: Arc<crate::portal::PortalPages>,
@@ -68,6 +72,12 @@ impl Services {
     /// The organisation's date: what "today" means for every due date.
     pub fn today(&self) -> chrono::NaiveDate {
         self.config.date_at(self.clock.now())
+    }
+
+    /// whether an L2/L3 cloud service must hold a valid ISMAP listing to be
+    /// `active`, or is only flagged without one.
+    pub fn ismap_required_for_active(&self) -> bool {
+        self.config.ismap_required_for_active
     }
 }
 

@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use super::schema::configuration_versions as versions;
 use super::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Msg;
 use crate::policy::configuration::Configuration;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -42,20 +41,11 @@ impl VersionRow {
 /// Adds a version. Two people recording the next version of one engagement at the same
 /// moment: the second is told to look again rather than given a 500.
 pub fn insert(conn: &mut DbConnection, row: &VersionRow) -> AppResult<()> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match diesel::insert_into(versions::table).values(row).execute(conn) {
-        Ok(_) => Ok(()),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(AppError::Conflict {
-                message: Msg::new(
-                    "同時に別の版が記録されました。最新の版を確認してから記録し直してください",
-                    "Another version was recorded at the same moment: look at the latest and record again",
-                ),
-                allowed: vec![],
-            })
-        }
-        Err(e) => Err(e.into()),
-    }
+    diesel::insert_into(versions::table)
+        .values(row)
+        .execute(conn)
+        .map_err(super::version_taken)?;
+    Ok(())
 }
 
 /// An engagement's versions, the newest first.

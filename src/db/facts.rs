@@ -11,8 +11,9 @@ use super::contracts::Contract;
 use super::engagements::EngagementRow;
 use super::information_items::InformationItem;
 use super::schema::{
-    approvals, checks, configuration_versions, contracts, engagement_records, engagements,
-    information_items, manager_assets, obligation_waivers, status_changes,
+    approvals, checks, cloud_service_records, configuration_versions, contracts,
+    engagement_records, engagements, information_items, manager_assets, obligation_waivers,
+    responsibility_versions, status_changes,
 };
 use super::DbConnection;
 use crate::error::AppResult;
@@ -36,6 +37,10 @@ pub struct EngagementFacts {
     pub records: Vec<(crate::policy::records::RecordKind, chrono::NaiveDate)>,
     /// The days the approved configuration records were kept.
     pub configurations_kept: Vec<chrono::NaiveDate>,
+    /// When the agreed divisions of responsibility were approved.
+    pub responsibility_agreed: Vec<NaiveDateTime>,
+    /// The last day the newest recorded ISMAP / ISMAP-LIU listing is valid.
+    pub ismap_valid_until: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -172,6 +177,56 @@ pub fn load(
         configuration_versions::recorded_on,
     ))
     .load(conn)?;
+    let agreed: Vec<(String, Option<NaiveDateTime>)> = in_scope!(
+        responsibility_versions::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .filter(responsibility_versions::approved_at.is_not_null())
+    .select((
+        responsibility_versions::engagement_id,
+        responsibility_versions::approved_at,
+    ))
+    .load(conn)?;
+    let mut agreed_by: HashMap<String, Vec<NaiveDateTime>> = HashMap::new();
+    for (e, at) in agreed {
+        agreed_by.entry(e).or_default().extend(at);
+    }
+    let listings: Vec<(String, String)> = in_scope!(
+        cloud_service_records::table
+            .inner_join(engagements::table)
+            .into_boxed(),
+        visibility,
+        scope
+    )
+    .filter(cloud_service_records::kind.eq("ismap_listing"))
+    .order((
+        cloud_service_records::recorded_at.desc(),
+        cloud_service_records::id.desc(),
+    ))
+    .select((
+        cloud_service_records::engagement_id,
+        cloud_service_records::content,
+    ))
+    .load(conn)?;
+    let mut listed_until: HashMap<String, chrono::NaiveDate> = HashMap::new();
+    for (e, content) in listings {
+        if listed_until.contains_key(&e) {
+            continue;
+        }
+        let listing: crate::policy::cloud_service::IsmapListing = serde_json::from_str(&content)
+            .map_err(|err| {
+                crate::error::AppError::Internal(format!(
+                    "an ISMAP listing of {e} does not parse: {err}"
+                ))
+            })?;
+        listed_until.insert(
+            e,
+            crate::policy::cloud_service::valid_until(listing.audit_period_end),
+        );
+    }
     let mut kept_by: HashMap<String, Vec<chrono::NaiveDate>> = HashMap::new();
     for (e, on) in kept {
         kept_by.entry(e).or_default().push(on);
@@ -234,6 +289,8 @@ pub fn load(
             accepted_checks: accepted_by.remove(&engagement.id).unwrap_or_default(),
             records: records_by.remove(&engagement.id).unwrap_or_default(),
             configurations_kept: kept_by.remove(&engagement.id).unwrap_or_default(),
+            responsibility_agreed: agreed_by.remove(&engagement.id).unwrap_or_default(),
+            ismap_valid_until: listed_until.remove(&engagement.id),
             engagement,
         })
         .collect())

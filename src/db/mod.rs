@@ -5,6 +5,7 @@ pub mod access_reviews;
 pub mod approvals;
 pub mod audit;
 pub mod checks;
+pub mod cloud_service;
 pub mod completion_records;
 pub mod configuration;
 pub mod contracts;
@@ -15,6 +16,7 @@ pub mod information_items;
 pub mod outbox;
 pub mod records;
 pub mod reminders;
+pub mod responsibility;
 pub mod schema;
 pub mod second_factor;
 pub mod sessions;
@@ -360,6 +362,22 @@ pub fn ping(conn: &mut DbConnection) -> AppResult<()> {
 }
 
 /// A new identifier: UUID v7, so that identifiers sort by creation time.
+/// Two people recording the next version of one record at the same moment: the unique
+/// version number refuses the second, who is told to look again rather than given a 500.
+pub fn version_taken(e: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
+            message: crate::i18n::Msg::new(
+                "同時に別の版が記録されました。最新の版を確認してから記録し直してください",
+                "Another version was recorded at the same moment: look at the latest and record again",
+            ),
+            allowed: vec![],
+        },
+        e => e.into(),
+    }
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

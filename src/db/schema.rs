@@ -246,6 +246,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    responsibility_versions (id) {
+        id -> Text,
+        engagement_id -> Text,
+        version -> Integer,
+        service_model -> Text,
+        origin -> Text,
+        entries -> Text,
+        change_summary -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        sent_to_name -> Nullable<Text>,
+        sent_to_email -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        token_hash -> Nullable<Text>,
+        token_expires_at -> Nullable<Timestamp>,
+        vendor_decision -> Nullable<Text>,
+        vendor_signed_name -> Nullable<Text>,
+        vendor_comment -> Nullable<Text>,
+        vendor_decided_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    cloud_service_records (id) {
+        id -> Text,
+        engagement_id -> Text,
+        kind -> Text,
+        content -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Text,
         user_id -> Text,
@@ -469,6 +505,8 @@ diesel::joinable!(obligation_waivers -> engagements (engagement_id));
 diesel::joinable!(engagement_records -> engagements (engagement_id));
 diesel::joinable!(engagement_record_files -> engagement_records (record_id));
 diesel::joinable!(configuration_versions -> engagements (engagement_id));
+diesel::joinable!(responsibility_versions -> engagements (engagement_id));
+diesel::joinable!(cloud_service_records -> engagements (engagement_id));
 diesel::joinable!(checks -> engagements (engagement_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
@@ -510,4 +548,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     engagement_records,
     engagement_record_files,
     configuration_versions,
+    responsibility_versions,
+    cloud_service_records,
 );

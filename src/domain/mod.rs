@@ -2,6 +2,7 @@
 //! edges never re-checks them.
 
 pub mod corporate_number;
+pub mod country;
 pub mod date;
 pub mod division_code;
 pub mod email;

@@ -16,13 +16,17 @@ use super::client;
 use super::AppState;
 use crate::app::checks::vendor::{self, Opened};
 use crate::app::checks::{self, Form, FormAction, Saved, Upload};
+use crate::app::responsibility;
 use crate::audit::Origin;
 use crate::db::{self, checks as store};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::policy::checks::{effective, CheckState};
 use crate::policy::sign_in::Limits;
-use crate::portal::{CheckPage, EvidenceItem, Message, Notice, PortalPages, Signature, Submitted};
+use crate::portal::{
+    CheckPage, EvidenceItem, Message, Notice, PortalPages, ResponsibilityEntry, ResponsibilityPage,
+    Signature, Submitted,
+};
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 
 /// The throttle's account for bad links: failures count per address only.
@@ -33,6 +37,16 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
                    frame-ancestors 'none'; base-uri 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/portal/responsibility/{token}")
+            .route(web::get().to(show_responsibility))
+            .route(web::post().to(answer_responsibility))
+            .default_service(web::to(
+                |req: HttpRequest, state: web::Data<AppState>| async move {
+                    not_allowed(&state, &req, "GET, HEAD, POST")
+                },
+            )),
+    );
     cfg.service(
         web::resource("/portal/{token}")
             .route(web::get().to(show))
@@ -565,6 +579,201 @@ async fn take_form(
     };
     match render_check(&state, &token, lang, &check, &loaded, shown) {
         Ok(body) => html(status, body),
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The division of responsibility a cloud provider confirms (R-9.3.1)
+
+/// The version a live link opens, after the address's bad-link count (shared with the
+/// checks' links); `Err` is the page to answer with.
+async fn open_matrix(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    lang: Lang,
+) -> Result<crate::db::responsibility::MatrixRow, HttpResponse> {
+    let address = client::address(req, state.config.security.trust_forwarded_for);
+    let now = state.now().naive_utc();
+    let limits = Limits {
+        max_failures: state.config.checks.portal_max_failures_per_address,
+        window: state.config.security.failure_window,
+    };
+    let token = token.to_string();
+    let outcome = db::run(&state.pool, move |conn| {
+        responsibility::open_link(conn, &token, &address, limits, now)
+    })
+    .await;
+    match outcome {
+        Ok(responsibility::Opened::Matrix(row)) => Ok(*row),
+        Ok(responsibility::Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
+        Ok(responsibility::Opened::Invalid) => Err(invalid_link(state, lang)),
+        Err(e) => Err(failure_page(state, lang, &e)),
+    }
+}
+
+/// What was typed: the decision, the name, the comment.
+#[derive(Default)]
+struct Typed {
+    decision: String,
+    signed_name: String,
+    comment: String,
+}
+
+async fn matrix_page(
+    state: &AppState,
+    lang: Lang,
+    base_path: &str,
+    row: crate::db::responsibility::MatrixRow,
+    typed: &Typed,
+    errors: Vec<(String, String)>,
+) -> Result<String, AppError> {
+    let app = state.clone();
+    let page = db::run(&state.pool, move |conn| {
+        responsibility::vendor_page(conn, &app, row)
+    })
+    .await?;
+    let entries = page
+        .entries
+        .iter()
+        .map(|e| ResponsibilityEntry {
+            area: e.area.label().get(lang).to_string(),
+            responsible_key: e.responsible.as_str(),
+            responsible: e.responsible.label().get(lang).to_string(),
+            notes: e.notes.clone(),
+        })
+        .collect();
+    Ok(pages(state).render_responsibility(&ResponsibilityPage {
+        lang,
+        base_path,
+        engagement_title: &page.engagement_title,
+        vendor_name: &page.vendor_name,
+        version: page.row.version,
+        entries,
+        decision: &typed.decision,
+        signed_name: &typed.signed_name,
+        comment: &typed.comment,
+        errors,
+    }))
+}
+
+/// `GET /portal/responsibility/<token>`: the matrix and the form that answers it.
+async fn show_responsibility(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let lang = lang_of(query_param(&req, "lang"));
+    let row = match open_matrix(&state, &req, &token, lang).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let base_path = format!("/portal/responsibility/{}", token.as_str());
+    match matrix_page(&state, lang, &base_path, row, &Typed::default(), vec![]).await {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+/// `POST /portal/responsibility/<token>`: the provider's answer. Accepted, the link stops
+/// working and a thank-you page says what happens next; refused, the form comes back
+/// with what was typed and every problem.
+async fn answer_responsibility(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let mut lang = lang_of(query_param(&req, "lang"));
+    if let Some(origin) = super::csrf::foreign_origin(&req) {
+        tracing::info!(origin, "portal form refused: cross-origin");
+        return message(
+            &state,
+            StatusCode::FORBIDDEN,
+            lang,
+            Message::CrossSite,
+            None,
+        );
+    }
+    let row = match open_matrix(&state, &req, &token, lang).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let base_path = format!("/portal/responsibility/{}", token.as_str());
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let fields: Option<Vec<(String, String)>> = if is_form {
+        serde_urlencoded::from_bytes(&body).ok()
+    } else {
+        None
+    };
+    let Some(fields) = fields else {
+        return message(
+            &state,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            lang,
+            Message::WrongFormat,
+            Some(&base_path),
+        );
+    };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if field("lang") == "en" {
+        lang = Lang::En;
+    }
+    let typed = Typed {
+        decision: field("decision"),
+        signed_name: field("signed_name"),
+        comment: field("comment"),
+    };
+    let answer = responsibility::VendorAnswer {
+        decision: Some(typed.decision.clone()),
+        signed_name: Some(typed.signed_name.clone()),
+        comment: Some(typed.comment.clone()),
+    };
+    let origin = Origin {
+        actor_id: None,
+        actor: format!("vendor:{}", row.sent_to_email.clone().unwrap_or_default()),
+        address: Some(client::address(
+            &req,
+            state.config.security.trust_forwarded_for,
+        )),
+        request_id: client::request_id(&req),
+    };
+    let answered = row.clone();
+    let outcome = crate::app::write(&state, origin, move |tx| {
+        responsibility::answer(tx, &answered, &answer)
+    })
+    .await;
+    match outcome {
+        Ok(decision) => html(
+            StatusCode::OK,
+            pages(&state).render_responsibility_answered(
+                lang,
+                decision == crate::policy::responsibility::VendorDecision::Confirmed,
+            ),
+        ),
+        Err(AppError::Validation(problems)) => {
+            let errors = problems
+                .iter()
+                .map(|p| (p.field.clone(), p.message.get(lang).to_string()))
+                .collect();
+            match matrix_page(&state, lang, &base_path, row, &typed, errors).await {
+                Ok(body) => html(StatusCode::UNPROCESSABLE_ENTITY, body),
+                Err(e) => failure_page(&state, lang, &e),
+            }
+        }
+        // Answered meanwhile, from another window: the link no longer opens anything.
+        Err(AppError::Conflict { .. }) => invalid_link(&state, lang),
         Err(e) => failure_page(&state, lang, &e),
     }
 }

@@ -10,6 +10,6 @@ pub mod transport;
 
 pub use templates::{
     format_due, CheckAcceptedContext, CheckRequestContext, CorrectionItem, DigestContext,
-    DigestItem, EmailTemplates, RenderedEmail, TemplateError,
+    DigestItem, EmailTemplates, RenderedEmail, ResponsibilityRequestContext, TemplateError,
 };
 pub use transport::{MailError, MailSettings, Mailer, OutgoingMessage, SmtpSecurity};

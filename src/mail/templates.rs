@@ -30,17 +30,19 @@ pub const REMINDER_DIGEST: &str = "reminder_digest";
 pub const CHECK_REQUEST: &str = "check_request";
 pub const CHECK_ACCEPTED: &str = "check_accepted";
 pub const END_OF_TERM_NOTICE: &str = "end_of_term_notice";
+pub const RESPONSIBILITY_REQUEST: &str = "responsibility_request";
 
 /// The values an email's templates are checked against at start-up, covering every branch
 /// the templates can take.
 type Samples = fn() -> Vec<Value>;
 
 /// Every email, with its samples.
-const EMAILS: [(&str, Samples); 4] = [
+const EMAILS: [(&str, Samples); 5] = [
     (REMINDER_DIGEST, digest_samples),
     (CHECK_REQUEST, check_request_samples),
     (CHECK_ACCEPTED, check_accepted_samples),
     (END_OF_TERM_NOTICE, end_of_term_notice_samples),
+    (RESPONSIBILITY_REQUEST, responsibility_request_samples),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +154,36 @@ pub struct CheckRequestContext {
     pub reminder_soon: bool,
     /// Sent again, with a new link, on the due date (or the first sweep after it).
     pub reminder_due: bool,
+}
+
+/// Asks a cloud provider's contact to confirm a version of the division of
+/// responsibility through its portal link.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResponsibilityRequestContext {
+    pub organization: String,
+    pub contact_name: String,
+    pub vendor_name: String,
+    pub engagement_title: String,
+    pub version: i32,
+    /// Absolute URL of the portal link. Secret: it holds the token.
+    pub link: String,
+    /// Already formatted for the language.
+    pub link_expires_on: String,
+    /// The responsible system administrator: whom the provider asks.
+    pub officer_name: String,
+}
+
+fn responsibility_request_samples() -> Vec<Value> {
+    vec![to_value(&ResponsibilityRequestContext {
+        organization: "港区".into(),
+        contact_name: "田中 太郎".into(),
+        vendor_name: "株式会社サンプル".into(),
+        engagement_title: "財務会計システム（SaaS）".into(),
+        version: 2,
+        link: "https://itaku.example/portal/responsibility/abc".into(),
+        link_expires_on: "令和9年5月1日".into(),
+        officer_name: "山田 花子".into(),
+    })]
 }
 
 /// Tells the responsible officer that an engagement reached its end: the
@@ -452,6 +484,16 @@ impl EmailTemplates {
         ctx: &CheckRequestContext,
     ) -> Result<RenderedEmail, TemplateError> {
         self.render(lang, CHECK_REQUEST, &to_value(ctx))
+    }
+
+    /// Asks a provider's contact to confirm a division of responsibility, in their
+    /// language.
+    pub fn render_responsibility_request(
+        &self,
+        lang: Lang,
+        ctx: &ResponsibilityRequestContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, RESPONSIBILITY_REQUEST, &to_value(ctx))
     }
 
     /// Tells the responsible officer that an engagement reached its end, in their language.

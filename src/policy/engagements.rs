@@ -77,6 +77,10 @@ pub struct GateFacts {
     pub starts_on: NaiveDate,
     /// The organisation's date.
     pub today: NaiveDate,
+    /// the deployment requires an L2/L3 cloud service to hold a valid ISMAP /
+    /// ISMAP-LIU listing before it is `active` (`ismap_required_for_active`), and this
+    /// one does not.
+    pub lacks_required_listing: bool,
 }
 
 /// Why a move was refused, in words a person acts on.
@@ -94,6 +98,9 @@ pub enum GateRefusal {
     Unapproved { items: Vec<String> },
     /// Not `active` before the start date.
     BeforeStart { starts_on: NaiveDate },
+    /// an L2/L3 cloud service without a valid ISMAP / ISMAP-LIU listing, where the
+    /// deployment requires one before use.
+    NoListing,
 }
 
 impl GateRefusal {
@@ -132,6 +139,10 @@ impl GateRefusal {
                 format!("開始日（{starts_on}）前は履行中にできません"),
                 format!("The engagement cannot be active before its start date ({starts_on})"),
             ),
+            GateRefusal::NoListing => Msg::new(
+                "重要性分類レベル2以上の情報を取り扱うクラウドサービスは、有効な ISMAP / ISMAP-LIU の登録を記録してから利用を開始します（R-9.1）",
+                "A cloud service handling level 2 or 3 information needs a valid ISMAP / ISMAP-LIU listing recorded before use (R-9.1)",
+            ),
         }
     }
 
@@ -145,6 +156,7 @@ impl GateRefusal {
             GateRefusal::NoInformation { .. } => vec!["information_items".into()],
             GateRefusal::NoAgreement => vec!["terms_accepted".into()],
             GateRefusal::BeforeStart { .. } => vec![],
+            GateRefusal::NoListing => vec!["ismap_listing".into()],
         }
     }
 }
@@ -198,6 +210,9 @@ pub fn check_gates(f: &GateFacts) -> Result<(), GateRefusal> {
             return Err(GateRefusal::BeforeStart {
                 starts_on: f.starts_on,
             });
+        }
+        if f.lacks_required_listing {
+            return Err(GateRefusal::NoListing);
         }
     }
     Ok(())
@@ -253,7 +268,25 @@ mod tests {
             unapproved_provisions: vec![],
             starts_on: day("2027-04-01"),
             today: day("2027-04-01"),
+            lacks_required_listing: false,
         }
+    }
+
+    #[test]
+    fn r_9_1_where_the_deployment_requires_it_a_cloud_service_is_active_only_with_a_valid_listing()
+    {
+        let mut f = facts(Status::Active);
+        f.kind = EngagementKind::CloudService;
+        f.lacks_required_listing = true;
+        let refused = check_gates(&f).unwrap_err();
+        assert_eq!(refused, GateRefusal::NoListing);
+        assert_eq!(refused.missing(), ["ismap_listing"]);
+        // Contracting is not held up: the listing is needed before use.
+        f.to = Status::Contracted;
+        assert!(check_gates(&f).is_ok());
+        f.to = Status::Active;
+        f.lacks_required_listing = false;
+        assert!(check_gates(&f).is_ok());
     }
 
     #[test]

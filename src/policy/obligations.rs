@@ -149,6 +149,8 @@ pub struct EngagementSnapshot {
     pub recorded: HashMap<RecordKind, NaiveDate>,
     /// The day the latest approved configuration record was kept.
     pub configuration_kept_on: Option<NaiveDate>,
+    /// The day the newest agreed division of responsibility was approved.
+    pub responsibility_agreed_on: Option<NaiveDate>,
 }
 
 #[derive(
@@ -337,10 +339,6 @@ pub fn obligations(
         }
         _ => Evidence::Missing,
     };
-    let contract_has = |clause: &str| match &e.contract {
-        Some(c) if c.clause_ids.iter().any(|id| id == clause) => Evidence::Met(c.signed_on),
-        _ => Evidence::Missing,
-    };
 
     // An accepted check meets a periodic obligation until the next check is due; then
     // the next one is owed, due one interval after the last acceptance. No check falls
@@ -451,11 +449,14 @@ pub fn obligations(
         (EngagementKind::CloudService, _) => {
             b.push("R-9.1", None, Some(e.starts_on), selected("R-9.1"));
             b.push("R-9.2", None, Some(pre_contract_due), contract_complete());
+            // the division of responsibility the provider confirmed and the
+            // system administrator approved; a clause that promises one is not one.
             b.push(
                 "R-9.3.1",
                 None,
                 Some(pre_contract_due),
-                contract_has("CL-18"),
+                e.responsibility_agreed_on
+                    .map_or(Evidence::Missing, Evidence::Met),
             );
             let (due, evidence) = configuration(pre_contract_due);
             b.push("R-9.3.2", None, due, evidence);
@@ -515,6 +516,7 @@ mod tests {
             checks_accepted: HashMap::new(),
             recorded: HashMap::new(),
             configuration_kept_on: None,
+            responsibility_agreed_on: None,
         }
     }
 
@@ -821,6 +823,21 @@ mod tests {
         early.reached.insert(Status::Terminated, d(2027, 5, 1));
         early.status = Status::Terminated;
         assert!(check(&early, d(2027, 12, 1)).is_none());
+    }
+
+    #[test]
+    fn r_9_3_1_an_agreed_division_of_responsibility_meets_it_not_the_clause_that_promises_one() {
+        let mut e = snapshot(EngagementKind::CloudService, Some(ClassificationLevel::L2));
+        e.contract = Some(ContractSnapshot {
+            signed_on: d(2027, 1, 5),
+            clause_ids: vec!["CL-01".into(), "CL-02".into(), "CL-18".into()],
+        });
+        assert_ne!(state_of(&e, TODAY(), "R-9.3.1").0, ObligationState::Met);
+        e.responsibility_agreed_on = Some(d(2027, 1, 10));
+        assert_eq!(
+            state_of(&e, TODAY(), "R-9.3.1"),
+            (ObligationState::Met, Some(d(2027, 1, 10)))
+        );
     }
 
     #[test]

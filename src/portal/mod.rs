@@ -69,6 +69,31 @@ pub enum Message<'a> {
     },
 }
 
+/// One area of a division of responsibility, in the page's language.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResponsibilityEntry {
+    pub area: String,
+    /// `ward`, `provider` or `shared`.
+    pub responsible_key: &'static str,
+    pub responsible: String,
+    pub notes: String,
+}
+
+/// The division of responsibility a provider is asked to confirm, with what
+/// was typed and its errors (field, message in the page's language) after a refusal.
+pub struct ResponsibilityPage<'a> {
+    pub lang: Lang,
+    pub base_path: &'a str,
+    pub engagement_title: &'a str,
+    pub vendor_name: &'a str,
+    pub version: i32,
+    pub entries: Vec<ResponsibilityEntry>,
+    pub decision: &'a str,
+    pub signed_name: &'a str,
+    pub comment: &'a str,
+    pub errors: Vec<(String, String)>,
+}
+
 /// A signed submission, as it was made.
 #[derive(Debug, Clone)]
 pub struct Submitted {

@@ -14,7 +14,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckPage, EvidenceItem, Message, MessagePage, Notice, Signature, Submitted};
+use super::{
+    CheckPage, EvidenceItem, Message, MessagePage, Notice, ResponsibilityEntry, ResponsibilityPage,
+    Signature, Submitted,
+};
 use crate::domain::wareki;
 use crate::i18n::{Lang, Msg};
 use crate::policy::checks::CheckState;
@@ -31,10 +34,12 @@ struct Builtin;
 
 const CHECK: &str = "check";
 const MESSAGE: &str = "message";
+const RESPONSIBILITY: &str = "responsibility";
 
 /// (name the templates use, file under `portal_templates/`).
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (CHECK, "check.hbs"),
+    (RESPONSIBILITY, "responsibility.hbs"),
     (MESSAGE, "message.hbs"),
     ("head", "partials/head.hbs"),
     ("foot", "partials/foot.hbs"),
@@ -122,6 +127,10 @@ impl PortalPages {
             for page in samples.message_pages(lang) {
                 self.templates.render(MESSAGE, &message_view(t, &page))?;
             }
+            for page in samples.responsibility_pages(lang) {
+                self.templates
+                    .render(RESPONSIBILITY, &responsibility_view(t, &page))?;
+            }
         }
         Ok(())
     }
@@ -171,6 +180,34 @@ impl PortalPages {
             title: &title,
             body: &body,
             base_path,
+        })
+    }
+
+    /// The division of responsibility a provider is asked to confirm.
+    pub fn render_responsibility(&self, page: &ResponsibilityPage) -> String {
+        let view = responsibility_view(self.labels.get(page.lang), page);
+        match self.templates.render(RESPONSIBILITY, &view) {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::error!(error = %e, template = RESPONSIBILITY, "portal page failed to render");
+                fallback_page(page.lang)
+            }
+        }
+    }
+
+    /// The page after a provider answered a division of responsibility.
+    pub fn render_responsibility_answered(&self, lang: Lang, confirmed: bool) -> String {
+        let r = &self.labels.get(lang).responsibility;
+        let (title, body) = if confirmed {
+            (&r.confirmed_title, &r.confirmed_body)
+        } else {
+            (&r.changes_title, &r.changes_body)
+        };
+        self.render_message(&MessagePage {
+            lang,
+            title: &Msg::new(title.clone(), title.clone()),
+            body: &Msg::new(body.clone(), body.clone()),
+            base_path: None,
         })
     }
 
@@ -263,6 +300,27 @@ struct Labels {
     states: StateLabels,
     notices: NoticeLabels,
     messages: MessageLabels,
+    responsibility: ResponsibilityLabels,
+}
+
+/// The texts of the division of responsibility's page.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponsibilityLabels {
+    title: Pattern,
+    version: String,
+    intro: String,
+    matrix: String,
+    decision: String,
+    confirm: String,
+    request_changes: String,
+    comment: String,
+    comment_hint: String,
+    submit: String,
+    confirmed_title: String,
+    confirmed_body: String,
+    changes_title: String,
+    changes_body: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -376,6 +434,11 @@ fn load_page_labels(source: &mut TemplateSource) -> Result<Localized<Labels>, Te
     for (key, body, names) in messages {
         labels.check_pattern(key, body, names)?;
     }
+    labels.check_pattern(
+        "responsibility.title",
+        |t| &t.responsibility.title,
+        &["version"],
+    )?;
     Ok(labels)
 }
 
@@ -502,6 +565,80 @@ fn message_view<'a>(t: &'a Labels, page: &'a MessagePage) -> MessageView<'a> {
         switch: page.base_path.map(|_| switch(lang, t)),
         title,
         body: page.body.get(lang),
+    }
+}
+
+#[derive(Serialize)]
+struct ResponsibilityView<'a> {
+    lang: &'static str,
+    t: &'a Labels,
+    page_title: String,
+    site_name: &'a str,
+    stylesheets: Vec<String>,
+    base_path: &'a str,
+    switch: Option<Switch<'a>>,
+    title: String,
+    engagement_title: &'a str,
+    vendor_name: &'a str,
+    version: i32,
+    entries: &'a [ResponsibilityEntry],
+    errors: Vec<ErrorView>,
+    decision: &'a str,
+    signed_name: &'a str,
+    comment: &'a str,
+    decision_error: Option<&'a str>,
+    name_error: Option<&'a str>,
+    comment_error: Option<&'a str>,
+}
+
+fn responsibility_view<'a>(t: &'a Labels, page: &'a ResponsibilityPage) -> ResponsibilityView<'a> {
+    let lang = page.lang;
+    let version = page.version.to_string();
+    let title = t.responsibility.title.fill(&[("version", &version)]);
+    let error = |field: &str| {
+        page.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    };
+    let label = |field: &str| match field {
+        "decision" => t.responsibility.decision.clone(),
+        "comment" => t.responsibility.comment.clone(),
+        _ => t.signed_name.clone(),
+    };
+    let prefix = if page.errors.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", t.error_prefix)
+    };
+    ResponsibilityView {
+        lang: lang.as_str(),
+        t,
+        page_title: format!("{prefix}{title} - {}", t.site_name),
+        site_name: &t.site_name,
+        stylesheets: crate::assets::stylesheets(),
+        base_path: page.base_path,
+        switch: Some(switch(lang, t)),
+        title,
+        engagement_title: page.engagement_title,
+        vendor_name: page.vendor_name,
+        version: page.version,
+        entries: &page.entries,
+        errors: page
+            .errors
+            .iter()
+            .map(|(field, message)| ErrorView {
+                label: label(field),
+                message: message.clone(),
+                href: Some(format!("#{field}")),
+            })
+            .collect(),
+        decision: page.decision,
+        signed_name: page.signed_name,
+        comment: page.comment,
+        decision_error: error("decision"),
+        name_error: error("signed_name"),
+        comment_error: error("comment"),
     }
 }
 
@@ -1210,6 +1347,39 @@ mod samples {
                 pages.push(full(CheckState::Returned, Some(notice), None));
             }
             pages
+        }
+
+        pub(super) fn responsibility_pages(&self, lang: Lang) -> Vec<ResponsibilityPage<'_>> {
+            let entries = vec![ResponsibilityEntry {
+                area: "利用者ID・多要素認証".into(),
+                responsible_key: "ward",
+                responsible: "区".into(),
+                notes: "区は、利用者アカウントを管理する。".into(),
+            }];
+            let page = |errors: Vec<(String, String)>, decision| ResponsibilityPage {
+                lang,
+                base_path: "/portal/responsibility/t",
+                engagement_title: "財務会計システム（SaaS）",
+                vendor_name: "株式会社サンプル",
+                version: 2,
+                entries: entries.clone(),
+                decision,
+                signed_name: "田中 太郎",
+                comment: "",
+                errors,
+            };
+            vec![
+                page(vec![], ""),
+                page(
+                    vec![
+                        ("decision".into(), "選んでください".into()),
+                        ("comment".into(), "記入してください".into()),
+                        ("signed_name".into(), "記入してください".into()),
+                    ],
+                    "changes_requested",
+                ),
+                page(vec![], "confirmed"),
+            ]
         }
 
         pub(super) fn message_pages(&self, lang: Lang) -> Vec<MessagePage<'_>> {

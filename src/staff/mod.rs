@@ -70,6 +70,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("findings", "findings.hbs"),
     ("configuration", "configuration.hbs"),
     ("configuration_compare", "configuration_compare.hbs"),
+    ("responsibility", "responsibility.hbs"),
+    ("cloud_service", "cloud_service.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -105,6 +107,8 @@ pub enum Page {
     Findings,
     Configuration,
     ConfigurationCompare,
+    Responsibility,
+    CloudService,
 }
 
 impl Page {
@@ -140,6 +144,8 @@ impl Page {
             Page::Findings => "findings",
             Page::Configuration => "configuration",
             Page::ConfigurationCompare => "configuration_compare",
+            Page::Responsibility => "responsibility",
+            Page::CloudService => "cloud_service",
         }
     }
 }

@@ -34,7 +34,8 @@ pub struct Fixture {
     pub record: String,
     pub record_file: String,
     /// A cloud service of kumin whose system administrator (none of the callers)
-    /// recorded the first version of its configuration.
+    /// recorded the first version of its configuration and of its division of
+    /// responsibility.
     pub cloud: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     pub check: String,
@@ -223,6 +224,14 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
             &administrator,
             &format!("/api/v1/engagements/{cloud}/configuration"),
             &configuration_body(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            &administrator,
+            &format!("/api/v1/engagements/{cloud}/responsibility"),
+            &json!({"service_model": "saas", "change_summary": "ひな形から作成"}),
         )
         .await;
     assert_eq!(res.status(), 201);
@@ -681,6 +690,58 @@ fn table() -> Vec<Row> {
             "/api/v1/engagements/{id}/configuration/compare",
             "/api/v1/engagements/{cloud}/configuration/compare?from=1&to=1",
             "UAAAAAAA",
+        ),
+        // Its ISMAP listing and data location: read where visible, recorded by those who
+        // may change it.
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/cloud-service",
+            "/api/v1/engagements/{cloud}/cloud-service",
+            "UAAAAAAA",
+        ),
+        with(
+            M::PUT,
+            "/api/v1/engagements/{id}/cloud-service/ismap-listing",
+            "/api/v1/engagements/{cloud}/cloud-service/ismap-listing",
+            json!({"list": "ismap", "registration_number": "C21-0001-1", "listed_service": "港会計クラウド",
+                   "regions": ["東日本"], "audit_period_end": "2029-06-30"}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::PUT,
+            "/api/v1/engagements/{id}/cloud-service/data-location",
+            "/api/v1/engagements/{cloud}/cloud-service/data-location",
+            json!({"storage_countries": ["JP"], "storage_regions": "東京", "backup_countries": ["JP"],
+                   "support_countries": ["JP"], "governing_law": "日本法", "court": "東京地方裁判所"}),
+            "UAAAAAFF",
+        ),
+        // Its division of responsibility: the same, and sent by those who may change it.
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/responsibility",
+            "/api/v1/engagements/{cloud}/responsibility",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/responsibility/{version}/approval",
+            "/api/v1/engagements/{cloud}/responsibility/1/approval",
+            json!({}),
+            "UAAAAFFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/responsibility/{version}/sending",
+            "/api/v1/engagements/{cloud}/responsibility/1/sending",
+            json!({}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/responsibility",
+            "/api/v1/engagements/{cloud}/responsibility",
+            json!({"service_model": "iaas", "change_summary": "IaaS に変更"}),
+            "UAAAAAFF",
         ),
         // Clauses and contracts.
         row(

@@ -420,7 +420,7 @@ async fn configuration_versions_are_kept_approved_and_compared_in_the_browser() 
         text.contains("第1版が有効です（令和12年10月1日まで）"),
         "{text}"
     );
-    submit(&browser, "#cloud a").await;
+    submit(&browser, "#cloud a[href$='/configuration']").await;
     let text = main_text(&browser).await;
     assert!(text.contains("版の一覧"), "{text}");
     assert!(text.contains("LGWAN 接続口経由のみ"), "{text}");
@@ -515,4 +515,660 @@ async fn configuration_versions_are_kept_approved_and_compared_in_the_browser() 
     assert!(text.contains("第2版が有効です"), "{text}");
     browser.quit().await.unwrap();
     assert_eq!(w.obligation(&id, "R-9.3.2").await["met_on"], "2030-06-15");
+}
+
+/// The responsibility link in a message: what follows `/portal/responsibility/`.
+fn responsibility_link(text: &str) -> String {
+    let start = text
+        .find("/portal/responsibility/")
+        .unwrap_or_else(|| panic!("a link in {text}"));
+    let rest = &text[start..];
+    rest.chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect()
+}
+
+impl World {
+    async fn matrix(&self, who: &TestUser, id: &str, body: &Value) -> reqwest::Response {
+        self.app
+            .post(
+                who,
+                &format!("/api/v1/engagements/{id}/responsibility"),
+                body,
+            )
+            .await
+    }
+
+    async fn matrix_action(
+        &self,
+        who: &TestUser,
+        id: &str,
+        version: u32,
+        action: &str,
+    ) -> reqwest::Response {
+        self.app
+            .post(
+                who,
+                &format!("/api/v1/engagements/{id}/responsibility/{version}/{action}"),
+                &json!({}),
+            )
+            .await
+    }
+
+    /// The provider's answer through the portal, as its form sends it.
+    async fn answer(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn r_9_3_1_a_division_of_responsibility_is_confirmed_through_the_portal_and_approved() {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    let owed = w.obligation(&id, "R-9.3.1").await;
+    assert_eq!(owed["state"], "open", "{owed}");
+
+    // The first version from the SaaS starting matrix: every area, in order.
+    let v1 = json_of(
+        w.matrix(
+            &w.sa,
+            &id,
+            &json!({"service_model": "saas", "change_summary": "SaaS のひな形から作成"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["origin"], "saas v1");
+    assert_eq!(v1["state"], "draft");
+    let entries = v1["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 11);
+    assert_eq!(entries[0]["area"], "identities_mfa");
+    assert_eq!(entries[0]["responsible"], "ward");
+    // Only a version the provider confirmed can be approved.
+    assert_problem(w.matrix_action(&w.sa2, &id, 1, "approval").await, 409, None).await;
+
+    // Sent: the provider's contact gets a link to the portal.
+    let sent = json_of(w.matrix_action(&w.sa, &id, 1, "sending").await, 200).await;
+    assert_eq!(sent["state"], "awaiting_provider");
+    let mail = w.app.mail_to("hanako@vendor.example", 1).await;
+    assert!(
+        mail[0].subject.contains("責任分界表（第1版）"),
+        "{}",
+        mail[0].subject
+    );
+    let link = responsibility_link(&mail[0].text);
+    let page = w.app.client.get(w.app.url(&link)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("利用者ID・多要素認証"), "{html}");
+    assert!(html.contains("財務会計システム（SaaS）"));
+
+    // Changes asked for without saying which: refused, the page says why.
+    let refused = w
+        .answer(
+            &link,
+            &[
+                ("decision", "changes_requested"),
+                ("signed_name", "山田 花子"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("変更を求める内容と理由を記入してください"),
+        "{html}"
+    );
+    let asked = w
+        .answer(
+            &link,
+            &[
+                ("decision", "changes_requested"),
+                ("signed_name", "山田 花子"),
+                (
+                    "comment",
+                    "インシデントの通知期限は検知後12時間以内としてください",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status(), 200);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("変更のご依頼を承りました"));
+    // The link has done its work.
+    assert_eq!(
+        w.app
+            .client
+            .get(w.app.url(&link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let listed = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/responsibility"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["versions"][0]["state"], "changes_requested");
+    assert_eq!(listed["versions"][0]["vendor_signed_name"], "山田 花子");
+    assert_eq!(listed["agreed_version"], Value::Null);
+
+    // The second version answers it; the provider confirms it.
+    let mut changed: Vec<Value> = entries.clone();
+    let notice = changed
+        .iter_mut()
+        .find(|e| e["area"] == "incident_notice")
+        .unwrap();
+    notice["notes"] = json!("事業者は、インシデントを検知した後12時間以内に区へ通知する。");
+    let v2 = json_of(
+        w.matrix(
+            &w.sa,
+            &id,
+            &json!({"service_model": "saas", "change_summary": "通知期限を12時間に短縮（事業者の依頼）", "entries": changed}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(v2["origin"], "saas v1");
+    json_of(w.matrix_action(&w.sa, &id, 2, "sending").await, 200).await;
+    let mail = w.app.mail_to("hanako@vendor.example", 2).await;
+    let second = mail.iter().find(|m| m.subject.contains("第2版")).unwrap();
+    let link = responsibility_link(&second.text);
+    let confirmed = w
+        .answer(
+            &link,
+            &[("decision", "confirmed"), ("signed_name", "山田 花子")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    assert_eq!(
+        w.obligation(&id, "R-9.3.1").await["state"],
+        "open",
+        "confirmed is not yet agreed"
+    );
+
+    // R-2.6: not by the person who recorded it.
+    assert_problem(w.matrix_action(&w.sa, &id, 2, "approval").await, 403, None).await;
+    let agreed = json_of(w.matrix_action(&w.sa2, &id, 2, "approval").await, 200).await;
+    assert_eq!(agreed["state"], "agreed");
+    let met = w.obligation(&id, "R-9.3.1").await;
+    assert_eq!(met["state"], "met", "{met}");
+    assert_eq!(met["met_on"], "2030-04-01");
+    // The first, never agreed, stays as it was: superseded.
+    let listed = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/responsibility"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["agreed_version"], 2);
+    assert_eq!(listed["versions"][1]["state"], "superseded");
+}
+
+#[tokio::test]
+async fn r_9_3_1_a_matrix_missing_an_area_or_with_a_wrong_party_is_refused_whole() {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L2").await;
+    let entries: Vec<Value> = ["identities_mfa", "logs"]
+        .iter()
+        .map(|a| json!({"area": a, "responsible": "ward", "notes": "区が行う"}))
+        .collect();
+    let problem = assert_problem(
+        w.matrix(
+            &w.sa,
+            &id,
+            &json!({"service_model": "paas", "change_summary": "x", "entries": entries}),
+        )
+        .await,
+        422,
+        Some("entries"),
+    )
+    .await;
+    assert!(
+        problem.to_string().contains("事業者の特権アクセス"),
+        "{problem}"
+    );
+    let problem = assert_problem(
+        w.matrix(
+            &w.sa,
+            &id,
+            &json!({"service_model": "faas", "change_summary": "x",
+                    "entries": [{"area": "logs", "responsible": "vendor", "notes": ""}]}),
+        )
+        .await,
+        422,
+        None,
+    )
+    .await;
+    let fields: Vec<_> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "service_model",
+            "entries[0].responsible",
+            "entries[0].notes"
+        ]
+    );
+    assert_eq!(w.app.count_rows("responsibility_versions").await, 0);
+    // A link that is no link, and one never sent.
+    for path in [
+        "/portal/responsibility/short",
+        "/portal/responsibility/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let res = w.app.client.get(w.app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_division_of_responsibility_is_drawn_up_sent_answered_and_approved_in_the_browser() {
+    use crate::staff_pages::{
+        accessible, click, fill, fits_the_phone, main_text, screenshots, submit,
+    };
+    use crate::webdriver::Browser;
+
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    let session = w.app.enrol(&w.sa).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}#cloud")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("未合意"), "{text}");
+    submit(&browser, "#cloud a[href$='/responsibility']").await;
+
+    // The first version from the SaaS starting matrix; a summary is required.
+    click(&browser, "#service_model option[value=saas]").await;
+    submit(&browser, "#new-matrix button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("必須項目です"), "{text}");
+    click(&browser, "#service_model option[value=saas]").await;
+    fill(&browser, "#change_summary", "SaaS のひな形から作成").await;
+    submit(&browser, "#new-matrix button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("責任分界表の新しい版を記録しました"),
+        "{text}"
+    );
+    assert!(text.contains("インシデントの通知（通知期限）"), "{text}");
+
+    // A second version with the incident notice shortened, then sent.
+    fill(
+        &browser,
+        "#entries_6_notes",
+        "事業者は、インシデントを検知した後12時間以内に区へ通知する。",
+    )
+    .await;
+    fill(&browser, "#change_summary", "通知期限を12時間に短縮").await;
+    submit(&browser, "#new-matrix button[type=submit]").await;
+    assert!(main_text(&browser).await.contains("12時間以内"));
+    accessible(&browser, "the division of responsibility").await;
+    fits_the_phone(&browser, "the division of responsibility").await;
+    submit(&browser, "#send button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("事業者の回答待ち"), "{text}");
+    browser.quit().await.unwrap();
+
+    // The provider answers in the portal, with no account.
+    let mail = w.app.mail_to("hanako@vendor.example", 1).await;
+    let link = responsibility_link(&mail[0].text);
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser.goto(&w.app.url(&link)).await.unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("第2版"), "{text}");
+    assert!(text.contains("12時間以内"), "{text}");
+    accessible(&browser, "the provider's division of responsibility").await;
+    fits_the_phone(&browser, "the provider's division of responsibility").await;
+    browser.goto(&w.app.url(&link)).await.unwrap();
+    screenshots(&browser, "portal-responsibility").await;
+    click(&browser, "#decision-confirmed").await;
+    fill(&browser, "#signed_name", "山田 花子").await;
+    submit(&browser, "form button[type=submit]").await;
+    assert!(main_text(&browser).await.contains("ご同意を承りました"));
+    browser.quit().await.unwrap();
+
+    // The second administrator approves it.
+    let session = w.app.enrol(&w.sa2).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/responsibility")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("同意（山田 花子"), "{text}");
+    submit(&browser, "#approve button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("第2版が合意されています"), "{text}");
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/responsibility")))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-responsibility").await;
+    browser.quit().await.unwrap();
+    assert_eq!(w.obligation(&id, "R-9.3.1").await["state"], "met");
+}
+
+impl World {
+    /// Records the contract with the clauses a refused move says are missing, then moves
+    /// the engagement to `contracted`.
+    async fn contracted(&self, id: &str) {
+        let to = |status: &str| json!({ "to": status });
+        let path = format!("/api/v1/engagements/{id}/transitions");
+        json_of(self.app.post(&self.sa, &path, &to("selected")).await, 200).await;
+        let problem = assert_problem(
+            self.app.post(&self.sa, &path, &to("contracted")).await,
+            409,
+            None,
+        )
+        .await;
+        json_of(
+            self.app
+                .post(
+                    &self.sa,
+                    &format!("/api/v1/engagements/{id}/contracts"),
+                    &json!({"reference_number": "港区契第2030-101号", "signed_on": "2030-03-25",
+                            "clause_ids": problem["missing"]}),
+                )
+                .await,
+            201,
+        )
+        .await;
+        json_of(self.app.post(&self.sa, &path, &to("contracted")).await, 200).await;
+    }
+
+    async fn listing(&self, id: &str, audit_period_end: &str) -> reqwest::Response {
+        self.app
+            .put(
+                &self.sa,
+                &format!("/api/v1/engagements/{id}/cloud-service/ismap-listing"),
+                &json!({"list": "ismap", "registration_number": "C21-0001-1",
+                        "listed_service": "港会計クラウド", "regions": ["東日本リージョン"],
+                        "audit_period_end": audit_period_end}),
+            )
+            .await
+    }
+
+    async fn location(&self, id: &str, support: &[&str]) -> reqwest::Response {
+        self.app
+            .put(
+                &self.sa,
+                &format!("/api/v1/engagements/{id}/cloud-service/data-location"),
+                &json!({"storage_countries": ["JP"], "storage_regions": "東日本リージョン（東京）",
+                        "backup_countries": ["JP"], "support_countries": support,
+                        "governing_law": "日本法", "court": "東京地方裁判所"}),
+            )
+            .await
+    }
+}
+
+/// The digests `to` received that mention the ISMAP listing.
+fn about_ismap(smtp: &TestSmtp, to: &str) -> usize {
+    smtp.received()
+        .iter()
+        .filter(|m| m.to == vec![to.to_string()])
+        .filter(|m| m.parsed().body_text(0).is_some_and(|t| t.contains("ISMAP")))
+        .count()
+}
+
+async fn settled(smtp: &TestSmtp, to: &str, expected: usize) -> usize {
+    let mut n = 0;
+    for _ in 0..100 {
+        n = about_ismap(smtp, to);
+        if n >= expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    n
+}
+
+#[tokio::test]
+async fn r_9_1_an_ismap_listing_is_reminded_before_it_lapses_and_flagged_after_over_smtp() {
+    let smtp = TestSmtp::start();
+    let config = smtp.config();
+    let pairs: Vec<(&str, &str)> = config.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let w = world_on(spawn_app_with(&pairs).await).await;
+    let id = w.cloud("L2").await;
+    w.contracted(&id).await;
+    // Audited to 2029-06-30: valid until 2030-10-31.
+    let recorded = json_of(w.listing(&id, "2029-06-30").await, 200).await;
+    assert_eq!(recorded["ismap_listing"]["valid_until"], "2030-10-31");
+    assert_eq!(recorded["flags"], json!([]));
+
+    // 92 days before: nothing about it.
+    w.app.clock.set(at("2030-07-31T00:00:00Z"));
+    sweep(&w).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(about_ismap(&smtp, &w.sa.email), 0);
+    // 90 days before, its system administrator hears of it, once.
+    w.app.clock.set(at("2030-08-02T00:00:00Z"));
+    sweep(&w).await;
+    assert_eq!(settled(&smtp, &w.sa.email, 1).await, 1);
+    sweep(&w).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(about_ismap(&smtp, &w.sa.email), 1);
+
+    // 30 days before, again.
+    w.app.clock.set(at("2030-10-01T00:00:00Z"));
+    sweep(&w).await;
+    assert_eq!(settled(&smtp, &w.sa.email, 2).await, 2);
+
+    // Lapsed: flagged on the engagement, and told again.
+    w.app.clock.set(at("2030-11-01T00:00:00Z"));
+    let service = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/cloud-service"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        service["flags"],
+        json!([{"flag": "listing_lapsed", "valid_until": "2030-10-31"}])
+    );
+    sweep(&w).await;
+    assert_eq!(
+        settled(&smtp, &w.sa.email, 3).await,
+        3,
+        "and once it lapsed"
+    );
+    // A renewal makes it valid again and keeps the old one in the history.
+    let renewed = json_of(w.listing(&id, "2030-06-30").await, 200).await;
+    assert_eq!(renewed["flags"], json!([]));
+    assert_eq!(renewed["history"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn r_9_1_l3_information_stored_or_reachable_outside_japan_is_flagged() {
+    let w = world_on(spawn_app().await).await;
+    let l3 = w.cloud("L3").await;
+    let l2 = w.cloud("L2").await;
+    json_of(w.listing(&l3, "2029-06-30").await, 200).await;
+    json_of(w.listing(&l2, "2029-06-30").await, 200).await;
+
+    let abroad = json_of(w.location(&l3, &["JP", "us"]).await, 200).await;
+    assert_eq!(
+        abroad["flags"],
+        json!([{"flag": "l3_outside_japan", "countries": ["US"]}])
+    );
+    assert_eq!(
+        abroad["data_location"]["location"]["support_countries"],
+        json!(["JP", "US"])
+    );
+    // The same location at L2 is no concern.
+    let l2_abroad = json_of(w.location(&l2, &["JP", "US"]).await, 200).await;
+    assert_eq!(l2_abroad["flags"], json!([]));
+    // Back in Japan: the flag goes.
+    let home = json_of(w.location(&l3, &["JP"]).await, 200).await;
+    assert_eq!(home["flags"], json!([]));
+    json_of(w.location(&l3, &["SG"]).await, 200).await;
+
+    // The list of engagements says it in a word.
+    let session = w.app.enrol(&w.so).await.session;
+    let page = w
+        .app
+        .client
+        .get(w.app.url("/engagements?kind=cloud_service"))
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("L3情報が国外").count(), 1, "{page}");
+
+    // A country that is no code, a missing court: refused, nothing kept.
+    let before = w.app.count_rows("cloud_service_records").await;
+    let res = w
+        .app
+        .put(
+            &w.sa,
+            &format!("/api/v1/engagements/{l3}/cloud-service/data-location"),
+            &json!({"storage_countries": ["Japan"], "storage_regions": "東京",
+                    "backup_countries": ["JP"], "support_countries": ["JP"],
+                    "governing_law": "日本法"}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, Some("storage_countries")).await;
+    assert!(problem.to_string().contains("court"), "{problem}");
+    assert_eq!(w.app.count_rows("cloud_service_records").await, before);
+}
+
+#[tokio::test]
+async fn r_9_1_a_deployment_may_require_a_valid_listing_before_a_cloud_service_is_used() {
+    let w = world_on(spawn_app_with(&[("ismap_required_for_active", "true")]).await).await;
+    let id = w.cloud("L2").await;
+    w.contracted(&id).await;
+    let path = format!("/api/v1/engagements/{id}/transitions");
+    let refused = assert_problem(
+        w.app.post(&w.sa, &path, &json!({"to": "active"})).await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(refused["missing"], json!(["ismap_listing"]), "{refused}");
+    json_of(w.listing(&id, "2029-06-30").await, 200).await;
+    json_of(
+        w.app.post(&w.sa, &path, &json!({"to": "active"})).await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_ismap_listing_and_data_location_are_recorded_in_the_browser() {
+    use crate::staff_pages::{accessible, fill, fits_the_phone, main_text, screenshots, submit};
+    use crate::webdriver::Browser;
+
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    let session = w.app.enrol(&w.sa).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}#cloud")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("ISMAP / ISMAP-LIU の登録が記録されていません"),
+        "{text}"
+    );
+    submit(&browser, "#cloud a[href$='/cloud-service']").await;
+
+    // A date that is no date comes back with its error, what was typed kept.
+    crate::staff_pages::click(&browser, "#list option[value=ismap]").await;
+    fill(&browser, "#registration_number", "C21-0001-1").await;
+    fill(&browser, "#listed_service", "港会計クラウド").await;
+    fill(&browser, "#regions", "東日本リージョン").await;
+    fill(&browser, "#audit_period_end", "2029/2/30").await;
+    submit(&browser, "#listing-form button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("監査対象期間の末日が正しくありません"),
+        "{text}"
+    );
+    assert_eq!(
+        browser
+            .find("#registration_number")
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_str(),
+        Some("C21-0001-1")
+    );
+    fill(&browser, "#audit_period_end", "令和11年6月30日").await;
+    submit(&browser, "#listing-form button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(
+        text.contains("ISMAP / ISMAP-LIU の登録を記録しました"),
+        "{text}"
+    );
+    assert!(text.contains("令和12年10月31日"), "valid until: {text}");
+
+    // Support reachable from the United States: L3 abroad is flagged.
+    fill(&browser, "#storage_countries", "JP").await;
+    fill(&browser, "#storage_regions", "東日本リージョン（東京）").await;
+    fill(&browser, "#backup_countries", "JP").await;
+    fill(&browser, "#support_countries", "JP, US").await;
+    fill(&browser, "#governing_law", "日本法").await;
+    fill(&browser, "#court", "東京地方裁判所").await;
+    submit(&browser, "#location-form button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("データの所在を記録しました"), "{text}");
+    assert!(text.contains("日本国外（US）"), "{text}");
+    accessible(&browser, "the cloud service's listing and location").await;
+    fits_the_phone(&browser, "the cloud service's listing and location").await;
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/cloud-service")))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-cloud-service").await;
+    browser.quit().await.unwrap();
 }

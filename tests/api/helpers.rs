@@ -253,6 +253,16 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn put(&self, who: &TestUser, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&who.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn delete(&self, who: &TestUser, path: &str) -> reqwest::Response {
         self.client
             .delete(self.url(path))

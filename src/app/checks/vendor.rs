@@ -36,9 +36,7 @@ pub fn open_link(
     limits: Limits,
     now: NaiveDateTime,
 ) -> AppResult<Opened> {
-    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
-    let (_, from_address) = throttle::failures(conn, BAD_LINK, address, since)?;
-    if let Some(wait) = retry_after(&from_address, now, limits) {
+    if let Some(wait) = throttled(conn, address, limits, now)? {
         return Ok(Opened::Throttled(wait));
     }
     Ok(match super::open(conn, token, now)? {
@@ -47,10 +45,29 @@ pub fn open_link(
             Opened::Check(Box::new((link, check)))
         }
         None => {
-            throttle::record_failure(conn, BAD_LINK, address, now)?;
+            bad_link(conn, address, now)?;
             Opened::Invalid
         }
     })
+}
+
+/// The seconds an address must wait before opening any portal link again, when it has
+/// tried too many bad ones; every kind of portal link shares the one count, so guessing
+/// at any of them is slowed alike.
+pub fn throttled(
+    conn: &mut DbConnection,
+    address: &str,
+    limits: Limits,
+    now: NaiveDateTime,
+) -> AppResult<Option<u64>> {
+    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
+    let (_, from_address) = throttle::failures(conn, BAD_LINK, address, since)?;
+    Ok(retry_after(&from_address, now, limits))
+}
+
+/// Counts a link that opened nothing against the address.
+pub fn bad_link(conn: &mut DbConnection, address: &str, now: NaiveDateTime) -> AppResult<()> {
+    throttle::record_failure(conn, BAD_LINK, address, now)
 }
 
 /// What the check page shows beyond the check itself.

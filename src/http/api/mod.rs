@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 pub mod audit_log;
 pub mod checks;
+pub mod cloud_service;
 pub mod configuration;
 pub mod contracts;
 pub mod deadlines;
@@ -20,6 +21,7 @@ pub mod params;
 pub mod problems;
 pub mod questionnaires;
 pub mod records;
+pub mod responsibility;
 pub mod session;
 pub mod users;
 pub mod vendors;
@@ -138,6 +140,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(configuration::create)
                 .service(configuration::approve)
                 .service(configuration::compare)
+                .service(responsibility::list)
+                .service(responsibility::create)
+                .service(responsibility::send)
+                .service(responsibility::approve)
+                .service(cloud_service::show)
+                .service(cloud_service::listing)
+                .service(cloud_service::location)
                 .service(contracts::clauses)
                 .service(contracts::completion_record)
                 .service(contracts::record)

@@ -170,11 +170,28 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
     let query = engagement_query(&req);
     let actor = who.actor.clone();
     let asked = query.clone();
-    let (result, divisions, vendors) = crate::db::read(&state.pool, move |conn| {
+    let today = state.today();
+    let (result, divisions, vendors, flags) = crate::db::read(&state.pool, move |conn| {
         let result = use_case::list(conn, &actor, &asked);
         let divisions = crate::db::divisions::list(conn)?;
         let vendors = crate::db::vendors::names(conn)?;
-        Ok((result, divisions, vendors))
+        // the cloud services on this page that need looking at.
+        let flags = match &result {
+            Ok(page) => {
+                let cloud: Vec<_> = page
+                    .items
+                    .iter()
+                    .filter(|e| e.kind == EngagementKind::CloudService)
+                    .map(|e| (e.id.as_str(), e.level))
+                    .collect();
+                crate::app::cloud_service::standings(conn, &cloud, today)?
+                    .into_iter()
+                    .map(|(id, s)| (id, s.flags))
+                    .collect()
+            }
+            Err(_) => std::collections::HashMap::new(),
+        };
+        Ok((result, divisions, vendors, flags))
     })
     .await?;
     let (page, errors) = match result {
@@ -225,6 +242,14 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
                     vendor: e.vendor_name.clone(),
                     starts_on: date(lang, e.starts_on),
                     ends_on: date(lang, e.ends_on),
+                    flags: flags
+                        .get(&e.id)
+                        .map(|list| {
+                            list.iter()
+                                .map(|f| super::cloud::flag_word(pages, lang, f))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect()
         })
@@ -643,7 +668,20 @@ pub(super) fn engagement_view(
         cloud: o
             .configuration
             .as_ref()
-            .map(|c| crate::staff::views::cloud::CloudSummaryView {
+            .zip(o.responsibility.as_ref())
+            .zip(o.cloud_service.as_ref())
+            .map(|((c, r), s)| crate::staff::views::cloud::CloudSummaryView {
+                cloud_service_href: format!("/engagements/{id}/cloud-service"),
+                listing_standing: super::cloud::listing_standing(pages, lang, s),
+                flags: s
+                    .flags
+                    .iter()
+                    .map(|f| f.message().get(lang).to_string())
+                    .collect(),
+                responsibility_href: format!("/engagements/{id}/responsibility"),
+                responsibility_standing: super::cloud::matrix_standing(pages, lang, r),
+                responsibility_missing: r.agreed_version.is_none()
+                    && o.obligations.iter().any(|ob| ob.rule_id == "R-9.3.1"),
                 configuration_href: format!("/engagements/{id}/configuration"),
                 configuration_standing: super::cloud::standing(pages, lang, c),
                 configuration_stale: c.stale,

@@ -122,6 +122,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/engagements/{id}/configuration"),
     ("GET", "/engagements/{id}/configuration/compare"),
     ("POST", "/engagements/{id}/configuration/{version}/approval"),
+    ("GET", "/engagements/{id}/cloud-service"),
+    ("POST", "/engagements/{id}/cloud-service/ismap-listing"),
+    ("POST", "/engagements/{id}/cloud-service/data-location"),
+    ("GET", "/engagements/{id}/responsibility"),
+    ("POST", "/engagements/{id}/responsibility"),
+    ("POST", "/engagements/{id}/responsibility/{version}/sending"),
+    (
+        "POST",
+        "/engagements/{id}/responsibility/{version}/approval",
+    ),
     ("POST", "/engagements/{id}/records/{record_id}/files"),
     (
         "GET",
@@ -806,7 +816,15 @@ const FLASH_SETS: &[(&str, &[&str])] = &[
 
 /// As [`FLASHES`], for a cloud service's pages (labels in `labels/cloud`, under
 /// `flash_cloud`).
-pub const CLOUD_FLASHES: [&str; 2] = ["configuration_recorded", "configuration_approved"];
+pub const CLOUD_FLASHES: [&str; 7] = [
+    "listing_recorded",
+    "location_recorded",
+    "configuration_recorded",
+    "configuration_approved",
+    "responsibility_recorded",
+    "responsibility_sent",
+    "responsibility_approved",
+];
 
 /// As [`FLASHES`], for the periodic check and finding pages (their labels are in
 /// `labels/checks`, under `flash_checks`).

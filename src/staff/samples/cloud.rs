@@ -13,6 +13,30 @@ use crate::render::TemplateError;
 pub const CODE_KEYS: &[&str] = &[
     "flash_cloud.configuration_recorded",
     "flash_cloud.configuration_approved",
+    "flash_cloud.listing_recorded",
+    "flash_cloud.location_recorded",
+    "cloud_flags.no_listing",
+    "cloud_flags.listing_lapsed",
+    "cloud_flags.l3_outside_japan",
+    "cloud_service.title",
+    "cloud_service.listing_standing",
+    "cloud_service.listing_none",
+    "cloud_service.lists.ismap",
+    "cloud_service.lists.ismap_liu",
+    "cloud_service.kinds.ismap_listing",
+    "cloud_service.kinds.data_location",
+    "cloud_service.fields.list",
+    "cloud_service.fields.registration_number",
+    "cloud_service.fields.listed_service",
+    "cloud_service.fields.regions",
+    "cloud_service.fields.audit_period_end",
+    "cloud_service.fields.valid_until",
+    "cloud_service.fields.storage_countries",
+    "cloud_service.fields.storage_regions",
+    "cloud_service.fields.backup_countries",
+    "cloud_service.fields.support_countries",
+    "cloud_service.fields.governing_law",
+    "cloud_service.fields.court",
     "configuration.title",
     "configuration.intro",
     "configuration.version",
@@ -53,6 +77,45 @@ pub const CODE_KEYS: &[&str] = &[
     "configuration.hints.encryption",
     "configuration.hints.backup",
     "configuration.hints.integrations",
+    "flash_cloud.responsibility_recorded",
+    "flash_cloud.responsibility_sent",
+    "flash_cloud.responsibility_approved",
+    "responsibility.title",
+    "responsibility.standing_agreed",
+    "responsibility.standing_none",
+    "responsibility.newest_heading",
+    "responsibility.origin_value",
+    "responsibility.version",
+    "responsibility.send",
+    "responsibility.send_again",
+    "responsibility.send_hint",
+    "responsibility.approve",
+    "responsibility.approve_hint",
+    "responsibility.vendor_confirmed",
+    "responsibility.vendor_changes",
+    "responsibility.states.draft",
+    "responsibility.states.awaiting_provider",
+    "responsibility.states.changes_requested",
+    "responsibility.states.awaiting_approval",
+    "responsibility.states.agreed",
+    "responsibility.states.superseded",
+    "responsibility.parties.ward",
+    "responsibility.parties.provider",
+    "responsibility.parties.shared",
+    "responsibility.models.iaas",
+    "responsibility.models.paas",
+    "responsibility.models.saas",
+    "responsibility.areas.identities_mfa",
+    "responsibility.areas.privileged_access",
+    "responsibility.areas.logs",
+    "responsibility.areas.encryption_keys",
+    "responsibility.areas.backup_restore",
+    "responsibility.areas.patching",
+    "responsibility.areas.incident_notice",
+    "responsibility.areas.vulnerability_testing",
+    "responsibility.areas.subprocessors",
+    "responsibility.areas.availability",
+    "responsibility.areas.exit_deletion",
 ];
 
 fn options() -> Vec<OptionView> {
@@ -131,9 +194,147 @@ fn configuration(full: bool) -> ConfigurationView {
     }
 }
 
+fn responsibility(full: bool, first: bool) -> ResponsibilityView {
+    let action = |what: &str| MatrixActionView {
+        action: format!("/engagements/e1/responsibility/2/{what}"),
+        submit: "第2版を送付する".into(),
+        hint: "メールで送ります".into(),
+    };
+    ResponsibilityView {
+        engagement_href: "/engagements/e1".into(),
+        engagement_title: "財務会計システム（SaaS）".into(),
+        standing: "第1版が合意されています。".into(),
+        refusal: full.then(|| "事業者が確認した版だけを承認できます".into()),
+        send: full.then(|| action("sending")),
+        approve: full.then(|| action("approval")),
+        newest: full.then(|| ShownMatrixView {
+            heading: "最新の版：第2版（事業者が変更を依頼）".into(),
+            origin: "saas v1".into(),
+            entries: vec![MatrixEntryView {
+                area: "利用者ID・多要素認証".into(),
+                responsible: "区".into(),
+                responsible_key: "ward".into(),
+                notes: "区は、利用者を管理する。".into(),
+            }],
+            vendor_comment: Some("通知期限を12時間に".into()),
+        }),
+        versions: if full {
+            vec![MatrixRowView {
+                version: "第2版".into(),
+                recorded_on: "令和9年2月10日".into(),
+                recorded_by: "港 花子".into(),
+                change_summary: "通知期限".into(),
+                state: "合意済み".into(),
+                state_key: "agreed".into(),
+                vendor_answer: "同意（山田 花子、令和9年2月12日）".into(),
+                approved_by: "芝 太郎".into(),
+            }]
+        } else {
+            vec![]
+        },
+        form: full.then(|| MatrixFormView {
+            action: "/engagements/e1/responsibility".into(),
+            errors: errors(),
+            service_models: options(),
+            service_model_error: Some("選んでください".into()),
+            change_summary: FieldView {
+                value: "".into(),
+                error: Some("入力してください".into()),
+            },
+            entries: if first {
+                vec![]
+            } else {
+                vec![MatrixEntryFieldView {
+                    area_id: "entries_0_area".into(),
+                    responsible_id: "entries_0_responsible".into(),
+                    notes_id: "entries_0_notes".into(),
+                    area: "ログの取得・保管・提供".into(),
+                    area_value: "logs".into(),
+                    responsible: options(),
+                    responsible_error: Some("選んでください".into()),
+                    notes: FieldView {
+                        value: "事業者は、ログを1年保存する。".into(),
+                        error: None,
+                    },
+                }]
+            },
+            entries_error: (!first).then(|| "全ての領域を定めてください".into()),
+        }),
+    }
+}
+
+fn cloud_service(full: bool) -> CloudServiceView {
+    let field = |value: &str, error: Option<&str>| FieldView {
+        value: value.into(),
+        error: error.map(str::to_string),
+    };
+    CloudServiceView {
+        engagement_href: "/engagements/e1".into(),
+        engagement_title: "財務会計システム（SaaS）".into(),
+        flags: if full {
+            vec!["ISMAP の登録は期限切れです".into()]
+        } else {
+            vec![]
+        },
+        refusal: full.then(|| "変更する権限がありません".into()),
+        listing: if full {
+            vec![Fact {
+                label: "登録番号".into(),
+                value: "C21-0001-1".into(),
+            }]
+        } else {
+            vec![]
+        },
+        location: if full {
+            vec![Fact {
+                label: "データを保存する国".into(),
+                value: "JP".into(),
+            }]
+        } else {
+            vec![]
+        },
+        history: if full {
+            vec![CloudHistoryRowView {
+                recorded_at: "令和9年4月1日 9:00".into(),
+                what: "ISMAP の登録".into(),
+                by: "港 花子".into(),
+                summary: "C21-0001-1".into(),
+            }]
+        } else {
+            vec![]
+        },
+        listing_form: full.then(|| ListingFormView {
+            action: "/engagements/e1/cloud-service/ismap-listing".into(),
+            errors: errors(),
+            lists: options(),
+            list_error: Some("選んでください".into()),
+            registration_number: field("C21-0001-1", None),
+            listed_service: field("港クラウド", None),
+            regions: field("東京", Some("入力してください")),
+            audit_period_end: field("2029/3/31", None),
+        }),
+        location_form: full.then(|| LocationFormView {
+            action: "/engagements/e1/cloud-service/data-location".into(),
+            errors: errors(),
+            storage_countries: field("JP", None),
+            storage_regions: field("東京", None),
+            backup_countries: field("JP", None),
+            support_countries: field("JP, XX1", Some("国コードが正しくありません")),
+            governing_law: field("日本法", None),
+            court: field("東京地方裁判所", None),
+        }),
+    }
+}
+
 pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
     for lang in [Lang::Ja, Lang::En] {
         let c = chrome(lang, true);
+        for full in [false, true] {
+            pages.render_checked(Page::CloudService, &c, &cloud_service(full))?;
+        }
+        for (full, first) in [(false, true), (true, true), (true, false)] {
+            pages.render_checked(Page::Responsibility, &c, &responsibility(full, first))?;
+        }
         for full in [false, true] {
             pages.render_checked(Page::Configuration, &c, &configuration(full))?;
         }

@@ -132,6 +132,7 @@ pub const CODE_KEYS: &[&str] = &[
     "records.add",
     "gate_missing.information_items",
     "gate_missing.terms_accepted",
+    "gate_missing.ismap_listing",
     "records.kinds.selection",
     "records.kinds.no_information",
     "records.kinds.terms_accepted",
@@ -246,6 +247,7 @@ fn engagements(full: bool) -> EngagementsView {
                 vendor: "港清掃株式会社".into(),
                 starts_on: "令和9年4月1日".into(),
                 ends_on: "令和10年3月31日".into(),
+                flags: vec!["ISMAP未登録".into()],
             }]
         } else {
             vec![]
@@ -532,6 +534,12 @@ pub(super) fn engagement(full: bool) -> EngagementView {
             },
         },
         cloud: full.then(|| super::views::cloud::CloudSummaryView {
+            cloud_service_href: "/engagements/e1/cloud-service".into(),
+            listing_standing: "ISMAP（C21-0001-1）令和12年7月31日まで有効".into(),
+            flags: vec!["国外".into()],
+            responsibility_href: "/engagements/e1/responsibility".into(),
+            responsibility_standing: "第2版が合意されています".into(),
+            responsibility_missing: true,
             configuration_href: "/engagements/e1/configuration".into(),
             configuration_standing: "第2版が有効です（令和9年8月10日まで）".into(),
             configuration_stale: true,

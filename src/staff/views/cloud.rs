@@ -114,7 +114,149 @@ pub struct ComparisonView {
 /// way to its page.
 #[derive(Debug, Clone, Serialize)]
 pub struct CloudSummaryView {
+    pub cloud_service_href: String,
+    /// The ISMAP listing in force, in words.
+    pub listing_standing: String,
+    /// What needs looking at (no valid listing, L3 outside Japan), in words.
+    pub flags: Vec<String>,
+    pub responsibility_href: String,
+    pub responsibility_standing: String,
+    /// Owed (L2/L3) and not agreed.
+    pub responsibility_missing: bool,
     pub configuration_href: String,
     pub configuration_standing: String,
     pub configuration_stale: bool,
+}
+
+/// One area of a matrix as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixEntryView {
+    pub area: String,
+    pub responsible: String,
+    /// `ward`, `provider` or `shared`.
+    pub responsible_key: String,
+    pub notes: String,
+}
+
+/// One version in the list of a matrix's versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRowView {
+    pub version: String,
+    pub recorded_on: String,
+    pub recorded_by: String,
+    pub change_summary: String,
+    pub state: String,
+    pub state_key: String,
+    /// What the provider answered, in words (empty before an answer).
+    pub vendor_answer: String,
+    pub approved_by: String,
+}
+
+/// A button that acts on the newest version (send it, approve it).
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixActionView {
+    pub action: String,
+    pub submit: String,
+    pub hint: String,
+}
+
+/// One area's fields in the form for a new version.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixEntryFieldView {
+    /// The fields' ids and names: `entries_0_area`, `entries_0_responsible`,
+    /// `entries_0_notes` (the API's `entries[0].…`).
+    pub area_id: String,
+    pub responsible_id: String,
+    pub notes_id: String,
+    pub area: String,
+    pub area_value: String,
+    pub responsible: Vec<OptionView>,
+    pub responsible_error: Option<String>,
+    pub notes: FieldView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixFormView {
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub service_models: Vec<OptionView>,
+    pub service_model_error: Option<String>,
+    pub change_summary: FieldView,
+    /// Empty for the first version: it starts from the model's starting matrix.
+    pub entries: Vec<MatrixEntryFieldView>,
+    pub entries_error: Option<String>,
+}
+
+/// The newest version's matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownMatrixView {
+    pub heading: String,
+    pub origin: String,
+    pub entries: Vec<MatrixEntryView>,
+    /// What the provider said, when it asked for changes.
+    pub vendor_comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponsibilityView {
+    pub engagement_href: String,
+    pub engagement_title: String,
+    pub standing: String,
+    pub refusal: Option<String>,
+    pub send: Option<MatrixActionView>,
+    pub approve: Option<MatrixActionView>,
+    pub newest: Option<ShownMatrixView>,
+    pub versions: Vec<MatrixRowView>,
+    pub form: Option<MatrixFormView>,
+}
+
+/// One earlier record of a cloud service's listing or data location.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloudHistoryRowView {
+    pub recorded_at: String,
+    pub what: String,
+    pub by: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListingFormView {
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub lists: Vec<OptionView>,
+    pub list_error: Option<String>,
+    pub registration_number: FieldView,
+    pub listed_service: FieldView,
+    /// One per line.
+    pub regions: FieldView,
+    pub audit_period_end: FieldView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationFormView {
+    pub action: String,
+    pub errors: Vec<FormError>,
+    /// Country codes, separated by commas or spaces.
+    pub storage_countries: FieldView,
+    pub storage_regions: FieldView,
+    pub backup_countries: FieldView,
+    pub support_countries: FieldView,
+    pub governing_law: FieldView,
+    pub court: FieldView,
+}
+
+/// A cloud service's ISMAP listing and data location.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloudServiceView {
+    pub engagement_href: String,
+    pub engagement_title: String,
+    /// What needs looking at, in words.
+    pub flags: Vec<String>,
+    pub refusal: Option<String>,
+    /// The listing in force (empty: none recorded).
+    pub listing: Vec<Fact>,
+    pub location: Vec<Fact>,
+    pub history: Vec<CloudHistoryRowView>,
+    pub listing_form: Option<ListingFormView>,
+    pub location_form: Option<LocationFormView>,
 }

@@ -136,6 +136,8 @@ pub struct EngagementRowView {
     pub vendor: String,
     pub starts_on: String,
     pub ends_on: String,
+    /// A cloud service's flags, in a word each (no valid ISMAP listing, L3 abroad).
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
