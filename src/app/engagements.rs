@@ -788,12 +788,20 @@ pub struct Overview {
     pub names: std::collections::HashMap<String, String>,
     /// The active ROLE-CISO holders a delegated inspection may name: id, name.
     pub cisos: Vec<(String, String)>,
-    /// A cloud service's configuration records.
-    pub configuration: Option<super::configuration::ConfigurationResponse>,
-    /// A cloud service's division of responsibility.
-    pub responsibility: Option<super::responsibility::ResponsibilityResponse>,
-    /// A cloud service's ISMAP listing, data location and their flags.
-    pub cloud_service: Option<super::cloud_service::CloudServiceResponse>,
+    /// A cloud service's own records.
+    pub cloud: Option<CloudRecords>,
+}
+
+/// What a cloud service keeps beyond the register.
+pub struct CloudRecords {
+    /// Its configuration records.
+    pub configuration: super::configuration::ConfigurationResponse,
+    /// Its division of responsibility.
+    pub responsibility: super::responsibility::ResponsibilityResponse,
+    /// Its ISMAP listing, data location and their flags.
+    pub service: super::cloud_service::CloudServiceResponse,
+    /// Its provider's subprocessors and the changes awaiting acknowledgement.
+    pub subprocessors: super::subprocessors::SubprocessorsResponse,
 }
 
 /// Another engagement named on this one's page.
@@ -905,37 +913,29 @@ pub fn overview(
     } else {
         Vec::new()
     };
-    // where a cloud service's configuration record stands.
-    // where a cloud service's own records stand.
-    let (configuration, responsibility, cloud_service) =
-        if row.kind() == EngagementKind::CloudService {
-            (
-                Some(super::configuration::of_engagement(
-                    tx.conn(),
-                    actor,
-                    id,
-                    today,
-                    services.config.rules.configuration_stale_months,
-                )?),
-                Some(super::responsibility::of_engagement(tx.conn(), actor, id)?),
-                Some(super::cloud_service::of_engagement(
-                    tx.conn(),
-                    actor,
-                    id,
-                    today,
-                )?),
-            )
-        } else {
-            (None, None, None)
-        };
+    // where a cloud service's own records stand.
+    let cloud = if row.kind() == EngagementKind::CloudService {
+        Some(CloudRecords {
+            configuration: super::configuration::of_engagement(
+                tx.conn(),
+                actor,
+                id,
+                today,
+                services.config.rules.configuration_stale_months,
+            )?,
+            responsibility: super::responsibility::of_engagement(tx.conn(), actor, id)?,
+            service: super::cloud_service::of_engagement(tx.conn(), actor, id, today)?,
+            subprocessors: super::subprocessors::of_engagement(tx.conn(), actor, id)?,
+        })
+    } else {
+        None
+    };
     Ok(Overview {
         records,
         waivers,
         names,
         cisos,
-        configuration,
-        responsibility,
-        cloud_service,
+        cloud,
         end_of_term,
         check_interval: super::checks::officer::interval(&services.config, &row),
         parent,

@@ -28,6 +28,7 @@ pub mod page;
 pub mod records;
 pub mod responsibility;
 pub mod sessions;
+pub mod subprocessors;
 pub mod users;
 pub mod vendors;
 

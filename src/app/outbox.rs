@@ -108,3 +108,27 @@ pub fn retry(tx: &mut Tx, actor: &Actor, id: &str) -> AppResult<()> {
     tx.record(Event::new("outbox.retry").target("outbox", id));
     Ok(())
 }
+
+/// Queues an email rendered for a vendor's contact (who has no account).
+pub fn queue_to_contact(
+    conn: &mut crate::db::DbConnection,
+    (name, email): (&str, &str),
+    lang: crate::i18n::Lang,
+    rendered: &crate::mail::RenderedEmail,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    crate::db::outbox::enqueue(
+        conn,
+        &crate::db::outbox::NewMessage {
+            id: &crate::db::outbox::next_id(),
+            recipient_user_id: None,
+            to_email: email,
+            to_name: name,
+            lang: lang.as_str(),
+            subject: &rendered.subject,
+            text: &rendered.text,
+            html: &rendered.html,
+        },
+        now,
+    )
+}

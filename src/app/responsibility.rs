@@ -12,7 +12,6 @@ use super::checks::token;
 use super::engagements::load_visible;
 use super::{Services, Tx};
 use crate::audit::Event;
-use crate::db::outbox;
 use crate::db::responsibility::{self as store, MatrixRow};
 use crate::db::{self, vendors, DbConnection};
 use crate::domain::{BoundedText, EngagementKind};
@@ -382,18 +381,11 @@ pub fn send(
         .email
         .render_responsibility_request(lang, &mail)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    outbox::enqueue(
+    super::outbox::queue_to_contact(
         tx.conn(),
-        &outbox::NewMessage {
-            id: &outbox::next_id(),
-            recipient_user_id: None,
-            to_email: &contact.email,
-            to_name: &contact.name,
-            lang: lang.as_str(),
-            subject: &rendered.subject,
-            text: &rendered.text,
-            html: &rendered.html,
-        },
+        (&contact.name, &contact.email),
+        lang,
+        &rendered,
         now,
     )?;
     let response = one(store::of_engagement(tx.conn(), id)?, version)?;

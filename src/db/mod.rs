@@ -20,6 +20,7 @@ pub mod responsibility;
 pub mod schema;
 pub mod second_factor;
 pub mod sessions;
+pub mod subprocessors;
 pub mod throttle;
 pub mod users;
 pub mod vendors;

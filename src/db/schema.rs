@@ -282,6 +282,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    subprocessor_changes (id) {
+        id -> Text,
+        engagement_id -> Text,
+        kind -> Text,
+        name -> Text,
+        purpose -> Text,
+        country -> Text,
+        effective_on -> Date,
+        reporter_kind -> Text,
+        reported_by -> Text,
+        reported_at -> Timestamp,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subprocessor_links (id) {
+        id -> Text,
+        engagement_id -> Text,
+        token_hash -> Text,
+        sent_to_name -> Text,
+        sent_to_email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     recovery_codes (id) {
         id -> Text,
         user_id -> Text,
@@ -507,6 +537,8 @@ diesel::joinable!(engagement_record_files -> engagement_records (record_id));
 diesel::joinable!(configuration_versions -> engagements (engagement_id));
 diesel::joinable!(responsibility_versions -> engagements (engagement_id));
 diesel::joinable!(cloud_service_records -> engagements (engagement_id));
+diesel::joinable!(subprocessor_changes -> engagements (engagement_id));
+diesel::joinable!(subprocessor_links -> engagements (engagement_id));
 diesel::joinable!(checks -> engagements (engagement_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
@@ -550,4 +582,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     configuration_versions,
     responsibility_versions,
     cloud_service_records,
+    subprocessor_changes,
+    subprocessor_links,
 );

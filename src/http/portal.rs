@@ -17,6 +17,7 @@ use super::AppState;
 use crate::app::checks::vendor::{self, Opened};
 use crate::app::checks::{self, Form, FormAction, Saved, Upload};
 use crate::app::responsibility;
+use crate::app::subprocessors;
 use crate::audit::Origin;
 use crate::db::{self, checks as store};
 use crate::error::AppError;
@@ -25,7 +26,7 @@ use crate::policy::checks::{effective, CheckState};
 use crate::policy::sign_in::Limits;
 use crate::portal::{
     CheckPage, EvidenceItem, Message, Notice, PortalPages, ResponsibilityEntry, ResponsibilityPage,
-    Signature, Submitted,
+    Signature, Submitted, SubprocessorEntry, SubprocessorsPage,
 };
 use crate::questionnaires::answers::{AnswerProblem, RawAnswer};
 
@@ -37,6 +38,16 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
                    frame-ancestors 'none'; base-uri 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/portal/subprocessors/{token}")
+            .route(web::get().to(show_subprocessors))
+            .route(web::post().to(report_subprocessor))
+            .default_service(web::to(
+                |req: HttpRequest, state: web::Data<AppState>| async move {
+                    not_allowed(&state, &req, "GET, HEAD, POST")
+                },
+            )),
+    );
     cfg.service(
         web::resource("/portal/responsibility/{token}")
             .route(web::get().to(show_responsibility))
@@ -516,15 +527,7 @@ async fn take_form(
         action,
         signature: parsed.signature,
     };
-    let origin = Origin {
-        actor_id: None,
-        actor: format!("vendor:{}", check.contact_email),
-        address: Some(client::address(
-            &req,
-            state.config.security.trust_forwarded_for,
-        )),
-        request_id: client::request_id(&req),
-    };
+    let origin = vendor_origin(&state, &req, &check.contact_email);
     let app = state.get_ref().clone();
     let check_id = check.id.clone();
     let (typed, signed) = (form.answers.clone(), form.signature.clone());
@@ -701,17 +704,7 @@ async fn answer_responsibility(
         Err(page) => return page,
     };
     let base_path = format!("/portal/responsibility/{}", token.as_str());
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let fields: Option<Vec<(String, String)>> = if is_form {
-        serde_urlencoded::from_bytes(&body).ok()
-    } else {
-        None
-    };
-    let Some(fields) = fields else {
+    let Some(fields) = url_encoded(&req, &body) else {
         return message(
             &state,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -720,13 +713,7 @@ async fn answer_responsibility(
             Some(&base_path),
         );
     };
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| fields.get(name);
     if field("lang") == "en" {
         lang = Lang::En;
     }
@@ -740,15 +727,11 @@ async fn answer_responsibility(
         signed_name: Some(typed.signed_name.clone()),
         comment: Some(typed.comment.clone()),
     };
-    let origin = Origin {
-        actor_id: None,
-        actor: format!("vendor:{}", row.sent_to_email.clone().unwrap_or_default()),
-        address: Some(client::address(
-            &req,
-            state.config.security.trust_forwarded_for,
-        )),
-        request_id: client::request_id(&req),
-    };
+    let origin = vendor_origin(
+        &state,
+        &req,
+        row.sent_to_email.as_deref().unwrap_or_default(),
+    );
     let answered = row.clone();
     let outcome = crate::app::write(&state, origin, move |tx| {
         responsibility::answer(tx, &answered, &answer)
@@ -775,5 +758,233 @@ async fn answer_responsibility(
         // Answered meanwhile, from another window: the link no longer opens anything.
         Err(AppError::Conflict { .. }) => invalid_link(&state, lang),
         Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A cloud provider reports a change of its subprocessors
+
+async fn open_report_link(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    lang: Lang,
+) -> Result<crate::db::subprocessors::LinkRow, HttpResponse> {
+    let address = client::address(req, state.config.security.trust_forwarded_for);
+    let now = state.now().naive_utc();
+    let limits = Limits {
+        max_failures: state.config.checks.portal_max_failures_per_address,
+        window: state.config.security.failure_window,
+    };
+    let token = token.to_string();
+    let outcome = db::run(&state.pool, move |conn| {
+        subprocessors::open_link(conn, &token, &address, limits, now)
+    })
+    .await;
+    match outcome {
+        Ok(subprocessors::Opened::Link(link)) => Ok(*link),
+        Ok(subprocessors::Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
+        Ok(subprocessors::Opened::Invalid) => Err(invalid_link(state, lang)),
+        Err(e) => Err(failure_page(state, lang, &e)),
+    }
+}
+
+async fn subprocessors_page(
+    state: &AppState,
+    lang: Lang,
+    base_path: &str,
+    link: crate::db::subprocessors::LinkRow,
+    reported: bool,
+    typed: [String; 5],
+    errors: Vec<(String, String)>,
+) -> Result<String, AppError> {
+    let page = db::run(&state.pool, move |conn| {
+        subprocessors::vendor_page(conn, &link)
+    })
+    .await?;
+    let date = |d: chrono::NaiveDate| crate::mail::format_due(lang, d);
+    let current = page
+        .list
+        .current
+        .iter()
+        .map(|s| SubprocessorEntry {
+            name: s.name.clone(),
+            purpose: s.purpose.clone(),
+            country: s.country.as_str().to_string(),
+            since: date(s.since),
+        })
+        .collect();
+    let pending = page
+        .list
+        .pending
+        .iter()
+        .map(|c| {
+            (
+                c.kind.as_str(),
+                SubprocessorEntry {
+                    name: c.name.clone(),
+                    purpose: c.purpose.clone(),
+                    country: c.country.clone(),
+                    since: date(c.effective_on),
+                },
+            )
+        })
+        .collect();
+    Ok(pages(state).render_subprocessors(&SubprocessorsPage {
+        lang,
+        base_path,
+        engagement_title: &page.engagement_title,
+        vendor_name: &page.vendor_name,
+        reported,
+        current,
+        pending,
+        typed,
+        errors,
+    }))
+}
+
+/// `GET /portal/subprocessors/<token>`: the list as the ward has it, and the form.
+async fn show_subprocessors(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let lang = lang_of(query_param(&req, "lang"));
+    let link = match open_report_link(&state, &req, &token, lang).await {
+        Ok(link) => link,
+        Err(page) => return page,
+    };
+    let base_path = format!("/portal/subprocessors/{}", token.as_str());
+    let reported = query_param(&req, "reported") == Some("1");
+    match subprocessors_page(
+        &state,
+        lang,
+        &base_path,
+        link,
+        reported,
+        Default::default(),
+        vec![],
+    )
+    .await
+    {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+/// `POST /portal/subprocessors/<token>`: a change reported. Accepted, the page comes back
+/// (303) saying so; refused, the form comes back with what was typed and every problem.
+async fn report_subprocessor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let mut lang = lang_of(query_param(&req, "lang"));
+    if let Some(origin) = super::csrf::foreign_origin(&req) {
+        tracing::info!(origin, "portal form refused: cross-origin");
+        return message(
+            &state,
+            StatusCode::FORBIDDEN,
+            lang,
+            Message::CrossSite,
+            None,
+        );
+    }
+    let link = match open_report_link(&state, &req, &token, lang).await {
+        Ok(link) => link,
+        Err(page) => return page,
+    };
+    let base_path = format!("/portal/subprocessors/{}", token.as_str());
+    let Some(fields) = url_encoded(&req, &body) else {
+        return message(
+            &state,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            lang,
+            Message::WrongFormat,
+            Some(&base_path),
+        );
+    };
+    let field = |name: &str| fields.get(name);
+    if field("lang") == "en" {
+        lang = Lang::En;
+    }
+    let typed = [
+        field("kind"),
+        field("name"),
+        field("purpose"),
+        field("country"),
+        field("effective_on"),
+    ];
+    let change = subprocessors::ChangeBody {
+        kind: Some(typed[0].clone()),
+        name: Some(typed[1].clone()),
+        purpose: Some(typed[2].clone()),
+        country: Some(typed[3].clone()),
+        effective_on: Some(typed[4].clone()),
+    };
+    let origin = vendor_origin(&state, &req, &link.sent_to_email);
+    let reporting = link.clone();
+    let outcome = crate::app::write(&state, origin, move |tx| {
+        subprocessors::report(tx, &reporting, &change)
+    })
+    .await;
+    match outcome {
+        Ok(_) => {
+            let lang_part = if lang == Lang::En { "&lang=en" } else { "" };
+            see_other(&format!("{base_path}?reported=1{lang_part}"))
+        }
+        Err(AppError::Validation(problems)) => {
+            let errors = problems
+                .iter()
+                .map(|p| (p.field.clone(), p.message.get(lang).to_string()))
+                .collect();
+            match subprocessors_page(&state, lang, &base_path, link, false, typed, errors).await {
+                Ok(body) => html(StatusCode::UNPROCESSABLE_ENTITY, body),
+                Err(e) => failure_page(&state, lang, &e),
+            }
+        }
+        Err(e) => failure_page(&state, lang, &e),
+    }
+}
+
+/// A portal form's fields (`application/x-www-form-urlencoded`); `None` for any other
+/// body, which the caller answers as the wrong format.
+fn url_encoded(req: &HttpRequest, body: &[u8]) -> Option<FormFields> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return None;
+    }
+    serde_urlencoded::from_bytes(body).ok().map(FormFields)
+}
+
+/// A simple portal form's fields by name.
+struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    /// A field's value, empty when it was not sent.
+    fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Who acts through a portal link, for the audit log: the contact it was sent to.
+fn vendor_origin(state: &AppState, req: &HttpRequest, email: &str) -> Origin {
+    Origin {
+        actor_id: None,
+        actor: format!("vendor:{email}"),
+        address: Some(client::address(
+            req,
+            state.config.security.trust_forwarded_for,
+        )),
+        request_id: client::request_id(req),
     }
 }

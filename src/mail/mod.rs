@@ -10,6 +10,7 @@ pub mod transport;
 
 pub use templates::{
     format_due, CheckAcceptedContext, CheckRequestContext, CorrectionItem, DigestContext,
-    DigestItem, EmailTemplates, RenderedEmail, ResponsibilityRequestContext, TemplateError,
+    DigestItem, EmailTemplates, RenderedEmail, ResponsibilityRequestContext,
+    SubprocessorLinkContext, TemplateError,
 };
 pub use transport::{MailError, MailSettings, Mailer, OutgoingMessage, SmtpSecurity};

@@ -31,18 +31,20 @@ pub const CHECK_REQUEST: &str = "check_request";
 pub const CHECK_ACCEPTED: &str = "check_accepted";
 pub const END_OF_TERM_NOTICE: &str = "end_of_term_notice";
 pub const RESPONSIBILITY_REQUEST: &str = "responsibility_request";
+pub const SUBPROCESSOR_LINK: &str = "subprocessor_link";
 
 /// The values an email's templates are checked against at start-up, covering every branch
 /// the templates can take.
 type Samples = fn() -> Vec<Value>;
 
 /// Every email, with its samples.
-const EMAILS: [(&str, Samples); 5] = [
+const EMAILS: [(&str, Samples); 6] = [
     (REMINDER_DIGEST, digest_samples),
     (CHECK_REQUEST, check_request_samples),
     (CHECK_ACCEPTED, check_accepted_samples),
     (END_OF_TERM_NOTICE, end_of_term_notice_samples),
     (RESPONSIBILITY_REQUEST, responsibility_request_samples),
+    (SUBPROCESSOR_LINK, subprocessor_link_samples),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +173,31 @@ pub struct ResponsibilityRequestContext {
     pub link_expires_on: String,
     /// The responsible system administrator: whom the provider asks.
     pub officer_name: String,
+}
+
+/// Sends a cloud provider's contact the link to report changes of subprocessors through.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubprocessorLinkContext {
+    pub organization: String,
+    pub contact_name: String,
+    pub vendor_name: String,
+    pub engagement_title: String,
+    /// Absolute URL of the portal link. Secret: it holds the token.
+    pub link: String,
+    pub link_expires_on: String,
+    pub officer_name: String,
+}
+
+fn subprocessor_link_samples() -> Vec<Value> {
+    vec![to_value(&SubprocessorLinkContext {
+        organization: "港区".into(),
+        contact_name: "田中 太郎".into(),
+        vendor_name: "株式会社サンプル".into(),
+        engagement_title: "財務会計システム（SaaS）".into(),
+        link: "https://itaku.example/portal/subprocessors/abc".into(),
+        link_expires_on: "令和9年7月1日".into(),
+        officer_name: "山田 花子".into(),
+    })]
 }
 
 fn responsibility_request_samples() -> Vec<Value> {
@@ -484,6 +511,15 @@ impl EmailTemplates {
         ctx: &CheckRequestContext,
     ) -> Result<RenderedEmail, TemplateError> {
         self.render(lang, CHECK_REQUEST, &to_value(ctx))
+    }
+
+    /// Sends a provider's contact the link to report subprocessor changes through.
+    pub fn render_subprocessor_link(
+        &self,
+        lang: Lang,
+        ctx: &SubprocessorLinkContext,
+    ) -> Result<RenderedEmail, TemplateError> {
+        self.render(lang, SUBPROCESSOR_LINK, &to_value(ctx))
     }
 
     /// Asks a provider's contact to confirm a division of responsibility, in their

@@ -18,4 +18,5 @@ pub mod reminders;
 pub mod responsibility;
 pub mod rules;
 pub mod sign_in;
+pub mod subprocessors;
 pub mod trace;

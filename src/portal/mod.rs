@@ -94,6 +94,31 @@ pub struct ResponsibilityPage<'a> {
     pub errors: Vec<(String, String)>,
 }
 
+/// One subprocessor as the portal lists it, in the page's language.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubprocessorEntry {
+    pub name: String,
+    pub purpose: String,
+    pub country: String,
+    pub since: String,
+}
+
+/// A provider's subprocessors and the form that reports a change, with what was typed
+/// (kind, name, purpose, country, effective_on) and its errors after a refusal.
+pub struct SubprocessorsPage<'a> {
+    pub lang: Lang,
+    pub base_path: &'a str,
+    pub engagement_title: &'a str,
+    pub vendor_name: &'a str,
+    /// A change was just reported.
+    pub reported: bool,
+    pub current: Vec<SubprocessorEntry>,
+    /// (`added` or `removed`, the subprocessor) awaiting the ward's acknowledgement.
+    pub pending: Vec<(&'static str, SubprocessorEntry)>,
+    pub typed: [String; 5],
+    pub errors: Vec<(String, String)>,
+}
+
 /// A signed submission, as it was made.
 #[derive(Debug, Clone)]
 pub struct Submitted {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CheckPage, EvidenceItem, Message, MessagePage, Notice, ResponsibilityEntry, ResponsibilityPage,
-    Signature, Submitted,
+    Signature, Submitted, SubprocessorEntry, SubprocessorsPage,
 };
 use crate::domain::wareki;
 use crate::i18n::{Lang, Msg};
@@ -35,10 +35,12 @@ struct Builtin;
 const CHECK: &str = "check";
 const MESSAGE: &str = "message";
 const RESPONSIBILITY: &str = "responsibility";
+const SUBPROCESSORS: &str = "subprocessors";
 
 /// (name the templates use, file under `portal_templates/`).
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (CHECK, "check.hbs"),
+    (SUBPROCESSORS, "subprocessors.hbs"),
     (RESPONSIBILITY, "responsibility.hbs"),
     (MESSAGE, "message.hbs"),
     ("head", "partials/head.hbs"),
@@ -127,6 +129,10 @@ impl PortalPages {
             for page in samples.message_pages(lang) {
                 self.templates.render(MESSAGE, &message_view(t, &page))?;
             }
+            for page in samples.subprocessor_pages(lang) {
+                self.templates
+                    .render(SUBPROCESSORS, &subprocessors_view(t, &page))?;
+            }
             for page in samples.responsibility_pages(lang) {
                 self.templates
                     .render(RESPONSIBILITY, &responsibility_view(t, &page))?;
@@ -190,6 +196,18 @@ impl PortalPages {
             Ok(html) => html,
             Err(e) => {
                 tracing::error!(error = %e, template = RESPONSIBILITY, "portal page failed to render");
+                fallback_page(page.lang)
+            }
+        }
+    }
+
+    /// A provider's subprocessors and the form that reports a change.
+    pub fn render_subprocessors(&self, page: &SubprocessorsPage) -> String {
+        let view = subprocessors_view(self.labels.get(page.lang), page);
+        match self.templates.render(SUBPROCESSORS, &view) {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::error!(error = %e, template = SUBPROCESSORS, "portal page failed to render");
                 fallback_page(page.lang)
             }
         }
@@ -301,6 +319,31 @@ struct Labels {
     notices: NoticeLabels,
     messages: MessageLabels,
     responsibility: ResponsibilityLabels,
+    subprocessors: SubprocessorLabels,
+}
+
+/// The texts of the subprocessors' page.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubprocessorLabels {
+    title: String,
+    intro: String,
+    current: String,
+    none: String,
+    pending: String,
+    report: String,
+    kind: String,
+    added: String,
+    removed: String,
+    name: String,
+    purpose: String,
+    country: String,
+    country_hint: String,
+    since: String,
+    effective_on: String,
+    date_hint: String,
+    submit: String,
+    reported: String,
 }
 
 /// The texts of the division of responsibility's page.
@@ -565,6 +608,114 @@ fn message_view<'a>(t: &'a Labels, page: &'a MessagePage) -> MessageView<'a> {
         switch: page.base_path.map(|_| switch(lang, t)),
         title,
         body: page.body.get(lang),
+    }
+}
+
+#[derive(Serialize)]
+struct SubprocessorFormView<'a> {
+    kind: &'a str,
+    name: &'a str,
+    purpose: &'a str,
+    country: &'a str,
+    effective_on: &'a str,
+    kind_error: Option<&'a str>,
+    name_error: Option<&'a str>,
+    purpose_error: Option<&'a str>,
+    country_error: Option<&'a str>,
+    effective_on_error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SubprocessorsView<'a> {
+    lang: &'static str,
+    t: &'a Labels,
+    page_title: String,
+    site_name: &'a str,
+    stylesheets: Vec<String>,
+    base_path: &'a str,
+    switch: Option<Switch<'a>>,
+    title: &'a str,
+    engagement_title: &'a str,
+    vendor_name: &'a str,
+    reported: bool,
+    current: &'a [SubprocessorEntry],
+    pending: Vec<SubprocessorEntry>,
+    errors: Vec<ErrorView>,
+    form: SubprocessorFormView<'a>,
+}
+
+fn subprocessors_view<'a>(t: &'a Labels, page: &'a SubprocessorsPage) -> SubprocessorsView<'a> {
+    let lang = page.lang;
+    let l = &t.subprocessors;
+    let error = |field: &str| {
+        page.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    };
+    let label = |field: &str| match field {
+        "kind" => l.kind.clone(),
+        "purpose" => l.purpose.clone(),
+        "country" => l.country.clone(),
+        "effective_on" => l.effective_on.clone(),
+        _ => l.name.clone(),
+    };
+    let prefix = if page.errors.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", t.error_prefix)
+    };
+    let typed = &page.typed;
+    SubprocessorsView {
+        lang: lang.as_str(),
+        t,
+        page_title: format!("{prefix}{} - {}", l.title, t.site_name),
+        site_name: &t.site_name,
+        stylesheets: crate::assets::stylesheets(),
+        base_path: page.base_path,
+        switch: Some(switch(lang, t)),
+        title: &l.title,
+        engagement_title: page.engagement_title,
+        vendor_name: page.vendor_name,
+        reported: page.reported,
+        current: &page.current,
+        pending: page
+            .pending
+            .iter()
+            .map(|(kind, e)| SubprocessorEntry {
+                name: format!(
+                    "{} {}",
+                    if *kind == "removed" {
+                        &l.removed
+                    } else {
+                        &l.added
+                    },
+                    e.name
+                ),
+                ..e.clone()
+            })
+            .collect(),
+        errors: page
+            .errors
+            .iter()
+            .map(|(field, message)| ErrorView {
+                label: label(field),
+                message: message.clone(),
+                href: Some(format!("#{field}")),
+            })
+            .collect(),
+        form: SubprocessorFormView {
+            kind: &typed[0],
+            name: &typed[1],
+            purpose: &typed[2],
+            country: &typed[3],
+            effective_on: &typed[4],
+            kind_error: error("kind"),
+            name_error: error("name"),
+            purpose_error: error("purpose"),
+            country_error: error("country"),
+            effective_on_error: error("effective_on"),
+        },
     }
 }
 
@@ -1347,6 +1498,47 @@ mod samples {
                 pages.push(full(CheckState::Returned, Some(notice), None));
             }
             pages
+        }
+
+        pub(super) fn subprocessor_pages(&self, lang: Lang) -> Vec<SubprocessorsPage<'_>> {
+            let entry = SubprocessorEntry {
+                name: "港データセンター株式会社".into(),
+                purpose: "データセンターの運用".into(),
+                country: "JP".into(),
+                since: "令和12年4月1日".into(),
+            };
+            let page = |full: bool| SubprocessorsPage {
+                lang,
+                base_path: "/portal/subprocessors/t",
+                engagement_title: "財務会計システム（SaaS）",
+                vendor_name: "株式会社サンプル",
+                reported: full,
+                current: if full { vec![entry.clone()] } else { vec![] },
+                pending: if full {
+                    vec![("added", entry.clone()), ("removed", entry.clone())]
+                } else {
+                    vec![]
+                },
+                typed: [
+                    "added".into(),
+                    "x".into(),
+                    "".into(),
+                    "XX1".into(),
+                    "".into(),
+                ],
+                errors: if full {
+                    vec![
+                        ("kind".into(), "選んでください".into()),
+                        ("name".into(), "記入してください".into()),
+                        ("purpose".into(), "記入してください".into()),
+                        ("country".into(), "国コードではありません".into()),
+                        ("effective_on".into(), "日付ではありません".into()),
+                    ]
+                } else {
+                    vec![]
+                },
+            };
+            vec![page(false), page(true)]
         }
 
         pub(super) fn responsibility_pages(&self, lang: Lang) -> Vec<ResponsibilityPage<'_>> {

@@ -72,6 +72,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("configuration_compare", "configuration_compare.hbs"),
     ("responsibility", "responsibility.hbs"),
     ("cloud_service", "cloud_service.hbs"),
+    ("subprocessors", "subprocessors.hbs"),
 ];
 
 /// A page of the staff application, by template.
@@ -109,6 +110,7 @@ pub enum Page {
     ConfigurationCompare,
     Responsibility,
     CloudService,
+    Subprocessors,
 }
 
 impl Page {
@@ -146,6 +148,7 @@ impl Page {
             Page::ConfigurationCompare => "configuration_compare",
             Page::Responsibility => "responsibility",
             Page::CloudService => "cloud_service",
+            Page::Subprocessors => "subprocessors",
         }
     }
 }

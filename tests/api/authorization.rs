@@ -37,6 +37,8 @@ pub struct Fixture {
     /// recorded the first version of its configuration and of its division of
     /// responsibility.
     pub cloud: String,
+    /// A subprocessor its system administrator recorded (acknowledged at once).
+    pub subprocessor_change: String,
     /// A check sent for the own engagement, with an evidence file and a finding.
     pub check: String,
     pub evidence: String,
@@ -230,6 +232,19 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
     let res = app
         .post(
             &administrator,
+            &format!("/api/v1/engagements/{cloud}/subprocessors/changes"),
+            &json!({"kind": "added", "name": "港データセンター株式会社", "purpose": "運用",
+                    "country": "JP", "effective_on": "2030-04-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let subprocessor_change = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post(
+            &administrator,
             &format!("/api/v1/engagements/{cloud}/responsibility"),
             &json!({"service_model": "saas", "change_summary": "ひな形から作成"}),
         )
@@ -237,6 +252,7 @@ pub async fn setup(app: &TestApp, admin: &TestUser) -> Fixture {
     assert_eq!(res.status(), 201);
     Fixture {
         cloud,
+        subprocessor_change,
         record,
         record_file,
         waiver,
@@ -715,6 +731,36 @@ fn table() -> Vec<Row> {
                    "support_countries": ["JP"], "governing_law": "日本法", "court": "東京地方裁判所"}),
             "UAAAAAFF",
         ),
+        // Its subprocessors: read where visible; changes recorded and the link sent by
+        // those who may change it; acknowledged by the system administrator or
+        // ROLE-CISO/DCISO/CSM (the fixture's change is acknowledged already: 409).
+        row(
+            M::GET,
+            "/api/v1/engagements/{id}/subprocessors",
+            "/api/v1/engagements/{cloud}/subprocessors",
+            "UAAAAAAA",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/subprocessors/changes/{change_id}/acknowledgement",
+            "/api/v1/engagements/{cloud}/subprocessors/changes/{subprocessor_change}/acknowledgement",
+            json!({}),
+            "UAAAAFFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/subprocessors/changes",
+            "/api/v1/engagements/{cloud}/subprocessors/changes",
+            json!({"kind": "removed", "name": "存在しない株式会社", "purpose": "x", "country": "JP", "effective_on": "2030-04-01"}),
+            "UAAAAAFF",
+        ),
+        with(
+            M::POST,
+            "/api/v1/engagements/{id}/subprocessors/link",
+            "/api/v1/engagements/{cloud}/subprocessors/link",
+            json!({}),
+            "UAAAAAFF",
+        ),
         // Its division of responsibility: the same, and sent by those who may change it.
         row(
             M::GET,
@@ -943,6 +989,7 @@ fn fill(template: &str, fx: &Fixture, item: Option<&str>) -> String {
         .replace("{waiver}", &fx.waiver)
         .replace("{record}", &fx.record)
         .replace("{record_file}", &fx.record_file)
+        .replace("{subprocessor_change}", &fx.subprocessor_change)
         .replace("{cloud}", &fx.cloud)
         .replace("{item}", item.unwrap_or(""))
         .replace("{check}", &fx.check)

@@ -1172,3 +1172,190 @@ async fn the_ismap_listing_and_data_location_are_recorded_in_the_browser() {
     screenshots(&browser, "staff-cloud-service").await;
     browser.quit().await.unwrap();
 }
+
+/// The subprocessors' reporting link in a message.
+fn report_link(text: &str) -> String {
+    let start = text
+        .find("/portal/subprocessors/")
+        .unwrap_or_else(|| panic!("a link in {text}"));
+    text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect()
+}
+
+#[tokio::test]
+async fn r_9_3_1_the_provider_reports_a_subprocessor_change_through_the_portal_and_it_is_acknowledged(
+) {
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L3").await;
+    let path = format!("/api/v1/engagements/{id}/subprocessors");
+    // Staff record the one they know of: in force at once.
+    let known = json_of(
+        w.app
+            .post(
+                &w.sa,
+                &format!("{path}/changes"),
+                &json!({"kind": "added", "name": "港データセンター株式会社", "purpose": "データセンターの運用",
+                        "country": "jp", "effective_on": "2030-04-01"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(known["acknowledged_by"], w.sa.id.as_str());
+    // The provider is sent its link and reports an addition and a removal.
+    json_of(
+        w.app.post(&w.sa, &format!("{path}/link"), &json!({})).await,
+        200,
+    )
+    .await;
+    let mail = w.app.mail_to("hanako@vendor.example", 1).await;
+    let link = report_link(&mail[0].text);
+    let page = w.app.client.get(w.app.url(&link)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("港データセンター株式会社"));
+    let report = |form: Vec<(&'static str, &'static str)>| {
+        let url = w.app.url(&link);
+        let client = w.app.client.clone();
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    };
+    // A bad country and no date: the form comes back saying why.
+    let refused = report(vec![
+        ("kind", "added"),
+        ("name", "Minato Support Ltd"),
+        ("purpose", "24時間の障害受付"),
+        ("country", "America"),
+    ])
+    .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("2文字のコード"), "{html}");
+    let added = report(vec![
+        ("kind", "added"),
+        ("name", "Minato Support Ltd"),
+        ("purpose", "24時間の障害受付"),
+        ("country", "US"),
+        ("effective_on", "2030-05-01"),
+    ])
+    .await;
+    assert_eq!(added.status(), 303);
+    // Removing one that is not on the list is refused.
+    let refused = report(vec![
+        ("kind", "removed"),
+        ("name", "存在しない株式会社"),
+        ("purpose", "-"),
+        ("country", "JP"),
+        ("effective_on", "2030-05-01"),
+    ])
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("一覧にありません"));
+
+    let listed = json_of(w.app.get(&w.so, &path).await, 200).await;
+    assert_eq!(listed["current"].as_array().unwrap().len(), 1, "{listed}");
+    let pending = listed["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["reporter_kind"], "vendor");
+    assert_eq!(pending[0]["reported_by"], "hanako@vendor.example");
+    let change_id = pending[0]["id"].as_str().unwrap();
+    // A security officer does not acknowledge it; the system administrator does.
+    let ack = format!("{path}/changes/{change_id}/acknowledgement");
+    assert_problem(w.app.post(&w.so, &ack, &json!({})).await, 403, None).await;
+    json_of(w.app.post(&w.sa2, &ack, &json!({})).await, 200).await;
+    assert_problem(w.app.post(&w.sa2, &ack, &json!({})).await, 409, None).await;
+    let listed = json_of(w.app.get(&w.so, &path).await, 200).await;
+    let names: Vec<_> = listed["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["港データセンター株式会社", "Minato Support Ltd"]);
+    assert_eq!(listed["history"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["pending"], json!([]));
+    // A new link ends the old one.
+    json_of(
+        w.app.post(&w.sa, &format!("{path}/link"), &json!({})).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        w.app
+            .client
+            .get(w.app.url(&link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn subprocessor_changes_are_acknowledged_in_the_browser() {
+    use crate::staff_pages::{accessible, fill, fits_the_phone, main_text, screenshots, submit};
+    use crate::webdriver::Browser;
+
+    let w = world_on(spawn_app().await).await;
+    let id = w.cloud("L2").await;
+    let path = format!("/api/v1/engagements/{id}/subprocessors");
+    json_of(
+        w.app.post(&w.sa, &format!("{path}/link"), &json!({})).await,
+        200,
+    )
+    .await;
+    let mail = w.app.mail_to("hanako@vendor.example", 1).await;
+    let link = report_link(&mail[0].text);
+
+    // The provider reports in the portal.
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser.goto(&w.app.url(&link)).await.unwrap();
+    crate::staff_pages::click(&browser, "#kind-added").await;
+    fill(&browser, "#name", "港データセンター株式会社").await;
+    fill(&browser, "#purpose", "データセンターの運用").await;
+    fill(&browser, "#country", "JP").await;
+    fill(&browser, "#effective_on", "令和12年4月1日").await;
+    submit(&browser, "form button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("ご報告を受け付けました"), "{text}");
+    assert!(text.contains("確認待ちのご報告"), "{text}");
+    accessible(&browser, "the provider's subprocessors").await;
+    fits_the_phone(&browser, "the provider's subprocessors").await;
+    screenshots(&browser, "portal-subprocessors").await;
+    browser.quit().await.unwrap();
+
+    // The system administrator acknowledges it from the engagement's page.
+    let session = w.app.enrol(&w.sa2).await.session;
+    let browser = Browser::start_sized(1366, 768)
+        .await
+        .expect("headless Chromium");
+    browser
+        .add_cookie(&w.app.address, &session.cookie)
+        .await
+        .unwrap();
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}#cloud")))
+        .await
+        .unwrap();
+    assert!(main_text(&browser).await.contains("確認待ちの報告が1件"));
+    submit(&browser, "#cloud a[href$='/subprocessors']").await;
+    submit(&browser, "#pending button[type=submit]").await;
+    let text = main_text(&browser).await;
+    assert!(text.contains("一覧に反映しました"), "{text}");
+    assert!(text.contains("確認待ちの報告はありません"), "{text}");
+    accessible(&browser, "the subprocessors").await;
+    fits_the_phone(&browser, "the subprocessors").await;
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}/subprocessors")))
+        .await
+        .unwrap();
+    screenshots(&browser, "staff-subprocessors").await;
+    browser.quit().await.unwrap();
+}

@@ -386,6 +386,29 @@ fn table() -> Vec<PageRow> {
             "SAAAAAFF",
         ),
         get(
+            "/engagements/{id}/subprocessors",
+            "/engagements/{cloud}/subprocessors",
+            "SAAAAAAA",
+        ),
+        post(
+            "/engagements/{id}/subprocessors/changes/{change_id}/acknowledgement",
+            "/engagements/{cloud}/subprocessors/changes/{subprocessor_change}/acknowledgement",
+            "",
+            "SAAAAFFF",
+        ),
+        post(
+            "/engagements/{id}/subprocessors/changes",
+            "/engagements/{cloud}/subprocessors/changes",
+            "kind=removed&name=x&purpose=x&country=JP&effective_on=2030-04-01",
+            "SAAAAAFF",
+        ),
+        post(
+            "/engagements/{id}/subprocessors/link",
+            "/engagements/{cloud}/subprocessors/link",
+            "",
+            "SAAAAAFF",
+        ),
+        get(
             "/engagements/{id}/responsibility",
             "/engagements/{cloud}/responsibility",
             "SAAAAAAA",
@@ -465,6 +488,7 @@ fn fill(path: &str, fx: &Fixture) -> String {
         .replace("{waiver}", &fx.waiver)
         .replace("{record}", &fx.record)
         .replace("{record_file}", &fx.record_file)
+        .replace("{subprocessor_change}", &fx.subprocessor_change)
         .replace("{cloud}", &fx.cloud)
         .replace("{check}", &fx.check)
         .replace("{evidence}", &fx.evidence)

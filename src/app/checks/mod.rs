@@ -20,7 +20,7 @@ use crate::audit::{Event, Origin};
 use crate::config::Config;
 use crate::db::checks::{self as store, CheckRow, FindingRow, NewEvidence, ReviewRow, TokenRow};
 use crate::db::engagements::EngagementRow;
-use crate::db::{self, outbox, DbConnection};
+use crate::db::{self, DbConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::{Lang, Msg};
 use crate::mail::format_due;
@@ -278,18 +278,11 @@ fn queue_to_contact(
     rendered: &crate::mail::RenderedEmail,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    outbox::enqueue(
+    crate::app::outbox::queue_to_contact(
         conn,
-        &outbox::NewMessage {
-            id: &outbox::next_id(),
-            recipient_user_id: None,
-            to_email: &check.contact_email,
-            to_name: &check.contact_name,
-            lang: lang.as_str(),
-            subject: &rendered.subject,
-            text: &rendered.text,
-            html: &rendered.html,
-        },
+        (&check.contact_name, &check.contact_email),
+        lang,
+        rendered,
         now,
     )
 }

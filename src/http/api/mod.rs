@@ -23,6 +23,7 @@ pub mod questionnaires;
 pub mod records;
 pub mod responsibility;
 pub mod session;
+pub mod subprocessors;
 pub mod users;
 pub mod vendors;
 
@@ -147,6 +148,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(cloud_service::show)
                 .service(cloud_service::listing)
                 .service(cloud_service::location)
+                .service(subprocessors::list)
+                .service(subprocessors::record)
+                .service(subprocessors::acknowledge)
+                .service(subprocessors::link)
                 .service(contracts::clauses)
                 .service(contracts::completion_record)
                 .service(contracts::record)

@@ -18,12 +18,14 @@ use crate::app::responsibility::{
     self as matrices, EntryBody, MatrixBody, MatrixVersionResponse, ResponsibilityPage,
     ResponsibilityResponse,
 };
+use crate::app::subprocessors as subs;
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::i18n::Lang;
 use crate::policy::cloud_service::{CloudFlag, IsmapList};
 use crate::policy::configuration::{Configuration, Field};
 use crate::policy::responsibility::{Area, MatrixState, Party, ServiceModel, VendorDecision};
+use crate::policy::subprocessors::ChangeKind;
 use crate::staff::views::cloud::{
     ApproveFormView, CompareFormView, ComparedFieldView, ComparisonView, ConfigFieldView,
     ConfigFormView, ConfigurationView, MatrixActionView, MatrixEntryFieldView, MatrixEntryView,
@@ -32,6 +34,9 @@ use crate::staff::views::cloud::{
 };
 use crate::staff::views::cloud::{
     CloudHistoryRowView, CloudServiceView, ListingFormView, LocationFormView,
+};
+use crate::staff::views::cloud::{
+    SubprocessorChangeView, SubprocessorFormView, SubprocessorRowView, SubprocessorsView,
 };
 use crate::staff::views::register::FieldView;
 use crate::staff::views::{Fact, FormError, OptionView};
@@ -60,6 +65,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         "GET, HEAD",
         web::resource("/engagements/{id}/cloud-service").route(web::get().to(show_service)),
+    );
+    add(
+        cfg,
+        "GET, HEAD",
+        web::resource("/engagements/{id}/subprocessors").route(web::get().to(show_subprocessors)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/subprocessors/changes")
+            .route(web::post().to(record_subprocessor)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/subprocessors/changes/{change_id}/acknowledgement")
+            .route(web::post().to(acknowledge_subprocessor)),
+    );
+    add(
+        cfg,
+        "POST",
+        web::resource("/engagements/{id}/subprocessors/link")
+            .route(web::post().to(send_subprocessor_link)),
     );
     add(
         cfg,
@@ -1472,4 +1500,307 @@ async fn record_location(
         ))),
         Err(e) => service_again(&state, &req, &who, id, (false, typed), e).await,
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Subprocessors
+
+fn subprocessor_change_view(
+    state: &AppState,
+    lang: Lang,
+    id: &str,
+    p: &subs::SubprocessorsPage,
+    c: &subs::ChangeResponse,
+) -> SubprocessorChangeView {
+    let pages = &state.staff;
+    let name = |user: &str| {
+        p.names
+            .get(user)
+            .cloned()
+            .unwrap_or_else(|| user.to_string())
+    };
+    let at = |t| super::checks::moment(state, lang, t);
+    let reported = if c.reporter_kind == "vendor" {
+        fill(
+            pages,
+            lang,
+            "subprocessors.reported_by_vendor",
+            &[("who", &c.reported_by), ("at", &at(c.reported_at))],
+        )
+    } else {
+        fill(
+            pages,
+            lang,
+            "subprocessors.reported_by_staff",
+            &[("who", &name(&c.reported_by)), ("at", &at(c.reported_at))],
+        )
+    };
+    let acknowledged = match (&c.acknowledged_by, c.acknowledged_at) {
+        (Some(by), Some(when)) => fill(
+            pages,
+            lang,
+            "subprocessors.acknowledged",
+            &[("who", &name(by)), ("at", &at(when))],
+        ),
+        _ => text(pages, lang, "subprocessors.not_acknowledged"),
+    };
+    SubprocessorChangeView {
+        kind: text(pages, lang, &format!("subprocessors.kinds.{}", c.kind)),
+        name: c.name.clone(),
+        purpose: c.purpose.clone(),
+        country: c.country.clone(),
+        effective_on: date(lang, c.effective_on),
+        reported,
+        acknowledged,
+        acknowledge_action: (c.acknowledged_by.is_none() && p.can_acknowledge).then(|| {
+            format!(
+                "/engagements/{id}/subprocessors/changes/{}/acknowledgement",
+                c.id
+            )
+        }),
+    }
+}
+
+fn subprocessors_view(
+    state: &AppState,
+    lang: Lang,
+    id: &str,
+    p: &subs::SubprocessorsPage,
+    typed: Option<(&subs::ChangeBody, Vec<FormError>)>,
+    refusal: Option<String>,
+) -> SubprocessorsView {
+    let pages = &state.staff;
+    let (body, errors) = match typed {
+        Some((b, e)) => (b.clone(), e),
+        None => (subs::ChangeBody::default(), vec![]),
+    };
+    let error = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    };
+    let field = |value: &Option<String>, name: &str| FieldView {
+        value: value.clone().unwrap_or_default(),
+        error: error(name),
+    };
+    let chosen = body.kind.clone().unwrap_or_default();
+    SubprocessorsView {
+        engagement_href: format!("/engagements/{id}"),
+        engagement_title: p.engagement_title.clone(),
+        refusal,
+        current: p
+            .list
+            .current
+            .iter()
+            .map(|s| SubprocessorRowView {
+                name: s.name.clone(),
+                purpose: s.purpose.clone(),
+                country: s.country.as_str().to_string(),
+                since: date(lang, s.since),
+            })
+            .collect(),
+        pending: p
+            .list
+            .pending
+            .iter()
+            .map(|c| subprocessor_change_view(state, lang, id, p, c))
+            .collect(),
+        history: p
+            .list
+            .history
+            .iter()
+            .rev()
+            .map(|c| SubprocessorChangeView {
+                acknowledge_action: None,
+                ..subprocessor_change_view(state, lang, id, p, c)
+            })
+            .collect(),
+        link_action: p
+            .can_change
+            .then(|| format!("/engagements/{id}/subprocessors/link")),
+        form: p.can_change.then(|| SubprocessorFormView {
+            action: format!("/engagements/{id}/subprocessors/changes#record"),
+            kinds: ChangeKind::ALL
+                .iter()
+                .map(|k| OptionView {
+                    value: k.to_string(),
+                    label: text(pages, lang, &format!("subprocessors.kinds.{k}")),
+                    selected: chosen == k.as_str(),
+                })
+                .collect(),
+            kind_error: error("kind"),
+            name: field(&body.name, "name"),
+            purpose: field(&body.purpose, "purpose"),
+            country: field(&body.country, "country"),
+            effective_on: field(&body.effective_on, "effective_on"),
+            errors: errors.clone(),
+        }),
+    }
+}
+
+async fn load_subprocessors(
+    state: &AppState,
+    who: &Staff,
+    id: String,
+) -> AppResult<subs::SubprocessorsPage> {
+    let actor = who.actor.clone();
+    crate::db::read(&state.pool, move |conn| subs::page(conn, &actor, &id)).await
+}
+
+fn render_subprocessors(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Staff,
+    p: &subs::SubprocessorsPage,
+    view: &SubprocessorsView,
+) -> String {
+    let lang = who.lang();
+    let title = fill(
+        &state.staff,
+        lang,
+        "subprocessors.title",
+        &[("title", &p.engagement_title)],
+    );
+    let mut chrome = who.chrome(title, Some(Section::Engagements));
+    chrome.flash = query_value(req, "done").and_then(|d| super::flash(&state.staff, lang, &d));
+    state.staff.render(Page::Subprocessors, &chrome, view)
+}
+
+async fn show_subprocessors(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let p = load_subprocessors(&state, &who, id.clone()).await?;
+    let view = subprocessors_view(&state, who.lang(), &id, &p, None, None);
+    Ok(html(
+        StatusCode::OK,
+        render_subprocessors(&state, &req, &who, &p, &view),
+    ))
+}
+
+async fn subprocessors_again(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Staff,
+    id: String,
+    typed: Option<subs::ChangeBody>,
+    err: AppError,
+) -> AppResult<HttpResponse> {
+    let lang = who.lang();
+    let (status, errors, refusal) = super::refused_form(err, lang)?;
+    let p = load_subprocessors(state, who, id.clone()).await?;
+    let typed = typed.as_ref().map(|b| (b, errors));
+    let view = subprocessors_view(state, lang, &id, &p, typed, refusal);
+    Ok(html(
+        status,
+        render_subprocessors(state, req, who, &p, &view),
+    ))
+}
+
+async fn record_subprocessor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+    form: Form,
+) -> AppResult<HttpResponse> {
+    who.check_csrf(&form)?;
+    let id = id.into_inner();
+    let body = subs::ChangeBody {
+        kind: form.text("kind"),
+        name: form.text("name"),
+        purpose: form.text("purpose"),
+        country: form.text("country"),
+        effective_on: form.text("effective_on"),
+    };
+    let typed = body.clone();
+    let actor = who.actor.clone();
+    let target = id.clone();
+    let recorded = crate::app::write(&state, who.origin(), move |tx| {
+        subs::record(tx, &actor, &target, body)
+    })
+    .await;
+    match recorded {
+        Ok(_) => Ok(see_other(&format!(
+            "/engagements/{id}/subprocessors?done=subprocessor_recorded"
+        ))),
+        Err(e) => subprocessors_again(&state, &req, &who, id, Some(typed), e).await,
+    }
+}
+
+async fn acknowledge_subprocessor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    path: web::Path<(String, String)>,
+    form: Form,
+) -> AppResult<HttpResponse> {
+    who.check_csrf(&form)?;
+    let (id, change_id) = path.into_inner();
+    let actor = who.actor.clone();
+    let target = id.clone();
+    let done = crate::app::write(&state, who.origin(), move |tx| {
+        subs::acknowledge(tx, &actor, &target, &change_id)
+    })
+    .await;
+    match done {
+        Ok(_) => Ok(see_other(&format!(
+            "/engagements/{id}/subprocessors?done=subprocessor_acknowledged"
+        ))),
+        Err(e) => subprocessors_again(&state, &req, &who, id, None, e).await,
+    }
+}
+
+async fn send_subprocessor_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Staff,
+    id: web::Path<String>,
+    form: Form,
+) -> AppResult<HttpResponse> {
+    who.check_csrf(&form)?;
+    let id = id.into_inner();
+    let actor = who.actor.clone();
+    let app = state.get_ref().clone();
+    let target = id.clone();
+    let sent = crate::app::write(&state, who.origin(), move |tx| {
+        subs::send_link(tx, &app, &actor, &target)
+    })
+    .await;
+    state.wake_delivery.notify();
+    match sent {
+        Ok(_) => Ok(see_other(&format!(
+            "/engagements/{id}/subprocessors?done=subprocessor_link_sent"
+        ))),
+        Err(e) => subprocessors_again(&state, &req, &who, id, None, e).await,
+    }
+}
+
+/// How many subprocessors, and how many reported changes await acknowledgement, in words
+/// (on the engagement's page).
+pub fn subprocessors_standing(
+    pages: &StaffPages,
+    lang: Lang,
+    s: &subs::SubprocessorsResponse,
+) -> String {
+    let count = s.current.len().to_string();
+    let mut out = fill(
+        pages,
+        lang,
+        "cloud_summary.subprocessors_standing",
+        &[("count", &count)],
+    );
+    if !s.pending.is_empty() {
+        out.push_str(&fill(
+            pages,
+            lang,
+            "cloud_summary.subprocessors_pending",
+            &[("count", &s.pending.len().to_string())],
+        ));
+    }
+    out
 }

@@ -665,27 +665,37 @@ pub(super) fn engagement_view(
             accept: String::new(),
         },
         interval_form: None,
-        cloud: o
-            .configuration
-            .as_ref()
-            .zip(o.responsibility.as_ref())
-            .zip(o.cloud_service.as_ref())
-            .map(|((c, r), s)| crate::staff::views::cloud::CloudSummaryView {
+        cloud: o.cloud.as_ref().map(|c| {
+            let owed = |rule: &str| o.obligations.iter().any(|ob| ob.rule_id == rule);
+            crate::staff::views::cloud::CloudSummaryView {
+                subprocessors_href: format!("/engagements/{id}/subprocessors"),
+                subprocessors_standing: super::cloud::subprocessors_standing(
+                    pages,
+                    lang,
+                    &c.subprocessors,
+                ),
+                subprocessors_pending: !c.subprocessors.pending.is_empty(),
                 cloud_service_href: format!("/engagements/{id}/cloud-service"),
-                listing_standing: super::cloud::listing_standing(pages, lang, s),
-                flags: s
+                listing_standing: super::cloud::listing_standing(pages, lang, &c.service),
+                flags: c
+                    .service
                     .flags
                     .iter()
                     .map(|f| f.message().get(lang).to_string())
                     .collect(),
                 responsibility_href: format!("/engagements/{id}/responsibility"),
-                responsibility_standing: super::cloud::matrix_standing(pages, lang, r),
-                responsibility_missing: r.agreed_version.is_none()
-                    && o.obligations.iter().any(|ob| ob.rule_id == "R-9.3.1"),
+                responsibility_standing: super::cloud::matrix_standing(
+                    pages,
+                    lang,
+                    &c.responsibility,
+                ),
+                responsibility_missing: c.responsibility.agreed_version.is_none()
+                    && owed("R-9.3.1"),
                 configuration_href: format!("/engagements/{id}/configuration"),
-                configuration_standing: super::cloud::standing(pages, lang, c),
-                configuration_stale: c.stale,
-            }),
+                configuration_standing: super::cloud::standing(pages, lang, &c.configuration),
+                configuration_stale: c.configuration.stale,
+            }
+        }),
         end_of_term: o
             .end_of_term
             .as_ref()

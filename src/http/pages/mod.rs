@@ -125,6 +125,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/engagements/{id}/cloud-service"),
     ("POST", "/engagements/{id}/cloud-service/ismap-listing"),
     ("POST", "/engagements/{id}/cloud-service/data-location"),
+    ("GET", "/engagements/{id}/subprocessors"),
+    ("POST", "/engagements/{id}/subprocessors/changes"),
+    (
+        "POST",
+        "/engagements/{id}/subprocessors/changes/{change_id}/acknowledgement",
+    ),
+    ("POST", "/engagements/{id}/subprocessors/link"),
     ("GET", "/engagements/{id}/responsibility"),
     ("POST", "/engagements/{id}/responsibility"),
     ("POST", "/engagements/{id}/responsibility/{version}/sending"),
@@ -816,7 +823,10 @@ const FLASH_SETS: &[(&str, &[&str])] = &[
 
 /// As [`FLASHES`], for a cloud service's pages (labels in `labels/cloud`, under
 /// `flash_cloud`).
-pub const CLOUD_FLASHES: [&str; 7] = [
+pub const CLOUD_FLASHES: [&str; 10] = [
+    "subprocessor_recorded",
+    "subprocessor_acknowledged",
+    "subprocessor_link_sent",
     "listing_recorded",
     "location_recorded",
     "configuration_recorded",

@@ -37,6 +37,18 @@ pub const CODE_KEYS: &[&str] = &[
     "cloud_service.fields.support_countries",
     "cloud_service.fields.governing_law",
     "cloud_service.fields.court",
+    "flash_cloud.subprocessor_recorded",
+    "flash_cloud.subprocessor_acknowledged",
+    "flash_cloud.subprocessor_link_sent",
+    "subprocessors.title",
+    "subprocessors.reported_by_vendor",
+    "subprocessors.reported_by_staff",
+    "subprocessors.acknowledged",
+    "subprocessors.not_acknowledged",
+    "subprocessors.kinds.added",
+    "subprocessors.kinds.removed",
+    "cloud_summary.subprocessors_standing",
+    "cloud_summary.subprocessors_pending",
     "configuration.title",
     "configuration.intro",
     "configuration.version",
@@ -326,9 +338,66 @@ fn cloud_service(full: bool) -> CloudServiceView {
     }
 }
 
+fn subprocessors(full: bool) -> SubprocessorsView {
+    let change = |ack: Option<&str>| SubprocessorChangeView {
+        kind: "追加".into(),
+        name: "港データセンター株式会社".into(),
+        purpose: "データセンターの運用".into(),
+        country: "JP".into(),
+        effective_on: "令和12年4月1日".into(),
+        reported: "事業者（a@example.jp）が令和12年4月1日 9:00に報告".into(),
+        acknowledged: "確認待ち".into(),
+        acknowledge_action: ack.map(str::to_string),
+    };
+    let field = |value: &str, error: Option<&str>| FieldView {
+        value: value.into(),
+        error: error.map(str::to_string),
+    };
+    SubprocessorsView {
+        engagement_href: "/engagements/e1".into(),
+        engagement_title: "財務会計システム（SaaS）".into(),
+        refusal: full.then(|| "確認する権限がありません".into()),
+        current: if full {
+            vec![SubprocessorRowView {
+                name: "港データセンター株式会社".into(),
+                purpose: "データセンターの運用".into(),
+                country: "JP".into(),
+                since: "令和12年4月1日".into(),
+            }]
+        } else {
+            vec![]
+        },
+        pending: if full {
+            vec![
+                change(Some(
+                    "/engagements/e1/subprocessors/changes/c1/acknowledgement",
+                )),
+                change(None),
+            ]
+        } else {
+            vec![]
+        },
+        history: if full { vec![change(None)] } else { vec![] },
+        link_action: full.then(|| "/engagements/e1/subprocessors/link".into()),
+        form: full.then(|| SubprocessorFormView {
+            action: "/engagements/e1/subprocessors/changes".into(),
+            errors: errors(),
+            kinds: options(),
+            kind_error: Some("選んでください".into()),
+            name: field("", Some("入力してください")),
+            purpose: field("保守", None),
+            country: field("XX1", Some("国コードではありません")),
+            effective_on: field("", None),
+        }),
+    }
+}
+
 pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
     for lang in [Lang::Ja, Lang::En] {
         let c = chrome(lang, true);
+        for full in [false, true] {
+            pages.render_checked(Page::Subprocessors, &c, &subprocessors(full))?;
+        }
         for full in [false, true] {
             pages.render_checked(Page::CloudService, &c, &cloud_service(full))?;
         }

@@ -534,6 +534,9 @@ pub(super) fn engagement(full: bool) -> EngagementView {
             },
         },
         cloud: full.then(|| super::views::cloud::CloudSummaryView {
+            subprocessors_href: "/engagements/e1/subprocessors".into(),
+            subprocessors_standing: "2社（確認待ちの報告が1件）".into(),
+            subprocessors_pending: true,
             cloud_service_href: "/engagements/e1/cloud-service".into(),
             listing_standing: "ISMAP（C21-0001-1）令和12年7月31日まで有効".into(),
             flags: vec!["国外".into()],

@@ -114,6 +114,10 @@ pub struct ComparisonView {
 /// way to its page.
 #[derive(Debug, Clone, Serialize)]
 pub struct CloudSummaryView {
+    pub subprocessors_href: String,
+    /// How many subprocessors, and how many reported changes await acknowledgement.
+    pub subprocessors_standing: String,
+    pub subprocessors_pending: bool,
     pub cloud_service_href: String,
     /// The ISMAP listing in force, in words.
     pub listing_standing: String,
@@ -259,4 +263,53 @@ pub struct CloudServiceView {
     pub history: Vec<CloudHistoryRowView>,
     pub listing_form: Option<ListingFormView>,
     pub location_form: Option<LocationFormView>,
+}
+
+/// One subprocessor in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubprocessorRowView {
+    pub name: String,
+    pub purpose: String,
+    pub country: String,
+    pub since: String,
+}
+
+/// One change of the list, reported or recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubprocessorChangeView {
+    pub kind: String,
+    pub name: String,
+    pub purpose: String,
+    pub country: String,
+    pub effective_on: String,
+    pub reported: String,
+    pub acknowledged: String,
+    /// The acknowledgement's form, for a change awaiting it and a person who may give it.
+    pub acknowledge_action: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubprocessorFormView {
+    pub action: String,
+    pub errors: Vec<FormError>,
+    pub kinds: Vec<OptionView>,
+    pub kind_error: Option<String>,
+    pub name: FieldView,
+    pub purpose: FieldView,
+    pub country: FieldView,
+    pub effective_on: FieldView,
+}
+
+/// A cloud provider's subprocessors.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubprocessorsView {
+    pub engagement_href: String,
+    pub engagement_title: String,
+    pub refusal: Option<String>,
+    pub current: Vec<SubprocessorRowView>,
+    pub pending: Vec<SubprocessorChangeView>,
+    pub history: Vec<SubprocessorChangeView>,
+    /// The button that emails the provider its reporting link.
+    pub link_action: Option<String>,
+    pub form: Option<SubprocessorFormView>,
 }

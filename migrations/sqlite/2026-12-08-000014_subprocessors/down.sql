@@ -1,0 +1,2 @@
+DROP TABLE subprocessor_links;
+DROP TABLE subprocessor_changes;
