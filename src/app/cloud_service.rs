@@ -317,6 +317,7 @@ pub fn standings(
     for row in store::of_engagements(conn, &ids)? {
         rows.entry(row.engagement_id.clone()).or_default().push(row);
     }
+    let in_force = super::subprocessors::countries_in_force(conn, &ids)?;
     let mut out = HashMap::new();
     for (id, level) in engagements {
         let mine = rows.remove(*id).unwrap_or_default();
@@ -333,6 +334,7 @@ pub fn standings(
             *level,
             listing.as_ref().map(|(l, _)| l),
             location.as_ref().map(|(l, _)| l),
+            in_force.get(*id).map(Vec::as_slice).unwrap_or_default(),
             today,
         );
         out.insert(

@@ -478,3 +478,26 @@ pub fn page(conn: &mut DbConnection, actor: &Actor, id: &str) -> AppResult<Subpr
         names,
     })
 }
+
+/// The countries of the subprocessors in force, by engagement (one query for them all).
+pub fn countries_in_force(
+    conn: &mut DbConnection,
+    engagement_ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, Vec<CountryCode>>> {
+    let mut by: std::collections::HashMap<String, Vec<ChangeRow>> =
+        std::collections::HashMap::new();
+    for row in store::of_engagements(conn, engagement_ids)? {
+        if row.acknowledged_by.is_some() {
+            by.entry(row.engagement_id.clone()).or_default().push(row);
+        }
+    }
+    by.into_iter()
+        .map(|(id, rows)| {
+            let changes = rows.iter().map(as_change).collect::<AppResult<Vec<_>>>()?;
+            Ok((
+                id,
+                current(&changes).into_iter().map(|s| s.country).collect(),
+            ))
+        })
+        .collect()
+}

@@ -58,6 +58,21 @@ pub fn of_engagement(conn: &mut DbConnection, engagement_id: &str) -> AppResult<
         .load(conn)?)
 }
 
+/// The changes of several engagements, oldest first.
+pub fn of_engagements(
+    conn: &mut DbConnection,
+    engagement_ids: &[&str],
+) -> AppResult<Vec<ChangeRow>> {
+    if engagement_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(changes::table
+        .filter(changes::engagement_id.eq_any(engagement_ids))
+        .order((changes::reported_at.asc(), changes::id.asc()))
+        .select(ChangeRow::as_select())
+        .load(conn)?)
+}
+
 /// Acknowledges a change not yet acknowledged; false when it was meanwhile.
 pub fn acknowledge(
     conn: &mut DbConnection,

@@ -126,12 +126,14 @@ impl CloudFlag {
     }
 }
 
-/// What needs looking at on `today`. A listing matters at L2/L3; the location outside
-/// Japan at L3.
+/// What needs looking at on `today`. A listing matters at L2/L3; the data outside Japan
+/// at L3, whether by where it is kept or by a subprocessor working from abroad
+/// (`subprocessor_countries`: those of the subprocessors in force).
 pub fn flags(
     level: Option<ClassificationLevel>,
     listing: Option<&IsmapListing>,
     location: Option<&DataLocation>,
+    subprocessor_countries: &[CountryCode],
     today: NaiveDate,
 ) -> Vec<CloudFlag> {
     let level = level.unwrap_or(ClassificationLevel::L1);
@@ -148,10 +150,18 @@ pub fn flags(
         }
     }
     if level == ClassificationLevel::L3 {
-        if let Some(abroad) = location
+        let mut abroad = location
             .map(DataLocation::outside_japan)
-            .filter(|c| !c.is_empty())
-        {
+            .unwrap_or_default();
+        abroad.extend(
+            subprocessor_countries
+                .iter()
+                .filter(|c| !c.is_japan())
+                .cloned(),
+        );
+        abroad.sort();
+        abroad.dedup();
+        if !abroad.is_empty() {
             out.push(CloudFlag::L3OutsideJapan {
                 countries: abroad.iter().map(|c| c.as_str().to_string()).collect(),
             });
@@ -185,17 +195,17 @@ mod tests {
         assert_eq!(valid_until(d(2029, 6, 30)), d(2030, 10, 31));
         assert_eq!(valid_until(d(2029, 12, 31)), d(2031, 4, 30));
         let l = listing(d(2029, 3, 31));
-        assert!(flags(Some(L2), Some(&l), None, d(2030, 7, 31)).is_empty());
+        assert!(flags(Some(L2), Some(&l), None, &[], d(2030, 7, 31)).is_empty());
         assert_eq!(
-            flags(Some(L2), Some(&l), None, d(2030, 8, 1)),
+            flags(Some(L2), Some(&l), None, &[], d(2030, 8, 1)),
             [CloudFlag::ListingLapsed {
                 valid_until: d(2030, 7, 31)
             }]
         );
         // L1 needs none; L2 without one is flagged.
-        assert!(flags(Some(L1), None, None, d(2030, 8, 1)).is_empty());
+        assert!(flags(Some(L1), None, None, &[], d(2030, 8, 1)).is_empty());
         assert_eq!(
-            flags(Some(L2), None, None, d(2030, 8, 1)),
+            flags(Some(L2), None, None, &[], d(2030, 8, 1)),
             [CloudFlag::NoListing]
         );
     }
@@ -213,12 +223,26 @@ mod tests {
         let l = listing(d(2029, 3, 31));
         let today = d(2029, 6, 1);
         assert_eq!(
-            flags(Some(L3), Some(&l), Some(&location), today),
+            flags(Some(L3), Some(&l), Some(&location), &[], today),
             [CloudFlag::L3OutsideJapan {
                 countries: vec!["US".into()]
             }]
         );
-        assert!(flags(Some(L2), Some(&l), Some(&location), today).is_empty());
+        assert!(flags(Some(L2), Some(&l), Some(&location), &[], today).is_empty());
+        // A subprocessor working from abroad makes the data reachable from there too.
+        let home = DataLocation {
+            storage_countries: vec![jp.clone()],
+            backup_countries: vec![jp.clone()],
+            support_countries: vec![jp.clone()],
+            ..Default::default()
+        };
+        let sg = CountryCode::parse("SG").unwrap();
+        assert_eq!(
+            flags(Some(L3), Some(&l), Some(&home), &[jp.clone(), sg], today),
+            [CloudFlag::L3OutsideJapan {
+                countries: vec!["SG".into()]
+            }]
+        );
         assert!(CountryCode::parse("Japan").is_err());
         assert!(CountryCode::parse("J1").is_err());
     }

@@ -1276,6 +1276,21 @@ async fn r_9_3_1_the_provider_reports_a_subprocessor_change_through_the_portal_a
         .map(|s| s["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, ["港データセンター株式会社", "Minato Support Ltd"]);
+    // L3 information a subprocessor reaches from the United States is flagged.
+    let service = json_of(
+        w.app
+            .get(&w.so, &format!("/api/v1/engagements/{id}/cloud-service"))
+            .await,
+        200,
+    )
+    .await;
+    assert!(
+        service["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"flag": "l3_outside_japan", "countries": ["US"]})),
+        "{service}"
+    );
     assert_eq!(listed["history"].as_array().unwrap().len(), 2);
     assert_eq!(listed["pending"], json!([]));
     // A new link ends the old one.
