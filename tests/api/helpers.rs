@@ -130,8 +130,12 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         mail_dir: mail_dir.path().to_path_buf(),
         _mail_dir: mail_dir,
         extra,
+        // The service closes a kept-alive connection after 5 idle seconds; a request sent
+        // on one just as it closes fails (hyper's IncompleteMessage). Dropping idle
+        // connections well before that, on the client's side, leaves no such moment.
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("http client"),
         _database: database,
