@@ -1170,6 +1170,16 @@ async fn the_ismap_listing_and_data_location_are_recorded_in_the_browser() {
         .await
         .unwrap();
     screenshots(&browser, "staff-cloud-service").await;
+    // The engagement's page sums it up with the flag, beside its other cloud records.
+    browser
+        .goto(&w.app.url(&format!("/engagements/{id}#cloud")))
+        .await
+        .unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("ISMAP（C21-0001-1）"), "{text}");
+    assert!(text.contains("日本国外（US）"), "{text}");
+    accessible(&browser, "the engagement's cloud records").await;
+    screenshots(&browser, "staff-engagement-cloud").await;
     browser.quit().await.unwrap();
 }
 
