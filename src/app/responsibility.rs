@@ -566,37 +566,6 @@ pub fn answer(tx: &mut Tx, row: &MatrixRow, body: &VendorAnswer) -> AppResult<Ve
     Ok(decision)
 }
 
-/// What opening a matrix's link came to.
-pub enum Opened {
-    Matrix(Box<MatrixRow>),
-    /// Too many bad links from this address: wait this many seconds.
-    Throttled(u64),
-    /// Unknown, expired or answered look the same, so a guess learns nothing.
-    Invalid,
-}
-
-/// Opens a link, counting a bad one against the address with the checks' links (one
-/// counter for every portal link, so guessing at either is slowed alike).
-pub fn open_link(
-    conn: &mut DbConnection,
-    plain: &str,
-    address: &str,
-    limits: crate::policy::sign_in::Limits,
-    now: NaiveDateTime,
-) -> AppResult<Opened> {
-    use crate::app::checks::vendor::{bad_link, throttled};
-    if let Some(wait) = throttled(conn, address, limits, now)? {
-        return Ok(Opened::Throttled(wait));
-    }
-    Ok(match open(conn, plain, now)? {
-        Some(row) => Opened::Matrix(Box::new(row)),
-        None => {
-            bad_link(conn, address, now)?;
-            Opened::Invalid
-        }
-    })
-}
-
 /// What the division-of-responsibility page shows: the matrices, the names of the people
 /// they name, the starting matrices, and what the person may do there.
 pub struct ResponsibilityPage {

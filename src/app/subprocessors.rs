@@ -375,37 +375,16 @@ pub fn send_link(
     response(store::of_engagement(tx.conn(), id)?)
 }
 
-/// What opening a reporting link came to.
-pub enum Opened {
-    Link(Box<LinkRow>),
-    Throttled(u64),
-    Invalid,
-}
-
-/// Opens a link, counting a bad one against the address with the other portal links.
-pub fn open_link(
+/// The reporting link behind a live token.
+pub fn live_link(
     conn: &mut DbConnection,
     plain: &str,
-    address: &str,
-    limits: crate::policy::sign_in::Limits,
     now: NaiveDateTime,
-) -> AppResult<Opened> {
-    use crate::app::checks::vendor::{bad_link, throttled};
-    if let Some(wait) = throttled(conn, address, limits, now)? {
-        return Ok(Opened::Throttled(wait));
+) -> AppResult<Option<LinkRow>> {
+    if !token::well_formed(plain) {
+        return Ok(None);
     }
-    let found = if token::well_formed(plain) {
-        store::live_link(conn, &token::hash(plain), now)?
-    } else {
-        None
-    };
-    Ok(match found {
-        Some(link) => Opened::Link(Box::new(link)),
-        None => {
-            bad_link(conn, address, now)?;
-            Opened::Invalid
-        }
-    })
+    store::live_link(conn, &token::hash(plain), now)
 }
 
 /// What the provider's page shows.

@@ -171,19 +171,35 @@ async fn open(
     token: &str,
     lang: Lang,
 ) -> Result<(store::TokenRow, store::CheckRow), HttpResponse> {
+    let token = token.to_string();
+    open_counted_link(state, req, lang, move |conn, now| {
+        vendor::open_check(conn, &token, now)
+    })
+    .await
+}
+
+/// What a portal link of any kind opens (`find` looks it up), after the address's
+/// bad-link count; `Err` is the page to answer with.
+async fn open_counted_link<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    find: impl FnOnce(&mut crate::db::DbConnection, chrono::NaiveDateTime) -> Result<Option<T>, AppError>
+        + Send
+        + 'static,
+) -> Result<T, HttpResponse> {
     let address = client::address(req, state.config.security.trust_forwarded_for);
     let now = state.now().naive_utc();
     let limits = Limits {
         max_failures: state.config.checks.portal_max_failures_per_address,
         window: state.config.security.failure_window,
     };
-    let token = token.to_string();
     let outcome = db::run(&state.pool, move |conn| {
-        vendor::open_link(conn, &token, &address, limits, now)
+        vendor::open_counted(conn, &address, limits, now, |conn| find(conn, now))
     })
     .await;
     match outcome {
-        Ok(Opened::Check(found)) => Ok(*found),
+        Ok(Opened::Found(found)) => Ok(found),
         Ok(Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
         Ok(Opened::Invalid) => Err(invalid_link(state, lang)),
         Err(e) => Err(failure_page(state, lang, &e)),
@@ -597,23 +613,11 @@ async fn open_matrix(
     token: &str,
     lang: Lang,
 ) -> Result<crate::db::responsibility::MatrixRow, HttpResponse> {
-    let address = client::address(req, state.config.security.trust_forwarded_for);
-    let now = state.now().naive_utc();
-    let limits = Limits {
-        max_failures: state.config.checks.portal_max_failures_per_address,
-        window: state.config.security.failure_window,
-    };
     let token = token.to_string();
-    let outcome = db::run(&state.pool, move |conn| {
-        responsibility::open_link(conn, &token, &address, limits, now)
+    open_counted_link(state, req, lang, move |conn, now| {
+        responsibility::open(conn, &token, now)
     })
-    .await;
-    match outcome {
-        Ok(responsibility::Opened::Matrix(row)) => Ok(*row),
-        Ok(responsibility::Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
-        Ok(responsibility::Opened::Invalid) => Err(invalid_link(state, lang)),
-        Err(e) => Err(failure_page(state, lang, &e)),
-    }
+    .await
 }
 
 /// What was typed: the decision, the name, the comment.
@@ -770,23 +774,11 @@ async fn open_report_link(
     token: &str,
     lang: Lang,
 ) -> Result<crate::db::subprocessors::LinkRow, HttpResponse> {
-    let address = client::address(req, state.config.security.trust_forwarded_for);
-    let now = state.now().naive_utc();
-    let limits = Limits {
-        max_failures: state.config.checks.portal_max_failures_per_address,
-        window: state.config.security.failure_window,
-    };
     let token = token.to_string();
-    let outcome = db::run(&state.pool, move |conn| {
-        subprocessors::open_link(conn, &token, &address, limits, now)
+    open_counted_link(state, req, lang, move |conn, now| {
+        subprocessors::live_link(conn, &token, now)
     })
-    .await;
-    match outcome {
-        Ok(subprocessors::Opened::Link(link)) => Ok(*link),
-        Ok(subprocessors::Opened::Throttled(wait)) => Err(too_many(state, lang, wait)),
-        Ok(subprocessors::Opened::Invalid) => Err(invalid_link(state, lang)),
-        Err(e) => Err(failure_page(state, lang, &e)),
-    }
+    .await
 }
 
 async fn subprocessors_page(

@@ -17,33 +17,33 @@ use crate::questionnaires::answers::RawAnswer;
 /// Bad links are counted under this key, per address, like failed sign-ins.
 const BAD_LINK: &str = "portal-link";
 
-/// What opening a link came to.
-pub enum Opened {
-    /// A live link, and its check.
-    Check(Box<(TokenRow, CheckRow)>),
+/// What opening a portal link of any kind came to.
+pub enum Opened<T> {
+    /// A live link, and what it opens.
+    Found(T),
     /// Too many bad links from this address: wait this many seconds.
     Throttled(u64),
     /// Unknown, expired and revoked look the same, so a guess learns nothing.
     Invalid,
 }
 
-/// Opens the check behind `token` for `address`, unless the address opened too many bad
-/// links lately; a bad link is counted, a good one records its use.
-pub fn open_link(
+/// Opens a portal link of any kind (`find` looks it up) for `address`, unless the
+/// address opened too many bad links lately; a link that opens nothing is counted. Every
+/// kind of link shares the one count, so guessing at any of them is slowed alike.
+pub fn open_counted<T>(
     conn: &mut DbConnection,
-    token: &str,
     address: &str,
     limits: Limits,
     now: NaiveDateTime,
-) -> AppResult<Opened> {
-    if let Some(wait) = throttled(conn, address, limits, now)? {
+    find: impl FnOnce(&mut DbConnection) -> AppResult<Option<T>>,
+) -> AppResult<Opened<T>> {
+    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
+    let (_, from_address) = throttle::failures(conn, BAD_LINK, address, since)?;
+    if let Some(wait) = retry_after(&from_address, now, limits) {
         return Ok(Opened::Throttled(wait));
     }
-    Ok(match super::open(conn, token, now)? {
-        Some((link, check)) => {
-            store::touch_token(conn, &link.id, now)?;
-            Opened::Check(Box::new((link, check)))
-        }
+    Ok(match find(conn)? {
+        Some(found) => Opened::Found(found),
         None => {
             bad_link(conn, address, now)?;
             Opened::Invalid
@@ -51,22 +51,21 @@ pub fn open_link(
     })
 }
 
-/// The seconds an address must wait before opening any portal link again, when it has
-/// tried too many bad ones; every kind of portal link shares the one count, so guessing
-/// at any of them is slowed alike.
-pub fn throttled(
+/// The check behind a live `token`, its use recorded.
+pub fn open_check(
     conn: &mut DbConnection,
-    address: &str,
-    limits: Limits,
+    token: &str,
     now: NaiveDateTime,
-) -> AppResult<Option<u64>> {
-    let since = now - chrono::Duration::from_std(limits.window).unwrap_or_default();
-    let (_, from_address) = throttle::failures(conn, BAD_LINK, address, since)?;
-    Ok(retry_after(&from_address, now, limits))
+) -> AppResult<Option<(TokenRow, CheckRow)>> {
+    let Some((link, check)) = super::open(conn, token, now)? else {
+        return Ok(None);
+    };
+    store::touch_token(conn, &link.id, now)?;
+    Ok(Some((link, check)))
 }
 
 /// Counts a link that opened nothing against the address.
-pub fn bad_link(conn: &mut DbConnection, address: &str, now: NaiveDateTime) -> AppResult<()> {
+fn bad_link(conn: &mut DbConnection, address: &str, now: NaiveDateTime) -> AppResult<()> {
     throttle::record_failure(conn, BAD_LINK, address, now)
 }
 
