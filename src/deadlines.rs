@@ -9,11 +9,13 @@ use serde::Serialize;
 
 use crate::compliance;
 use crate::config::Config;
+use crate::db::approvals::Approval;
+use crate::db::engagements::EngagementRow;
 use crate::db::facts::EngagementFacts;
 use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
 use crate::i18n::Msg;
 use crate::policy::approvals::ApprovalState;
-use crate::policy::obligations::ObligationState;
+use crate::policy::obligations::{Obligation, ObligationState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -61,7 +63,7 @@ pub struct Deadline {
 }
 
 /// Roles that act for a division rather than for the whole organisation.
-fn division_scoped(role: Role) -> bool {
+pub fn division_scoped(role: Role) -> bool {
     matches!(
         role,
         Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt
@@ -78,129 +80,159 @@ pub fn of_engagements(
     let mut out = Vec::new();
     for f in facts {
         let e = &f.engagement;
-        let base =
-            |kind, rule_id: &str, what: Msg, key: String, due_on, owner, path: String| Deadline {
-                key,
-                kind,
-                rule_id: rule_id.to_string(),
-                what,
-                engagement_id: Some(e.id.clone()),
-                engagement_title: Some(e.title.clone()),
-                vendor_id: Some(e.vendor_id.clone()),
-                division_id: Some(e.division_id.clone()),
-                due_on,
-                owner,
-                path,
-            };
         for o in compliance::obligations_of(f, catalog, config.time_zone, &config.rules, today) {
-            let (Some(due_on), ObligationState::Open | ObligationState::Overdue) =
-                (o.due_on, o.state)
-            else {
-                continue;
-            };
-            let subject = o.subject.clone().unwrap_or_default();
-            let (ja, en) = match &o.subject_name {
-                Some(name) => (
-                    format!("{}（{}: {name}）", o.rule.title_ja, o.rule.id),
-                    format!("{} ({}: {name})", o.rule.title_en, o.rule.id),
-                ),
-                None => (
-                    format!("{}（{}）", o.rule.title_ja, o.rule.id),
-                    format!("{} ({})", o.rule.title_en, o.rule.id),
-                ),
-            };
-            let owner = match &o.assignee_user_id {
-                Some(u) => Owner::User(u.clone()),
-                None => Owner::Role {
-                    role: o.owner_role,
-                    division_id: division_scoped(o.owner_role).then(|| e.division_id.clone()),
-                },
-            };
-            out.push(base(
-                Kind::Obligation,
-                o.rule.id,
-                Msg::new(ja, en),
-                format!("obligation:{}:{}:{subject}", e.id, o.rule.id),
-                due_on,
-                owner,
-                format!("/engagements/{}#obligations", e.id),
-            ));
+            out.extend(obligation(e, &o));
         }
-        for a in f
-            .approvals
-            .iter()
-            .filter(|a| a.state == ApprovalState::Pending)
-        {
-            let Ok(role) = Role::parse(&a.approver_role) else {
-                continue;
-            };
-            let requested = compliance::local_date(a.requested_at, config.time_zone);
-            out.push(base(
-                Kind::Approval,
-                &a.rule_id,
-                if a.rule_id == crate::policy::approvals::ApprovalRule::Closing.as_str() {
-                    Msg::new(
-                        format!("委託案件を終了することの承認（R-2.6: {}）", a.subject_name),
-                        format!("Approve closing the engagement (R-2.6: {})", a.subject_name),
-                    )
-                } else {
-                    Msg::new(
-                        format!("承認申請の決裁（{}: {}）", a.rule_id, a.subject_name),
-                        format!(
-                            "Decide the approval request ({}: {})",
-                            a.rule_id, a.subject_name
-                        ),
-                    )
-                },
-                format!("approval:{}", a.id),
-                requested + chrono::Days::new(config.reminders.approval_due_days.into()),
-                Owner::Role {
-                    role,
-                    division_id: a.approver_division_id.clone(),
-                },
-                format!("/engagements/{}#approvals", e.id),
-            ));
-        }
-        if matches!(
-            e.status(),
-            Status::Contracted | Status::Active | Status::Ending
-        ) && e.ends_on >= today
-        {
-            out.push(base(
-                Kind::ContractEnd,
-                "R-8.4.2",
-                Msg::new(
-                    "契約期間の終了（情報の返却・廃棄・消去の確認の準備）",
-                    "Contract ends (prepare to confirm the information is returned, destroyed or erased)",
-                ),
-                format!("contract_end:{}:{}", e.id, e.ends_on),
-                e.ends_on,
-                Owner::User(e.responsible_user_id.clone()),
-                format!("/engagements/{}", e.id),
-            ));
-        }
-        // an L2/L3 cloud service in use keeps a valid ISMAP / ISMAP-LIU listing;
-        // its system administrator hears before it lapses, and after.
-        if let Some(until) = f.ismap_valid_until.filter(|_| {
-            e.kind() == EngagementKind::CloudService
-                && e.level().is_some_and(|l| l >= ClassificationLevel::L2)
-                && matches!(e.status, Status::Contracted | Status::Active)
-        }) {
-            out.push(base(
-                Kind::IsmapLapse,
-                "R-9.1",
-                Msg::new(
-                    "ISMAP / ISMAP-LIU 登録の有効期限（最新の登録を確認して記録）",
-                    "The ISMAP / ISMAP-LIU listing lapses (check the current listing and record it)",
-                ),
-                format!("ismap_lapse:{}:{until}", e.id),
-                until,
-                Owner::User(e.responsible_user_id.clone()),
-                format!("/engagements/{}/cloud-service", e.id),
-            ));
-        }
+        out.extend(f.approvals.iter().filter_map(|a| approval(e, a, config)));
+        out.extend(contract_end(e, today));
+        out.extend(ismap_lapse(e, f.ismap_valid_until));
     }
     out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn of_engagement(
+    e: &EngagementRow,
+    kind: Kind,
+    rule_id: &str,
+    what: Msg,
+    key: String,
+    due_on: NaiveDate,
+    owner: Owner,
+    path: String,
+) -> Deadline {
+    Deadline {
+        key,
+        kind,
+        rule_id: rule_id.to_string(),
+        what,
+        engagement_id: Some(e.id.clone()),
+        engagement_title: Some(e.title.clone()),
+        vendor_id: Some(e.vendor_id.clone()),
+        division_id: Some(e.division_id.clone()),
+        due_on,
+        owner,
+        path,
+    }
+}
+
+/// An open or overdue obligation with a due date, as a deadline of whoever owes it: the
+/// person named, or the holders of its role (in the engagement's division, for a role
+/// that acts per division).
+pub fn obligation(e: &EngagementRow, o: &Obligation) -> Option<Deadline> {
+    let (Some(due_on), ObligationState::Open | ObligationState::Overdue) = (o.due_on, o.state)
+    else {
+        return None;
+    };
+    let subject = o.subject.clone().unwrap_or_default();
+    let (ja, en) = match &o.subject_name {
+        Some(name) => (
+            format!("{}（{}: {name}）", o.rule.title_ja, o.rule.id),
+            format!("{} ({}: {name})", o.rule.title_en, o.rule.id),
+        ),
+        None => (
+            format!("{}（{}）", o.rule.title_ja, o.rule.id),
+            format!("{} ({})", o.rule.title_en, o.rule.id),
+        ),
+    };
+    let owner = match &o.assignee_user_id {
+        Some(u) => Owner::User(u.clone()),
+        None => Owner::Role {
+            role: o.owner_role,
+            division_id: division_scoped(o.owner_role).then(|| e.division_id.clone()),
+        },
+    };
+    Some(of_engagement(
+        e,
+        Kind::Obligation,
+        o.rule.id,
+        Msg::new(ja, en),
+        format!("obligation:{}:{}:{subject}", e.id, o.rule.id),
+        due_on,
+        owner,
+        format!("/engagements/{}#obligations", e.id),
+    ))
+}
+
+/// A pending approval request, as a deadline of the role that decides it.
+pub fn approval(e: &EngagementRow, a: &Approval, config: &Config) -> Option<Deadline> {
+    if a.state != ApprovalState::Pending {
+        return None;
+    }
+    let role = Role::parse(&a.approver_role).ok()?;
+    let requested = compliance::local_date(a.requested_at, config.time_zone);
+    Some(of_engagement(
+        e,
+        Kind::Approval,
+        &a.rule_id,
+        if a.rule_id == crate::policy::approvals::ApprovalRule::Closing.as_str() {
+            Msg::new(
+                format!("委託案件を終了することの承認（R-2.6: {}）", a.subject_name),
+                format!("Approve closing the engagement (R-2.6: {})", a.subject_name),
+            )
+        } else {
+            Msg::new(
+                format!("承認申請の決裁（{}: {}）", a.rule_id, a.subject_name),
+                format!(
+                    "Decide the approval request ({}: {})",
+                    a.rule_id, a.subject_name
+                ),
+            )
+        },
+        format!("approval:{}", a.id),
+        requested + chrono::Days::new(config.reminders.approval_due_days.into()),
+        Owner::Role {
+            role,
+            division_id: a.approver_division_id.clone(),
+        },
+        format!("/engagements/{}#approvals", e.id),
+    ))
+}
+
+/// The statuses in which a contract's end is a deadline of its responsible officer.
+pub const CONTRACT_END_STATUSES: &[Status] = &[Status::Contracted, Status::Active, Status::Ending];
+
+/// The end of a contract in force, for its responsible officer.
+pub fn contract_end(e: &EngagementRow, today: NaiveDate) -> Option<Deadline> {
+    if !CONTRACT_END_STATUSES.contains(&e.status()) || e.ends_on < today {
+        return None;
+    }
+    Some(of_engagement(
+        e,
+        Kind::ContractEnd,
+        "R-8.4.2",
+        Msg::new(
+            "契約期間の終了（情報の返却・廃棄・消去の確認の準備）",
+            "Contract ends (prepare to confirm the information is returned, destroyed or erased)",
+        ),
+        format!("contract_end:{}:{}", e.id, e.ends_on),
+        e.ends_on,
+        Owner::User(e.responsible_user_id.clone()),
+        format!("/engagements/{}", e.id),
+    ))
+}
+
+/// an L2/L3 cloud service in use keeps a valid ISMAP / ISMAP-LIU listing; its
+/// system administrator hears before it lapses, and after.
+pub fn ismap_lapse(e: &EngagementRow, valid_until: Option<NaiveDate>) -> Option<Deadline> {
+    let until = valid_until.filter(|_| {
+        e.kind() == EngagementKind::CloudService
+            && e.level().is_some_and(|l| l >= ClassificationLevel::L2)
+            && matches!(e.status, Status::Contracted | Status::Active)
+    })?;
+    Some(of_engagement(
+        e,
+        Kind::IsmapLapse,
+        "R-9.1",
+        Msg::new(
+            "ISMAP / ISMAP-LIU 登録の有効期限（最新の登録を確認して記録）",
+            "The ISMAP / ISMAP-LIU listing lapses (check the current listing and record it)",
+        ),
+        format!("ismap_lapse:{}:{until}", e.id),
+        until,
+        Owner::User(e.responsible_user_id.clone()),
+        format!("/engagements/{}/cloud-service", e.id),
+    ))
 }
 
 /// The deadlines of open checks and findings: the vendor's answer (owed, towards the
@@ -212,12 +244,21 @@ pub fn of_checks(
     open_findings: &[crate::db::checks::FindingRow],
     config: &Config,
 ) -> Vec<Deadline> {
+    let engagements: std::collections::HashMap<&str, &EngagementRow> = facts
+        .iter()
+        .map(|f| (f.engagement.id.as_str(), &f.engagement))
+        .collect();
+    of_checks_in(&engagements, open_checks, open_findings, config)
+}
+
+/// [`of_checks`] for the checks and findings of these engagements (others are skipped).
+pub fn of_checks_in(
+    engagements: &std::collections::HashMap<&str, &EngagementRow>,
+    open_checks: &[crate::db::checks::CheckSummary],
+    open_findings: &[crate::db::checks::FindingRow],
+    config: &Config,
+) -> Vec<Deadline> {
     use crate::policy::checks::CheckState;
-    let engagements: std::collections::HashMap<&str, &crate::db::engagements::EngagementRow> =
-        facts
-            .iter()
-            .map(|f| (f.engagement.id.as_str(), &f.engagement))
-            .collect();
     let rule_of = |rules: &str| rules.split_whitespace().last().unwrap_or("").to_string();
     let mut out = Vec::new();
     for c in open_checks {
@@ -267,43 +308,37 @@ pub fn of_checks(
                 },
             ),
         };
-        out.push(Deadline {
-            key,
+        out.push(of_engagement(
+            e,
             kind,
-            rule_id: rule_of(&c.meets_rules),
+            &rule_of(&c.meets_rules),
             what,
-            engagement_id: Some(e.id.clone()),
-            engagement_title: Some(e.title.clone()),
-            vendor_id: Some(e.vendor_id.clone()),
-            division_id: Some(e.division_id.clone()),
+            key,
             due_on,
-            owner: Owner::User(e.responsible_user_id.clone()),
-            path: format!("/checks/{}", c.id),
-        });
+            Owner::User(e.responsible_user_id.clone()),
+            format!("/checks/{}", c.id),
+        ));
     }
     for f in open_findings {
         let Some(e) = engagements.get(f.engagement_id.as_str()) else {
             continue;
         };
-        out.push(Deadline {
-            key: format!("finding:{}:{}", f.id, f.due_on),
-            kind: Kind::CorrectiveAction,
-            rule_id: rule_of(&f.rules),
-            what: Msg::new(
+        out.push(of_engagement(
+            e,
+            Kind::CorrectiveAction,
+            &rule_of(&f.rules),
+            Msg::new(
                 format!("指摘事項の是正（設問 {}）", f.question_id),
                 format!(
                     "Corrective action for a finding (question {})",
                     f.question_id
                 ),
             ),
-            engagement_id: Some(e.id.clone()),
-            engagement_title: Some(e.title.clone()),
-            vendor_id: Some(e.vendor_id.clone()),
-            division_id: Some(e.division_id.clone()),
-            due_on: f.due_on,
-            owner: Owner::User(f.owner_user_id.clone()),
-            path: format!("/findings/{}", f.id),
-        });
+            format!("finding:{}:{}", f.id, f.due_on),
+            f.due_on,
+            Owner::User(f.owner_user_id.clone()),
+            format!("/findings/{}", f.id),
+        ));
     }
     out
 }

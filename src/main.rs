@@ -279,7 +279,7 @@ fn on_cli<T>(
     f: impl FnOnce(&mut itaku::app::Tx) -> itaku::error::AppResult<T>,
 ) -> Result<T, String> {
     let now = chrono::Utc::now();
-    itaku::app::write_on(conn, now, config.date_at(now), &cli_origin(), f)
+    itaku::app::write_on(conn, None, now, config.date_at(now), &cli_origin(), f)
         .map_err(|e| e.to_string())
 }
 
@@ -352,10 +352,13 @@ fn sweep(config: &Config, dry_run: bool) -> Result<(), String> {
         itaku::questionnaires::Questionnaires::load(config.questionnaires_dir.as_deref())
             .map_err(|e| e.to_string())?;
     let mut conn = open(config)?;
+    let rules = itaku::app::obligations::ObligationRules {
+        clauses: std::sync::Arc::new(clauses),
+        config: std::sync::Arc::new(config.clone()),
+    };
     let report = itaku::sweep::run(
         &mut conn,
-        config,
-        clauses.catalog(),
+        &rules,
         &email,
         &questionnaires,
         chrono::Utc::now(),

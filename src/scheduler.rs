@@ -50,23 +50,14 @@ impl Sweeper {
 
     /// Runs the sweep now (on a blocking thread) and wakes delivery.
     pub async fn sweep(&self, dry_run: bool) -> crate::error::AppResult<crate::sweep::SweepReport> {
-        let (config, clauses, email, questionnaires) = (
-            self.config.clone(),
-            self.clauses.clone(),
-            self.email.clone(),
-            self.questionnaires.clone(),
-        );
+        let rules = crate::app::obligations::ObligationRules {
+            clauses: self.clauses.clone(),
+            config: self.config.clone(),
+        };
+        let (email, questionnaires) = (self.email.clone(), self.questionnaires.clone());
         let now = self.clock.now();
         let report = db::run(&self.pool, move |conn| {
-            crate::sweep::run(
-                conn,
-                &config,
-                clauses.catalog(),
-                &email,
-                &questionnaires,
-                now,
-                dry_run,
-            )
+            crate::sweep::run(conn, &rules, &email, &questionnaires, now, dry_run)
         })
         .await?;
         if report.messages > 0 {
@@ -92,8 +83,12 @@ impl Sweeper {
         }
         let now = self.clock.now();
         let today = self.config.date_at(now);
+        let rules = crate::app::obligations::ObligationRules {
+            clauses: self.clauses.clone(),
+            config: self.config.clone(),
+        };
         db::run(&self.pool, move |conn| {
-            crate::app::write_on(conn, now, today, &origin, move |tx| {
+            crate::app::write_on(conn, Some(&rules), now, today, &origin, move |tx| {
                 crate::app::outbox::record_sweep(
                     tx,
                     report.today,

@@ -50,6 +50,8 @@ pub enum StartError {
     Staff(String),
     #[error("division-of-responsibility templates: {0}")]
     Responsibility(String),
+    #[error("stored obligations: {0}")]
+    Obligations(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -106,6 +108,7 @@ impl Application {
             })?
             .port();
         let config = Arc::new(config);
+        bring_obligations_up_to_date(&pool, &clauses, &config)?;
         let state = AppState {
             pool: pool.clone(),
             config: config.clone(),
@@ -171,6 +174,34 @@ impl Application {
     }
 }
 
+/// Recomputes the stored obligations the rules, settings or catalog of this start no
+/// longer match, and those a write outside the service left marked (a bulk load).
+fn bring_obligations_up_to_date(
+    pool: &DbPool,
+    clauses: &Arc<ClauseTemplates>,
+    config: &Arc<Config>,
+) -> Result<(), StartError> {
+    let failed = |e: crate::error::AppError| StartError::Obligations(e.to_string());
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Obligations(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let rules = crate::app::obligations::ObligationRules {
+        clauses: clauses.clone(),
+        config: config.clone(),
+    };
+    let recomputed =
+        crate::app::obligations::bring_up_to_date(&mut conn, &rules).map_err(failed)?;
+    if recomputed > 0 {
+        tracing::info!(
+            engagements = recomputed,
+            millis = started.elapsed().as_millis() as u64,
+            "stored obligations recomputed"
+        );
+    }
+    Ok(())
+}
+
 /// R-5.8.1.3: a start with settings other than the last recorded ones is a configuration
 /// change, recorded in the audit log with the settings before and after.
 fn record_configuration(
@@ -182,19 +213,26 @@ fn record_configuration(
     let mut conn = pool.get().map_err(|e| StartError::Audit(e.to_string()))?;
     let settings = config.audited();
     let today = config.date_at(now);
-    crate::app::write_on(&mut conn, now, today, &Origin::system("system"), |tx| {
-        let before = db::audit::last_after(tx.conn(), "config.change")?;
-        if before.as_ref() == Some(&settings) {
-            tx.leave_unchanged();
-            return Ok(());
-        }
-        let mut event = Event::new("config.change").after(&settings);
-        if let Some(b) = &before {
-            event = event.before(b);
-        }
-        tx.record(event);
-        Ok(())
-    })
+    crate::app::write_on(
+        &mut conn,
+        None,
+        now,
+        today,
+        &Origin::system("system"),
+        |tx| {
+            let before = db::audit::last_after(tx.conn(), "config.change")?;
+            if before.as_ref() == Some(&settings) {
+                tx.leave_unchanged();
+                return Ok(());
+            }
+            let mut event = Event::new("config.change").after(&settings);
+            if let Some(b) = &before {
+                event = event.before(b);
+            }
+            tx.record(event);
+            Ok(())
+        },
+    )
     .map_err(failed)
 }
 

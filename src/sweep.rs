@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::checks;
 use crate::app::deadlines::{deadlines_of, Directory, Person};
+use crate::app::obligations::ObligationRules;
 use crate::clauses::Catalog;
 use crate::config::Config;
 use crate::db::facts::{self, FactsScope};
@@ -144,17 +145,19 @@ fn plan<'a>(
 /// Runs the sweep at `now`. A dry run writes nothing and lists what would be sent.
 pub fn run(
     conn: &mut DbConnection,
-    config: &Config,
-    catalog: &Catalog,
+    rules: &ObligationRules,
     templates: &EmailTemplates,
     questionnaires: &Questionnaires,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> AppResult<SweepReport> {
+    let config: &Config = &rules.config;
+    let catalog: &Catalog = rules.clauses.catalog();
     let today = config.date_at(now);
     // Checks first: a check sent today is a deadline of its own from today.
     let env = checks::Env {
         config,
+        rules: rules.clone(),
         questionnaires,
         email: templates,
     };

@@ -109,13 +109,22 @@ pub fn deadlines_of(
         &db::checks::open_findings(conn)?,
         config,
     ));
+    list.push(access_review(conn, config, today)?);
+    Ok(list)
+}
+
+/// The access review's deadline (R-5.5.3.6).
+fn access_review(
+    conn: &mut DbConnection,
+    config: &Config,
+    today: NaiveDate,
+) -> AppResult<Deadline> {
     let last = access_reviews::latest(conn)?.map(|(r, _)| r);
-    list.push(deadlines::access_review(super::access_review::due_on(
+    Ok(deadlines::access_review(super::access_review::due_on(
         config,
         last.as_ref(),
         today,
-    )));
-    Ok(list)
+    )))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -147,8 +156,8 @@ pub fn of_person(
 ) -> AppResult<Vec<DeadlineResponse>> {
     actor.authorize(Action::SeeDeadlinesOf { user_id: person })?;
     let config = &services.config;
-    let list = all_deadlines(conn, config, services.clauses.catalog(), today)?;
     let directory = Directory::load(conn)?;
+    let list = owed_by(conn, services, &directory, person, within, today)?;
     let horizon = within.map(|w| today + chrono::Days::new(w.into()));
     let mut mine: Vec<DeadlineResponse> = list
         .into_iter()
@@ -172,4 +181,77 @@ pub fn of_person(
         .collect();
     mine.sort_by(|a, b| (a.due_on, &a.key).cmp(&(b.due_on, &b.key)));
     Ok(mine)
+}
+
+/// What `person` may owe, read narrowly: the stored open and overdue obligations they owe
+/// by name or role (the state on `today` decided in SQL), the approval requests their
+/// roles decide, the engagements they are responsible for (contract ends, ISMAP
+/// listings, open checks), the corrective actions they own, and the access review for
+/// the chief system manager. Never the whole register: the cost follows what the person
+/// owes, not the number of engagements. The caller keeps those [`Directory::resolve`]
+/// gives to the person, as for [`all_deadlines`].
+fn owed_by(
+    conn: &mut DbConnection,
+    services: &super::Services,
+    directory: &Directory,
+    person: &str,
+    within: Option<u32>,
+    today: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    let config = &services.config;
+    let Some(me) = directory.people().iter().find(|p| p.id == person) else {
+        // Only active staff owe anything.
+        return Ok(Vec::new());
+    };
+    let horizon = within.map(|w| today + chrono::Days::new(w.into()));
+    let holder = db::obligations::Holder {
+        user_id: person,
+        roles: me.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        division_ids: me.division_ids.clone(),
+    };
+    let mut list = Vec::new();
+    for (row, engagement) in db::obligations::owed_by(conn, &holder, today, horizon)? {
+        let o = super::obligations::stored_on(&row, today)?;
+        list.extend(deadlines::obligation(&engagement, &o));
+    }
+    for (a, engagement) in db::approvals::pending_for_roles(conn, &holder.roles)? {
+        list.extend(deadlines::approval(&engagement, &a, config));
+    }
+    let responsible = db::engagements::of_responsible(conn, person)?;
+    let cloud: Vec<String> = responsible
+        .iter()
+        .filter(|e| e.kind() == crate::domain::EngagementKind::CloudService)
+        .map(|e| e.id.clone())
+        .collect();
+    let listed = facts::ismap_valid_until(conn, &cloud)?;
+    for e in &responsible {
+        list.extend(deadlines::contract_end(e, today));
+        list.extend(deadlines::ismap_lapse(e, listed.get(&e.id).copied()));
+    }
+    let checks = db::checks::open_checks_of_responsible(conn, person)?;
+    let findings = db::checks::open_findings_of(conn, person)?;
+    let mut others: Vec<String> = findings
+        .iter()
+        .map(|f| f.engagement_id.clone())
+        .filter(|id| !responsible.iter().any(|e| &e.id == id))
+        .collect();
+    others.sort();
+    others.dedup();
+    let others = db::engagements::rows(conn, &others)?;
+    let engagements: std::collections::HashMap<&str, &crate::db::engagements::EngagementRow> =
+        responsible
+            .iter()
+            .chain(others.iter())
+            .map(|e| (e.id.as_str(), e))
+            .collect();
+    list.extend(deadlines::of_checks_in(
+        &engagements,
+        &checks,
+        &findings,
+        config,
+    ));
+    if me.roles.contains(&Role::ChiefSystemManager) {
+        list.push(access_review(conn, config, today)?);
+    }
+    Ok(list)
 }

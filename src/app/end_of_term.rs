@@ -394,7 +394,7 @@ pub fn end_past_terms(
     let origin = Origin::system("system");
     let mut ended = Ended::default();
     for e in due {
-        match super::write_on(conn, now, today, &origin, |tx| {
+        match super::write_on(conn, Some(&env.rules), now, today, &origin, |tx| {
             end_by_itself(tx, env, &e.id)
         }) {
             Ok(Some(sent)) => {

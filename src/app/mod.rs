@@ -80,6 +80,14 @@ impl Services {
     pub fn ismap_required_for_active(&self) -> bool {
         self.config.ismap_required_for_active
     }
+
+    /// What a write recomputes the stored obligations of the engagements it changed with.
+    pub fn obligation_rules(&self) -> obligations::ObligationRules {
+        obligations::ObligationRules {
+            clauses: self.clauses.clone(),
+            config: self.config.clone(),
+        }
+    }
 }
 
 /// One write transaction of a use case.
@@ -139,8 +147,9 @@ where
 {
     let now = state.now();
     let today = state.config.date_at(now);
+    let rules = state.obligation_rules();
     db::run(&state.pool, move |conn| {
-        write_on(conn, now, today, &origin, f)
+        write_on(conn, Some(&rules), now, today, &origin, f)
     })
     .await
 }
@@ -192,9 +201,13 @@ pub fn record_export(tx: &mut Tx, action: &str, filter: &impl serde::Serialize, 
     })));
 }
 
-/// `write` on a connection of the caller's (the command line, a job, a test).
+/// `write` on a connection of the caller's (the command line, a job, a test). The stored
+/// obligations of every engagement whose facts the use case changed are recomputed with
+/// `rules` before the commit; a use case that changes such facts without them is refused
+/// (only sign-in and the like, which touch no engagement, are run without).
 pub fn write_on<T, F>(
     conn: &mut DbConnection,
+    rules: Option<&obligations::ObligationRules>,
     now: DateTime<Utc>,
     today: NaiveDate,
     origin: &Origin,
@@ -220,6 +233,19 @@ where
                 "a write recorded no audit event; nothing was written".into(),
             ));
         }
+        match rules {
+            Some(rules) => {
+                obligations::refresh_changed(conn, rules)?;
+            }
+            None if !db::obligations::changed(conn, 1)?.is_empty() => {
+                return Err(AppError::Internal(
+                    "a write changed an engagement's facts without the obligation rules \
+                     to recompute its obligations; nothing was written"
+                        .into(),
+                ));
+            }
+            None => {}
+        }
         for event in &events {
             db::audit::append(conn, origin, event, now.naive_utc())?;
         }
@@ -241,7 +267,14 @@ mod tests {
 
     fn run<T>(conn: &mut DbConnection, f: impl FnOnce(&mut Tx) -> AppResult<T>) -> AppResult<T> {
         let now = Utc::now();
-        write_on(conn, now, now.date_naive(), &Origin::system("test"), f)
+        write_on(
+            conn,
+            None,
+            now,
+            now.date_naive(),
+            &Origin::system("test"),
+            f,
+        )
     }
 
     #[test]

@@ -16,13 +16,16 @@ use crate::config::Config;
 use crate::db;
 use crate::db::approvals::{self, WaiverRow};
 use crate::db::facts::{self, FactsScope};
+use crate::db::obligations::StoredObligation;
 use crate::domain::date::parse_typed_date;
 use crate::domain::{BoundedText, ClassificationLevel, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Msg;
 use crate::policy::access::{Action, Actor};
 use crate::policy::approvals::{ApprovalState, Decision};
-use crate::policy::obligations::{check_waivable, waiver_expiry, Obligation, ObligationState};
+use crate::policy::obligations::{
+    check_waivable, standing, waiver_expiry, Obligation, ObligationState, Standing,
+};
 use crate::validate::Fields;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,7 +151,7 @@ fn current(
 ) -> AppResult<Option<ObligationResponse>> {
     let scope = FactsScope {
         engagement_id: Some(engagement_id.to_string()),
-        division_id: None,
+        ..FactsScope::default()
     };
     let loaded = facts::load(conn, &crate::policy::access::Visibility::All, &scope)?;
     Ok(loaded.first().and_then(|f| {
@@ -427,7 +430,7 @@ pub fn of_engagement(
         &actor.visibility(),
         &FactsScope {
             engagement_id: Some(id.to_string()),
-            division_id: None,
+            ..FactsScope::default()
         },
     )?;
     let config = &services.config;
@@ -445,4 +448,228 @@ pub fn of_engagement(
             .map(move |o| ObligationResponse::new(o, &f.engagement.id, &f.engagement.title))
         })
         .collect())
+}
+
+/// What the stored obligations are derived with: the clause catalog (the mandatory
+/// clauses), the settings and the time zone. Every write that changes an engagement's
+/// facts recomputes its rows with them, in its own transaction (`app::write_on`).
+#[derive(Clone)]
+pub struct ObligationRules {
+    pub clauses: std::sync::Arc<crate::clauses::ClauseTemplates>,
+    pub config: std::sync::Arc<Config>,
+}
+
+// The source of the derivation: a change to any of these files changes the fingerprint,
+// and the next start-up recomputes every engagement's rows.
+const DERIVED_BY: &[&str] = &[
+    include_str!("../policy/obligations.rs"),
+    include_str!("../policy/rules.rs"),
+    include_str!("../policy/records.rs"),
+    include_str!("../policy/configuration.rs"),
+    include_str!("../compliance.rs"),
+    include_str!("../db/facts.rs"),
+    include_str!("../db/obligations.rs"),
+    include_str!("obligations.rs"),
+];
+
+impl ObligationRules {
+    /// What the stored rows depend on besides the facts: the rules' source, the settings,
+    /// the time zone and the mandatory clauses of every kind and level.
+    pub fn fingerprint(&self) -> String {
+        use crate::domain::EngagementKind;
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for source in DERIVED_BY {
+            hash.update(source.as_bytes());
+        }
+        hash.update(format!("{:?}|{}", self.config.rules, self.config.time_zone).as_bytes());
+        let catalog = self.clauses.catalog();
+        for kind in [
+            EngagementKind::Outsourcing,
+            EngagementKind::DesignatedManagement,
+            EngagementKind::CloudService,
+        ] {
+            for level in [
+                None,
+                Some(ClassificationLevel::L1),
+                Some(ClassificationLevel::L2),
+                Some(ClassificationLevel::L3),
+            ] {
+                for clause in catalog.mandatory(kind, level) {
+                    hash.update(format!("{kind:?}{level:?}{}|", clause.id).as_bytes());
+                }
+            }
+        }
+        format!("{:x}", hash.finalize())
+    }
+
+    /// The rows to store for these engagements' facts.
+    fn rows(&self, loaded: &[facts::EngagementFacts]) -> Vec<StoredObligation> {
+        let mut rows = Vec::new();
+        for f in loaded {
+            let Some(snapshot) =
+                compliance::snapshot(f, self.clauses.catalog(), self.config.time_zone)
+            else {
+                continue;
+            };
+            let e = &f.engagement;
+            for (position, s) in standing(&snapshot, &self.config.rules)
+                .into_iter()
+                .enumerate()
+            {
+                rows.push(StoredObligation {
+                    engagement_id: e.id.clone(),
+                    position: i32::try_from(position).unwrap_or(i32::MAX),
+                    rule_id: s.rule.id.to_string(),
+                    subject: s.subject,
+                    subject_name: s.subject_name,
+                    via: s.via.map(str::to_string),
+                    owner_role: s.owner_role.as_str().to_string(),
+                    owner_division_id: (s.assignee_user_id.is_none()
+                        && crate::deadlines::division_scoped(s.owner_role))
+                    .then(|| e.division_id.clone()),
+                    assignee_user_id: s.assignee_user_id,
+                    division_id: e.division_id.clone(),
+                    due_on: s.due_on,
+                    met_on: s.met.map(|(on, _)| on),
+                    met_until: s.met.and_then(|(_, until)| until),
+                    waiver_reason: s.waiver.as_ref().map(|w| w.0.clone()),
+                    waiver_by: s.waiver.as_ref().map(|w| w.1.clone()),
+                    waived_until: s.waiver.and_then(|w| w.2),
+                });
+            }
+        }
+        rows
+    }
+}
+
+/// The obligation a stored row holds, on `today`.
+pub fn stored_on(row: &StoredObligation, today: NaiveDate) -> AppResult<Obligation> {
+    let rule = |id: &str| {
+        crate::policy::rules::get(id)
+            .ok_or_else(|| AppError::Internal(format!("stored obligation of unknown rule {id}")))
+    };
+    let standing = Standing {
+        rule: rule(&row.rule_id)?,
+        subject: row.subject.clone(),
+        subject_name: row.subject_name.clone(),
+        via: row.via.as_deref().map(rule).transpose()?.map(|r| r.id),
+        owner_role: Role::parse(&row.owner_role)
+            .map_err(|_| AppError::Internal(format!("stored role {}", row.owner_role)))?,
+        assignee_user_id: row.assignee_user_id.clone(),
+        due_on: row.due_on,
+        met: row.met_on.map(|on| (on, row.met_until)),
+        waiver: row.waiver_by.clone().map(|by| {
+            (
+                row.waiver_reason.clone().unwrap_or_default(),
+                by,
+                row.waived_until,
+            )
+        }),
+    };
+    Ok(standing.on(today))
+}
+
+/// How many engagements one transaction recomputes at a time.
+const BATCH: i64 = 500;
+
+/// Recomputes the rows of the engagements whose facts changed (as the triggers marked
+/// them), in the caller's transaction. Returns how many engagements were recomputed.
+pub fn refresh_changed(conn: &mut db::DbConnection, rules: &ObligationRules) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let ids = db::obligations::changed(conn, BATCH)?;
+        if ids.is_empty() {
+            return Ok(done);
+        }
+        refresh(conn, rules, &ids)?;
+        done += ids.len();
+    }
+}
+
+/// Recomputes these engagements' rows.
+fn refresh(conn: &mut db::DbConnection, rules: &ObligationRules, ids: &[String]) -> AppResult<()> {
+    let loaded = facts::load(
+        conn,
+        &crate::policy::access::Visibility::All,
+        &FactsScope {
+            engagement_ids: Some(ids.to_vec()),
+            ..FactsScope::default()
+        },
+    )?;
+    db::obligations::replace(conn, ids, &rules.rows(&loaded))
+}
+
+/// At start-up: recomputes every engagement when the rules, settings or catalog changed
+/// since the rows were derived, and any engagement a write outside the application's
+/// write path left marked; in transactions of [`BATCH`] engagements, so that memory does
+/// not grow with the register. Returns how many engagements were recomputed.
+pub fn bring_up_to_date(conn: &mut db::DbConnection, rules: &ObligationRules) -> AppResult<usize> {
+    let fingerprint = rules.fingerprint();
+    let stale = db::obligations::fingerprint(conn)?.as_deref() != Some(fingerprint.as_str());
+    if stale {
+        db::write(conn, db::obligations::mark_all)?;
+    }
+    let mut done = 0;
+    loop {
+        let n = db::write(conn, |conn| {
+            let ids = db::obligations::changed(conn, BATCH)?;
+            refresh(conn, rules, &ids)?;
+            Ok(ids.len())
+        })?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    if stale {
+        db::write(conn, |conn| {
+            db::obligations::set_fingerprint(conn, &fingerprint)
+        })?;
+    }
+    Ok(done)
+}
+
+/// What the register-wide list of obligations is asked for.
+#[derive(Debug, Default, Clone)]
+pub struct ObligationQuery {
+    pub state: Option<ObligationState>,
+    /// Division code.
+    pub division: Option<String>,
+    pub role: Option<Role>,
+    pub assignee_user_id: Option<String>,
+}
+
+/// One page of the obligations across every engagement `actor` may see, soonest due
+/// first, as stored (each engagement's rows recomputed whenever its facts change), with
+/// the state on `today` decided in SQL; and the total.
+pub fn list(
+    conn: &mut db::DbConnection,
+    actor: &Actor,
+    query: &ObligationQuery,
+    today: NaiveDate,
+    paging: &crate::app::page::Paging,
+) -> AppResult<(Vec<ObligationResponse>, i64)> {
+    let division_id = super::divisions::division_filter(conn, query.division.as_deref())?;
+    let filter = db::obligations::ObligationFilter {
+        state: query.state,
+        division_id,
+        owner_role: query.role.map(|r| r.as_str().to_string()),
+        assignee_user_id: query.assignee_user_id.clone(),
+    };
+    let (rows, total) = db::obligations::list(
+        conn,
+        &actor.visibility(),
+        &filter,
+        today,
+        paging.offset(),
+        paging.per_page,
+    )?;
+    let page = rows
+        .iter()
+        .map(|(row, title)| {
+            stored_on(row, today).map(|o| ObligationResponse::new(o, &row.engagement_id, title))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((page, total))
 }

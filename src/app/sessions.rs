@@ -116,7 +116,7 @@ fn refuse<T>(
     refusal: AppError,
 ) -> AppResult<T> {
     let address = origin.address.clone().unwrap_or_default();
-    super::write_on(conn, at.now, at.today, origin, |tx| {
+    super::write_on(conn, None, at.now, at.today, origin, |tx| {
         let now = tx.now().naive_utc();
         throttle::record_failure(tx.conn(), account, &address, now)?;
         tx.record(Event::new(action).after(&serde_json::json!({ "account": account })));
@@ -234,7 +234,7 @@ pub fn sign_in(
     };
     origin.actor = user.email.clone();
     let stage = flow::stage(account_of(&user), false, config.security.mfa_required);
-    super::write_on(conn, at.now, at.today, &origin, |tx| {
+    super::write_on(conn, None, at.now, at.today, &origin, |tx| {
         open_session(tx, config, &user, stage, address, "password")
     })
 }
@@ -306,7 +306,7 @@ pub fn second_factor(
         .and_then(TotpSecret::from_base32)
         .ok_or_else(|| wrong_stage(&pending.session.stage, &[Stage::Enrol]))?;
     let stage = flow::stage(account_of(user), true, config.security.mfa_required);
-    let opened = super::write_on(conn, at.now, at.today, origin, |tx| {
+    let opened = super::write_on(conn, None, at.now, at.today, origin, |tx| {
         let now = tx.now().naive_utc();
         let method = if totp::looks_like_recovery_code(&code) {
             let hash = totp::recovery_code_hash(&code);
@@ -416,7 +416,7 @@ pub fn change_password(
     let mut account_now = account_of(user);
     account_now.must_change_password = false;
     let stage = flow::stage(account_now, true, config.security.mfa_required);
-    super::write_on(conn, at.now, at.today, origin, |tx| {
+    super::write_on(conn, None, at.now, at.today, origin, |tx| {
         let now = tx.now().naive_utc();
         users::set_password_hash(tx.conn(), &user.id, &hash, now)?;
         sessions::revoke_user_sessions(tx.conn(), &user.id, now)?;
@@ -527,7 +527,7 @@ pub fn confirm_enrolment(
         must_change_password: user.must_change_password,
     };
     let stage = flow::stage(account_now, true, config.security.mfa_required);
-    let mut opened = super::write_on(conn, at.now, at.today, origin, |tx| {
+    let mut opened = super::write_on(conn, None, at.now, at.today, origin, |tx| {
         let now = tx.now().naive_utc();
         factor_db::confirm_enrolment(tx.conn(), &user.id, pending_secret, step, now)?;
         factor_db::replace_recovery_codes(tx.conn(), &user.id, &hashes, now)?;
@@ -563,7 +563,7 @@ pub fn renew_recovery_codes(
         })?;
     let codes = totp::generate_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
-    let renewed = super::write_on(conn, at.now, at.today, origin, |tx| {
+    let renewed = super::write_on(conn, None, at.now, at.today, origin, |tx| {
         let now = tx.now().naive_utc();
         let step = totp::verify(&totp, &body.code, at.now.timestamp(), user.totp_last_step);
         let consumed = match step {

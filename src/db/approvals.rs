@@ -245,3 +245,21 @@ pub fn decide_waiver(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The requests waiting for a decision whose approver holds one of `roles`, with their
+/// engagements.
+pub fn pending_for_roles(
+    conn: &mut DbConnection,
+    roles: &[String],
+) -> AppResult<Vec<(Approval, super::engagements::EngagementRow)>> {
+    Ok(approvals::table
+        .inner_join(engagements::table)
+        .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
+        .filter(approvals::approver_role.eq_any(roles))
+        .order(approvals::id.asc())
+        .select((
+            Approval::as_select(),
+            super::engagements::EngagementRow::as_select(),
+        ))
+        .load(conn)?)
+}

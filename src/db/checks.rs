@@ -661,3 +661,27 @@ pub fn count_open_findings(conn: &mut DbConnection, engagement_id: &str) -> AppR
         .count()
         .get_result(conn)?)
 }
+
+/// The open checks of the engagements `user_id` is responsible for.
+pub fn open_checks_of_responsible(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> AppResult<Vec<CheckSummary>> {
+    Ok(checks::table
+        .inner_join(engagements::table)
+        .filter(engagements::responsible_user_id.eq(user_id))
+        .filter(checks::state.ne("accepted"))
+        .order(checks::id.asc())
+        .select(CheckSummary::as_select())
+        .load(conn)?)
+}
+
+/// The open findings whose corrective action `user_id` owns.
+pub fn open_findings_of(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<FindingRow>> {
+    Ok(findings::table
+        .filter(findings::owner_user_id.eq(user_id))
+        .filter(findings::state.eq_any(OPEN_FINDINGS))
+        .order(findings::id.asc())
+        .select(FindingRow::as_select())
+        .load(conn)?)
+}

@@ -440,3 +440,26 @@ pub fn refresh_level(
 pub fn count(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(engagements::table.count().get_result(conn)?)
 }
+
+/// The engagements `user_id` is responsible for.
+pub fn of_responsible(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<EngagementRow>> {
+    Ok(engagements::table
+        .filter(engagements::responsible_user_id.eq(user_id))
+        .order(engagements::id.asc())
+        .select(EngagementRow::as_select())
+        .load(conn)?)
+}
+
+/// These engagements.
+pub fn rows(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            engagements::table
+                .filter(engagements::id.eq_any(chunk))
+                .select(EngagementRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}

@@ -47,6 +47,8 @@ pub struct EngagementFacts {
 pub struct FactsScope {
     pub engagement_id: Option<String>,
     pub division_id: Option<String>,
+    /// These engagements only (a batch being recomputed).
+    pub engagement_ids: Option<Vec<String>>,
 }
 
 // Restricts a query that has `engagements` in its FROM clause to the scope. Joins, not
@@ -62,6 +64,9 @@ macro_rules! in_scope {
         }
         if let Some(id) = &$scope.engagement_id {
             q = q.filter(engagements::id.eq(id.clone()));
+        }
+        if let Some(ids) = &$scope.engagement_ids {
+            q = q.filter(engagements::id.eq_any(ids.clone()));
         }
         q
     }};
@@ -133,6 +138,8 @@ pub fn load(
         visibility,
         scope
     )
+    // One order, so that of two waivers standing as long the same one is chosen.
+    .order(obligation_waivers::id.asc())
     .select(WaiverRow::as_select())
     .load(conn)?;
     let accepted: Vec<(String, String, Option<chrono::NaiveDate>)> = in_scope!(
@@ -194,39 +201,8 @@ pub fn load(
     for (e, at) in agreed {
         agreed_by.entry(e).or_default().extend(at);
     }
-    let listings: Vec<(String, String)> = in_scope!(
-        cloud_service_records::table
-            .inner_join(engagements::table)
-            .into_boxed(),
-        visibility,
-        scope
-    )
-    .filter(cloud_service_records::kind.eq("ismap_listing"))
-    .order((
-        cloud_service_records::recorded_at.desc(),
-        cloud_service_records::id.desc(),
-    ))
-    .select((
-        cloud_service_records::engagement_id,
-        cloud_service_records::content,
-    ))
-    .load(conn)?;
-    let mut listed_until: HashMap<String, chrono::NaiveDate> = HashMap::new();
-    for (e, content) in listings {
-        if listed_until.contains_key(&e) {
-            continue;
-        }
-        let listing: crate::policy::cloud_service::IsmapListing = serde_json::from_str(&content)
-            .map_err(|err| {
-                crate::error::AppError::Internal(format!(
-                    "an ISMAP listing of {e} does not parse: {err}"
-                ))
-            })?;
-        listed_until.insert(
-            e,
-            crate::policy::cloud_service::valid_until(listing.audit_period_end),
-        );
-    }
+    let ids: Vec<String> = rows.iter().map(|e| e.id.clone()).collect();
+    let mut listed_until = ismap_valid_until(conn, &ids)?;
     let mut kept_by: HashMap<String, Vec<chrono::NaiveDate>> = HashMap::new();
     for (e, on) in kept {
         kept_by.entry(e).or_default().push(on);
@@ -294,4 +270,51 @@ pub fn load(
             engagement,
         })
         .collect())
+}
+
+/// The last day the newest ISMAP / ISMAP-LIU listing of each of these engagements is
+/// valid, for those with one.
+pub fn ismap_valid_until(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> AppResult<HashMap<String, chrono::NaiveDate>> {
+    let mut listings: Vec<(String, String)> = Vec::new();
+    for chunk in ids.chunks(1000) {
+        listings.extend(
+            cloud_service_records::table
+                .filter(cloud_service_records::engagement_id.eq_any(chunk))
+                .filter(cloud_service_records::kind.eq("ismap_listing"))
+                .order((
+                    cloud_service_records::recorded_at.desc(),
+                    cloud_service_records::id.desc(),
+                ))
+                .select((
+                    cloud_service_records::engagement_id,
+                    cloud_service_records::content,
+                ))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    valid_until(listings)
+}
+
+/// The validity of the first (newest) listing of each engagement in `listings`.
+fn valid_until(listings: Vec<(String, String)>) -> AppResult<HashMap<String, chrono::NaiveDate>> {
+    let mut listed_until: HashMap<String, chrono::NaiveDate> = HashMap::new();
+    for (e, content) in listings {
+        if listed_until.contains_key(&e) {
+            continue;
+        }
+        let listing: crate::policy::cloud_service::IsmapListing = serde_json::from_str(&content)
+            .map_err(|err| {
+                crate::error::AppError::Internal(format!(
+                    "an ISMAP listing of {e} does not parse: {err}"
+                ))
+            })?;
+        listed_until.insert(
+            e,
+            crate::policy::cloud_service::valid_until(listing.audit_period_end),
+        );
+    }
+    Ok(listed_until)
 }

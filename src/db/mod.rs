@@ -13,6 +13,7 @@ pub mod divisions;
 pub mod engagements;
 pub mod facts;
 pub mod information_items;
+pub mod obligations;
 pub mod outbox;
 pub mod records;
 pub mod reminders;

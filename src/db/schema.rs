@@ -526,6 +526,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    engagement_obligations (engagement_id, position) {
+        engagement_id -> Text,
+        position -> Integer,
+        rule_id -> Text,
+        subject -> Nullable<Text>,
+        subject_name -> Nullable<Text>,
+        via -> Nullable<Text>,
+        owner_role -> Text,
+        assignee_user_id -> Nullable<Text>,
+        owner_division_id -> Nullable<Text>,
+        division_id -> Text,
+        due_on -> Nullable<Date>,
+        met_on -> Nullable<Date>,
+        met_until -> Nullable<Date>,
+        waiver_reason -> Nullable<Text>,
+        waiver_by -> Nullable<Text>,
+        waived_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    obligation_refresh (engagement_id) {
+        engagement_id -> Text,
+    }
+}
+
+diesel::table! {
+    obligation_derivation (id) {
+        id -> Integer,
+        fingerprint -> Text,
+    }
+}
+
+diesel::joinable!(engagement_obligations -> engagements (engagement_id));
 diesel::joinable!(information_items -> engagements (engagement_id));
 diesel::joinable!(status_changes -> engagements (engagement_id));
 diesel::joinable!(contracts -> engagements (engagement_id));
@@ -584,4 +619,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cloud_service_records,
     subprocessor_changes,
     subprocessor_links,
+    engagement_obligations,
+    obligation_refresh,
+    obligation_derivation,
 );

@@ -1,7 +1,12 @@
 //! The obligations engine: from an engagement's kind, level, status, dates and the
 //! evidence recorded for it, what the Standard requires of it now, with due dates and
-//! states. A pure function: the same snapshot and day give the same answer, so obligations
-//! are derived afresh whenever they are asked for and can never go stale.
+//! states. A pure function in two steps: [`standing`] derives from the snapshot alone what
+//! each obligation is (its due date, the evidence and until when it counts, the waiver
+//! and until when it stands), whatever the day; [`Standing::on`] tells its state on a
+//! day. The first step's result is what the data layer stores for each engagement,
+//! recomputed whenever its facts change, so that lists ask "what is overdue today" of
+//! stored rows instead of deriving the whole register (`db::obligations` mirrors
+//! [`Standing::on`] in SQL).
 
 use std::collections::HashMap;
 
@@ -202,10 +207,71 @@ pub struct Obligation {
     pub waiver: Option<(String, String)>,
 }
 
+/// An obligation as the facts make it, whatever the day: [`Standing::on`] gives its
+/// state on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub rule: &'static Rule,
+    pub subject: Option<String>,
+    pub subject_name: Option<String>,
+    pub via: Option<&'static str>,
+    pub owner_role: Role,
+    pub assignee_user_id: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    /// The day it was met, and the last day that evidence counts (`None`: for good).
+    pub met: Option<(NaiveDate, Option<NaiveDate>)>,
+    /// The waiver that stands longest: (reason, approved by, its last day).
+    pub waiver: Option<(String, String, Option<NaiveDate>)>,
+}
+
+impl Standing {
+    /// The obligation on `today`: met while its evidence counts; else waived while a
+    /// waiver stands; else overdue once its due date has passed; else open.
+    pub fn on(&self, today: NaiveDate) -> Obligation {
+        let counts = |until: Option<NaiveDate>| until.is_none_or(|last| today <= last);
+        let met_on = self
+            .met
+            .filter(|(_, until)| counts(*until))
+            .map(|(on, _)| on);
+        let waiver = self
+            .waiver
+            .as_ref()
+            .filter(|(_, _, until)| met_on.is_none() && counts(*until));
+        let state = if met_on.is_some() {
+            ObligationState::Met
+        } else if waiver.is_some() {
+            ObligationState::Waived
+        } else if self.due_on.is_some_and(|d| d < today) {
+            ObligationState::Overdue
+        } else {
+            ObligationState::Open
+        };
+        Obligation {
+            rule: self.rule,
+            subject: self.subject.clone(),
+            subject_name: self.subject_name.clone(),
+            via: self.via,
+            owner_role: self.owner_role,
+            assignee_user_id: self.assignee_user_id.clone(),
+            due_on: self.due_on,
+            state,
+            met_on,
+            waiver: waiver.map(|(reason, by, _)| (reason.clone(), by.clone())),
+        }
+    }
+}
+
 /// How an obligation is met, decided from the snapshot.
 enum Evidence {
-    Met(NaiveDate),
+    /// Met on the day, counting to the last day given (`None`: for good).
+    Met(NaiveDate, Option<NaiveDate>),
     Missing,
+}
+
+impl Evidence {
+    fn on(day: NaiveDate) -> Evidence {
+        Evidence::Met(day, None)
+    }
 }
 
 fn rule(id: &str) -> &'static Rule {
@@ -218,9 +284,8 @@ fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 
 struct Builder<'a> {
     e: &'a EngagementSnapshot,
-    today: NaiveDate,
     via: Option<&'static str>,
-    out: Vec<Obligation>,
+    out: Vec<Standing>,
 }
 
 impl Builder<'_> {
@@ -239,24 +304,25 @@ impl Builder<'_> {
             ),
             Owner::Role(role) => (role, None),
         };
-        // An expired waiver, or one for an unconditional rule (given before that was
-        // refused), waives nothing.
-        let today = self.today;
-        let waiver = self.e.waivers.iter().find(|w| {
-            w.rule_id == rule.id
-                && w.subject.as_deref() == subject.map(|s| s.0)
-                && w.expires_on.is_none_or(|last| today <= last)
-                && check_waivable(rule.id).is_ok()
-        });
-        let (state, met_on) = match (&evidence, waiver) {
-            (Evidence::Met(on), _) => (ObligationState::Met, Some(*on)),
-            (Evidence::Missing, Some(_)) => (ObligationState::Waived, None),
-            (Evidence::Missing, None) if due_on.is_some_and(|d| d < self.today) => {
-                (ObligationState::Overdue, None)
-            }
-            (Evidence::Missing, None) => (ObligationState::Open, None),
-        };
-        self.out.push(Obligation {
+        // A waiver for an unconditional rule (given before that was refused) waives
+        // nothing. Of several, the one standing longest: whichever still stands on a
+        // day, that one does too, so the choice does not depend on the day.
+        let waiver = self
+            .e
+            .waivers
+            .iter()
+            .filter(|w| {
+                w.rule_id == rule.id
+                    && w.subject.as_deref() == subject.map(|s| s.0)
+                    && check_waivable(rule.id).is_ok()
+            })
+            .reduce(|a, b| match (a.expires_on, b.expires_on) {
+                (None, _) => a,
+                (Some(_), None) => b,
+                (Some(x), Some(y)) if y > x => b,
+                _ => a,
+            });
+        self.out.push(Standing {
             rule,
             subject: subject.map(|s| s.0.to_string()),
             subject_name: subject.map(|s| s.1.to_string()),
@@ -264,11 +330,11 @@ impl Builder<'_> {
             owner_role,
             assignee_user_id: assignee,
             due_on,
-            state,
-            met_on,
-            waiver: waiver
-                .filter(|_| state == ObligationState::Waived)
-                .map(|w| (w.reason.clone(), w.by_user_id.clone())),
+            met: match evidence {
+                Evidence::Met(on, until) => Some((on, until)),
+                Evidence::Missing => None,
+            },
+            waiver: waiver.map(|w| (w.reason.clone(), w.by_user_id.clone(), w.expires_on)),
         });
     }
 }
@@ -295,6 +361,11 @@ pub fn obligations(
     today: NaiveDate,
     settings: &RuleSettings,
 ) -> Vec<Obligation> {
+    standing(e, settings).iter().map(|s| s.on(today)).collect()
+}
+
+/// The obligations of one engagement, whatever the day: what is stored for it.
+pub fn standing(e: &EngagementSnapshot, settings: &RuleSettings) -> Vec<Standing> {
     let contracted = e.reached.contains_key(&Status::Contracted);
     // An engagement abandoned before any contract handed nothing over: nothing is owed.
     if e.status == Status::Terminated && !contracted {
@@ -322,7 +393,7 @@ pub fn obligations(
             .into_iter()
             .chain(assessed)
             .min()
-            .map_or(Evidence::Missing, Evidence::Met)
+            .map_or(Evidence::Missing, Evidence::on)
     };
     // the information handed over is identified before the contract
     // (at least one item with its level, or the statement that none is handed over).
@@ -335,7 +406,7 @@ pub fn obligations(
                     .iter()
                     .all(|id| c.clause_ids.contains(id)) =>
         {
-            Evidence::Met(c.signed_on)
+            Evidence::on(c.signed_on)
         }
         _ => Evidence::Missing,
     };
@@ -361,14 +432,9 @@ pub fn obligations(
             Some(&on) => {
                 let next = add_months(on, interval);
                 if next > end_date {
-                    return Some((None, Evidence::Met(on)));
+                    return Some((None, Evidence::on(on)));
                 }
-                let evidence = if today <= next {
-                    Evidence::Met(on)
-                } else {
-                    Evidence::Missing
-                };
-                Some((Some(next), evidence))
+                Some((Some(next), Evidence::Met(on, Some(next))))
             }
             None if first_check_due > end_date => None,
             None => Some((Some(first_check_due), Evidence::Missing)),
@@ -389,11 +455,9 @@ pub fn obligations(
             Some(kept) => {
                 let until = configuration::fresh_until(kept, settings.configuration_stale_months);
                 if until >= end_date {
-                    (None, Evidence::Met(kept))
-                } else if today <= until {
-                    (Some(until), Evidence::Met(kept))
+                    (None, Evidence::on(kept))
                 } else {
-                    (Some(until), Evidence::Missing)
+                    (Some(until), Evidence::Met(kept, Some(until)))
                 }
             }
         }
@@ -404,12 +468,11 @@ pub fn obligations(
         e.checks_accepted
             .get(rule)
             .copied()
-            .map_or(Evidence::Missing, Evidence::Met)
+            .map_or(Evidence::Missing, Evidence::on)
     };
 
     let mut b = Builder {
         e,
-        today,
         via: None,
         out: Vec::new(),
     };
@@ -432,7 +495,7 @@ pub fn obligations(
             // One approval by ROLE-CSM per system or asset on record.
             for asset in &e.manager_assets {
                 let rule = if asset.is_system { "R-7.5" } else { "R-7.6" };
-                let evidence = asset.approved_on.map_or(Evidence::Missing, Evidence::Met);
+                let evidence = asset.approved_on.map_or(Evidence::Missing, Evidence::on);
                 b.push(
                     rule,
                     Some((&asset.id, &asset.name)),
@@ -456,7 +519,7 @@ pub fn obligations(
                 None,
                 Some(pre_contract_due),
                 e.responsibility_agreed_on
-                    .map_or(Evidence::Missing, Evidence::Met),
+                    .map_or(Evidence::Missing, Evidence::on),
             );
             let (due, evidence) = configuration(pre_contract_due);
             b.push("R-9.3.2", None, due, evidence);
@@ -476,7 +539,7 @@ pub fn obligations(
             .approved_items
             .get(&item.id)
             .copied()
-            .map_or(Evidence::Missing, Evidence::Met);
+            .map_or(Evidence::Missing, Evidence::on);
         b.push(
             "R-3.3.3",
             Some((&item.id, &item.name)),
@@ -1067,6 +1130,56 @@ mod tests {
             waiver_expiry(d(2027, 4, 1), 6, Some(d(2029, 1, 1))),
             d(2027, 10, 1)
         );
+    }
+
+    #[test]
+    fn r_2_6_of_several_waivers_the_one_standing_longest_is_shown_whatever_the_day() {
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        let waiver = |reason: &str, by: &str, expires_on| Waiver {
+            rule_id: "R-8.3.2".into(),
+            subject: None,
+            reason: reason.into(),
+            by_user_id: by.into(),
+            expires_on,
+        };
+        e.waivers.push(waiver("短い", "csm", Some(d(2027, 6, 30))));
+        e.waivers
+            .push(waiver("長い", "ciso", Some(d(2027, 12, 31))));
+        let s = RuleSettings::default();
+        let stored = standing(&e, &s);
+        let kept = stored.iter().find(|o| o.rule.id == "R-8.3.2").unwrap();
+        assert_eq!(
+            kept.waiver,
+            Some(("長い".into(), "ciso".into(), Some(d(2027, 12, 31))))
+        );
+        for today in [d(2027, 5, 1), d(2027, 9, 1), d(2028, 1, 1)] {
+            let fresh = obligations(&e, today, &s);
+            let on: Vec<Obligation> = stored.iter().map(|o| o.on(today)).collect();
+            assert_eq!(on, fresh, "{today}");
+        }
+        assert_eq!(
+            state_of(&e, d(2027, 9, 1), "R-8.3.2"),
+            (ObligationState::Waived, None)
+        );
+    }
+
+    #[test]
+    fn periodic_evidence_counts_until_the_next_check_is_due_then_is_overdue() {
+        let mut e = snapshot(EngagementKind::Outsourcing, Some(ClassificationLevel::L3));
+        e.ends_on = d(2030, 3, 31);
+        e.checks_accepted.insert("R-8.3.2".into(), d(2027, 5, 10));
+        let stored = standing(&e, &RuleSettings::default());
+        let periodic = stored.iter().find(|o| o.rule.id == "R-8.3.2").unwrap();
+        // L3: every 6 months; met until the next is due, whatever the day it is read.
+        assert_eq!(periodic.met, Some((d(2027, 5, 10), Some(d(2027, 11, 10)))));
+        assert_eq!(periodic.due_on, Some(d(2027, 11, 10)));
+        let on = periodic.on(d(2027, 11, 10));
+        assert_eq!(
+            (on.state, on.met_on),
+            (ObligationState::Met, Some(d(2027, 5, 10)))
+        );
+        let on = periodic.on(d(2027, 11, 11));
+        assert_eq!((on.state, on.met_on), (ObligationState::Overdue, None));
     }
 
     #[test]

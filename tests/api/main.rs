@@ -33,6 +33,7 @@ mod staff_clauses;
 mod staff_engagement;
 mod staff_pages;
 mod standard;
+mod stored_obligations;
 mod template_overrides;
 mod users_and_divisions;
 mod vendors;

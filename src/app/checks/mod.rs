@@ -35,6 +35,8 @@ use crate::questionnaires::{Definition, Questionnaires};
 /// transaction.
 pub struct Env<'a> {
     pub config: &'a Config,
+    /// What the writes recompute the changed engagements' obligations with.
+    pub rules: super::obligations::ObligationRules,
     pub questionnaires: &'a Questionnaires,
     pub email: &'a EmailTemplates,
 }
@@ -43,6 +45,7 @@ impl<'a> Env<'a> {
     pub fn of(services: &'a super::Services) -> Self {
         Env {
             config: &services.config,
+            rules: services.obligation_rules(),
             questionnaires: &services.questionnaires,
             email: &services.email,
         }
@@ -937,7 +940,7 @@ pub fn remind_vendors(
     let origin = Origin::system("system");
     let mut sent = 0;
     for (id, stage) in due {
-        let reminded = super::write_on(conn, now, today, &origin, |tx| {
+        let reminded = super::write_on(conn, Some(&env.rules), now, today, &origin, |tx| {
             let at = tx.now().naive_utc();
             if !store::record_reminder(tx.conn(), &id, stage.as_str(), at)? {
                 tx.leave_unchanged();
@@ -1037,7 +1040,7 @@ pub fn issue_due(
             email: contact.email,
             lang: Lang::Ja,
         };
-        let issued = super::write_on(conn, now, today, &origin, |tx| {
+        let issued = super::write_on(conn, Some(&env.rules), now, today, &origin, |tx| {
             let ctx = context(tx.conn(), &e.id)?;
             issue(
                 tx,

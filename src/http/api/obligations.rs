@@ -1,19 +1,17 @@
-//! `/api/v1/obligations` and an engagement's obligations: derived on read; a waiver goes
+//! `/api/v1/obligations` (the stored obligations of the register, their state on today
+//! decided in SQL) and an engagement's obligations (derived afresh); a waiver goes
 //! through `app::obligations`.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::divisions::division_filter;
 use crate::app::obligations as use_case;
 pub use crate::app::obligations::{
     ObligationResponse, WaiverBody, WaiverDecisionBody, WaiverRequest, WaiverResponse,
 };
 use crate::app::page::{Page, Paging};
-use crate::compliance;
 use crate::db;
-use crate::db::facts::{self, FactsScope};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::http::json::ApiJson;
@@ -95,53 +93,17 @@ pub async fn list(
         .check_opt("role", query.role.as_deref().map(Role::parse))
         .flatten();
     f.finish()?;
-    let visibility = who.actor.visibility();
-    let division = query.division.clone();
-    let loaded = db::read(&state.pool, move |conn| {
-        let division_id = division_filter(conn, division.as_deref())?;
-        facts::load(
-            conn,
-            &visibility,
-            &FactsScope {
-                engagement_id: None,
-                division_id,
-            },
-        )
+    let wanted = use_case::ObligationQuery {
+        state: wanted_state,
+        division: query.division,
+        role,
+        assignee_user_id: query.assignee,
+    };
+    let today = state.today();
+    let (page, total) = db::read(&state.pool, move |conn| {
+        use_case::list(conn, &who.actor, &wanted, today, &paging)
     })
     .await?;
-    let config = &state.config;
-    let today = state.today();
-    let mut matching: Vec<ObligationResponse> = loaded
-        .iter()
-        .flat_map(|facts| {
-            compliance::obligations_of(
-                facts,
-                state.clauses.catalog(),
-                config.time_zone,
-                &config.rules,
-                today,
-            )
-            .into_iter()
-            .filter(|o| wanted_state.is_none_or(|s| o.state == s))
-            .filter(|o| role.is_none_or(|r| o.owner_role == r))
-            .filter(|o| {
-                query
-                    .assignee
-                    .as_deref()
-                    .is_none_or(|a| o.assignee_user_id.as_deref() == Some(a))
-            })
-            .map(move |o| ObligationResponse::new(o, &facts.engagement.id, &facts.engagement.title))
-        })
-        .collect();
-    matching.sort_by(|a, b| {
-        (a.due_on, &a.engagement_id, &a.rule_id).cmp(&(b.due_on, &b.engagement_id, &b.rule_id))
-    });
-    let total = matching.len() as i64;
-    let page: Vec<ObligationResponse> = matching
-        .into_iter()
-        .skip(paging.offset() as usize)
-        .take(paging.per_page as usize)
-        .collect();
     Ok(HttpResponse::Ok().json(paging.wrap(page, total)))
 }
 

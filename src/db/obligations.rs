@@ -1,0 +1,267 @@
+//! Each engagement's obligations as stored (`engagement_obligations`), the engagements
+//! whose facts changed (`obligation_refresh`, filled by triggers) and what the rows were
+//! derived with (`obligation_derivation`). The state of a row on a day is decided here in
+//! SQL exactly as `policy::obligations::Standing::on` decides it in Rust: met while
+//! `met_until` has not passed; else waived while `waived_until` has not; else overdue once
+//! `due_on` has; else open.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::engagements::EngagementRow;
+use super::schema::obligation_refresh;
+use super::schema::{engagement_obligations as eo, engagements, obligation_derivation};
+use super::DbConnection;
+use crate::error::AppResult;
+use crate::policy::access::Visibility;
+use crate::policy::obligations::ObligationState;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = eo)]
+pub struct StoredObligation {
+    pub engagement_id: String,
+    pub position: i32,
+    pub rule_id: String,
+    pub subject: Option<String>,
+    pub subject_name: Option<String>,
+    pub via: Option<String>,
+    pub owner_role: String,
+    pub assignee_user_id: Option<String>,
+    pub owner_division_id: Option<String>,
+    pub division_id: String,
+    pub due_on: Option<NaiveDate>,
+    pub met_on: Option<NaiveDate>,
+    pub met_until: Option<NaiveDate>,
+    pub waiver_reason: Option<String>,
+    pub waiver_by: Option<String>,
+    pub waived_until: Option<NaiveDate>,
+}
+
+/// The engagements whose facts changed and whose rows are not yet recomputed, at most
+/// `limit` of them.
+pub fn changed(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<String>> {
+    Ok(obligation_refresh::table
+        .select(obligation_refresh::engagement_id)
+        .order(obligation_refresh::engagement_id.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Replaces the rows of these engagements by `rows` and forgets that they changed.
+pub fn replace(
+    conn: &mut DbConnection,
+    engagement_ids: &[String],
+    rows: &[StoredObligation],
+) -> AppResult<()> {
+    // Bound parameters per statement stay well under SQLite's limit (32,766).
+    for ids in engagement_ids.chunks(1000) {
+        diesel::delete(eo::table.filter(eo::engagement_id.eq_any(ids))).execute(conn)?;
+        diesel::delete(
+            obligation_refresh::table.filter(obligation_refresh::engagement_id.eq_any(ids)),
+        )
+        .execute(conn)?;
+    }
+    // A multi-row insert is backend-specific SQL: MultiConnection cannot build it. 1,000
+    // rows of 16 columns stay under SQLite's limit of bound parameters.
+    for chunk in rows.chunks(1000) {
+        match conn {
+            DbConnection::Postgresql(c) => {
+                diesel::insert_into(eo::table).values(chunk).execute(c)?
+            }
+            DbConnection::Sqlite(c) => diesel::insert_into(eo::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Marks every engagement as changed: its rows are recomputed.
+pub fn mark_all(conn: &mut DbConnection) -> AppResult<()> {
+    diesel::delete(obligation_refresh::table).execute(conn)?;
+    diesel::insert_into(obligation_refresh::table)
+        .values(engagements::table.select(engagements::id))
+        .into_columns(obligation_refresh::engagement_id)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What the stored rows were derived with.
+pub fn fingerprint(conn: &mut DbConnection) -> AppResult<Option<String>> {
+    Ok(obligation_derivation::table
+        .find(1)
+        .select(obligation_derivation::fingerprint)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_fingerprint(conn: &mut DbConnection, fingerprint: &str) -> AppResult<()> {
+    diesel::delete(obligation_derivation::table).execute(conn)?;
+    diesel::insert_into(obligation_derivation::table)
+        .values((
+            obligation_derivation::id.eq(1),
+            obligation_derivation::fingerprint.eq(fingerprint),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The rows of one engagement, in the order they were derived.
+pub fn of_engagement(conn: &mut DbConnection, id: &str) -> AppResult<Vec<StoredObligation>> {
+    Ok(eo::table
+        .filter(eo::engagement_id.eq(id))
+        .order(eo::position.asc())
+        .select(StoredObligation::as_select())
+        .load(conn)?)
+}
+
+// The state conditions on `today`, as `Standing::on` decides them. A NULL comparison
+// counts as false in a filter, which is what each condition needs: a row met for good
+// (`met_until` NULL) is never "not met".
+macro_rules! in_state {
+    ($query:expr, $state:expr, $today:expr) => {{
+        let today: NaiveDate = $today;
+        let q = $query;
+        let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
+        let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
+        match $state {
+            ObligationState::Met => q.filter(
+                eo::met_on
+                    .is_not_null()
+                    .and(eo::met_until.is_null().or(eo::met_until.ge(today))),
+            ),
+            ObligationState::Waived => q.filter(not_met).filter(
+                eo::waiver_by
+                    .is_not_null()
+                    .and(eo::waived_until.is_null().or(eo::waived_until.ge(today))),
+            ),
+            ObligationState::Overdue => q
+                .filter(not_met)
+                .filter(no_waiver)
+                .filter(eo::due_on.lt(today)),
+            ObligationState::Open => q
+                .filter(not_met)
+                .filter(no_waiver)
+                .filter(eo::due_on.is_null().or(eo::due_on.ge(today))),
+        }
+    }};
+}
+
+/// What the register-wide list filters on.
+#[derive(Debug, Default, Clone)]
+pub struct ObligationFilter {
+    pub state: Option<ObligationState>,
+    pub division_id: Option<String>,
+    pub owner_role: Option<String>,
+    pub assignee_user_id: Option<String>,
+}
+
+macro_rules! filtered {
+    ($query:expr, $visibility:expr, $filter:expr, $today:expr) => {{
+        let mut q = $query;
+        if let Visibility::Divisions(ids) = $visibility {
+            q = q.filter(eo::division_id.eq_any(ids.clone()));
+        }
+        if let Some(d) = &$filter.division_id {
+            q = q.filter(eo::division_id.eq(d.clone()));
+        }
+        if let Some(r) = &$filter.owner_role {
+            q = q.filter(eo::owner_role.eq(r.clone()));
+        }
+        if let Some(a) = &$filter.assignee_user_id {
+            q = q.filter(eo::assignee_user_id.eq(a.clone()));
+        }
+        match $filter.state {
+            Some(state) => in_state!(q, state, $today),
+            None => q,
+        }
+    }};
+}
+
+/// One page of the obligations the caller may see, soonest due first (those with no due
+/// date first, as the list always showed them), with each one's engagement; and the total.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &ObligationFilter,
+    today: NaiveDate,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<(StoredObligation, String)>, i64)> {
+    let total: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
+        .count()
+        .get_result(conn)?;
+    let rows = filtered!(
+        eo::table.inner_join(engagements::table).into_boxed(),
+        visibility,
+        filter,
+        today
+    )
+    .order((
+        eo::due_on.is_not_null(),
+        eo::due_on.asc(),
+        eo::engagement_id.asc(),
+        eo::rule_id.asc(),
+        eo::position.asc(),
+    ))
+    .offset(offset)
+    .limit(limit)
+    .select((StoredObligation::as_select(), engagements::title))
+    .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Who a list of a person's obligations is for: their id, the roles they hold and the
+/// divisions they belong to.
+pub struct Holder<'a> {
+    pub user_id: &'a str,
+    pub roles: Vec<String>,
+    pub division_ids: Vec<String>,
+}
+
+/// The open and overdue obligations with a due date that `holder` owes, by name or by
+/// role (in their divisions, for a role that acts per division), due on or before
+/// `horizon` when one is given, with each one's engagement.
+pub fn owed_by(
+    conn: &mut DbConnection,
+    holder: &Holder<'_>,
+    today: NaiveDate,
+    horizon: Option<NaiveDate>,
+) -> AppResult<Vec<(StoredObligation, EngagementRow)>> {
+    let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
+    let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
+    // Two indexed lookups, by name and by role, rather than one OR that scans.
+    let mut by_name = eo::table
+        .inner_join(engagements::table)
+        .filter(eo::assignee_user_id.eq(holder.user_id))
+        .filter(eo::due_on.is_not_null())
+        .filter(not_met)
+        .filter(no_waiver)
+        .into_boxed();
+    let mut by_role = eo::table
+        .inner_join(engagements::table)
+        .filter(eo::assignee_user_id.is_null())
+        .filter(eo::owner_role.eq_any(holder.roles.clone()))
+        .filter(
+            eo::owner_division_id
+                .is_null()
+                .or(eo::owner_division_id.eq_any(holder.division_ids.clone())),
+        )
+        .filter(eo::due_on.is_not_null())
+        .filter(not_met)
+        .filter(no_waiver)
+        .into_boxed();
+    if let Some(h) = horizon {
+        by_name = by_name.filter(eo::due_on.le(h));
+        by_role = by_role.filter(eo::due_on.le(h));
+    }
+    let mut rows: Vec<(StoredObligation, EngagementRow)> = by_name
+        .select((StoredObligation::as_select(), EngagementRow::as_select()))
+        .load(conn)?;
+    if !holder.roles.is_empty() {
+        rows.extend(
+            by_role
+                .select((StoredObligation::as_select(), EngagementRow::as_select()))
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
