@@ -293,6 +293,13 @@ pub fn load(config: &Config) -> AppResult<()> {
     let passwords = db::write(&mut conn, |conn| {
         insert_all(conn, today, at.naive_utc(), templates.catalog())
     })?;
+    // Written below the application's write path: the engagements' obligations are
+    // derived now, so that the register is ready before the service starts.
+    let rules = crate::app::obligations::ObligationRules {
+        clauses: std::sync::Arc::new(templates),
+        config: std::sync::Arc::new(config.clone()),
+    };
+    crate::app::obligations::bring_up_to_date(&mut conn, &rules)?;
     println!("Demo data loaded into {}.", config.database.describe());
     println!("Staff accounts (one-time passwords, shown once):");
     for (email, roles, password) in passwords {

@@ -141,6 +141,23 @@ pub async fn housekeeping(pool: DbPool, config: Arc<Config>, clock: Arc<dyn Cloc
     }
 }
 
+/// Empties the token cache when another instance (or the command line) changed who may
+/// do what: reads the generation every [`POLL`](crate::app::token_cache::POLL).
+pub async fn watch_auth_generation(pool: DbPool, tokens: Arc<crate::app::token_cache::TokenCache>) {
+    loop {
+        let read = db::read(&pool, db::sessions::auth_generation).await;
+        match read {
+            Ok(generation) => tokens.observe(generation),
+            // Unsure what changed meanwhile: trust nothing cached.
+            Err(e) => {
+                tracing::warn!(error = %e, "auth generation unreadable; token cache emptied");
+                tokens.observe(i64::MIN + 1);
+            }
+        }
+        tokio::time::sleep(crate::app::token_cache::POLL).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,8 @@ impl Application {
             staff,
             clock,
             wake_delivery: Wake::default(),
+            tokens: Arc::new(crate::app::token_cache::TokenCache::default()),
+            read_audit: crate::app::read_audit::ReadAudit::start(pool.clone()),
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             addr: format!("port {port}"),
@@ -165,6 +167,10 @@ impl Application {
                 state.wake_delivery.clone(),
             )),
             tokio::spawn(crate::scheduler::Sweeper::of(&state).run()),
+            tokio::spawn(scheduler::watch_auth_generation(
+                self.pool.clone(),
+                state.tokens.clone(),
+            )),
         ];
         let result = self.server.await;
         for chore in chores {

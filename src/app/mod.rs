@@ -25,10 +25,12 @@ pub mod information_items;
 pub mod obligations;
 pub mod outbox;
 pub mod page;
+pub mod read_audit;
 pub mod records;
 pub mod responsibility;
 pub mod sessions;
 pub mod subprocessors;
+pub mod token_cache;
 pub mod users;
 pub mod vendors;
 
@@ -63,6 +65,10 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Tells the delivery worker that messages were queued.
     pub wake_delivery: Wake,
+    /// Bearer tokens resolved recently (emptied by any change to who may do what).
+    pub tokens: Arc<token_cache::TokenCache>,
+    /// Appends the audit events of reads in batches.
+    pub read_audit: read_audit::ReadAudit,
 }
 
 impl Services {
@@ -148,16 +154,21 @@ where
     let now = state.now();
     let today = state.config.date_at(now);
     let rules = state.obligation_rules();
-    db::run(&state.pool, move |conn| {
-        write_on(conn, Some(&rules), now, today, &origin, f)
+    let (value, generation) = db::run(&state.pool, move |conn| {
+        let value = write_on(conn, Some(&rules), now, today, &origin, f)?;
+        // A write of this instance that revoked a token or changed roles is seen at once.
+        Ok((value, db::sessions::auth_generation(conn)?))
     })
-    .await
+    .await?;
+    state.tokens.observe(generation);
+    Ok(value)
 }
 
 /// Runs the read `f` for `origin` off the async executor, once more on a fresh connection
 /// if the first is lost. The events it records (a read of L3 information, an export,
-/// R-5.5.7) are written afterwards in a short write transaction of their own, so a read
-/// takes no write lock while it reads.
+/// R-5.5.7) are written afterwards by the read audit writer (`read_audit`), in one
+/// transaction with other reads' events, so a read takes no write lock while it reads
+/// and concurrent reads do not queue for the audit chain's head one by one.
 pub async fn read<T, F>(state: &Services, origin: Origin, f: F) -> AppResult<T>
 where
     F: Fn(&mut Tx) -> AppResult<T> + Send + 'static,
@@ -165,21 +176,20 @@ where
 {
     let now = state.now();
     let today = state.config.date_at(now);
-    db::read(&state.pool, move |conn| {
+    let (value, events) = db::read(&state.pool, move |conn| {
         let mut tx = Tx::new(conn, now, today);
         let value = f(&mut tx)?;
-        let Tx { conn, events, .. } = tx;
-        if !events.is_empty() {
-            db::write(conn, |conn| {
-                for event in &events {
-                    db::audit::append(conn, &origin, event, now.naive_utc())?;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(value)
+        Ok((value, tx.events))
     })
-    .await
+    .await?;
+    if !events.is_empty() {
+        // Answered only once recorded, but in a batch with other reads' events.
+        state
+            .read_audit
+            .append(origin, events, now.naive_utc())
+            .await?;
+    }
+    Ok(value)
 }
 
 /// Records the read of an L3 engagement's information (R-5.5.7); other reads are not
@@ -217,6 +227,12 @@ where
     F: FnOnce(&mut Tx) -> AppResult<T>,
 {
     db::write_deciding(conn, |conn| {
+        // Without the rules, a use case must change no engagement's facts: what it finds
+        // marked before it starts (a bulk load's leftovers) is not its doing.
+        let marked_before = match rules {
+            Some(_) => 0,
+            None => db::obligations::changed_count(conn)?,
+        };
         let mut tx = Tx::new(conn, now, today);
         let value = f(&mut tx)?;
         let Tx {
@@ -237,7 +253,7 @@ where
             Some(rules) => {
                 obligations::refresh_changed(conn, rules)?;
             }
-            None if !db::obligations::changed(conn, 1)?.is_empty() => {
+            None if db::obligations::changed_count(conn)? > marked_before => {
                 return Err(AppError::Internal(
                     "a write changed an engagement's facts without the obligation rules \
                      to recompute its obligations; nothing was written"

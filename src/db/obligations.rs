@@ -47,6 +47,11 @@ pub fn changed(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<String>> {
         .load(conn)?)
 }
 
+/// How many engagements are marked as changed.
+pub fn changed_count(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(obligation_refresh::table.count().get_result(conn)?)
+}
+
 /// Replaces the rows of these engagements by `rows` and forgets that they changed.
 pub fn replace(
     conn: &mut DbConnection,

@@ -548,6 +548,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     obligation_refresh (engagement_id) {
         engagement_id -> Text,
     }
@@ -622,4 +629,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     engagement_obligations,
     obligation_refresh,
     obligation_derivation,
+    auth_generation,
 );

@@ -203,3 +203,12 @@ pub fn token_user(
     }
     Ok(Some(user))
 }
+
+/// The value every change to tokens, people, roles and divisions bumps (by trigger): a
+/// cache of resolved tokens is stale once it moves.
+pub fn auth_generation(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(super::schema::auth_generation::table
+        .find(1)
+        .select(super::schema::auth_generation::generation)
+        .first(conn)?)
+}

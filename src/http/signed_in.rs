@@ -38,6 +38,19 @@ fn origin(user: &users::User, address: &str, request_id: &Option<String>) -> Ori
     }
 }
 
+/// The person a credential resolved to, with what they may do.
+fn caller(
+    conn: &mut db::DbConnection,
+    user: users::User,
+) -> Result<(Actor, users::User), AppError> {
+    let actor = Actor {
+        user_id: user.id.clone(),
+        roles: users::roles_of(conn, &user.id)?,
+        division_ids: users::division_ids_of(conn, &user.id)?,
+    };
+    Ok((actor, user))
+}
+
 impl SignedIn {
     pub fn origin(&self) -> Origin {
         origin(&self.user, &self.address, &self.request_id)
@@ -104,23 +117,40 @@ impl SignedIn {
             Credential::Session(s) => Some(s.clone()),
             Credential::Token(_) => None,
         };
-        // A read, but for touching the last-used time, which may be done twice.
-        let (actor, user) = db::read(&state.pool, move |conn| {
-            let user = match &credential {
-                Credential::Token(t) => sessions::token_user(conn, &auth::sha256_hex(t), now)?,
-                Credential::Session(s) => {
-                    sessions::session_user(conn, &auth::sha256_hex(s), idle, now)?
-                }
+        // A token resolved recently is taken from the cache: no lookup at all.
+        let cached = match &credential {
+            Credential::Token(t) => {
+                let hash = auth::sha256_hex(t);
+                let hit = state.tokens.get(&hash);
+                Some((hash, hit))
             }
-            .ok_or(AppError::Unauthenticated)?;
-            let actor = Actor {
-                user_id: user.id.clone(),
-                roles: users::roles_of(conn, &user.id)?,
-                division_ids: users::division_ids_of(conn, &user.id)?,
-            };
-            Ok((actor, user))
-        })
-        .await?;
+            Credential::Session(_) => None,
+        };
+        let (actor, user) = match cached {
+            Some((_, Some(hit))) => (hit.0.clone(), hit.1.clone()),
+            Some((hash, None)) => {
+                let generation = state.tokens.generation();
+                let key = hash.clone();
+                let found = db::read(&state.pool, move |conn| {
+                    let user =
+                        sessions::token_user(conn, &key, now)?.ok_or(AppError::Unauthenticated)?;
+                    caller(conn, user)
+                })
+                .await?;
+                state.tokens.insert(hash, generation, found.clone());
+                found
+            }
+            // A read, but for touching the last-used time, which may be done twice.
+            None => {
+                let secret = session_secret.clone().unwrap_or_default();
+                db::read(&state.pool, move |conn| {
+                    let user = sessions::session_user(conn, &auth::sha256_hex(&secret), idle, now)?
+                        .ok_or(AppError::Unauthenticated)?;
+                    caller(conn, user)
+                })
+                .await?
+            }
+        };
         if let Some(secret) = &session_secret {
             csrf::check_header(req, secret)?;
         }

@@ -374,3 +374,36 @@ async fn r_5_5_7_retention_purge_keeps_the_rest_verifiable() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("do not verify"));
 }
+
+#[tokio::test]
+async fn r_5_5_7_concurrent_l3_reads_are_each_recorded_once_and_the_chain_stays_intact() {
+    let app = spawn_app().await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let aud = app.staff(&[Role::Auditor], &[]).await;
+    let vendor = app.vendor(&so, "株式会社みなと").await;
+    let e = app.engagement(&so, &so, "kumin", &vendor).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let res = app
+        .post(
+            &so,
+            &format!("/api/v1/engagements/{id}/information-items"),
+            &json!({"name": "住民記録", "level": "L3", "provided_to_vendor": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    // Many readers at once share the writer's transactions; none may be lost or doubled.
+    const READS: usize = 48;
+    let path = format!("/api/v1/engagements/{id}");
+    let reads: Vec<_> = (0..READS).map(|_| app.get(&so, &path)).collect();
+    for res in futures_util::future::join_all(reads).await {
+        assert_eq!(res.status(), 200);
+    }
+    let recorded = entries(&app, &aud, "action=engagement.read_l3").await;
+    assert_eq!(recorded.len(), READS);
+    assert!(recorded
+        .iter()
+        .all(|e| e["target_id"] == id.as_str() && e["actor_id"] == so.id.as_str()));
+    let report = verification(&app, &aud).await;
+    assert_eq!(report["intact"], true, "{report}");
+}

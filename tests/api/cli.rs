@@ -167,6 +167,21 @@ fn demo_loads_every_kind_and_level_once() {
         !again.status.success(),
         "a second load must not duplicate the data"
     );
+
+    // The register is ready: every engagement's obligations are stored, none is left to
+    // recompute, and a command after it (which changes no engagement) runs.
+    let config = itaku::config::Config::from_pairs(&[("database_url", url.as_str())]).unwrap();
+    let mut conn = itaku::db::establish(&config.database).unwrap();
+    assert_eq!(itaku::db::obligations::changed_count(&mut conn).unwrap(), 0);
+    let id = demo_engagement_id(&url);
+    assert!(!itaku::db::obligations::of_engagement(&mut conn, &id)
+        .unwrap()
+        .is_empty());
+    let token = run(itaku(&url).args(["token", "create", "--email", "ciso@city.minato.example"]));
+    assert!(
+        token.trim().lines().last().is_some_and(|t| t.len() > 20),
+        "{token}"
+    );
 }
 
 #[test]

@@ -715,3 +715,74 @@ async fn one_clock_stamps_sessions_second_factor_codes_and_the_audit_log() {
     let stamped = log["items"][0]["occurred_at"].as_str().unwrap_or_default();
     assert!(stamped.starts_with("2031-02-03T04:0"), "{log}");
 }
+
+#[tokio::test]
+async fn r_5_5_3_4_a_token_another_instance_has_cached_is_refused_there_once_its_access_changes() {
+    let app = spawn_app().await;
+    let csm = app.staff(&[Role::ChiefSystemManager], &[]).await;
+    let user = app.staff(&[Role::Ciso], &[]).await;
+    let so = app.staff(&[Role::SecurityOfficer], &["kumin"]).await;
+    let vendor = app.vendor(&so, "株式会社みなと").await;
+    app.engagement(&so, &so, "kumin", &vendor).await;
+    app.staff(&[Role::SecurityOfficer], &["hoken"]).await;
+    // A second instance on the same database, as a scaled-out deployment runs.
+    let other = app.start_another(&[]);
+    let on_other = |path: &str| {
+        app.client
+            .get(format!("{other}{path}"))
+            .bearer_auth(&user.token)
+            .send()
+    };
+    let total = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["total"]
+            .as_i64()
+            .unwrap()
+    };
+    // Resolved once, then answered from that instance's cache: the CISO sees every
+    // engagement.
+    for _ in 0..3 {
+        assert_eq!(
+            total(on_other("/api/v1/engagements").await.unwrap()).await,
+            1
+        );
+    }
+
+    // Narrower: a security officer of another division, who sees none of them.
+    let res = app
+        .patch(
+            &csm,
+            &format!("/api/v1/users/{}", user.id),
+            &json!({"roles": ["security_officer"], "divisions": ["hoken"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let started = std::time::Instant::now();
+    while total(on_other("/api/v1/engagements").await.unwrap()).await != 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the other instance still answers with the CISO's view"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Deactivated: the token stops working there too.
+    let res = app
+        .patch(
+            &csm,
+            &format!("/api/v1/users/{}", user.id),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let started = std::time::Instant::now();
+    while on_other("/api/v1/engagements").await.unwrap().status() != 401 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the other instance still accepts the token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // And at once on the instance that made the change.
+    assert_problem(app.get(&user, "/api/v1/engagements").await, 401, None).await;
+}

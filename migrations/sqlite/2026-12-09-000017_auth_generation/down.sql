@@ -1,0 +1,11 @@
+DROP TRIGGER user_divisions_auth_delete;
+DROP TRIGGER user_divisions_auth_update;
+DROP TRIGGER user_divisions_auth_insert;
+DROP TRIGGER user_roles_auth_delete;
+DROP TRIGGER user_roles_auth_update;
+DROP TRIGGER user_roles_auth_insert;
+DROP TRIGGER users_auth_delete;
+DROP TRIGGER users_auth_update;
+DROP TRIGGER api_tokens_auth_delete;
+DROP TRIGGER api_tokens_auth_update;
+DROP TABLE auth_generation;
