@@ -4,6 +4,7 @@
 pub mod access_reviews;
 pub mod approvals;
 pub mod audit;
+pub mod bulk;
 pub mod checks;
 pub mod cloud_service;
 pub mod completion_records;
