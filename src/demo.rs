@@ -1,7 +1,11 @@
 //! `itaku demo`: a realistic data set so that the first look is not empty. The people,
 //! companies and numbers are fictitious; the corporate numbers carry valid check digits.
 
+mod generate;
+
 use chrono::NaiveDate;
+
+pub use generate::{generate, Counts, Generated, Scale, Sources, DEFAULT_SEED};
 
 use crate::accounts::{self, NewStaff};
 use crate::clauses::{Catalog, ClauseTemplates};
@@ -304,6 +308,76 @@ pub fn load(config: &Config) -> AppResult<()> {
     println!("Staff accounts (one-time passwords, shown once):");
     for (email, roles, password) in passwords {
         println!("  {email:<36} {roles:<45} {password}");
+    }
+    Ok(())
+}
+
+/// Generates a register of `scale.engagements` engagements (refused on a register that
+/// has engagements unless `append`), brings its stored obligations up to date as the
+/// service would at start-up, and prints the sign-in details, the counts and the time
+/// each part took.
+pub fn load_generated(
+    config: &Config,
+    scale: Scale,
+    append: bool,
+    origin: &crate::audit::Origin,
+) -> AppResult<()> {
+    let internal = |e: &dyn std::fmt::Display| AppError::Internal(e.to_string());
+    let mut conn = db::open(&config.database).map_err(|e| internal(&e))?;
+    let templates =
+        ClauseTemplates::load(config.templates_dir.as_deref()).map_err(|e| internal(&e))?;
+    let questionnaires =
+        crate::questionnaires::Questionnaires::load(config.questionnaires_dir.as_deref())
+            .map_err(|e| internal(&e))?;
+    // Written at the system clock's "now", as the small demo set is.
+    let now = chrono::Utc::now();
+    let started = std::time::Instant::now();
+    let generated = generate(
+        &mut conn,
+        &scale,
+        &Sources {
+            catalog: templates.catalog(),
+            questionnaires: &questionnaires,
+        },
+        now,
+        config.date_at(now),
+        origin,
+        append,
+    )?;
+    let generating = started.elapsed();
+    let rules = crate::app::obligations::ObligationRules {
+        clauses: std::sync::Arc::new(templates),
+        config: std::sync::Arc::new(config.clone()),
+    };
+    let started = std::time::Instant::now();
+    let refreshed = crate::app::obligations::bring_up_to_date(&mut conn, &rules)?;
+    let deriving = started.elapsed();
+    println!(
+        "{} 件の委託案件を生成しました（{}, seed {}）/ Generated {} engagements",
+        scale.engagements,
+        config.database.describe(),
+        scale.seed,
+        scale.engagements
+    );
+    println!(
+        "生成 / generating: {:.1} s; 義務の導出 / obligations for {refreshed} engagements: {:.1} s",
+        generating.as_secs_f64(),
+        deriving.as_secs_f64()
+    );
+    println!(
+        "counts: {}",
+        serde_json::to_string(&generated.counts).map_err(|e| internal(&e))?
+    );
+    println!("全庁の職員（初回のみのパスワード）/ Organisation-wide staff (one-time passwords):");
+    for (email, roles, password) in &generated.accounts {
+        println!("  {email:<44} {roles:<24} {password}");
+    }
+    println!(
+        "各課の職員の共通の初回パスワード / One-time password shared by every division's staff: {}",
+        generated.staff_password
+    );
+    for (email, roles) in &generated.staff_examples {
+        println!("  {email:<44} {roles}");
     }
     Ok(())
 }

@@ -35,8 +35,21 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Load a realistic demo data set (divisions, staff in every role, vendors, engagements).
-    Demo,
+    /// Load a realistic demo data set (divisions, staff in every role, vendors, engagements);
+    /// with --engagements N, generate a register of that size instead.
+    Demo {
+        /// 生成する委託案件の数。Generate a register of N engagements (every kind and level,
+        /// with items, contracts, approvals, records, checks and findings), with divisions,
+        /// staff and vendors to match, then derive its stored obligations.
+        #[arg(long, value_name = "N")]
+        engagements: Option<usize>,
+        /// The same seed gives the same register.
+        #[arg(long, value_name = "S", requires = "engagements", default_value_t = itaku::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Add to a register that already has engagements (refused otherwise).
+        #[arg(long, requires = "engagements")]
+        append: bool,
+    },
     /// Print the complete contract clause set for an engagement, or write it to a file.
     Clauses {
         engagement_id: String,
@@ -146,7 +159,20 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create { email, name }) => {
             create_token(&config, &email, &name)
         }
-        Command::Demo => itaku::demo::load(&config).map_err(|e| e.to_string()),
+        Command::Demo {
+            engagements: None, ..
+        } => itaku::demo::load(&config).map_err(|e| e.to_string()),
+        Command::Demo {
+            engagements: Some(engagements),
+            seed,
+            append,
+        } => itaku::demo::load_generated(
+            &config,
+            itaku::demo::Scale { engagements, seed },
+            append,
+            &cli_origin(),
+        )
+        .map_err(|e| e.to_string()),
         Command::Clauses {
             engagement_id,
             lang,

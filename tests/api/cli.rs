@@ -184,6 +184,165 @@ fn demo_loads_every_kind_and_level_once() {
     );
 }
 
+/// The counts `itaku demo --engagements` printed.
+fn generated_counts(out: &str) -> serde_json::Value {
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix("counts: "))
+        .unwrap_or_else(|| panic!("no counts in:\n{out}"));
+    serde_json::from_str(line).unwrap()
+}
+
+#[test]
+fn demo_generates_a_register_of_any_size_ready_to_serve() {
+    use diesel::prelude::*;
+    use itaku::db::schema::{
+        approvals, checks, contracts, engagements, findings, obligation_refresh,
+        obligation_waivers, status_changes,
+    };
+
+    let (_db, url) = TestDatabase::new();
+    let out = run(itaku(&url).args(["demo", "--engagements", "1500"]));
+    let counts = generated_counts(&out);
+    assert_eq!(counts["engagements"], 1500, "{out}");
+    for role in ["ciso", "chief_system_manager", "auditor"] {
+        assert!(out.contains(role), "no {role} account printed:\n{out}");
+    }
+
+    // The same seed gives the same register, on another database.
+    let (_other, other_url) = TestDatabase::new();
+    let again = run(itaku(&other_url).args(["demo", "--engagements", "1500"]));
+    assert_eq!(generated_counts(&again), counts);
+
+    // A register with engagements is not added to unless asked.
+    let refused = itaku(&url)
+        .args(["demo", "--engagements", "10"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--append"));
+
+    let config = itaku::config::Config::from_pairs(&[("database_url", url.as_str())]).unwrap();
+    let mut conn = itaku::db::establish(&config.database).unwrap();
+    let rows: Vec<(String, Option<i16>, Option<String>)> = engagements::table
+        .select((
+            engagements::kind,
+            engagements::level,
+            engagements::parent_id,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows.len(), 1500);
+    for kind in ["outsourcing", "designated_management", "cloud_service"] {
+        for level in 1..=3 {
+            assert!(
+                rows.iter().any(|r| r.0 == kind && r.1 == Some(level)),
+                "no {kind} of L{level}"
+            );
+        }
+    }
+    assert!(rows.iter().any(|r| r.2.is_some()), "no subcontract");
+    let states = |v: Vec<String>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let check_states = states(checks::table.select(checks::state).load(&mut conn).unwrap());
+    for s in ["sent", "submitted", "accepted", "returned"] {
+        assert!(check_states.contains(s), "no {s} check: {check_states:?}");
+    }
+    let finding_states = states(
+        findings::table
+            .select(findings::state)
+            .load(&mut conn)
+            .unwrap(),
+    );
+    for s in ["open", "in_progress", "closed"] {
+        assert!(
+            finding_states.contains(s),
+            "no {s} finding: {finding_states:?}"
+        );
+    }
+    let approval_states = states(
+        approvals::table
+            .select(approvals::state)
+            .load(&mut conn)
+            .unwrap(),
+    );
+    assert!(approval_states.contains("approved") && approval_states.contains("pending"));
+    let count = |n: i64| usize::try_from(n).unwrap();
+    assert_eq!(
+        count(contracts::table.count().get_result(&mut conn).unwrap()),
+        counts["contracts"].as_u64().unwrap() as usize
+    );
+    assert_eq!(
+        count(status_changes::table.count().get_result(&mut conn).unwrap()),
+        counts["status_changes"].as_u64().unwrap() as usize
+    );
+    assert!(
+        count(
+            obligation_waivers::table
+                .count()
+                .get_result(&mut conn)
+                .unwrap()
+        ) > 0
+    );
+
+    // Ready to serve: nothing left to recompute, and the stored obligations of every
+    // engagement are what a fresh derivation gives.
+    assert_eq!(
+        count(
+            obligation_refresh::table
+                .count()
+                .get_result(&mut conn)
+                .unwrap()
+        ),
+        0
+    );
+    let templates = itaku::clauses::ClauseTemplates::load(None).unwrap();
+    let today = config.date_at(chrono::Utc::now());
+    let all = itaku::policy::access::Visibility::All;
+    let facts =
+        itaku::db::facts::load(&mut conn, &all, &itaku::db::facts::FactsScope::default()).unwrap();
+    assert_eq!(facts.len(), 1500);
+    let as_json = |o, f: &itaku::db::facts::EngagementFacts| {
+        serde_json::to_value(itaku::app::obligations::ObligationResponse::new(
+            o,
+            &f.engagement.id,
+            &f.engagement.title,
+        ))
+        .unwrap()
+    };
+    let mut fresh_total = 0;
+    for f in &facts {
+        let fresh: Vec<serde_json::Value> = itaku::compliance::obligations_of(
+            f,
+            templates.catalog(),
+            config.time_zone,
+            &config.rules,
+            today,
+        )
+        .into_iter()
+        .map(|o| as_json(o, f))
+        .collect();
+        let stored: Vec<serde_json::Value> =
+            itaku::db::obligations::of_engagement(&mut conn, &f.engagement.id)
+                .unwrap()
+                .iter()
+                .map(|row| as_json(itaku::app::obligations::stored_on(row, today).unwrap(), f))
+                .collect();
+        assert_eq!(stored, fresh, "engagement {}", f.engagement.title);
+        fresh_total += fresh.len();
+    }
+    let (_, total) = itaku::db::obligations::list(
+        &mut conn,
+        &all,
+        &itaku::db::obligations::ObligationFilter::default(),
+        today,
+        0,
+        1,
+    )
+    .unwrap();
+    assert_eq!(count(total), fresh_total);
+    assert!(fresh_total > 1500, "{fresh_total} obligations");
+}
+
 #[test]
 fn serve_with_no_configuration_uses_a_sqlite_file_under_data() {
     let dir = tempfile::tempdir().unwrap();
