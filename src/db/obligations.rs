@@ -194,23 +194,55 @@ pub fn list(
     let total: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
         .count()
         .get_result(conn)?;
-    let rows = filtered!(
-        eo::table.inner_join(engagements::table).into_boxed(),
-        visibility,
-        filter,
-        today
-    )
-    .order((
-        eo::due_on.is_not_null(),
-        eo::due_on.asc(),
-        eo::engagement_id.asc(),
-        eo::rule_id.asc(),
-        eo::position.asc(),
-    ))
-    .offset(offset)
-    .limit(limit)
-    .select((StoredObligation::as_select(), engagements::title))
-    .load(conn)?;
+    // Those without a due date first, then the rest by due date: two queries, each in the
+    // order of the (due_on, engagement_id, rule_id) index, rather than one ordered by an
+    // expression that every request would sort the whole table for (and that the two
+    // databases would place NULLs by differently).
+    let undated: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
+        .filter(eo::due_on.is_null())
+        .count()
+        .get_result(conn)?;
+    let mut rows: Vec<(StoredObligation, String)> = Vec::new();
+    if offset < undated {
+        rows = filtered!(
+            eo::table.inner_join(engagements::table).into_boxed(),
+            visibility,
+            filter,
+            today
+        )
+        .filter(eo::due_on.is_null())
+        .order((
+            eo::engagement_id.asc(),
+            eo::rule_id.asc(),
+            eo::position.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select((StoredObligation::as_select(), engagements::title))
+        .load(conn)?;
+    }
+    let wanted = limit - rows.len() as i64;
+    if wanted > 0 {
+        rows.extend(
+            filtered!(
+                eo::table.inner_join(engagements::table).into_boxed(),
+                visibility,
+                filter,
+                today
+            )
+            .filter(eo::due_on.is_not_null())
+            .order((
+                eo::due_on.asc(),
+                eo::engagement_id.asc(),
+                eo::rule_id.asc(),
+                eo::position.asc(),
+            ))
+            .offset((offset - undated).max(0))
+            .limit(wanted)
+            .select((StoredObligation::as_select(), engagements::title))
+            .load::<(StoredObligation, String)>(conn)?,
+        );
+    }
     Ok((rows, total))
 }
 

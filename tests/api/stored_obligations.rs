@@ -315,7 +315,8 @@ impl History {
         all
     }
 
-    /// The register-wide list, every page, read from the stored rows.
+    /// The register-wide list, every page, read from the stored rows. Small pages, so that
+    /// they cross from the obligations without a due date to those with one.
     async fn stored(&self, state: Option<&str>) -> (Vec<Value>, i64) {
         let mut all = Vec::new();
         let mut total = 0;
@@ -325,7 +326,7 @@ impl History {
                 .app
                 .get(
                     &self.ciso,
-                    &format!("/api/v1/obligations?per_page=100&page={page}{filter}"),
+                    &format!("/api/v1/obligations?per_page=7&page={page}{filter}"),
                 )
                 .await
                 .json()
@@ -334,7 +335,7 @@ impl History {
             total = body["total"].as_i64().unwrap();
             let items = body["items"].as_array().unwrap();
             all.extend(items.iter().cloned());
-            if items.len() < 100 {
+            if items.len() < 7 {
                 break;
             }
         }
@@ -403,6 +404,23 @@ impl History {
             lines(&stored),
             lines(&fresh),
             "seed {seed} step {step}: stored rows differ from a fresh derivation"
+        );
+        // In the list's order: no due date first, then soonest due, then by engagement
+        // and rule, ties in the order the engagement's obligations were derived.
+        let mut expected = fresh.clone();
+        expected.sort_by(|a, b| {
+            let key = |o: &Value| {
+                (
+                    o["due_on"].as_str().map(str::to_string),
+                    o["engagement_id"].as_str().unwrap().to_string(),
+                    o["rule_id"].as_str().unwrap().to_string(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        assert_eq!(
+            stored, expected,
+            "seed {seed} step {step}: the list's order"
         );
         for state in ["open", "met", "overdue", "waived"] {
             let (rows, total) = self.stored(Some(state)).await;
