@@ -52,6 +52,8 @@ pub enum StartError {
     Responsibility(String),
     #[error("stored obligations: {0}")]
     Obligations(String),
+    #[error("search index: {0}")]
+    Search(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -109,6 +111,7 @@ impl Application {
             .port();
         let config = Arc::new(config);
         bring_obligations_up_to_date(&pool, &clauses, &config)?;
+        index_pending_search(&pool)?;
         let state = AppState {
             pool: pool.clone(),
             config: config.clone(),
@@ -182,6 +185,31 @@ impl Application {
 
 /// Recomputes the stored obligations the rules, settings or catalog of this start no
 /// longer match, and those a write outside the service left marked (a bulk load).
+/// Engagements registered before the search index existed are indexed at the first start
+/// after the migration that made it, in transactions of 1,000; otherwise this is one
+/// indexed look-up that finds nothing.
+fn index_pending_search(pool: &DbPool) -> Result<(), StartError> {
+    let failed = |e: crate::error::AppError| StartError::Search(e.to_string());
+    let mut conn = pool.get().map_err(|e| StartError::Search(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let mut indexed = 0;
+    loop {
+        let n = db::write(&mut conn, |c| db::search::index_pending(c, 1_000)).map_err(failed)?;
+        if n == 0 {
+            break;
+        }
+        indexed += n;
+    }
+    if indexed > 0 {
+        tracing::info!(
+            engagements = indexed,
+            millis = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+    }
+    Ok(())
+}
+
 fn bring_obligations_up_to_date(
     pool: &DbPool,
     clauses: &Arc<ClauseTemplates>,

@@ -342,6 +342,8 @@ pub fn insert_organisation(conn: &mut DbConnection, rows: &Organisation) -> AppR
 /// Inserts the rows in the order their foreign keys need.
 pub fn insert_register(conn: &mut DbConnection, rows: &Register) -> AppResult<()> {
     insert_rows!(conn, engagements::table, rows.engagements, 19);
+    let ids: Vec<String> = rows.engagements.iter().map(|e| e.id.clone()).collect();
+    super::search::reindex(conn, &ids)?;
     insert_rows!(conn, information_items::table, rows.items, 8);
     insert_rows!(conn, status_changes::table, rows.status_changes, 7);
     insert_rows!(conn, contracts::table, rows.contracts, 8);
@@ -369,7 +371,7 @@ pub fn refresh_statistics(conn: &mut DbConnection) -> AppResult<()> {
             "ANALYZE divisions, users, user_roles, user_divisions, vendors, vendor_contacts, \
              engagements, information_items, status_changes, contracts, manager_assets, \
              approvals, obligation_waivers, engagement_records, cloud_service_records, checks, \
-             findings, obligation_refresh",
+             findings, obligation_refresh, engagement_search",
         )
         .execute(c)?;
     }

@@ -1,9 +1,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::schema::{divisions, engagements, information_items, status_changes, users, vendors};
+use super::search::{self, Search};
 use super::{like_pattern, lower, new_id, DbConnection};
 use crate::domain::engagement::EngagementFields;
+use crate::domain::search_text::SearchQuery;
 use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::error::AppResult;
 use crate::policy::access::Visibility;
@@ -136,6 +140,7 @@ pub fn insert(
     diesel::insert_into(engagements::table)
         .values(&row)
         .execute(conn)?;
+    search::reindex(conn, std::slice::from_ref(&row.id))?;
     Ok(row.id)
 }
 
@@ -161,6 +166,7 @@ pub fn update(
             engagements::updated_at.eq(now),
         ))
         .execute(conn)?;
+    search::reindex(conn, &[id.to_string()])?;
     Ok(())
 }
 
@@ -258,15 +264,29 @@ pub fn get_listing(conn: &mut DbConnection, id: &str) -> AppResult<Option<Engage
     Ok(row.map(Into::into))
 }
 
-// Applies the visibility and the filters to a query over `engagements` (joined or
-// not): every condition is on the engagement's own columns, the vendor's name through a
-// subquery, so the total can be counted without the joins.
-// The vendors table under another name, for the name search's subquery inside a query
-// that already joins vendors.
-diesel::alias!(vendors as vendor_names: VendorNames);
+// How a query's text is matched against the title, the scope and the vendor's legal
+// name: through the search index, or, for text with no word characters at all
+// (punctuation only), as typed, by scanning.
+enum TextFilter {
+    Index(Search),
+    Like(String),
+}
 
+impl TextFilter {
+    fn new(conn: &DbConnection, q: &str) -> TextFilter {
+        match SearchQuery::parse(q) {
+            Some(query) => TextFilter::Index(Search::new(conn, &query)),
+            None => TextFilter::Like(like_pattern(q)),
+        }
+    }
+}
+
+// Applies the visibility and the filters to a query over `engagements` alone: every
+// condition is on the engagement's own columns (the text through the search index), so
+// that the ids of a page and the total are read
+// from `engagements` and its indexes, without the joins.
 macro_rules! filtered {
-    ($query:expr, $visibility:expr, $filter:expr) => {{
+    ($query:expr, $visibility:expr, $filter:expr, $text:expr) => {{
         let mut query = $query;
         if let Visibility::Divisions(ids) = $visibility {
             query = query.filter(engagements::division_id.eq_any(ids.clone()));
@@ -286,30 +306,41 @@ macro_rules! filtered {
         if let Some(v) = &$filter.vendor_id {
             query = query.filter(engagements::vendor_id.eq(v.clone()));
         }
-        if let Some(q) = &$filter.q {
-            let pattern = like_pattern(q);
-            query = query.filter(
-                lower(engagements::title)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(engagements::scope).like(pattern.clone()).escape('\\'))
-                    .or(engagements::vendor_id.eq_any(
-                        vendor_names
-                            .filter(
-                                lower(vendor_names.field(vendors::legal_name))
-                                    .like(pattern)
-                                    .escape('\\'),
-                            )
-                            .select(vendor_names.field(vendors::id)),
-                    )),
-            );
+        match $text {
+            Some(TextFilter::Index(search)) => {
+                let selective = matches!($visibility, Visibility::Divisions(_))
+                    || $filter.division_id.is_some()
+                    || $filter.vendor_id.is_some();
+                query = query.filter(search.matching(selective))
+            }
+            Some(TextFilter::Like(pattern)) => {
+                query = query.filter(
+                    lower(engagements::title)
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(lower(engagements::scope).like(pattern.clone()).escape('\\'))
+                        .or(engagements::vendor_id.eq_any(
+                            vendors::table
+                                .filter(
+                                    lower(vendors::legal_name)
+                                        .like(pattern.clone())
+                                        .escape('\\'),
+                                )
+                                .select(vendors::id),
+                        )),
+                )
+            }
+            None => {}
         }
         query
     }};
 }
 
-/// One page of engagements with their division, vendor and responsible person's names:
-/// one query for the page and one for the total, whatever the page size.
+/// One page of engagements with their division, vendor and responsible person's names,
+/// and how many there are in all. The page's ids come first, from `engagements` and the
+/// index of the filter or the order, so that skipping to a deep page steps over index
+/// entries and never joins the rows it skips; then the page's rows are read with their
+/// names. The total is counted only when the page does not already tell it.
 pub fn list(
     conn: &mut DbConnection,
     visibility: &Visibility,
@@ -318,10 +349,32 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<EngagementListing>, i64)> {
-    let total: i64 = filtered!(engagements::table.into_boxed(), visibility, filter)
-        .count()
-        .get_result(conn)?;
-    let query = filtered!(listing_query!().into_boxed(), visibility, filter);
+    let text = filter.q.as_deref().map(|q| TextFilter::new(conn, q));
+    // The text alone (the search box): the index counts the matches, and on SQLite it
+    // also gives the newest page, without reading `engagements` for every match.
+    let only_the_text = match &text {
+        Some(TextFilter::Index(search)) => {
+            let alone = matches!(visibility, Visibility::All)
+                && (filter.kind, filter.level, filter.status) == (None, None, None)
+                && filter.division_id.is_none()
+                && filter.vendor_id.is_none();
+            alone.then_some(search)
+        }
+        _ => None,
+    };
+    if let Some(search) = only_the_text {
+        if order == EngagementOrder::Newest && search.in_registration_order() {
+            let ids = search::page_newest(conn, search, offset, limit)?;
+            let total = search::count(conn, search)?;
+            return Ok((listings(conn, &ids)?, total));
+        }
+    }
+    let query = filtered!(
+        engagements::table.into_boxed(),
+        visibility,
+        filter,
+        text.as_ref()
+    );
     // The id last, so that equal values keep one order from page to page.
     let query = match (order, descending) {
         (EngagementOrder::Newest, _) => query.order(engagements::id.desc()),
@@ -354,12 +407,62 @@ pub fn list(
             engagements::id.desc(),
         )),
     };
-    let rows: Vec<ListingTuple> = query
-        .offset(offset)
-        .limit(limit)
+    // A text search with other conditions reads every match to sort them: the total is
+    // counted in the same pass (a window over the filtered rows), not by a second query
+    // that would search again.
+    let searched = matches!(text, Some(TextFilter::Index(_))) && only_the_text.is_none();
+    let (ids, counted): (Vec<String>, Option<i64>) = if searched {
+        let rows: Vec<(String, i64)> = query
+            .offset(offset)
+            .limit(limit)
+            .select((engagements::id, sql::<BigInt>("count(*) OVER ()")))
+            .load(conn)?;
+        let counted = rows.first().map(|(_, n)| *n);
+        (rows.into_iter().map(|(id, _)| id).collect(), counted)
+    } else {
+        let ids = query
+            .offset(offset)
+            .limit(limit)
+            .select(engagements::id)
+            .load(conn)?;
+        (ids, None)
+    };
+    let total = match counted {
+        Some(n) => n,
+        None if (ids.is_empty() && offset > 0) || ids.len() as i64 == limit => {
+            match only_the_text {
+                Some(search) => search::count(conn, search)?,
+                None => filtered!(
+                    engagements::table.into_boxed(),
+                    visibility,
+                    filter,
+                    text.as_ref()
+                )
+                .count()
+                .get_result(conn)?,
+            }
+        }
+        None => offset + ids.len() as i64,
+    };
+    Ok((listings(conn, &ids)?, total))
+}
+
+/// The engagements of these ids with their names, in the ids' order.
+fn listings(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementListing>> {
+    let mut rows: Vec<EngagementListing> = listing_query!()
+        .filter(engagements::id.eq_any(ids))
         .select(listing_select!())
-        .load(conn)?;
-    Ok((rows.into_iter().map(Into::into).collect(), total))
+        .load::<ListingTuple>(conn)?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let place: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    rows.sort_by_key(|r| place.get(r.engagement.id.as_str()).copied());
+    Ok(rows)
 }
 
 /// Moves the status and records who moved it (`None`: the service itself) and why, when a

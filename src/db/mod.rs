@@ -20,6 +20,7 @@ pub mod records;
 pub mod reminders;
 pub mod responsibility;
 pub mod schema;
+pub mod search;
 pub mod second_factor;
 pub mod sessions;
 pub mod subprocessors;

@@ -202,47 +202,51 @@ pub fn list(
         .filter(eo::due_on.is_null())
         .count()
         .get_result(conn)?;
-    let mut rows: Vec<(StoredObligation, String)> = Vec::new();
+    // The page's keys first, from the index alone; then only the page's rows are read
+    // and joined to their engagements, so a deep page steps over index entries.
+    let mut keys: Vec<(String, i32)> = Vec::new();
     if offset < undated {
-        rows = filtered!(
-            eo::table.inner_join(engagements::table).into_boxed(),
-            visibility,
-            filter,
-            today
-        )
-        .filter(eo::due_on.is_null())
-        .order((
-            eo::engagement_id.asc(),
-            eo::rule_id.asc(),
-            eo::position.asc(),
-        ))
-        .offset(offset)
-        .limit(limit)
-        .select((StoredObligation::as_select(), engagements::title))
-        .load(conn)?;
-    }
-    let wanted = limit - rows.len() as i64;
-    if wanted > 0 {
-        rows.extend(
-            filtered!(
-                eo::table.inner_join(engagements::table).into_boxed(),
-                visibility,
-                filter,
-                today
-            )
-            .filter(eo::due_on.is_not_null())
+        keys = filtered!(eo::table.into_boxed(), visibility, filter, today)
+            .filter(eo::due_on.is_null())
             .order((
-                eo::due_on.asc(),
                 eo::engagement_id.asc(),
                 eo::rule_id.asc(),
                 eo::position.asc(),
             ))
-            .offset((offset - undated).max(0))
-            .limit(wanted)
-            .select((StoredObligation::as_select(), engagements::title))
-            .load::<(StoredObligation, String)>(conn)?,
+            .offset(offset)
+            .limit(limit)
+            .select((eo::engagement_id, eo::position))
+            .load(conn)?;
+    }
+    let wanted = limit - keys.len() as i64;
+    if wanted > 0 {
+        keys.extend(
+            filtered!(eo::table.into_boxed(), visibility, filter, today)
+                .filter(eo::due_on.is_not_null())
+                .order((
+                    eo::due_on.asc(),
+                    eo::engagement_id.asc(),
+                    eo::rule_id.asc(),
+                    eo::position.asc(),
+                ))
+                .offset((offset - undated).max(0))
+                .limit(wanted)
+                .select((eo::engagement_id, eo::position))
+                .load::<(String, i32)>(conn)?,
         );
     }
+    let mut ids: Vec<&str> = keys.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found: std::collections::HashMap<(String, i32), (StoredObligation, String)> = eo::table
+        .inner_join(engagements::table)
+        .filter(eo::engagement_id.eq_any(&ids))
+        .select((StoredObligation::as_select(), engagements::title))
+        .load::<(StoredObligation, String)>(conn)?
+        .into_iter()
+        .map(|(o, title)| ((o.engagement_id.clone(), o.position), (o, title)))
+        .collect();
+    let rows = keys.iter().filter_map(|k| found.remove(k)).collect();
     Ok((rows, total))
 }
 

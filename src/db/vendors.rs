@@ -120,6 +120,12 @@ pub fn update(
     if let Some(n) = &new.corporate_number {
         corporate_number_taken(conn, n.as_str(), Some(id))?;
     }
+    let renamed = vendors::table
+        .find(id)
+        .select(vendors::legal_name)
+        .first::<String>(conn)
+        .optional()?
+        .is_some_and(|old| old != new.legal_name.as_str());
     diesel::update(vendors::table.find(id))
         .set((
             vendors::legal_name.eq(new.legal_name.as_str()),
@@ -128,6 +134,10 @@ pub fn update(
             vendors::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if renamed {
+        // The vendor's name is searched with its engagements' titles.
+        super::search::reindex_vendor(conn, id)?;
+    }
     replace_contacts(conn, id, &new.contacts)
 }
 

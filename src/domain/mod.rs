@@ -10,6 +10,7 @@ pub mod engagement;
 pub mod level;
 pub mod password;
 pub mod role;
+pub mod search_text;
 pub mod stored;
 pub mod text;
 pub mod vendor;

@@ -25,6 +25,7 @@ mod page_authorization;
 mod portal;
 mod questionnaires;
 mod reminders;
+mod search;
 mod session;
 mod smtp;
 mod staff_admin;

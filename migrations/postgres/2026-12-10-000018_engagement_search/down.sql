@@ -1,0 +1,12 @@
+DROP TABLE engagement_search;
+DROP INDEX engagements_division_id;
+DROP INDEX engagements_vendor_id;
+DROP INDEX engagements_status_id;
+DROP INDEX engagements_kind_level_id;
+DROP INDEX engagements_level_id;
+DROP INDEX engagements_title_id;
+DROP INDEX engagements_starts_on_id;
+DROP INDEX engagements_ends_on_id;
+CREATE INDEX engagements_division ON engagements(division_id);
+CREATE INDEX engagements_vendor ON engagements(vendor_id);
+CREATE INDEX engagements_status ON engagements(status);
