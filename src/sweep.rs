@@ -12,18 +12,16 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::checks;
-use crate::app::deadlines::{deadlines_of, Directory, Person};
+use crate::app::deadlines::{due_by, Directory, Person};
 use crate::app::obligations::ObligationRules;
 use crate::clauses::Catalog;
 use crate::config::Config;
-use crate::db::facts::{self, FactsScope};
 use crate::db::{self, outbox, reminders, vendors, DbConnection};
 use crate::deadlines::{Deadline, Kind, Owner};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
-use crate::policy::access::Visibility;
 use crate::policy::reminders as policy;
 use crate::questionnaires::Questionnaires;
 
@@ -164,13 +162,20 @@ pub fn run(
     // Terms that ended move to `ending` first, so that today's deadlines include their
     // end-of-term obligations.
     let ended = crate::app::end_of_term::end_past_terms(conn, &env, now, dry_run)?;
-    // One load of every engagement's facts serves both: sending a check changes none of
-    // them (only accepted checks are facts).
-    let loaded = facts::load(conn, &Visibility::All, &FactsScope::default())?;
-    let checks_issued = checks::issue_due(conn, &env, now, catalog, &loaded, dry_run)?;
+    let checks_issued = checks::issue_due(conn, &env, now, catalog, dry_run)?;
     let vendors_reminded = checks::remind_vendors(conn, &env, now, dry_run)?;
-    let list = deadlines_of(conn, &loaded, config, catalog, today)?;
-    drop(loaded);
+    // Everything overdue, and what is due within the longest notice any reminder gives.
+    let notice = (config.reminders.days_before.iter())
+        .chain(config.reminders.contract_end_notice_days.iter())
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let list = due_by(
+        conn,
+        config,
+        today,
+        today + chrono::Days::new(notice.into()),
+    )?;
     let directory = Directory::load(conn)?;
     let vendor_names = vendors::names(conn)?;
     let planned = plan(&list, &directory, &config.reminders, today);
@@ -188,7 +193,8 @@ pub fn run(
     };
     for (person, items) in planned.values() {
         if dry_run {
-            let sent = reminders::sent_to(conn, &person.id)?;
+            let keys: Vec<&str> = items.iter().map(|i| i.deadline.key.as_str()).collect();
+            let sent = reminders::sent_to(conn, &person.id, &keys)?;
             for item in items {
                 if !sent.contains(&(item.deadline.key.clone(), item.stage.clone())) {
                     report.reminders += 1;
@@ -258,7 +264,8 @@ fn queue_digest(
     // What was sent on an earlier day is skipped after one query; the insert (ON CONFLICT
     // DO NOTHING) still decides, so a sweep running at the same moment elsewhere cannot
     // make a reminder go out twice: only what this transaction recorded is sent.
-    let sent = reminders::sent_to(conn, &person.id)?;
+    let keys: Vec<&str> = items.iter().map(|i| i.deadline.key.as_str()).collect();
+    let sent = reminders::sent_to(conn, &person.id, &keys)?;
     let candidates: Vec<(&str, &str)> = items
         .iter()
         .map(|i| (i.deadline.key.as_str(), i.stage.as_str()))
@@ -681,7 +688,16 @@ mod tests {
         let new = db::write(&mut conn, |c| queue_digest(c, &ctx, me, &items, now)).unwrap();
         assert_eq!(new, count, "every reminder is recorded, listed or not");
         assert_eq!(
-            reminders::sent_to(&mut conn, "officer").unwrap().len(),
+            reminders::sent_to(
+                &mut conn,
+                "officer",
+                &items
+                    .iter()
+                    .map(|i| i.deadline.key.as_str())
+                    .collect::<Vec<_>>()
+            )
+            .unwrap()
+            .len(),
             count
         );
 
@@ -766,7 +782,9 @@ mod tests {
     fn r_5_5_3_6_every_deadline_list_ends_with_the_access_review_due_today_when_never_confirmed() {
         let (_dir, config, mut conn) = database();
         let f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
-        let list = deadlines_of(&mut conn, &[f], &config, &catalog(), TODAY()).unwrap();
+        let list =
+            crate::app::deadlines::deadlines_of(&mut conn, &[f], &config, &catalog(), TODAY())
+                .unwrap();
         assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
         let last = list.last().unwrap();
         assert_eq!(last.kind, Kind::AccessReview);

@@ -27,15 +27,38 @@ pub struct Person {
     pub division_ids: Vec<String>,
 }
 
-/// The active staff, to find who holds a role where.
+/// The active staff, to find who holds a role where. Indexed by id, by role and by role
+/// and division: the sweep resolves every deadline's owner and escalations, hundreds of
+/// thousands of times in a large register, against thousands of staff.
 pub struct Directory {
     people: Vec<Person>,
+    by_id: std::collections::HashMap<String, usize>,
+    by_role: std::collections::HashMap<Role, Vec<usize>>,
+    by_role_in: std::collections::HashMap<(Role, String), Vec<usize>>,
 }
 
 impl Directory {
     /// A directory of these people (tests build one by hand).
     pub fn of(people: Vec<Person>) -> Directory {
-        Directory { people }
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_role: std::collections::HashMap<Role, Vec<usize>> = Default::default();
+        let mut by_role_in: std::collections::HashMap<(Role, String), Vec<usize>> =
+            Default::default();
+        for (i, p) in people.iter().enumerate() {
+            by_id.entry(p.id.clone()).or_insert(i);
+            for role in &p.roles {
+                by_role.entry(*role).or_default().push(i);
+                for d in &p.division_ids {
+                    by_role_in.entry((*role, d.clone())).or_default().push(i);
+                }
+            }
+        }
+        Directory {
+            people,
+            by_id,
+            by_role,
+            by_role_in,
+        }
     }
 
     pub fn people(&self) -> &[Person] {
@@ -51,8 +74,8 @@ impl Directory {
                 active: Some(true),
             },
         )?;
-        Ok(Directory {
-            people: members
+        Ok(Directory::of(
+            members
                 .into_iter()
                 .map(|m| Person {
                     lang: m.user.language,
@@ -63,23 +86,33 @@ impl Directory {
                     division_ids: m.divisions.into_iter().map(|d| d.id).collect(),
                 })
                 .collect(),
-        })
+        ))
     }
 
+    /// Who `owner` is: the person, or the holders of the role (in the division, when
+    /// one is given), in the order the directory lists them.
     pub fn resolve(&self, owner: &Owner) -> Vec<&Person> {
-        match owner {
-            Owner::User(id) => self.people.iter().filter(|p| &p.id == id).collect(),
-            Owner::Role { role, division_id } => self
-                .people
-                .iter()
-                .filter(|p| p.roles.contains(role))
-                .filter(|p| {
-                    division_id
-                        .as_ref()
-                        .is_none_or(|d| p.division_ids.contains(d))
-                })
-                .collect(),
-        }
+        let found = match owner {
+            Owner::User(id) => {
+                return self
+                    .by_id
+                    .get(id)
+                    .map(|i| &self.people[*i])
+                    .into_iter()
+                    .collect()
+            }
+            Owner::Role {
+                role,
+                division_id: None,
+            } => self.by_role.get(role),
+            Owner::Role {
+                role,
+                division_id: Some(d),
+            } => self.by_role_in.get(&(*role, d.clone())),
+        };
+        found
+            .map(|ids| ids.iter().map(|i| &self.people[*i]).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -110,6 +143,88 @@ pub fn deadlines_of(
         config,
     ));
     list.push(access_review(conn, config, today)?);
+    Ok(list)
+}
+
+/// The deadlines due on or before `horizon`, overdue ones included, whoever owes them:
+/// the same as [`all_deadlines`] gives due by then, read narrowly, so that the reminder
+/// sweep's cost follows what is due rather than the size of the register. Stored
+/// obligations (their state on `today` decided in SQL), pending approvals, contracts
+/// ending by then, in-use cloud services' ISMAP listings, open checks and findings, and
+/// the access review.
+pub fn due_by(
+    conn: &mut DbConnection,
+    config: &Config,
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<Deadline>> {
+    use crate::domain::{ClassificationLevel, EngagementKind, Status};
+    use std::collections::HashMap;
+    let due = |d: &Deadline| d.due_on <= horizon;
+    let mut list = Vec::new();
+
+    let stored = db::obligations::due_by(conn, today, horizon)?;
+    let mut ids: Vec<String> = stored.iter().map(|o| o.engagement_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let engagements: HashMap<String, db::engagements::EngagementRow> =
+        db::engagements::rows(conn, &ids)?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+    for row in &stored {
+        let Some(e) = engagements.get(&row.engagement_id) else {
+            continue;
+        };
+        let o = super::obligations::stored_on(row, today)?;
+        list.extend(deadlines::obligation(e, &o));
+    }
+    drop(stored);
+
+    let every_role: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
+    for (a, e) in db::approvals::pending_for_roles(conn, &every_role)? {
+        list.extend(deadlines::approval(&e, &a, config).filter(due));
+    }
+    for e in
+        db::engagements::ending_between(conn, deadlines::CONTRACT_END_STATUSES, (today, horizon))?
+    {
+        list.extend(deadlines::contract_end(&e, today));
+    }
+    let cloud = db::engagements::of_kind_at_level(
+        conn,
+        EngagementKind::CloudService,
+        ClassificationLevel::L2,
+        &[Status::Contracted, Status::Active],
+    )?;
+    let cloud_ids: Vec<String> = cloud.iter().map(|e| e.id.clone()).collect();
+    let listed = facts::ismap_valid_until(conn, &cloud_ids)?;
+    for e in &cloud {
+        list.extend(deadlines::ismap_lapse(e, listed.get(&e.id).copied()).filter(due));
+    }
+    drop(cloud);
+
+    let checks = db::checks::open_checks(conn)?;
+    let findings = db::checks::open_findings(conn)?;
+    let mut ids: Vec<String> = checks
+        .iter()
+        .map(|c| c.engagement_id.clone())
+        .chain(findings.iter().map(|f| f.engagement_id.clone()))
+        .filter(|id| !engagements.contains_key(id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let more = db::engagements::rows(conn, &ids)?;
+    let of: HashMap<&str, &db::engagements::EngagementRow> = engagements
+        .values()
+        .chain(more.iter())
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    list.extend(
+        deadlines::of_checks_in(&of, &checks, &findings, config)
+            .into_iter()
+            .filter(due),
+    );
+    list.extend(Some(access_review(conn, config, today)?).filter(due));
     Ok(list)
 }
 

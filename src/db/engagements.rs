@@ -554,6 +554,36 @@ pub fn of_responsible(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<E
 }
 
 /// These engagements.
+/// Engagements in one of `statuses` whose term ends from `from` to `to`.
+pub fn ending_between(
+    conn: &mut DbConnection,
+    statuses: &[Status],
+    (from, to): (NaiveDate, NaiveDate),
+) -> AppResult<Vec<EngagementRow>> {
+    Ok(engagements::table
+        .filter(engagements::ends_on.between(from, to))
+        .filter(engagements::status.eq_any(statuses.iter().map(|s| s.as_str())))
+        .order((engagements::ends_on.asc(), engagements::id.asc()))
+        .select(EngagementRow::as_select())
+        .load(conn)?)
+}
+
+/// Engagements of a kind, at `min_level` or above, in one of `statuses`.
+pub fn of_kind_at_level(
+    conn: &mut DbConnection,
+    kind: EngagementKind,
+    min_level: ClassificationLevel,
+    statuses: &[Status],
+) -> AppResult<Vec<EngagementRow>> {
+    Ok(engagements::table
+        .filter(engagements::kind.eq(kind.as_str()))
+        .filter(engagements::level.ge(min_level.rank()))
+        .filter(engagements::status.eq_any(statuses.iter().map(|s| s.as_str())))
+        .order(engagements::id.asc())
+        .select(EngagementRow::as_select())
+        .load(conn)?)
+}
+
 pub fn rows(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementRow>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {

@@ -250,6 +250,52 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// Every open or overdue obligation with a due date on or before `horizon`, whoever
+/// owes it: what the reminder sweep looks at. The engagements are read by the caller,
+/// once each.
+pub fn due_by(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<StoredObligation>> {
+    let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
+    let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
+    Ok(eo::table
+        .filter(eo::due_on.le(horizon))
+        .filter(not_met)
+        .filter(no_waiver)
+        .order((
+            eo::due_on.asc(),
+            eo::engagement_id.asc(),
+            eo::position.asc(),
+        ))
+        .select(StoredObligation::as_select())
+        .load(conn)?)
+}
+
+/// The engagements in one of `statuses` with an obligation under one of `rule_ids` that
+/// is due on or before `horizon` and not waived on `today`: those a periodic check may
+/// be due for.
+pub fn engagements_with_due(
+    conn: &mut DbConnection,
+    rule_ids: &[String],
+    statuses: &[&str],
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<String>> {
+    let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
+    Ok(eo::table
+        .inner_join(engagements::table)
+        .filter(eo::due_on.le(horizon))
+        .filter(eo::rule_id.eq_any(rule_ids))
+        .filter(no_waiver)
+        .filter(engagements::status.eq_any(statuses))
+        .select(eo::engagement_id)
+        .distinct()
+        .order(eo::engagement_id.asc())
+        .load(conn)?)
+}
+
 /// Who a list of a person's obligations is for: their id, the roles they hold and the
 /// divisions they belong to.
 pub struct Holder<'a> {

@@ -8,17 +8,26 @@ use super::schema::reminders_sent;
 use super::DbConnection;
 use crate::error::AppResult;
 
-/// Every (deadline, stage) the person was already sent: one query, so that a sweep on a
-/// day when little is new does not try every reminder one by one.
+/// Which of these deadlines' reminders the person was already sent, as (deadline, stage):
+/// a few queries, so that a sweep on a day when little is new does not try every
+/// reminder one by one, and reads only what concerns today's deadlines rather than
+/// everything the person was ever sent.
 pub fn sent_to(
     conn: &mut DbConnection,
     recipient_user_id: &str,
+    deadline_keys: &[&str],
 ) -> AppResult<std::collections::HashSet<(String, String)>> {
-    let rows: Vec<(String, String)> = reminders_sent::table
-        .filter(reminders_sent::recipient_user_id.eq(recipient_user_id))
-        .select((reminders_sent::deadline_key, reminders_sent::stage))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+    let mut sent = std::collections::HashSet::new();
+    for chunk in deadline_keys.chunks(1000) {
+        sent.extend(
+            reminders_sent::table
+                .filter(reminders_sent::deadline_key.eq_any(chunk))
+                .filter(reminders_sent::recipient_user_id.eq(recipient_user_id))
+                .select((reminders_sent::deadline_key, reminders_sent::stage))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(sent)
 }
 
 /// Records many reminders of one person at once (in chunks), returning the (deadline,

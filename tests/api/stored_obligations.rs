@@ -361,6 +361,28 @@ impl History {
             let all =
                 itaku::app::deadlines::all_deadlines(&mut conn, &config, clauses.catalog(), today)
                     .unwrap();
+            // The sweep's narrow read gives the same deadlines, owners included, for any
+            // horizon.
+            for days in [0, 14, 90, 365] {
+                let until = today + chrono::Days::new(days);
+                let described = |d: &itaku::deadlines::Deadline| {
+                    format!("{} {} {:?}", d.key, d.due_on, d.owner)
+                };
+                let mut expected: Vec<String> = all
+                    .iter()
+                    .filter(|d| d.due_on <= until)
+                    .map(described)
+                    .collect();
+                expected.sort();
+                let mut narrow: Vec<String> =
+                    itaku::app::deadlines::due_by(&mut conn, &config, today, until)
+                        .unwrap()
+                        .iter()
+                        .map(described)
+                        .collect();
+                narrow.sort();
+                assert_eq!(narrow, expected, "due within {days} days");
+            }
             let directory = itaku::app::deadlines::Directory::load(&mut conn).unwrap();
             people
                 .into_iter()

@@ -1005,56 +1005,102 @@ pub fn issue_due(
     env: &Env,
     now: DateTime<Utc>,
     catalog: &crate::clauses::Catalog,
-    loaded: &[crate::db::facts::EngagementFacts],
     dry_run: bool,
 ) -> AppResult<usize> {
     let today = env.config.date_at(now);
+    // Only engagements with a periodic check's obligation coming due are read in full:
+    // the stored obligations tell which, so the cost follows what is due.
+    let horizon = today + Days::new(u64::from(env.config.checks.due_days));
+    let mut rule_ids: Vec<String> = Vec::new();
+    for kind in crate::domain::EngagementKind::ALL {
+        for level in crate::domain::ClassificationLevel::ALL {
+            if let Some(d) = env.questionnaires.periodic_for(*kind, level) {
+                rule_ids.extend(d.rules.iter().cloned());
+            }
+        }
+    }
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let candidates = db::obligations::engagements_with_due(
+        conn,
+        &rule_ids,
+        &[
+            crate::domain::Status::Contracted.as_str(),
+            crate::domain::Status::Active.as_str(),
+        ],
+        today,
+        horizon,
+    )?;
     let open: std::collections::HashSet<(String, String)> = store::open_checks(conn)?
         .into_iter()
         .map(|c| (c.engagement_id, c.questionnaire_id))
         .collect();
-    let due = schedule::due(
-        loaded,
-        &open,
-        env.questionnaires,
-        catalog,
-        env.config,
-        today,
-    );
-    if dry_run {
-        return Ok(due.len());
-    }
+    // An engagement whose periodic check is out already needs no second one: skipped
+    // before its facts are read (`schedule::due` decides again for the rest).
+    let candidates: Vec<String> = db::engagements::rows(conn, &candidates)?
+        .into_iter()
+        .filter(|e| {
+            let level = e.level().unwrap_or(crate::domain::ClassificationLevel::L1);
+            env.questionnaires
+                .periodic_for(e.kind(), level)
+                .is_some_and(|d| !open.contains(&(e.id.clone(), d.id.clone())))
+        })
+        .map(|e| e.id)
+        .collect();
     let origin = Origin::system("system");
     let due_on = today + Days::new(u64::from(env.config.checks.due_days));
     let mut sent = 0;
-    for d in due {
-        let e = &d.facts.engagement;
-        let contact = db::vendors::get(conn, &e.vendor_id)?
-            .and_then(|v| v.contacts.into_iter().min_by_key(|c| c.position));
-        let Some(contact) = contact else {
-            tracing::warn!(engagement = %e.id, "periodic check not sent: the vendor has no contact");
+    // A slice of engagements at a time, so that memory does not grow with the backlog.
+    for chunk in candidates.chunks(500) {
+        let loaded = crate::db::facts::load(
+            conn,
+            &crate::policy::access::Visibility::All,
+            &crate::db::facts::FactsScope {
+                engagement_ids: Some(chunk.to_vec()),
+                ..Default::default()
+            },
+        )?;
+        let due = schedule::due(
+            &loaded,
+            &open,
+            env.questionnaires,
+            catalog,
+            env.config,
+            today,
+        );
+        if dry_run {
+            sent += due.len();
             continue;
-        };
-        let contact = Contact {
-            name: contact.name,
-            email: contact.email,
-            lang: Lang::Ja,
-        };
-        let issued = super::write_on(conn, Some(&env.rules), now, today, &origin, |tx| {
-            let ctx = context(tx.conn(), &e.id)?;
-            issue(
-                tx,
-                env,
-                &ctx,
-                &Request {
-                    definition: d.definition,
-                    contact: &contact,
-                    due_on,
-                    issued_by: None,
-                },
-            )
-        })?;
-        sent += usize::from(issued.is_some());
+        }
+        for d in due {
+            let e = &d.facts.engagement;
+            let contact = db::vendors::get(conn, &e.vendor_id)?
+                .and_then(|v| v.contacts.into_iter().min_by_key(|c| c.position));
+            let Some(contact) = contact else {
+                tracing::warn!(engagement = %e.id, "periodic check not sent: the vendor has no contact");
+                continue;
+            };
+            let contact = Contact {
+                name: contact.name,
+                email: contact.email,
+                lang: Lang::Ja,
+            };
+            let issued = super::write_on(conn, Some(&env.rules), now, today, &origin, |tx| {
+                let ctx = context(tx.conn(), &e.id)?;
+                issue(
+                    tx,
+                    env,
+                    &ctx,
+                    &Request {
+                        definition: d.definition,
+                        contact: &contact,
+                        due_on,
+                        issued_by: None,
+                    },
+                )
+            })?;
+            sent += usize::from(issued.is_some());
+        }
     }
     Ok(sent)
 }
