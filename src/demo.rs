@@ -351,6 +351,7 @@ pub fn load_generated(
     };
     let started = std::time::Instant::now();
     let refreshed = crate::app::obligations::bring_up_to_date(&mut conn, &rules)?;
+    crate::db::bulk::settle_obligations(&mut conn)?;
     let deriving = started.elapsed();
     println!(
         "{} 件の委託案件を生成しました（{}, seed {}）/ Generated {} engagements",

@@ -182,7 +182,7 @@ pub fn due_by(
     drop(stored);
 
     let every_role: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
-    for (a, e) in db::approvals::pending_for_roles(conn, &every_role)? {
+    for (a, e) in db::approvals::pending_for_roles(conn, &every_role, None)? {
         list.extend(deadlines::approval(&e, &a, config).filter(due));
     }
     for e in
@@ -329,7 +329,9 @@ fn owed_by(
         let o = super::obligations::stored_on(&row, today)?;
         list.extend(deadlines::obligation(&engagement, &o));
     }
-    for (a, engagement) in db::approvals::pending_for_roles(conn, &holder.roles)? {
+    for (a, engagement) in
+        db::approvals::pending_for_roles(conn, &holder.roles, Some(&holder.division_ids))?
+    {
         list.extend(deadlines::approval(&engagement, &a, config));
     }
     let responsible = db::engagements::of_responsible(conn, person)?;

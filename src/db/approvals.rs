@@ -247,16 +247,26 @@ pub fn decide_waiver(
 }
 
 /// The requests waiting for a decision whose approver holds one of `roles`, with their
-/// engagements.
+/// engagements; with `division_ids`, only those asked of the whole organisation or of one
+/// of those divisions (what a person in them may decide).
 pub fn pending_for_roles(
     conn: &mut DbConnection,
     roles: &[String],
+    division_ids: Option<&[String]>,
 ) -> AppResult<Vec<(Approval, super::engagements::EngagementRow)>> {
-    Ok(approvals::table
+    let mut q = approvals::table
         .inner_join(engagements::table)
         .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
         .filter(approvals::approver_role.eq_any(roles))
-        .order(approvals::id.asc())
+        .into_boxed();
+    if let Some(ids) = division_ids {
+        q = q.filter(
+            approvals::approver_division_id
+                .is_null()
+                .or(approvals::approver_division_id.eq_any(ids)),
+        );
+    }
+    Ok(q.order(approvals::id.asc())
         .select((
             Approval::as_select(),
             super::engagements::EngagementRow::as_select(),

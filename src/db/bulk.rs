@@ -357,6 +357,14 @@ pub fn insert_register(conn: &mut DbConnection, rows: &Register) -> AppResult<()
     Ok(())
 }
 
+/// [`refresh_statistics`] for the obligations stored after a bulk load.
+pub fn settle_obligations(conn: &mut DbConnection) -> AppResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query("VACUUM (ANALYZE) engagement_obligations").execute(c)?;
+    }
+    Ok(())
+}
+
 /// How many users there are: a generated register appended to a used database names its
 /// people and codes apart from those already there.
 pub fn user_count(conn: &mut DbConnection) -> AppResult<i64> {
@@ -364,11 +372,13 @@ pub fn user_count(conn: &mut DbConnection) -> AppResult<i64> {
 }
 
 /// After a bulk load, PostgreSQL plans from statistics of the empty tables until autovacuum
-/// gets round to them: the obligations derived right after would scan whole tables.
+/// gets round to them: the obligations derived right after would scan whole tables. The
+/// VACUUM sets the visibility map too, without which no index-only scan (a list's total,
+/// a page's ids) avoids reading the table. Outside any transaction, as VACUUM must be.
 pub fn refresh_statistics(conn: &mut DbConnection) -> AppResult<()> {
     if let DbConnection::Postgresql(c) = conn {
         diesel::sql_query(
-            "ANALYZE divisions, users, user_roles, user_divisions, vendors, vendor_contacts, \
+            "VACUUM (ANALYZE) divisions, users, user_roles, user_divisions, vendors, vendor_contacts, \
              engagements, information_items, status_changes, contracts, manager_assets, \
              approvals, obligation_waivers, engagement_records, cloud_service_records, checks, \
              findings, obligation_refresh, engagement_search",

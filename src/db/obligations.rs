@@ -315,7 +315,8 @@ pub fn owed_by(
 ) -> AppResult<Vec<(StoredObligation, EngagementRow)>> {
     let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
     let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
-    // Two indexed lookups, by name and by role, rather than one OR that scans.
+    // Indexed lookups, by name, by role for the whole organisation and by role in the
+    // holder's divisions, rather than one OR that scans every row of the role.
     let mut by_name = eo::table
         .inner_join(engagements::table)
         .filter(eo::assignee_user_id.eq(holder.user_id))
@@ -323,27 +324,35 @@ pub fn owed_by(
         .filter(not_met)
         .filter(no_waiver)
         .into_boxed();
-    let mut by_role = eo::table
-        .inner_join(engagements::table)
-        .filter(eo::assignee_user_id.is_null())
-        .filter(eo::owner_role.eq_any(holder.roles.clone()))
-        .filter(
-            eo::owner_division_id
-                .is_null()
-                .or(eo::owner_division_id.eq_any(holder.division_ids.clone())),
-        )
-        .filter(eo::due_on.is_not_null())
-        .filter(not_met)
-        .filter(no_waiver)
-        .into_boxed();
     if let Some(h) = horizon {
         by_name = by_name.filter(eo::due_on.le(h));
-        by_role = by_role.filter(eo::due_on.le(h));
     }
     let mut rows: Vec<(StoredObligation, EngagementRow)> = by_name
         .select((StoredObligation::as_select(), EngagementRow::as_select()))
         .load(conn)?;
-    if !holder.roles.is_empty() {
+    if holder.roles.is_empty() {
+        return Ok(rows);
+    }
+    for in_divisions in [false, true] {
+        if in_divisions && holder.division_ids.is_empty() {
+            continue;
+        }
+        let mut by_role = eo::table
+            .inner_join(engagements::table)
+            .filter(eo::assignee_user_id.is_null())
+            .filter(eo::owner_role.eq_any(holder.roles.clone()))
+            .filter(eo::due_on.is_not_null())
+            .filter(not_met)
+            .filter(no_waiver)
+            .into_boxed();
+        by_role = if in_divisions {
+            by_role.filter(eo::owner_division_id.eq_any(holder.division_ids.clone()))
+        } else {
+            by_role.filter(eo::owner_division_id.is_null())
+        };
+        if let Some(h) = horizon {
+            by_role = by_role.filter(eo::due_on.le(h));
+        }
         rows.extend(
             by_role
                 .select((StoredObligation::as_select(), EngagementRow::as_select()))
