@@ -19,7 +19,8 @@ const MAX_POSITION: usize = 16_383;
 /// Rows per multi-row statement when many engagements are indexed at once.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// The condition "this engagement's title or scope holds every word of the query".
+/// The condition "this engagement's title, scope or vendor's name holds every word of the
+/// query".
 pub type Matching =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <String as AsExpression<Text>>::Expression>>;
 

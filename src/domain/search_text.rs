@@ -22,7 +22,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// The tokens to index for some texts (an engagement's title and scope), in order.
+/// The tokens to index for some texts (an engagement's title, scope and vendor's name), in
+/// order.
 pub fn index_tokens<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut tokens = Vec::new();
     for text in texts {
