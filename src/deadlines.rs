@@ -147,7 +147,10 @@ pub fn obligation(e: &EngagementRow, o: &Obligation) -> Option<Deadline> {
         Kind::Obligation,
         o.rule.id,
         Msg::new(ja, en),
-        format!("obligation:{}:{}:{subject}", e.id, o.rule.id),
+        // The due date is part of the key, as it is of a check's or a finding's: a
+        // periodic obligation met for one interval falls due again under the same rule,
+        // and its next cycle's reminders are new ones.
+        format!("obligation:{}:{}:{subject}:{due_on}", e.id, o.rule.id),
         due_on,
         owner,
         format!("/engagements/{}#obligations", e.id),
@@ -448,15 +451,15 @@ mod tests {
         assert_eq!(
             keys(&list),
             [
-                "obligation:e1:R-8.1:",
-                "obligation:e1:R-8.2:",
-                "obligation:e1:R-8.3.1:",
-                "obligation:e1:R-8.3.2:",
-                "obligation:e1:R-8.4.1:",
-                "obligation:e1:R-8.4.2:",
+                "obligation:e1:R-8.1::2027-04-01",
+                "obligation:e1:R-8.2::2027-04-01",
+                "obligation:e1:R-8.3.1::2027-09-30",
+                "obligation:e1:R-8.3.2::2027-09-30",
+                "obligation:e1:R-8.4.1::2028-04-30",
+                "obligation:e1:R-8.4.2::2028-04-30",
             ]
         );
-        let selection = by_key(&list, "obligation:e1:R-8.1:");
+        let selection = by_key(&list, "obligation:e1:R-8.1::2027-04-01");
         assert_eq!(selection.rule_id, "R-8.1");
         assert_eq!(selection.due_on, d(2027, 4, 1));
         assert_eq!(selection.owner, Owner::User("officer".into()));
@@ -500,15 +503,15 @@ mod tests {
         assert_eq!(
             keys(&list),
             [
-                "obligation:e1:R-8.2:",
-                "obligation:e1:R-8.3.2:",
-                "obligation:e1:R-8.4.1:",
-                "obligation:e1:R-8.4.2:",
+                "obligation:e1:R-8.2::2027-04-01",
+                "obligation:e1:R-8.3.2::2027-09-30",
+                "obligation:e1:R-8.4.1::2028-04-30",
+                "obligation:e1:R-8.4.2::2028-04-30",
             ],
             "R-8.1 is met and R-8.3.1 waived"
         );
         assert_eq!(
-            by_key(&list, "obligation:e1:R-8.2:").due_on,
+            by_key(&list, "obligation:e1:R-8.2::2027-04-01").due_on,
             d(2027, 4, 1),
             "overdue deadlines stay listed"
         );
@@ -519,7 +522,7 @@ mod tests {
         let mut f = facts(EngagementKind::Outsourcing, Some(2), Status::Draft);
         f.items = vec![item("i1", 2, true)];
         let list = of(&[f], d(2027, 3, 1));
-        let provision = by_key(&list, "obligation:e1:R-3.3.3:i1");
+        let provision = by_key(&list, "obligation:e1:R-3.3.3:i1:2027-04-01");
         assert_eq!(
             provision.owner,
             Owner::Role {
@@ -557,14 +560,14 @@ mod tests {
         }];
         let list = of(&[f], d(2027, 3, 1));
         assert_eq!(
-            by_key(&list, "obligation:e1:R-7.4:").owner,
+            by_key(&list, "obligation:e1:R-7.4::2027-09-30").owner,
             Owner::Role {
                 role: Role::Ciso,
                 division_id: None
             }
         );
         assert_eq!(
-            by_key(&list, "obligation:e1:R-7.5:sys").owner,
+            by_key(&list, "obligation:e1:R-7.5:sys:2027-04-01").owner,
             Owner::Role {
                 role: Role::ChiefSystemManager,
                 division_id: None
@@ -667,10 +670,12 @@ mod tests {
         b.engagement.id = "e2".into();
         b.engagement.division_id = "div2".into();
         let list = of(&[a, b], d(2027, 3, 1));
-        let cloud = by_key(&list, "obligation:e2:R-10.1:");
+        let cloud = by_key(&list, "obligation:e2:R-10.1::2027-04-01");
         assert_eq!(cloud.division_id.as_deref(), Some("div2"));
         assert_eq!(cloud.path, "/engagements/e2#obligations");
-        assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
+        assert!(list
+            .iter()
+            .any(|d| d.key == "obligation:e1:R-8.1::2027-04-01"));
     }
 
     #[test]

@@ -522,3 +522,79 @@ async fn messages_a_stuck_or_dead_worker_leased_are_sent_by_another_within_a_min
     let received = smtp.wait_for(queued as usize).await;
     assert_eq!(received.len(), queued as usize);
 }
+
+/// The due date of the engagement's supervision obligation.
+async fn supervision_due(app: &TestApp, who: &TestUser, id: &str) -> NaiveDate {
+    let list: Value = app
+        .get(who, &format!("/api/v1/engagements/{id}/obligations"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let o = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule_id"] == "R-8.3.1")
+        .unwrap_or_else(|| panic!("R-8.3.1 in {list}"));
+    NaiveDate::parse_from_str(o["due_on"].as_str().unwrap(), "%Y-%m-%d").unwrap()
+}
+
+/// The stages of the supervision reminders a dry run would send to `owner`.
+async fn supervision_reminders(app: &TestApp, csm: &TestUser, owner: &TestUser) -> Vec<String> {
+    let res = app
+        .post(csm, "/api/v1/admin/sweep?dry_run=true", &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().await.unwrap();
+    report["planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["rule_id"] == "R-8.3.1" && p["recipient_user_id"] == owner.id.as_str())
+        .map(|p| p["stage"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn r_8_3_1_a_periodic_obligation_met_for_one_interval_is_reminded_again_in_the_next() {
+    let app = app_with(&[]).await;
+    let w = world(&app).await;
+    let id = w.engagement["id"].as_str().unwrap();
+    // A term long enough for supervision to fall due more than once.
+    let res = app
+        .patch(
+            &w.csm,
+            &format!("/api/v1/engagements/{id}"),
+            &json!({"ends_on": "2034-03-31"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let day_after = |due: NaiveDate| at(&format!("{}T00:00:00Z", due + chrono::Days::new(1)));
+
+    // The first interval: the day after its due date the owner is told it is due, once.
+    let first = supervision_due(&app, &w.owner, id).await;
+    app.clock.set(day_after(first));
+    assert_eq!(supervision_reminders(&app, &w.csm, &w.owner).await, ["due"]);
+    sweep(&app, &w.csm).await;
+    assert!(supervision_reminders(&app, &w.csm, &w.owner)
+        .await
+        .is_empty());
+
+    // Supervised that day: met for one interval, then owed again.
+    let res = app
+        .post(
+            &w.owner,
+            &format!("/api/v1/engagements/{id}/records"),
+            &json!({"kind": "supervision", "occurred_on": (first + chrono::Days::new(1)).to_string(),
+                    "method": "on_site", "observed": "作業場所の入退室管理を確認"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let next = supervision_due(&app, &w.owner, id).await;
+    assert!(next > first, "{next} after {first}");
+
+    // The next interval's reminder is a new one, though its stage has the same name.
+    app.clock.set(day_after(next));
+    assert_eq!(supervision_reminders(&app, &w.csm, &w.owner).await, ["due"]);
+}
