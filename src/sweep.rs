@@ -161,9 +161,13 @@ pub fn run(
     };
     // Terms that ended move to `ending` first, so that today's deadlines include their
     // end-of-term obligations.
+    let mut phase = Phases::start();
     let ended = crate::app::end_of_term::end_past_terms(conn, &env, now, dry_run)?;
+    phase.done("terms ended");
     let checks_issued = checks::issue_due(conn, &env, now, catalog, dry_run)?;
+    phase.done("checks issued");
     let vendors_reminded = checks::remind_vendors(conn, &env, now, dry_run)?;
+    phase.done("vendors reminded");
     // Everything overdue, and what is due within the longest notice any reminder gives.
     let notice = (config.reminders.days_before.iter())
         .chain(config.reminders.contract_end_notice_days.iter())
@@ -176,9 +180,11 @@ pub fn run(
         today,
         today + chrono::Days::new(notice.into()),
     )?;
+    phase.done("deadlines read");
     let directory = Directory::load(conn)?;
     let vendor_names = vendors::names(conn)?;
     let planned = plan(&list, &directory, &config.reminders, today);
+    phase.done("planned");
     let mut report = SweepReport {
         today,
         dry_run,
@@ -226,6 +232,7 @@ pub fn run(
             report.messages += 1;
         }
     }
+    phase.done("reminders recorded");
     if !dry_run {
         tracing::info!(
             today = %today,
@@ -240,6 +247,22 @@ pub fn run(
         );
     }
     Ok(report)
+}
+
+/// How long each step of a sweep took, logged at debug level: where an operator looks
+/// first when a sweep gets slow.
+struct Phases(std::time::Instant);
+
+impl Phases {
+    fn start() -> Phases {
+        Phases(std::time::Instant::now())
+    }
+
+    fn done(&mut self, step: &str) {
+        let elapsed = self.0.elapsed();
+        tracing::debug!(step, elapsed_ms = elapsed.as_millis() as u64, "sweep step");
+        self.0 = std::time::Instant::now();
+    }
 }
 
 struct Digest<'a> {
@@ -785,7 +808,9 @@ mod tests {
         let list =
             crate::app::deadlines::deadlines_of(&mut conn, &[f], &config, &catalog(), TODAY())
                 .unwrap();
-        assert!(list.iter().any(|d| d.key == "obligation:e1:R-8.1:"));
+        assert!(list
+            .iter()
+            .any(|d| d.key == "obligation:e1:R-8.1::2027-04-01"));
         let last = list.last().unwrap();
         assert_eq!(last.kind, Kind::AccessReview);
         assert_eq!(last.due_on, TODAY());
