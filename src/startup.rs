@@ -61,6 +61,38 @@ pub enum StartError {
     },
 }
 
+/// The template sets other than the staff pages, each checked as it loads.
+struct Templates {
+    clauses: Arc<ClauseTemplates>,
+    questionnaires: Arc<Questionnaires>,
+    email: Arc<EmailTemplates>,
+    portal: Arc<crate::portal::PortalPages>,
+    responsibility: Arc<crate::responsibility::ResponsibilityTemplates>,
+}
+
+impl Templates {
+    fn load(config: &Config) -> Result<Templates, StartError> {
+        Ok(Templates {
+            clauses: Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?),
+            questionnaires: Arc::new(Questionnaires::load(config.questionnaires_dir.as_deref())?),
+            email: Arc::new(
+                EmailTemplates::load_from(config.email_templates_dir.as_deref())
+                    .map_err(|e| StartError::Mail(e.to_string()))?,
+            ),
+            portal: Arc::new(
+                crate::portal::PortalPages::load_from(config.portal_templates_dir.as_deref())
+                    .map_err(|e| StartError::Portal(e.to_string()))?,
+            ),
+            responsibility: Arc::new(
+                crate::responsibility::ResponsibilityTemplates::load_from(
+                    config.responsibility_templates_dir.as_deref(),
+                )
+                .map_err(|e| StartError::Responsibility(e.to_string()))?,
+            ),
+        })
+    }
+}
+
 impl Application {
     /// Migrates the database, then binds `config.bind` (port 0 picks a free one).
     pub fn build(config: Config) -> Result<Application, StartError> {
@@ -73,26 +105,27 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartError> {
         // Templates first: a broken override stops the service before it touches data.
-        let clauses = Arc::new(ClauseTemplates::load(config.templates_dir.as_deref())?);
-        let questionnaires = Arc::new(Questionnaires::load(config.questionnaires_dir.as_deref())?);
-        let email = Arc::new(
-            EmailTemplates::load_from(config.email_templates_dir.as_deref())
-                .map_err(|e| StartError::Mail(e.to_string()))?,
-        );
-        let portal = Arc::new(
-            crate::portal::PortalPages::load_from(config.portal_templates_dir.as_deref())
-                .map_err(|e| StartError::Portal(e.to_string()))?,
-        );
-        let staff = Arc::new(
-            crate::staff::StaffPages::load_from(config.staff_templates_dir.as_deref())
-                .map_err(|e| StartError::Staff(e.to_string()))?,
-        );
-        let responsibility = Arc::new(
-            crate::responsibility::ResponsibilityTemplates::load_from(
-                config.responsibility_templates_dir.as_deref(),
-            )
-            .map_err(|e| StartError::Responsibility(e.to_string()))?,
-        );
+        // Compiling them is most of the start-up; the staff pages, the largest set,
+        // compile on a thread of their own beside the rest.
+        let (staff, rest) = std::thread::scope(|scope| {
+            let staff = scope.spawn(|| {
+                crate::staff::StaffPages::load_from(config.staff_templates_dir.as_deref())
+                    .map_err(|e| StartError::Staff(e.to_string()))
+            });
+            let rest = Templates::load(&config);
+            let staff = staff
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (staff, rest)
+        });
+        let Templates {
+            clauses,
+            questionnaires,
+            email,
+            portal,
+            responsibility,
+        } = rest?;
+        let staff = Arc::new(staff?);
         let mailer =
             Arc::new(Mailer::new(&config.mail).map_err(|e| StartError::Mail(e.to_string()))?);
         db::migrate(&config.database)?;
