@@ -158,6 +158,7 @@ impl Application {
             wake_delivery: Wake::default(),
             tokens: Arc::new(crate::app::token_cache::TokenCache::default()),
             read_audit: crate::app::read_audit::ReadAudit::start(pool.clone()),
+            directory: Default::default(),
         };
         let server = run(listener, state.clone()).map_err(|source| StartError::Bind {
             addr: format!("port {port}"),

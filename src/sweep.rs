@@ -642,33 +642,8 @@ mod tests {
     }
 
     fn insert_user(conn: &mut DbConnection, p: &Person) {
-        let at = NaiveDate::from_ymd_opt(2027, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap();
-        users::insert(
-            conn,
-            &users::User {
-                id: p.id.clone(),
-                email: p.email.clone(),
-                display_name: p.name.clone(),
-                password_hash: String::new(),
-                active: true,
-                language: p.lang,
-                created_at: at,
-                last_sign_in_at: None,
-                totp_secret: None,
-                totp_pending_secret: None,
-                totp_enabled_at: None,
-                totp_last_step: None,
-                must_change_password: false,
-                password_changed_at: None,
-                deactivated_at: None,
-            },
-            &[],
-            &[],
-        )
-        .unwrap();
+        let user = users::sample(&p.id, &p.email, &p.name, p.lang);
+        users::insert(conn, &user, &[], &[]).unwrap();
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Services {
     pub tokens: Arc<token_cache::TokenCache>,
     /// Appends the audit events of reads in batches.
     pub read_audit: read_audit::ReadAudit,
+    /// The people deadlines are resolved against, as of the latest `auth_generation`.
+    pub directory: Arc<deadlines::DirectoryCache>,
 }
 
 impl Services {

@@ -70,26 +70,12 @@ mod tests {
     use super::*;
 
     fn caller(id: &str) -> (Actor, User) {
-        let user = User {
-            id: id.into(),
-            email: format!("{id}@city.minato.example"),
-            display_name: id.into(),
-            password_hash: String::new(),
-            active: true,
-            language: crate::i18n::Lang::Ja,
-            created_at: chrono::NaiveDate::from_ymd_opt(2030, 4, 1)
-                .unwrap()
-                .and_hms_opt(0, 0, 0)
-                .unwrap(),
-            last_sign_in_at: None,
-            totp_secret: None,
-            totp_pending_secret: None,
-            totp_enabled_at: None,
-            totp_last_step: None,
-            must_change_password: false,
-            password_changed_at: None,
-            deactivated_at: None,
-        };
+        let user = crate::db::users::sample(
+            id,
+            &format!("{id}@city.minato.example"),
+            id,
+            crate::i18n::Lang::Ja,
+        );
         let actor = Actor {
             user_id: id.into(),
             roles: vec![crate::domain::Role::Ciso],

@@ -30,6 +30,32 @@ pub struct User {
     pub deactivated_at: Option<chrono::NaiveDateTime>,
 }
 
+/// An active account with no password and no second factor, created at the start of
+/// 2027: what tests of other modules need of a person.
+#[cfg(test)]
+pub fn sample(id: &str, email: &str, display_name: &str, language: Lang) -> User {
+    User {
+        id: id.into(),
+        email: email.into(),
+        display_name: display_name.into(),
+        password_hash: String::new(),
+        active: true,
+        language,
+        created_at: chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+        last_sign_in_at: None,
+        totp_secret: None,
+        totp_pending_secret: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
+        must_change_password: false,
+        password_changed_at: None,
+        deactivated_at: None,
+    }
+}
+
 /// A user with their roles and divisions.
 #[derive(Debug, Clone)]
 pub struct StaffMember {
