@@ -501,90 +501,10 @@ pub fn last_after(conn: &mut DbConnection, action: &str) -> AppResult<Option<ser
 mod tests {
     use super::*;
     use crate::audit::{Break, GENESIS};
-    use crate::config::DatabaseConfig;
     use crate::db;
     use crate::db::now_utc;
 
-    const POSTGRES_ENV: &str = "ITAKU_TEST_POSTGRES_URL";
-
-    /// A fresh, migrated database: a SQLite file in a temporary folder, and with
-    /// `ITAKU_TEST_POSTGRES_URL` also a throwaway PostgreSQL database.
-    enum TestDb {
-        Sqlite(#[allow(dead_code)] tempfile::TempDir),
-        Postgres { admin_url: String, name: String },
-    }
-
-    impl Drop for TestDb {
-        fn drop(&mut self) {
-            if let TestDb::Postgres { admin_url, name } = self {
-                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn);
-                }
-            }
-        }
-    }
-
-    /// A fresh migrated SQLite database in a temporary folder.
-    fn sqlite() -> (TestDb, DatabaseConfig) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = DatabaseConfig::Sqlite {
-            path: dir.path().join("itaku.sqlite3"),
-            pool_size: 1,
-        };
-        db::migrate(&config).expect("migrate");
-        (TestDb::Sqlite(dir), config)
-    }
-
-    /// A fresh migrated PostgreSQL database beside the one `admin_url` names.
-    fn postgres(admin_url: &str) -> (TestDb, DatabaseConfig) {
-        let name = format!("itaku_audit_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = diesel::PgConnection::establish(admin_url)
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={admin_url}: {e}"));
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .expect("create test database");
-        let (base, query) = match admin_url.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (admin_url, None),
-        };
-        let scheme_end = base.find("://").map_or(0, |i| i + 3);
-        let host = match base[scheme_end..].find('/') {
-            Some(i) => &base[..scheme_end + i],
-            None => base,
-        };
-        let url = match query {
-            Some(q) => format!("{host}/{name}?{q}"),
-            None => format!("{host}/{name}"),
-        };
-        let test_db = TestDb::Postgres {
-            admin_url: admin_url.to_string(),
-            name,
-        };
-        let config = DatabaseConfig::Postgres { url, pool_size: 1 };
-        db::migrate(&config).expect("migrate");
-        (test_db, config)
-    }
-
-    /// Runs `test` on a fresh SQLite database, then on a fresh PostgreSQL one when
-    /// `ITAKU_TEST_POSTGRES_URL` is set.
-    fn on_each_database_config(test: impl Fn(&DatabaseConfig)) {
-        let (_db, config) = sqlite();
-        test(&config);
-        if let Ok(url) = std::env::var(POSTGRES_ENV) {
-            if !url.is_empty() {
-                let (_db, config) = postgres(&url);
-                test(&config);
-            }
-        }
-    }
-
-    fn on_each_database(test: impl Fn(&mut DbConnection)) {
-        on_each_database_config(|config| {
-            test(&mut db::establish(config).expect("establish"));
-        });
-    }
+    use crate::db::test_databases::{on_each_database, on_each_database_config};
 
     fn origin() -> Origin {
         Origin {

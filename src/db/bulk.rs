@@ -235,35 +235,6 @@ pub struct CloudRecordRow {
     pub recorded_at: NaiveDateTime,
 }
 
-/// A check; the definition is borrowed, as every check of one questionnaire carries the
-/// same snapshot.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = checks, treat_none_as_default_value = false)]
-pub struct CheckRow<'a> {
-    pub id: String,
-    pub engagement_id: String,
-    pub questionnaire_id: &'a str,
-    pub questionnaire_version: i32,
-    pub definition_json: &'a str,
-    pub meets_rules: &'a str,
-    pub contact_name: String,
-    pub contact_email: String,
-    pub contact_lang: &'static str,
-    pub state: &'static str,
-    pub issued_by: Option<String>,
-    pub issued_at: NaiveDateTime,
-    pub due_on: NaiveDate,
-    pub submitted_at: Option<NaiveDateTime>,
-    pub signed_name: Option<String>,
-    pub signed_title: Option<String>,
-    pub accepted_by: Option<String>,
-    pub accepted_on: Option<NaiveDate>,
-    pub score_percent: Option<i32>,
-    pub scores_json: Option<String>,
-    pub updated_at: NaiveDateTime,
-    pub end_of_term: bool,
-}
-
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = findings, treat_none_as_default_value = false)]
 pub struct FindingRow<'a> {
@@ -309,7 +280,7 @@ pub struct Register<'a> {
     pub waivers: Vec<WaiverRow>,
     pub records: Vec<RecordRow>,
     pub cloud_records: Vec<CloudRecordRow>,
-    pub checks: Vec<CheckRow<'a>>,
+    pub checks: Vec<super::checks::NewCheck<'a>>,
     pub findings: Vec<FindingRow<'a>>,
 }
 

@@ -8,7 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::{
     check_answers, check_evidence, check_reminders, check_reviews, checks, engagements, findings,
-    portal_tokens,
+    portal_tokens, questionnaire_snapshots,
 };
 use super::{DbConnection, Rows};
 use crate::error::AppResult;
@@ -17,13 +17,16 @@ use crate::policy::access::Visibility;
 use crate::policy::checks::{CheckState, Verdict};
 use crate::policy::findings::FindingState;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// A check with the questionnaire it was sent with (kept once per distinct text in
+/// `questionnaire_snapshots`, and read with the check).
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = checks)]
 pub struct CheckRow {
     pub id: String,
     pub engagement_id: String,
     pub questionnaire_id: String,
     pub questionnaire_version: i32,
+    #[diesel(select_expression = questionnaire_snapshots::definition_json)]
     pub definition_json: String,
     pub meets_rules: String,
     pub contact_name: String,
@@ -148,10 +151,108 @@ fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
-/// Inserts a check; `false` when the engagement already has an open check of this
-/// questionnaire (the unique index decides, so concurrent issuers agree).
+/// A check as written: its questionnaire by the id of the copy kept
+/// ([`keep_snapshot`]). The bulk load writes many of one questionnaire's at a time.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = checks, treat_none_as_default_value = false)]
+pub struct NewCheck<'a> {
+    pub id: String,
+    pub engagement_id: String,
+    pub questionnaire_id: &'a str,
+    pub questionnaire_version: i32,
+    pub snapshot_id: &'a str,
+    pub meets_rules: &'a str,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_lang: &'static str,
+    pub state: &'static str,
+    pub issued_by: Option<String>,
+    pub issued_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub signed_name: Option<String>,
+    pub signed_title: Option<String>,
+    pub accepted_by: Option<String>,
+    pub accepted_on: Option<NaiveDate>,
+    pub score_percent: Option<i32>,
+    pub scores_json: Option<String>,
+    pub updated_at: NaiveDateTime,
+    pub end_of_term: bool,
+}
+
+/// The name a questionnaire's copy is kept under: the SHA-256 of its text, so that
+/// every check sent with the same text shares one copy, whichever instance sent it.
+pub fn snapshot_id(definition_json: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(definition_json.as_bytes()))
+}
+
+/// Keeps a copy of the questionnaire as checks are sent with it, once (a copy already
+/// kept is left as it is); returns its id.
+pub fn keep_snapshot(
+    conn: &mut DbConnection,
+    questionnaire_id: &str,
+    questionnaire_version: i32,
+    definition_json: &str,
+) -> AppResult<String> {
+    let id = snapshot_id(definition_json);
+    let row = (
+        questionnaire_snapshots::id.eq(&id),
+        questionnaire_snapshots::questionnaire_id.eq(questionnaire_id),
+        questionnaire_snapshots::questionnaire_version.eq(questionnaire_version),
+        questionnaire_snapshots::definition_json.eq(definition_json),
+    );
+    match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(questionnaire_snapshots::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(questionnaire_snapshots::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(id)
+}
+
+/// Inserts a check, keeping its questionnaire's copy; `false` when the engagement already
+/// has an open check of this questionnaire (the unique index decides, so concurrent
+/// issuers agree).
 pub fn insert(conn: &mut DbConnection, row: &CheckRow) -> AppResult<bool> {
-    match diesel::insert_into(checks::table).values(row).execute(conn) {
+    let snapshot_id = keep_snapshot(
+        conn,
+        &row.questionnaire_id,
+        row.questionnaire_version,
+        &row.definition_json,
+    )?;
+    let new = NewCheck {
+        id: row.id.clone(),
+        engagement_id: row.engagement_id.clone(),
+        questionnaire_id: &row.questionnaire_id,
+        questionnaire_version: row.questionnaire_version,
+        snapshot_id: &snapshot_id,
+        meets_rules: &row.meets_rules,
+        contact_name: row.contact_name.clone(),
+        contact_email: row.contact_email.clone(),
+        contact_lang: row.contact_lang.as_str(),
+        state: row.state.as_str(),
+        issued_by: row.issued_by.clone(),
+        issued_at: row.issued_at,
+        due_on: row.due_on,
+        submitted_at: row.submitted_at,
+        signed_name: row.signed_name.clone(),
+        signed_title: row.signed_title.clone(),
+        accepted_by: row.accepted_by.clone(),
+        accepted_on: row.accepted_on,
+        score_percent: row.score_percent,
+        scores_json: row.scores_json.clone(),
+        updated_at: row.updated_at,
+        end_of_term: row.end_of_term,
+    };
+    match diesel::insert_into(checks::table)
+        .values(&new)
+        .execute(conn)
+    {
         Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
@@ -187,6 +288,7 @@ pub fn record_reminder(
 /// The engagement's end-of-term attestation, the latest when it was sent again.
 pub fn attestation_of(conn: &mut DbConnection, engagement_id: &str) -> AppResult<Option<CheckRow>> {
     Ok(checks::table
+        .inner_join(questionnaire_snapshots::table)
         .filter(checks::engagement_id.eq(engagement_id))
         .filter(checks::end_of_term.eq(true))
         .order((checks::issued_at.desc(), checks::id.desc()))
@@ -197,7 +299,8 @@ pub fn attestation_of(conn: &mut DbConnection, engagement_id: &str) -> AppResult
 
 pub fn find(conn: &mut DbConnection, id: &str) -> AppResult<Option<CheckRow>> {
     Ok(checks::table
-        .find(id)
+        .inner_join(questionnaire_snapshots::table)
+        .filter(checks::id.eq(id))
         .select(CheckRow::as_select())
         .first(conn)
         .optional()?)

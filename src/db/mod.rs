@@ -24,6 +24,8 @@ pub mod search;
 pub mod second_factor;
 pub mod sessions;
 pub mod subprocessors;
+#[cfg(test)]
+pub mod test_databases;
 pub mod throttle;
 pub mod users;
 pub mod vendors;
@@ -438,6 +440,76 @@ mod tests {
         let (sqlite, pg) = migration_names();
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, pg);
+    }
+
+    /// Migration 000023 moves each distinct questionnaire copy out of the checks that
+    /// carried it, and back again when reverted, on a generated register (on each
+    /// database).
+    #[test]
+    fn questionnaire_copies_are_kept_once_and_move_back_into_checks_when_reverted() {
+        use diesel::prelude::*;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        fn count(conn: &mut DbConnection, sql: &str) -> i64 {
+            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+        }
+        test_databases::on_each_database_config(|database| {
+            let mut config = crate::config::Config::from_pairs(&[]).unwrap();
+            config.database = database.clone();
+            crate::demo::load_generated(
+                &config,
+                crate::demo::Scale {
+                    engagements: 300,
+                    seed: 1,
+                },
+                false,
+                &crate::audit::Origin::system("test"),
+            )
+            .unwrap();
+            let mut conn = establish(database).unwrap();
+            let sent = count(&mut conn, "SELECT COUNT(*) AS n FROM checks");
+            let questionnaires = count(
+                &mut conn,
+                "SELECT COUNT(DISTINCT questionnaire_id) AS n FROM checks",
+            );
+            assert!(sent > questionnaires, "{sent} checks");
+            let copies = "SELECT COUNT(*) AS n FROM questionnaire_snapshots";
+            assert_eq!(count(&mut conn, copies), questionnaires);
+
+            let revert_to_before_23 = |conn: &mut DbConnection| loop {
+                let reverted = match conn {
+                    DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+                    DbConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+                };
+                if reverted.unwrap().to_string() == "20261212000023" {
+                    break;
+                }
+            };
+            revert_to_before_23(&mut conn);
+            assert_eq!(
+                count(
+                    &mut conn,
+                    "SELECT COUNT(*) AS n FROM checks WHERE length(definition_json) > 1000"
+                ),
+                sent,
+                "every check carries its copy again"
+            );
+
+            drop(conn);
+            migrate(database).unwrap();
+            let mut conn = establish(database).unwrap();
+            assert_eq!(count(&mut conn, copies), questionnaires);
+            let id: String = schema::checks::table
+                .select(schema::checks::id)
+                .first(&mut conn)
+                .unwrap();
+            let check = checks::find(&mut conn, &id).unwrap().unwrap();
+            let definition = crate::app::checks::definition_of(&check).unwrap();
+            assert_eq!(definition.id, check.questionnaire_id);
+        });
     }
 
     #[test]

@@ -405,7 +405,6 @@ diesel::table! {
         engagement_id -> Text,
         questionnaire_id -> Text,
         questionnaire_version -> Integer,
-        definition_json -> Text,
         meets_rules -> Text,
         contact_name -> Text,
         contact_email -> Text,
@@ -423,6 +422,16 @@ diesel::table! {
         scores_json -> Nullable<Text>,
         updated_at -> Timestamp,
         end_of_term -> Bool,
+        snapshot_id -> Text,
+    }
+}
+
+diesel::table! {
+    questionnaire_snapshots (id) {
+        id -> Text,
+        questionnaire_id -> Text,
+        questionnaire_version -> Integer,
+        definition_json -> Text,
     }
 }
 
@@ -582,6 +591,7 @@ diesel::joinable!(cloud_service_records -> engagements (engagement_id));
 diesel::joinable!(subprocessor_changes -> engagements (engagement_id));
 diesel::joinable!(subprocessor_links -> engagements (engagement_id));
 diesel::joinable!(checks -> engagements (engagement_id));
+diesel::joinable!(checks -> questionnaire_snapshots (snapshot_id));
 diesel::joinable!(check_answers -> checks (check_id));
 diesel::joinable!(check_evidence -> checks (check_id));
 diesel::joinable!(check_reviews -> checks (check_id));
@@ -612,6 +622,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     reminders_sent,
     checks,
+    questionnaire_snapshots,
     check_answers,
     check_evidence,
     check_reviews,

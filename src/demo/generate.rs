@@ -632,6 +632,8 @@ struct Questionnaire {
     id: String,
     version: i32,
     snapshot: String,
+    /// The id its copy is kept under ([`db::checks::keep_snapshot`]).
+    snapshot_id: String,
     rules: String,
     /// (question id, section, rules, the non-conforming answer as JSON)
     shortfalls: Vec<(String, &'static str, String, String)>,
@@ -656,10 +658,12 @@ impl Questionnaire {
                 }
             }
         }
+        let snapshot = def.snapshot_json();
         Ok(Questionnaire {
             id: def.id.clone(),
             version: def.version as i32,
-            snapshot: def.snapshot_json(),
+            snapshot_id: db::checks::snapshot_id(&snapshot),
+            snapshot,
             rules: def.rules.join(" "),
             shortfalls,
         })
@@ -705,6 +709,9 @@ pub fn generate(
                 ),
                 allowed: vec![],
             });
+        }
+        for q in questionnaires.values() {
+            db::checks::keep_snapshot(conn, &q.id, q.version, &q.snapshot)?;
         }
         let run = bulk::user_count(conn)? as u64;
         let mut generator = Generator::new(scale, sources, &questionnaires, now, today, run);
@@ -1839,12 +1846,12 @@ impl<'s> Generator<'s> {
                 .or(submitted_at)
                 .unwrap_or(issued_at)
                 .min(self.now - chrono::Duration::minutes(5));
-            out.checks.push(bulk::CheckRow {
+            out.checks.push(db::checks::NewCheck {
                 id: check_id.clone(),
                 engagement_id: plan.id.clone(),
                 questionnaire_id: &q.id,
                 questionnaire_version: q.version,
-                definition_json: &q.snapshot,
+                snapshot_id: &q.snapshot_id,
                 meets_rules: &q.rules,
                 contact_name: contact_name.to_string(),
                 contact_email: contact_email.to_string(),

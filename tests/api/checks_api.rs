@@ -175,6 +175,67 @@ async fn issuing_a_check_emails_the_vendor_contact_a_portal_link_and_only_one_st
 }
 
 #[tokio::test]
+async fn a_check_keeps_the_questionnaire_it_was_sent_with_and_one_copy_serves_every_check_of_it() {
+    let w = world().await;
+    let app = &w.app;
+    let first = issue(app, &w.so, &w.engagement, &json!({})).await;
+    let other = engagement(app, &w.csm, &w.so, "kumin", &w.vendor).await;
+    issue(app, &w.so, &other, &json!({})).await;
+    assert_eq!(
+        app.count_rows("questionnaire_snapshots").await,
+        1,
+        "two checks of one questionnaire share its copy"
+    );
+
+    // The questionnaire file is edited and the service restarted on it.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("questionnaires").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replace("業務委託 定期点検票", "業務委託 定期点検票（改訂）");
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    let edited = app.start_another(&[("questionnaires_dir", dir.path().to_str().unwrap())]);
+    let read = |address: &str, path: String| {
+        app.client
+            .get(format!("{address}{path}"))
+            .bearer_auth(&w.so.token)
+            .send()
+    };
+    let detail = json_of(
+        read(&edited, format!("/api/v1/checks/{}", id(&first)))
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        detail["questionnaire"]["title"]["ja"], "業務委託 定期点検票",
+        "the check shows what the vendor was sent"
+    );
+
+    let third = engagement(app, &w.csm, &w.so, "kumin", &w.vendor).await;
+    let res = app
+        .client
+        .post(format!("{edited}/api/v1/engagements/{third}/checks"))
+        .bearer_auth(&w.so.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let sent = json_of(res, 201).await;
+    assert_eq!(
+        sent["questionnaire"]["title"]["ja"],
+        "業務委託 定期点検票（改訂）"
+    );
+    assert_eq!(
+        app.count_rows("questionnaire_snapshots").await,
+        2,
+        "the edited text is kept beside the one sent before"
+    );
+}
+
+#[tokio::test]
 async fn what_cannot_be_sent_is_refused_naming_the_field() {
     let w = world().await;
     let app = &w.app;

@@ -1,0 +1,6 @@
+ALTER TABLE checks ADD COLUMN definition_json TEXT;
+UPDATE checks SET definition_json = s.definition_json
+FROM questionnaire_snapshots s WHERE s.id = checks.snapshot_id;
+ALTER TABLE checks ALTER COLUMN definition_json SET NOT NULL;
+ALTER TABLE checks DROP COLUMN snapshot_id;
+DROP TABLE questionnaire_snapshots;
