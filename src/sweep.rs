@@ -5,7 +5,7 @@
 //! deadline, stage and person is never recorded again, so a sweep run by hand during a
 //! scheduled one, a restart, or two instances sweeping at once send nothing twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -74,21 +74,55 @@ pub struct SweepReport {
     pub planned: Vec<Planned>,
 }
 
+/// How long a deadline's fingerprint is kept unchanged: any deadline still open tells of a
+/// new stage well within a year (weekly once overdue), so an older one is of a deadline
+/// met or gone.
+const MARKS_KEPT_DAYS: u64 = 366;
+
 struct Pending<'a> {
     deadline: &'a Deadline,
     stage: String,
     escalated: bool,
 }
 
-/// Who hears of what today, by person id (sorted, so runs lock rows in the same order).
+/// Who hears of what today.
+struct Plan<'a> {
+    /// By person id (sorted, so runs lock rows in the same order).
+    by_person: BTreeMap<String, (&'a Person, Vec<Pending<'a>>)>,
+    /// Per deadline anyone hears of, a fingerprint of its key and of every (person,
+    /// stage) told of it, in the order told: a complete sweep stores it
+    /// ([`reminders::mark`]) once all of those are recorded, and a later sweep whose
+    /// fingerprint is the same has nothing to look up for that deadline.
+    told: HashMap<&'a str, u128>,
+}
+
+/// The first 128 bits of a SHA-256, as a fingerprint is compared and stored (hex).
+fn fingerprint(hasher: sha2::Sha256) -> u128 {
+    use sha2::Digest;
+    let digest = hasher.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
 fn plan<'a>(
     list: &'a [Deadline],
     directory: &'a Directory,
     policy: &policy::ReminderPolicy,
     today: NaiveDate,
-) -> BTreeMap<String, (&'a Person, Vec<Pending<'a>>)> {
+) -> Plan<'a> {
+    use sha2::Digest;
     let mut by_person: BTreeMap<String, (&Person, Vec<Pending>)> = BTreeMap::new();
-    let mut add = |p: &'a Person, deadline: &'a Deadline, stage: String, escalated: bool| {
+    let mut told = HashMap::new();
+    let mut add = |hasher: &mut sha2::Sha256,
+                   p: &'a Person,
+                   deadline: &'a Deadline,
+                   stage: String,
+                   escalated: bool| {
+        hasher.update([0]);
+        hasher.update(p.id.as_bytes());
+        hasher.update([0]);
+        hasher.update(stage.as_bytes());
         by_person
             .entry(p.id.clone())
             .or_insert_with(|| (p, Vec::new()))
@@ -108,14 +142,20 @@ fn plan<'a>(
             _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
         };
         let Some(stage) = owner_stage else { continue };
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(d.key.as_bytes());
+        let mut any = false;
         let owners = directory.resolve(&d.owner);
         for p in &owners {
-            add(p, d, stage.clone(), false);
+            add(&mut hasher, p, d, stage.clone(), false);
+            any = true;
         }
-        if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
-            continue;
-        }
-        for (level, role) in policy::escalations(d.due_on, today, policy) {
+        let escalations = if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
+            Vec::new()
+        } else {
+            policy::escalations(d.due_on, today, policy)
+        };
+        for (level, role) in escalations {
             let scope = match role {
                 Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt => {
                     match &d.division_id {
@@ -125,19 +165,23 @@ fn plan<'a>(
                 }
                 _ => None,
             };
-            let told = directory.resolve(&Owner::Role {
+            let told_of = directory.resolve(&Owner::Role {
                 role,
                 division_id: scope,
             });
-            for p in told {
+            for p in told_of {
                 // An owner already hears of it as the owner.
                 if !owners.iter().any(|o| o.id == p.id) {
-                    add(p, d, level.clone(), true);
+                    add(&mut hasher, p, d, level.clone(), true);
+                    any = true;
                 }
             }
         }
+        if any {
+            told.insert(d.key.as_str(), fingerprint(hasher));
+        }
     }
-    by_person
+    Plan { by_person, told }
 }
 
 /// Runs the sweep at `now`. A dry run writes nothing and lists what would be sent.
@@ -197,12 +241,23 @@ pub fn run(
         messages: 0,
         planned: Vec::new(),
     };
-    for (person, items) in planned.values() {
+    // A deadline whose fingerprint a complete sweep stored tells the same people of the
+    // same stages as then: every one of those reminders is recorded.
+    let marked: HashSet<u128> = reminders::marks(conn)?
+        .iter()
+        .filter_map(|m| u128::from_str_radix(m, 16).ok())
+        .collect();
+    let is_new = |key: &str| planned.told.get(key).is_some_and(|f| !marked.contains(f));
+    phase.done("marks read");
+    for (person, items) in planned.by_person.values() {
+        let items: Vec<&Pending> = items.iter().filter(|i| is_new(&i.deadline.key)).collect();
+        if items.is_empty() {
+            continue;
+        }
         if dry_run {
-            let keys: Vec<&str> = items.iter().map(|i| i.deadline.key.as_str()).collect();
-            let sent = reminders::sent_to(conn, &person.id, &keys)?;
+            let sent = sent_to(conn, person, &items)?;
             for item in items {
-                if !sent.contains(&(item.deadline.key.clone(), item.stage.clone())) {
+                if !sent.contains(&(item.deadline.key.as_str(), item.stage.as_str())) {
                     report.reminders += 1;
                     report.planned.push(Planned {
                         recipient_user_id: person.id.clone(),
@@ -226,13 +281,24 @@ pub fn run(
             vendor_names: &vendor_names,
             today,
         };
-        let new = db::write(conn, |conn| queue_digest(conn, &ctx, person, items, now))?;
+        let new = db::write(conn, |conn| queue_digest(conn, &ctx, person, &items, now))?;
         if new > 0 {
             report.reminders += new;
             report.messages += 1;
         }
     }
     phase.done("reminders recorded");
+    if !dry_run {
+        // Every reminder planned is recorded now (by this sweep, or found recorded by an
+        // earlier or concurrent one): what each deadline told can be marked.
+        let marks: Vec<(&str, String)> = (planned.told.iter())
+            .filter(|(key, _)| is_new(key))
+            .map(|(key, f)| (*key, format!("{f:032x}")))
+            .collect();
+        reminders::mark(conn, &marks, today)?;
+        reminders::forget_marks_before(conn, today - chrono::Days::new(MARKS_KEPT_DAYS))?;
+        phase.done("marked");
+    }
     if !dry_run {
         tracing::info!(
             today = %today,
@@ -247,6 +313,21 @@ pub fn run(
         );
     }
     Ok(report)
+}
+
+/// Which of the person's `items` were recorded already, as (deadline key, stage).
+fn sent_to<'i>(
+    conn: &mut DbConnection,
+    person: &Person,
+    items: &[&'i Pending],
+) -> AppResult<HashSet<(&'i str, &'i str)>> {
+    let keys: Vec<&str> = items.iter().map(|i| i.deadline.key.as_str()).collect();
+    let sent = reminders::sent_to(conn, &person.id, &keys)?;
+    Ok(items
+        .iter()
+        .map(|i| (i.deadline.key.as_str(), i.stage.as_str()))
+        .filter(|(k, s)| sent.contains(&(k.to_string(), s.to_string())))
+        .collect())
 }
 
 /// How long each step of a sweep took, logged at debug level: where an operator looks
@@ -279,7 +360,7 @@ fn queue_digest(
     conn: &mut DbConnection,
     ctx: &Digest,
     person: &Person,
-    items: &[Pending],
+    items: &[&Pending],
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let message_id = outbox::next_id();
@@ -287,12 +368,11 @@ fn queue_digest(
     // What was sent on an earlier day is skipped after one query; the insert (ON CONFLICT
     // DO NOTHING) still decides, so a sweep running at the same moment elsewhere cannot
     // make a reminder go out twice: only what this transaction recorded is sent.
-    let keys: Vec<&str> = items.iter().map(|i| i.deadline.key.as_str()).collect();
-    let sent = reminders::sent_to(conn, &person.id, &keys)?;
+    let sent = sent_to(conn, person, items)?;
     let candidates: Vec<(&str, &str)> = items
         .iter()
         .map(|i| (i.deadline.key.as_str(), i.stage.as_str()))
-        .filter(|(k, s)| !sent.contains(&(k.to_string(), s.to_string())))
+        .filter(|pair| !sent.contains(pair))
         .collect();
     let recorded: std::collections::HashSet<(String, String)> =
         reminders::record_many(conn, &candidates, &person.id, &message_id, at)?
@@ -300,6 +380,7 @@ fn queue_digest(
             .collect();
     let new: Vec<&Pending> = items
         .iter()
+        .copied()
         .filter(|i| recorded.contains(&(i.deadline.key.clone(), i.stage.clone())))
         .collect();
     if new.is_empty() {
@@ -442,6 +523,7 @@ mod tests {
     /// (person, deadline key, stage, escalated), in the plan's order.
     fn told(list: &[Deadline], directory: &Directory) -> Vec<(String, String, String, bool)> {
         plan(list, directory, &policy::ReminderPolicy::default(), TODAY())
+            .by_person
             .into_iter()
             .flat_map(|(id, (p, items))| {
                 assert_eq!(id, p.id);
@@ -591,7 +673,7 @@ mod tests {
             deadline("c", Kind::Check, due_in(-14), officer()),
         ];
         let dir = directory();
-        let planned = plan(&list, &dir, &policy::ReminderPolicy::default(), TODAY());
+        let planned = plan(&list, &dir, &policy::ReminderPolicy::default(), TODAY()).by_person;
         assert_eq!(
             planned.keys().map(String::as_str).collect::<Vec<_>>(),
             ["officer", "so-a"]
@@ -683,6 +765,7 @@ mod tests {
             today: TODAY(),
         };
         let now = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
+        let items: Vec<&Pending> = items.iter().collect();
         let new = db::write(&mut conn, |c| queue_digest(c, &ctx, me, &items, now)).unwrap();
         assert_eq!(new, count, "every reminder is recorded, listed or not");
         assert_eq!(
@@ -748,7 +831,8 @@ mod tests {
         };
         let now = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
         let mut queue = |items: &[Pending]| {
-            db::write(&mut conn, |c| queue_digest(c, &ctx, me, items, now)).unwrap()
+            let items: Vec<&Pending> = items.iter().collect();
+            db::write(&mut conn, |c| queue_digest(c, &ctx, me, &items, now)).unwrap()
         };
         assert_eq!(queue(&pending(&[0], "before_3")), 1);
         assert_eq!(

@@ -400,6 +400,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminder_marks (deadline_key) {
+        deadline_key -> Text,
+        told -> Text,
+        marked_on -> Date,
+    }
+}
+
+diesel::table! {
     checks (id) {
         id -> Text,
         engagement_id -> Text,
@@ -621,6 +629,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_reviews,
     outbox,
     reminders_sent,
+    reminder_marks,
     checks,
     questionnaire_snapshots,
     check_answers,

@@ -80,6 +80,14 @@ fn recipients(messages: &[crate::smtp::Received]) -> Vec<String> {
     to
 }
 
+/// How many messages the SMTP server received for `to` alone.
+fn messages_to(smtp: &TestSmtp, to: &str) -> usize {
+    smtp.received()
+        .iter()
+        .filter(|m| m.to == vec![to.to_string()])
+        .count()
+}
+
 #[tokio::test]
 async fn a_digest_of_what_is_due_reaches_its_owner_once_over_smtp() {
     let smtp = TestSmtp::start();
@@ -319,12 +327,7 @@ async fn overdue_items_escalate_to_the_security_officer_at_14_days_and_the_ciso_
     let ciso = app.staff(&[Role::Ciso], &[]).await;
     let first = sweep(&app, &w.csm).await["messages"].as_u64().unwrap() as usize;
     smtp.wait_for(first).await;
-    let seen = |to: &str| {
-        smtp.received()
-            .iter()
-            .filter(|m| m.to == vec![to.to_string()])
-            .count()
-    };
+    let seen = |to: &str| messages_to(&smtp, to);
     assert_eq!(seen(&head.email), 0, "{:?}", recipients(&smtp.received()));
 
     // Due on 13 June; 13 days overdue is not yet 14.
@@ -357,6 +360,49 @@ async fn overdue_items_escalate_to_the_security_officer_at_14_days_and_the_ciso_
     smtp.wait_for(before + n).await;
     assert_eq!(seen(&ciso.email), 1);
     assert_eq!(seen(&head.email), 1);
+}
+
+#[tokio::test]
+async fn whoever_takes_over_a_role_hears_of_what_it_was_told_before_and_no_one_else_again() {
+    let smtp = TestSmtp::start();
+    let app = app_with(&smtp.config()).await;
+    let w = world(&app).await;
+    let ciso = app.staff(&[Role::Ciso], &[]).await;
+    // Due on 13 June: 30 days overdue, the CISO is told.
+    app.clock.set(at("2030-07-13T00:00:00Z"));
+    let first = sweep(&app, &w.csm).await["messages"].as_u64().unwrap() as usize;
+    smtp.wait_for(first).await;
+    let seen = |to: &str| messages_to(&smtp, to);
+    assert_eq!(seen(&ciso.email), 1);
+    assert_eq!(
+        sweep(&app, &w.csm).await["reminders"],
+        0,
+        "nothing new: nothing is sent"
+    );
+
+    // The same day a new CISO takes over: what the role was told of is new to them.
+    let res = app
+        .patch(
+            &w.csm,
+            &format!("/api/v1/users/{}", ciso.id),
+            &json!({"roles": ["auditor"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let successor = app.staff(&[Role::Ciso], &[]).await;
+    let report = sweep(&app, &w.csm).await;
+    assert_eq!(report["messages"], 1, "{report}");
+    let received = smtp.wait_for(first + 1).await;
+    assert_eq!(seen(&successor.email), 1, "{:?}", recipients(&received));
+    assert_eq!(seen(&ciso.email), 1, "the former CISO is not told again");
+    assert_eq!(seen(&w.owner.email), 1);
+    let to_successor = received
+        .iter()
+        .find(|m| m.to == vec![successor.email.clone()])
+        .unwrap()
+        .parsed();
+    let text = to_successor.body_text(0).unwrap();
+    assert!(text.contains("30日超過"), "{text}");
 }
 
 #[tokio::test]
