@@ -488,7 +488,10 @@ mod tests {
                     break;
                 }
             };
+            let marked = "SELECT COUNT(*) AS n FROM obligation_refresh";
+            assert_eq!(count(&mut conn, marked), 0, "obligations up to date");
             revert_to_before_23(&mut conn);
+            assert_eq!(count(&mut conn, marked), 0, "no check's facts changed");
             assert_eq!(
                 count(
                     &mut conn,

@@ -19,6 +19,11 @@ GROUP BY questionnaire_id, questionnaire_version, definition_json;
 CREATE INDEX questionnaire_snapshots_version
     ON questionnaire_snapshots(questionnaire_id, questionnaire_version);
 
+-- Pointing a check at its copy is no change to its facts: the stored obligations' refresh
+-- marks that the update's trigger would leave (one per engagement with an accepted
+-- check) are taken back, and any that were there before are kept.
+CREATE TEMP TABLE refresh_before AS SELECT engagement_id FROM obligation_refresh;
+
 -- SQLite adds a column with a reference only when it may be NULL: every check gets one
 -- here, and every check inserted names one.
 ALTER TABLE checks ADD COLUMN snapshot_id TEXT REFERENCES questionnaire_snapshots(id);
@@ -27,4 +32,7 @@ UPDATE checks SET snapshot_id = (
     WHERE s.questionnaire_id = checks.questionnaire_id
       AND s.questionnaire_version = checks.questionnaire_version
       AND s.definition_json = checks.definition_json);
+DELETE FROM obligation_refresh
+WHERE engagement_id NOT IN (SELECT engagement_id FROM refresh_before);
+DROP TABLE refresh_before;
 ALTER TABLE checks DROP COLUMN definition_json;
