@@ -81,7 +81,7 @@ pub fn of_engagements(
     for f in facts {
         let e = &f.engagement;
         for o in compliance::obligations_of(f, catalog, config.time_zone, &config.rules, today) {
-            out.extend(obligation(e, &o));
+            out.extend(obligation(e.into(), &o));
         }
         out.extend(f.approvals.iter().filter_map(|a| approval(e, a, config)));
         out.extend(contract_end(e, today));
@@ -90,9 +90,45 @@ pub fn of_engagements(
     out
 }
 
+/// What a deadline says of its engagement: from a full row, or from the few columns the
+/// reminder sweep reads for each of a hundred thousand engagements
+/// ([`crate::db::engagements::EngagementNames`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub vendor_id: &'a str,
+    pub division_id: &'a str,
+    pub responsible_user_id: &'a str,
+}
+
+impl<'a> From<&'a EngagementRow> for Named<'a> {
+    fn from(e: &'a EngagementRow) -> Self {
+        Named {
+            id: &e.id,
+            title: &e.title,
+            vendor_id: &e.vendor_id,
+            division_id: &e.division_id,
+            responsible_user_id: &e.responsible_user_id,
+        }
+    }
+}
+
+impl<'a> From<&'a crate::db::engagements::EngagementNames> for Named<'a> {
+    fn from(e: &'a crate::db::engagements::EngagementNames) -> Self {
+        Named {
+            id: &e.id,
+            title: &e.title,
+            vendor_id: &e.vendor_id,
+            division_id: &e.division_id,
+            responsible_user_id: &e.responsible_user_id,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn of_engagement(
-    e: &EngagementRow,
+    e: Named<'_>,
     kind: Kind,
     rule_id: &str,
     what: Msg,
@@ -106,10 +142,10 @@ fn of_engagement(
         kind,
         rule_id: rule_id.to_string(),
         what,
-        engagement_id: Some(e.id.clone()),
-        engagement_title: Some(e.title.clone()),
-        vendor_id: Some(e.vendor_id.clone()),
-        division_id: Some(e.division_id.clone()),
+        engagement_id: Some(e.id.to_string()),
+        engagement_title: Some(e.title.to_string()),
+        vendor_id: Some(e.vendor_id.to_string()),
+        division_id: Some(e.division_id.to_string()),
         due_on,
         owner,
         path,
@@ -119,7 +155,7 @@ fn of_engagement(
 /// An open or overdue obligation with a due date, as a deadline of whoever owes it: the
 /// person named, or the holders of its role (in the engagement's division, for a role
 /// that acts per division).
-pub fn obligation(e: &EngagementRow, o: &Obligation) -> Option<Deadline> {
+pub fn obligation(e: Named<'_>, o: &Obligation) -> Option<Deadline> {
     let (Some(due_on), ObligationState::Open | ObligationState::Overdue) = (o.due_on, o.state)
     else {
         return None;
@@ -139,7 +175,7 @@ pub fn obligation(e: &EngagementRow, o: &Obligation) -> Option<Deadline> {
         Some(u) => Owner::User(u.clone()),
         None => Owner::Role {
             role: o.owner_role,
-            division_id: division_scoped(o.owner_role).then(|| e.division_id.clone()),
+            division_id: division_scoped(o.owner_role).then(|| e.division_id.to_string()),
         },
     };
     Some(of_engagement(
@@ -165,7 +201,7 @@ pub fn approval(e: &EngagementRow, a: &Approval, config: &Config) -> Option<Dead
     let role = Role::parse(&a.approver_role).ok()?;
     let requested = compliance::local_date(a.requested_at, config.time_zone);
     Some(of_engagement(
-        e,
+        e.into(),
         Kind::Approval,
         &a.rule_id,
         if a.rule_id == crate::policy::approvals::ApprovalRule::Closing.as_str() {
@@ -201,7 +237,7 @@ pub fn contract_end(e: &EngagementRow, today: NaiveDate) -> Option<Deadline> {
         return None;
     }
     Some(of_engagement(
-        e,
+        e.into(),
         Kind::ContractEnd,
         "R-8.4.2",
         Msg::new(
@@ -224,7 +260,7 @@ pub fn ismap_lapse(e: &EngagementRow, valid_until: Option<NaiveDate>) -> Option<
             && matches!(e.status, Status::Contracted | Status::Active)
     })?;
     Some(of_engagement(
-        e,
+        e.into(),
         Kind::IsmapLapse,
         "R-9.1",
         Msg::new(
@@ -247,16 +283,16 @@ pub fn of_checks(
     open_findings: &[crate::db::checks::FindingRow],
     config: &Config,
 ) -> Vec<Deadline> {
-    let engagements: std::collections::HashMap<&str, &EngagementRow> = facts
+    let engagements: std::collections::HashMap<&str, Named> = facts
         .iter()
-        .map(|f| (f.engagement.id.as_str(), &f.engagement))
+        .map(|f| (f.engagement.id.as_str(), Named::from(&f.engagement)))
         .collect();
     of_checks_in(&engagements, open_checks, open_findings, config)
 }
 
 /// [`of_checks`] for the checks and findings of these engagements (others are skipped).
 pub fn of_checks_in(
-    engagements: &std::collections::HashMap<&str, &EngagementRow>,
+    engagements: &std::collections::HashMap<&str, Named<'_>>,
     open_checks: &[crate::db::checks::CheckSummary],
     open_findings: &[crate::db::checks::FindingRow],
     config: &Config,
@@ -265,7 +301,7 @@ pub fn of_checks_in(
     let rule_of = |rules: &str| rules.split_whitespace().last().unwrap_or("").to_string();
     let mut out = Vec::new();
     for c in open_checks {
-        let Some(e) = engagements.get(c.engagement_id.as_str()) else {
+        let Some(&e) = engagements.get(c.engagement_id.as_str()) else {
             continue;
         };
         let state = c.state;
@@ -318,12 +354,12 @@ pub fn of_checks_in(
             what,
             key,
             due_on,
-            Owner::User(e.responsible_user_id.clone()),
+            Owner::User(e.responsible_user_id.to_string()),
             format!("/checks/{}", c.id),
         ));
     }
     for f in open_findings {
-        let Some(e) = engagements.get(f.engagement_id.as_str()) else {
+        let Some(&e) = engagements.get(f.engagement_id.as_str()) else {
             continue;
         };
         out.push(of_engagement(

@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::checks;
-use crate::app::deadlines::{due_by, Directory, Person};
+use crate::app::deadlines::{each_due_by, Directory, Person};
 use crate::app::obligations::ObligationRules;
 use crate::clauses::Catalog;
 use crate::config::Config;
@@ -105,83 +105,99 @@ fn fingerprint(hasher: sha2::Sha256) -> u128 {
     u128::from_be_bytes(first)
 }
 
+/// Who hears of `d` today and at which stage, in the order told: its owners, then each
+/// escalation level's holders who are not owners. Nobody, when no stage is reached.
+fn tell<'a>(
+    d: &Deadline,
+    directory: &'a Directory,
+    policy: &policy::ReminderPolicy,
+    today: NaiveDate,
+) -> Vec<(&'a Person, String, bool)> {
+    let owner_stage = match d.kind {
+        Kind::ContractEnd => policy::contract_end_stage(d.due_on, today, policy),
+        // Told well before it lapses, as a contract's end is, then as anything overdue.
+        Kind::IsmapLapse => policy::contract_end_stage(d.due_on, today, policy)
+            .or_else(|| policy::owner_stage(d.due_on, today, policy).map(|s| s.key())),
+        _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
+    };
+    let Some(stage) = owner_stage else {
+        return Vec::new();
+    };
+    let owners = directory.resolve(&d.owner);
+    let mut told: Vec<(&Person, String, bool)> = (owners.iter())
+        .map(|p| (*p, stage.clone(), false))
+        .collect();
+    if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
+        return told;
+    }
+    for (level, role) in policy::escalations(d.due_on, today, policy) {
+        let scope = match role {
+            Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt => {
+                match &d.division_id {
+                    Some(div) => Some(div.clone()),
+                    None => continue,
+                }
+            }
+            _ => None,
+        };
+        let told_of = directory.resolve(&Owner::Role {
+            role,
+            division_id: scope,
+        });
+        for p in told_of {
+            // An owner already hears of it as the owner.
+            if !owners.iter().any(|o| o.id == p.id) {
+                told.push((p, level.clone(), true));
+            }
+        }
+    }
+    told
+}
+
+/// The fingerprint of what a deadline tells: its key and each (person, stage) in order.
+fn fingerprint_of(key: &str, told: &[(&Person, String, bool)]) -> u128 {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(key.as_bytes());
+    for (p, stage, _) in told {
+        hasher.update([0]);
+        hasher.update(p.id.as_bytes());
+        hasher.update([0]);
+        hasher.update(stage.as_bytes());
+    }
+    fingerprint(hasher)
+}
+
 fn plan<'a>(
     list: &'a [Deadline],
     directory: &'a Directory,
     policy: &policy::ReminderPolicy,
     today: NaiveDate,
 ) -> Plan<'a> {
-    use sha2::Digest;
     let mut by_person: BTreeMap<String, (&Person, Vec<Pending>)> = BTreeMap::new();
-    let mut told = HashMap::new();
-    let mut add = |hasher: &mut sha2::Sha256,
-                   p: &'a Person,
-                   deadline: &'a Deadline,
-                   stage: String,
-                   escalated: bool| {
-        hasher.update([0]);
-        hasher.update(p.id.as_bytes());
-        hasher.update([0]);
-        hasher.update(stage.as_bytes());
-        by_person
-            .entry(p.id.clone())
-            .or_insert_with(|| (p, Vec::new()))
-            .1
-            .push(Pending {
-                deadline,
-                stage,
-                escalated,
-            });
-    };
+    let mut told_by_key = HashMap::new();
     for d in list {
-        let owner_stage = match d.kind {
-            Kind::ContractEnd => policy::contract_end_stage(d.due_on, today, policy),
-            // Told well before it lapses, as a contract's end is, then as anything overdue.
-            Kind::IsmapLapse => policy::contract_end_stage(d.due_on, today, policy)
-                .or_else(|| policy::owner_stage(d.due_on, today, policy).map(|s| s.key())),
-            _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
-        };
-        let Some(stage) = owner_stage else { continue };
-        let mut hasher = sha2::Sha256::new();
-        hasher.update(d.key.as_bytes());
-        let mut any = false;
-        let owners = directory.resolve(&d.owner);
-        for p in &owners {
-            add(&mut hasher, p, d, stage.clone(), false);
-            any = true;
+        let told = tell(d, directory, policy, today);
+        if told.is_empty() {
+            continue;
         }
-        let escalations = if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
-            Vec::new()
-        } else {
-            policy::escalations(d.due_on, today, policy)
-        };
-        for (level, role) in escalations {
-            let scope = match role {
-                Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt => {
-                    match &d.division_id {
-                        Some(div) => Some(div.clone()),
-                        None => continue,
-                    }
-                }
-                _ => None,
-            };
-            let told_of = directory.resolve(&Owner::Role {
-                role,
-                division_id: scope,
-            });
-            for p in told_of {
-                // An owner already hears of it as the owner.
-                if !owners.iter().any(|o| o.id == p.id) {
-                    add(&mut hasher, p, d, level.clone(), true);
-                    any = true;
-                }
-            }
-        }
-        if any {
-            told.insert(d.key.as_str(), fingerprint(hasher));
+        told_by_key.insert(d.key.as_str(), fingerprint_of(&d.key, &told));
+        for (p, stage, escalated) in told {
+            by_person
+                .entry(p.id.clone())
+                .or_insert_with(|| (p, Vec::new()))
+                .1
+                .push(Pending {
+                    deadline: d,
+                    stage,
+                    escalated,
+                });
         }
     }
-    Plan { by_person, told }
+    Plan {
+        by_person,
+        told: told_by_key,
+    }
 }
 
 /// Runs the sweep at `now`. A dry run writes nothing and lists what would be sent.
@@ -218,15 +234,32 @@ pub fn run(
         .copied()
         .max()
         .unwrap_or(0);
-    let list = due_by(
+    let directory = Directory::load(conn)?;
+    let vendor_names = vendors::names(conn)?;
+    // A deadline whose fingerprint a complete sweep stored tells the same people of the
+    // same stages as then: every one of those reminders is recorded, and the deadline is
+    // not kept. Memory follows what changed, not what is open.
+    let marked: HashSet<u128> = reminders::marks(conn)?
+        .iter()
+        .filter_map(|m| u128::from_str_radix(m, 16).ok())
+        .collect();
+    let mut looked_at = 0;
+    let mut list = Vec::new();
+    each_due_by(
         conn,
         config,
         today,
         today + chrono::Days::new(notice.into()),
+        |d| {
+            looked_at += 1;
+            let told = tell(&d, &directory, &config.reminders, today);
+            if !told.is_empty() && !marked.contains(&fingerprint_of(&d.key, &told)) {
+                list.push(d);
+            }
+        },
     )?;
+    drop(marked);
     phase.done("deadlines read");
-    let directory = Directory::load(conn)?;
-    let vendor_names = vendors::names(conn)?;
     let planned = plan(&list, &directory, &config.reminders, today);
     phase.done("planned");
     let mut report = SweepReport {
@@ -236,24 +269,13 @@ pub fn run(
         attestations_sent: ended.attestations,
         checks_issued,
         vendors_reminded,
-        deadlines: list.len(),
+        deadlines: looked_at,
         reminders: 0,
         messages: 0,
         planned: Vec::new(),
     };
-    // A deadline whose fingerprint a complete sweep stored tells the same people of the
-    // same stages as then: every one of those reminders is recorded.
-    let marked: HashSet<u128> = reminders::marks(conn)?
-        .iter()
-        .filter_map(|m| u128::from_str_radix(m, 16).ok())
-        .collect();
-    let is_new = |key: &str| planned.told.get(key).is_some_and(|f| !marked.contains(f));
-    phase.done("marks read");
     for (person, items) in planned.by_person.values() {
-        let items: Vec<&Pending> = items.iter().filter(|i| is_new(&i.deadline.key)).collect();
-        if items.is_empty() {
-            continue;
-        }
+        let items: Vec<&Pending> = items.iter().collect();
         if dry_run {
             let sent = sent_to(conn, person, &items)?;
             for item in items {
@@ -292,7 +314,6 @@ pub fn run(
         // Every reminder planned is recorded now (by this sweep, or found recorded by an
         // earlier or concurrent one): what each deadline told can be marked.
         let marks: Vec<(&str, String)> = (planned.told.iter())
-            .filter(|(key, _)| is_new(key))
             .map(|(key, f)| (*key, format!("{f:032x}")))
             .collect();
         reminders::mark(conn, &marks, today)?;

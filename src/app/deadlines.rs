@@ -180,49 +180,50 @@ pub fn deadlines_of(
     Ok(list)
 }
 
-/// The deadlines due on or before `horizon`, overdue ones included, whoever owes them:
-/// the same as [`all_deadlines`] gives due by then, read narrowly, so that the reminder
-/// sweep's cost follows what is due rather than the size of the register. Stored
-/// obligations (their state on `today` decided in SQL), pending approvals, contracts
-/// ending by then, in-use cloud services' ISMAP listings, open checks and findings, and
-/// the access review.
-pub fn due_by(
+/// The deadlines due on or before `horizon`, overdue ones included, whoever owes them,
+/// each handed to `each` as it is made: the same as [`all_deadlines`] gives due by then,
+/// read narrowly, so that the reminder sweep's cost follows what is due rather than the
+/// size of the register, and its memory what it keeps. Stored obligations (their state on
+/// `today` decided in SQL), pending approvals, contracts ending by then, in-use cloud
+/// services' ISMAP listings, open checks and findings, and the access review.
+pub fn each_due_by(
     conn: &mut DbConnection,
     config: &Config,
     today: NaiveDate,
     horizon: NaiveDate,
-) -> AppResult<Vec<Deadline>> {
+    mut each: impl FnMut(Deadline),
+) -> AppResult<()> {
     use crate::domain::{ClassificationLevel, EngagementKind, Status};
     use std::collections::HashMap;
     let due = |d: &Deadline| d.due_on <= horizon;
-    let mut list = Vec::new();
 
-    let stored = db::obligations::due_by(conn, today, horizon)?;
-    let mut ids: Vec<String> = stored.iter().map(|o| o.engagement_id.clone()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let engagements: HashMap<String, db::engagements::EngagementRow> =
-        db::engagements::rows(conn, &ids)?
-            .into_iter()
-            .map(|e| (e.id.clone(), e))
-            .collect();
-    for row in &stored {
-        let Some(e) = engagements.get(&row.engagement_id) else {
-            continue;
-        };
-        let o = super::obligations::stored_on(row, today)?;
-        list.extend(deadlines::obligation(e, &o));
-    }
-    drop(stored);
+    let ids = db::obligations::engagements_due_by(conn, today, horizon)?;
+    let names = db::engagements::names(conn, &ids)?;
+    drop(ids);
+    let mut named: HashMap<&str, deadlines::Named> =
+        names.iter().map(|e| (e.id.as_str(), e.into())).collect();
+    db::obligations::each_due_by(conn, today, horizon, |row| {
+        if let Some(e) = named.get(row.engagement_id.as_str()) {
+            let o = super::obligations::stored_on(row, today)?;
+            if let Some(d) = deadlines::obligation(*e, &o) {
+                each(d);
+            }
+        }
+        Ok(())
+    })?;
 
     let every_role: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
     for (a, e) in db::approvals::pending_for_roles(conn, &every_role, None)? {
-        list.extend(deadlines::approval(&e, &a, config).filter(due));
+        if let Some(d) = deadlines::approval(&e, &a, config).filter(due) {
+            each(d);
+        }
     }
     for e in
         db::engagements::ending_between(conn, deadlines::CONTRACT_END_STATUSES, (today, horizon))?
     {
-        list.extend(deadlines::contract_end(&e, today));
+        if let Some(d) = deadlines::contract_end(&e, today) {
+            each(d);
+        }
     }
     let cloud = db::engagements::of_kind_at_level(
         conn,
@@ -233,7 +234,9 @@ pub fn due_by(
     let cloud_ids: Vec<String> = cloud.iter().map(|e| e.id.clone()).collect();
     let listed = facts::ismap_valid_until(conn, &cloud_ids)?;
     for e in &cloud {
-        list.extend(deadlines::ismap_lapse(e, listed.get(&e.id).copied()).filter(due));
+        if let Some(d) = deadlines::ismap_lapse(e, listed.get(&e.id).copied()).filter(due) {
+            each(d);
+        }
     }
     drop(cloud);
 
@@ -243,23 +246,21 @@ pub fn due_by(
         .iter()
         .map(|c| c.engagement_id.clone())
         .chain(findings.iter().map(|f| f.engagement_id.clone()))
-        .filter(|id| !engagements.contains_key(id))
+        .filter(|id| !named.contains_key(id.as_str()))
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let more = db::engagements::rows(conn, &ids)?;
-    let of: HashMap<&str, &db::engagements::EngagementRow> = engagements
-        .values()
-        .chain(more.iter())
-        .map(|e| (e.id.as_str(), e))
-        .collect();
-    list.extend(
-        deadlines::of_checks_in(&of, &checks, &findings, config)
-            .into_iter()
-            .filter(due),
-    );
-    list.extend(Some(access_review(conn, config, today)?).filter(due));
-    Ok(list)
+    let more = db::engagements::names(conn, &ids)?;
+    named.extend(more.iter().map(|e| (e.id.as_str(), e.into())));
+    for d in deadlines::of_checks_in(&named, &checks, &findings, config) {
+        if due(&d) {
+            each(d);
+        }
+    }
+    if let Some(d) = Some(access_review(conn, config, today)?).filter(due) {
+        each(d);
+    }
+    Ok(())
 }
 
 /// The access review's deadline (R-5.5.3.6).
@@ -360,8 +361,8 @@ fn owed_by(
     };
     let mut list = Vec::new();
     for (row, engagement) in db::obligations::owed_by(conn, &holder, today, horizon)? {
-        let o = super::obligations::stored_on(&row, today)?;
-        list.extend(deadlines::obligation(&engagement, &o));
+        let o = super::obligations::stored_on(row, today)?;
+        list.extend(deadlines::obligation((&engagement).into(), &o));
     }
     for (a, engagement) in
         db::approvals::pending_for_roles(conn, &holder.roles, Some(&holder.division_ids))?
@@ -389,12 +390,11 @@ fn owed_by(
     others.sort();
     others.dedup();
     let others = db::engagements::rows(conn, &others)?;
-    let engagements: std::collections::HashMap<&str, &crate::db::engagements::EngagementRow> =
-        responsible
-            .iter()
-            .chain(others.iter())
-            .map(|e| (e.id.as_str(), e))
-            .collect();
+    let engagements: std::collections::HashMap<&str, deadlines::Named> = responsible
+        .iter()
+        .chain(others.iter())
+        .map(|e| (e.id.as_str(), e.into()))
+        .collect();
     list.extend(deadlines::of_checks_in(
         &engagements,
         &checks,

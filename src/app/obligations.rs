@@ -547,28 +547,26 @@ impl ObligationRules {
 }
 
 /// The obligation a stored row holds, on `today`.
-pub fn stored_on(row: &StoredObligation, today: NaiveDate) -> AppResult<Obligation> {
+pub fn stored_on(row: StoredObligation, today: NaiveDate) -> AppResult<Obligation> {
     let rule = |id: &str| {
         crate::policy::rules::get(id)
             .ok_or_else(|| AppError::Internal(format!("stored obligation of unknown rule {id}")))
     };
+    // The row's texts move into the obligation: the sweep turns a quarter of a million
+    // rows into obligations, and copying each text twice showed in its profile.
     let standing = Standing {
         rule: rule(&row.rule_id)?,
-        subject: row.subject.clone(),
-        subject_name: row.subject_name.clone(),
         via: row.via.as_deref().map(rule).transpose()?.map(|r| r.id),
         owner_role: Role::parse(&row.owner_role)
             .map_err(|_| AppError::Internal(format!("stored role {}", row.owner_role)))?,
-        assignee_user_id: row.assignee_user_id.clone(),
+        subject: row.subject,
+        subject_name: row.subject_name,
+        assignee_user_id: row.assignee_user_id,
         due_on: row.due_on,
         met: row.met_on.map(|on| (on, row.met_until)),
-        waiver: row.waiver_by.clone().map(|by| {
-            (
-                row.waiver_reason.clone().unwrap_or_default(),
-                by,
-                row.waived_until,
-            )
-        }),
+        waiver: row
+            .waiver_by
+            .map(|by| (row.waiver_reason.unwrap_or_default(), by, row.waived_until)),
     };
     Ok(standing.on(today))
 }
@@ -669,9 +667,10 @@ pub fn list(
         paging.per_page,
     )?;
     let page = rows
-        .iter()
+        .into_iter()
         .map(|(row, title)| {
-            stored_on(row, today).map(|o| ObligationResponse::new(o, &row.engagement_id, title))
+            let engagement_id = row.engagement_id.clone();
+            stored_on(row, today).map(|o| ObligationResponse::new(o, &engagement_id, &title))
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok((page, total))

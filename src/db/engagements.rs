@@ -584,6 +584,32 @@ pub fn of_kind_at_level(
         .load(conn)?)
 }
 
+/// The columns a deadline names of its engagement: the sweep reads them for every
+/// engagement with something due, where a full row each would hold ten times the memory.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = engagements)]
+pub struct EngagementNames {
+    pub id: String,
+    pub title: String,
+    pub vendor_id: String,
+    pub division_id: String,
+    pub responsible_user_id: String,
+}
+
+/// [`EngagementNames`] of these engagements (unknown ids are skipped).
+pub fn names(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementNames>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            engagements::table
+                .filter(engagements::id.eq_any(chunk))
+                .select(EngagementNames::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn rows(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementRow>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {

@@ -505,6 +505,7 @@ mod tests {
             migrate(database).unwrap();
             let mut conn = establish(database).unwrap();
             assert_eq!(count(&mut conn, copies), questionnaires);
+            assert_eq!(count(&mut conn, marked), 0, "no check's facts changed");
             let id: String = schema::checks::table
                 .select(schema::checks::id)
                 .first(&mut conn)

@@ -251,25 +251,43 @@ pub fn list(
 }
 
 /// Every open or overdue obligation with a due date on or before `horizon`, whoever
-/// owes it: what the reminder sweep looks at. The engagements are read by the caller,
-/// once each.
-pub fn due_by(
+/// owes it: what the reminder sweep looks at, handed to `each` one at a time as the rows
+/// are read (a hundred thousand engagements owe a quarter of a million). The engagements
+/// are read by the caller, once each ([`engagements_due_by`]).
+pub fn each_due_by(
     conn: &mut DbConnection,
     today: NaiveDate,
     horizon: NaiveDate,
-) -> AppResult<Vec<StoredObligation>> {
+    mut each: impl FnMut(StoredObligation) -> AppResult<()>,
+) -> AppResult<()> {
+    let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
+    let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
+    let rows = eo::table
+        .filter(eo::due_on.le(horizon))
+        .filter(not_met)
+        .filter(no_waiver)
+        .select(StoredObligation::as_select())
+        .load_iter::<StoredObligation, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        each(row?)?;
+    }
+    Ok(())
+}
+
+/// The engagements that [`each_due_by`] gives obligations of (from the index alone).
+pub fn engagements_due_by(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<String>> {
     let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
     let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
     Ok(eo::table
         .filter(eo::due_on.le(horizon))
         .filter(not_met)
         .filter(no_waiver)
-        .order((
-            eo::due_on.asc(),
-            eo::engagement_id.asc(),
-            eo::position.asc(),
-        ))
-        .select(StoredObligation::as_select())
+        .select(eo::engagement_id)
+        .distinct()
         .load(conn)?)
 }
 

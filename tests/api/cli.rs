@@ -324,7 +324,7 @@ fn demo_generates_a_register_of_any_size_ready_to_serve() {
         let stored: Vec<serde_json::Value> =
             itaku::db::obligations::of_engagement(&mut conn, &f.engagement.id)
                 .unwrap()
-                .iter()
+                .into_iter()
                 .map(|row| as_json(itaku::app::obligations::stored_on(row, today).unwrap(), f))
                 .collect();
         assert_eq!(stored, fresh, "engagement {}", f.engagement.title);

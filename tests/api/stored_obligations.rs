@@ -374,12 +374,11 @@ impl History {
                     .map(described)
                     .collect();
                 expected.sort();
-                let mut narrow: Vec<String> =
-                    itaku::app::deadlines::due_by(&mut conn, &config, today, until)
-                        .unwrap()
-                        .iter()
-                        .map(described)
-                        .collect();
+                let mut narrow: Vec<String> = Vec::new();
+                itaku::app::deadlines::each_due_by(&mut conn, &config, today, until, |d| {
+                    narrow.push(described(&d))
+                })
+                .unwrap();
                 narrow.sort();
                 assert_eq!(narrow, expected, "due within {days} days");
             }
