@@ -83,7 +83,11 @@ pub fn of_engagements(
         for o in compliance::obligations_of(f, catalog, config.time_zone, &config.rules, today) {
             out.extend(obligation(e.into(), &o));
         }
-        out.extend(f.approvals.iter().filter_map(|a| approval(e, a, config)));
+        out.extend(
+            f.approvals
+                .iter()
+                .filter_map(|a| approval(e.into(), a, config)),
+        );
         out.extend(contract_end(e, today));
         out.extend(ismap_lapse(e, f.ismap_valid_until));
     }
@@ -194,14 +198,14 @@ pub fn obligation(e: Named<'_>, o: &Obligation) -> Option<Deadline> {
 }
 
 /// A pending approval request, as a deadline of the role that decides it.
-pub fn approval(e: &EngagementRow, a: &Approval, config: &Config) -> Option<Deadline> {
+pub fn approval(e: Named<'_>, a: &Approval, config: &Config) -> Option<Deadline> {
     if a.state != ApprovalState::Pending {
         return None;
     }
     let role = Role::parse(&a.approver_role).ok()?;
     let requested = compliance::local_date(a.requested_at, config.time_zone);
     Some(of_engagement(
-        e.into(),
+        e,
         Kind::Approval,
         &a.rule_id,
         if a.rule_id == crate::policy::approvals::ApprovalRule::Closing.as_str() {
@@ -297,89 +301,98 @@ pub fn of_checks_in(
     open_findings: &[crate::db::checks::FindingRow],
     config: &Config,
 ) -> Vec<Deadline> {
+    let named = |id: &str| engagements.get(id).copied();
+    (open_checks.iter())
+        .filter_map(|c| check(named(&c.engagement_id)?, c, config))
+        .chain((open_findings.iter()).filter_map(|f| finding(named(&f.engagement_id)?, f)))
+        .collect()
+}
+
+/// The rule a check or finding answers for: the last of those it meets.
+fn rule_of(rules: &str) -> &str {
+    rules.split_whitespace().last().unwrap_or("")
+}
+
+/// An open check of engagement `e`: the vendor's answer (owed, towards the organisation,
+/// by the engagement's responsible officer), or once submitted the officer's review.
+pub fn check(
+    e: Named<'_>,
+    c: &crate::db::checks::CheckSummary,
+    config: &Config,
+) -> Option<Deadline> {
     use crate::policy::checks::CheckState;
-    let rule_of = |rules: &str| rules.split_whitespace().last().unwrap_or("").to_string();
-    let mut out = Vec::new();
-    for c in open_checks {
-        let Some(&e) = engagements.get(c.engagement_id.as_str()) else {
-            continue;
-        };
-        let state = c.state;
-        let (kind, key, due_on, what) = match (state, c.submitted_at) {
-            (CheckState::Submitted, Some(at)) => (
-                Kind::CheckReview,
-                format!("check_review:{}:{}", c.id, at.and_utc().timestamp()),
-                compliance::local_date(at, config.time_zone)
-                    + chrono::Days::new(config.checks.review_days.into()),
-                if c.end_of_term {
-                    Msg::new(
-                        "提出された終了時報告（情報の返還・廃棄・消去）の確認",
-                        "Review the submitted end-of-term attestation",
-                    )
-                } else {
-                    Msg::new(
-                        format!("提出された点検の確認（{}）", c.questionnaire_id),
-                        format!("Review the submitted check ({})", c.questionnaire_id),
-                    )
-                },
+    let (kind, key, due_on, what) = match (c.state, c.submitted_at) {
+        (CheckState::Submitted, Some(at)) => (
+            Kind::CheckReview,
+            format!("check_review:{}:{}", c.id, at.and_utc().timestamp()),
+            compliance::local_date(at, config.time_zone)
+                + chrono::Days::new(config.checks.review_days.into()),
+            if c.end_of_term {
+                Msg::new(
+                    "提出された終了時報告（情報の返還・廃棄・消去）の確認",
+                    "Review the submitted end-of-term attestation",
+                )
+            } else {
+                Msg::new(
+                    format!("提出された点検の確認（{}）", c.questionnaire_id),
+                    format!("Review the submitted check ({})", c.questionnaire_id),
+                )
+            },
+        ),
+        (CheckState::Submitted, None) => return None,
+        _ => (
+            Kind::Check,
+            format!("check:{}:{}", c.id, c.due_on),
+            c.due_on,
+            if c.end_of_term {
+                Msg::new(
+                    format!("委託先の終了時報告（{}）", c.contact_name),
+                    format!("The vendor's end-of-term attestation ({})", c.contact_name),
+                )
+            } else {
+                Msg::new(
+                    format!(
+                        "委託先の点検回答（{}、{}）",
+                        c.questionnaire_id, c.contact_name
+                    ),
+                    format!(
+                        "The vendor's answers to the check ({}, {})",
+                        c.questionnaire_id, c.contact_name
+                    ),
+                )
+            },
+        ),
+    };
+    Some(of_engagement(
+        e,
+        kind,
+        rule_of(&c.meets_rules),
+        what,
+        key,
+        due_on,
+        Owner::User(e.responsible_user_id.to_string()),
+        format!("/checks/{}", c.id),
+    ))
+}
+
+/// An open finding's corrective action, for its owner.
+pub fn finding(e: Named<'_>, f: &crate::db::checks::FindingRow) -> Option<Deadline> {
+    Some(of_engagement(
+        e,
+        Kind::CorrectiveAction,
+        rule_of(&f.rules),
+        Msg::new(
+            format!("指摘事項の是正（設問 {}）", f.question_id),
+            format!(
+                "Corrective action for a finding (question {})",
+                f.question_id
             ),
-            (CheckState::Submitted, None) => continue,
-            _ => (
-                Kind::Check,
-                format!("check:{}:{}", c.id, c.due_on),
-                c.due_on,
-                if c.end_of_term {
-                    Msg::new(
-                        format!("委託先の終了時報告（{}）", c.contact_name),
-                        format!("The vendor's end-of-term attestation ({})", c.contact_name),
-                    )
-                } else {
-                    Msg::new(
-                        format!(
-                            "委託先の点検回答（{}、{}）",
-                            c.questionnaire_id, c.contact_name
-                        ),
-                        format!(
-                            "The vendor's answers to the check ({}, {})",
-                            c.questionnaire_id, c.contact_name
-                        ),
-                    )
-                },
-            ),
-        };
-        out.push(of_engagement(
-            e,
-            kind,
-            &rule_of(&c.meets_rules),
-            what,
-            key,
-            due_on,
-            Owner::User(e.responsible_user_id.to_string()),
-            format!("/checks/{}", c.id),
-        ));
-    }
-    for f in open_findings {
-        let Some(&e) = engagements.get(f.engagement_id.as_str()) else {
-            continue;
-        };
-        out.push(of_engagement(
-            e,
-            Kind::CorrectiveAction,
-            &rule_of(&f.rules),
-            Msg::new(
-                format!("指摘事項の是正（設問 {}）", f.question_id),
-                format!(
-                    "Corrective action for a finding (question {})",
-                    f.question_id
-                ),
-            ),
-            format!("finding:{}:{}", f.id, f.due_on),
-            f.due_on,
-            Owner::User(f.owner_user_id.clone()),
-            format!("/findings/{}", f.id),
-        ));
-    }
-    out
+        ),
+        format!("finding:{}:{}", f.id, f.due_on),
+        f.due_on,
+        Owner::User(f.owner_user_id.clone()),
+        format!("/findings/{}", f.id),
+    ))
 }
 
 /// R-5.5.3.6: the access review, due on `due_on`, for ROLE-CSM.

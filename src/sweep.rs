@@ -12,13 +12,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::checks;
-use crate::app::deadlines::{each_due_by, Directory, Person};
+use crate::app::deadlines::{each_due_by, Directory, Holders, Person};
 use crate::app::obligations::ObligationRules;
 use crate::clauses::Catalog;
 use crate::config::Config;
 use crate::db::{self, outbox, reminders, vendors, DbConnection};
-use crate::deadlines::{Deadline, Kind, Owner};
-use crate::domain::Role;
+use crate::deadlines::{Deadline, Kind};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::mail::{format_due, DigestContext, DigestItem, EmailTemplates};
@@ -105,67 +104,81 @@ fn fingerprint(hasher: sha2::Sha256) -> u128 {
     u128::from_be_bytes(first)
 }
 
-/// Who hears of `d` today and at which stage, in the order told: its owners, then each
-/// escalation level's holders who are not owners. Nobody, when no stage is reached.
+/// Who hears of a deadline today: its owners at the owner's stage, then each escalation
+/// level's holders who are not owners. Nothing is collected: the sweep asks this of every
+/// deadline due and most of them told the same people the same thing yesterday.
+struct Told<'a> {
+    stage: String,
+    owners: Holders<'a>,
+    /// (stage key, holders of the level's role).
+    escalations: Vec<(String, Holders<'a>)>,
+}
+
+impl<'a> Told<'a> {
+    /// Each (person, stage, escalated), in the order told.
+    fn each(&self) -> impl Iterator<Item = (&'a Person, &str, bool)> + '_ {
+        let owners = self.owners.clone().map(|p| (p, self.stage.as_str(), false));
+        let escalated = self.escalations.iter().flat_map(move |(level, holders)| {
+            holders
+                .clone()
+                // An owner already hears of it as the owner.
+                .filter(|p| !self.owners.clone().any(|o| o.id == p.id))
+                .map(move |p| (p, level.as_str(), true))
+        });
+        owners.chain(escalated)
+    }
+
+    /// The fingerprint of what the deadline tells: its key and each (person, stage) in
+    /// order; `None` when it tells nobody.
+    fn fingerprint(&self, key: &str) -> Option<u128> {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(key.as_bytes());
+        let mut anyone = false;
+        for (p, stage, _) in self.each() {
+            anyone = true;
+            hasher.update([0]);
+            hasher.update(p.id.as_bytes());
+            hasher.update([0]);
+            hasher.update(stage.as_bytes());
+        }
+        anyone.then(|| fingerprint(hasher))
+    }
+}
+
+/// Who hears of `d` today and at which stage; `None` when no stage is reached.
 fn tell<'a>(
     d: &Deadline,
     directory: &'a Directory,
     policy: &policy::ReminderPolicy,
     today: NaiveDate,
-) -> Vec<(&'a Person, String, bool)> {
-    let owner_stage = match d.kind {
+) -> Option<Told<'a>> {
+    let stage = match d.kind {
         Kind::ContractEnd => policy::contract_end_stage(d.due_on, today, policy),
         // Told well before it lapses, as a contract's end is, then as anything overdue.
         Kind::IsmapLapse => policy::contract_end_stage(d.due_on, today, policy)
             .or_else(|| policy::owner_stage(d.due_on, today, policy).map(|s| s.key())),
         _ => policy::owner_stage(d.due_on, today, policy).map(|s| s.key()),
-    };
-    let Some(stage) = owner_stage else {
-        return Vec::new();
-    };
-    let owners = directory.resolve(&d.owner);
-    let mut told: Vec<(&Person, String, bool)> = (owners.iter())
-        .map(|p| (*p, stage.clone(), false))
-        .collect();
-    if matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
-        return told;
-    }
-    for (level, role) in policy::escalations(d.due_on, today, policy) {
-        let scope = match role {
-            Role::SecurityOfficer | Role::SystemAdministrator | Role::Csirt => {
+    }?;
+    let mut escalations = Vec::new();
+    if !matches!(d.kind, Kind::ContractEnd | Kind::IsmapLapse) {
+        for (level, role) in policy::escalations(d.due_on, today, policy) {
+            let scope = if crate::deadlines::division_scoped(role) {
                 match &d.division_id {
-                    Some(div) => Some(div.clone()),
+                    Some(div) => Some(div.as_str()),
                     None => continue,
                 }
-            }
-            _ => None,
-        };
-        let told_of = directory.resolve(&Owner::Role {
-            role,
-            division_id: scope,
-        });
-        for p in told_of {
-            // An owner already hears of it as the owner.
-            if !owners.iter().any(|o| o.id == p.id) {
-                told.push((p, level.clone(), true));
-            }
+            } else {
+                None
+            };
+            escalations.push((level, directory.holding(role, scope)));
         }
     }
-    told
-}
-
-/// The fingerprint of what a deadline tells: its key and each (person, stage) in order.
-fn fingerprint_of(key: &str, told: &[(&Person, String, bool)]) -> u128 {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    hasher.update(key.as_bytes());
-    for (p, stage, _) in told {
-        hasher.update([0]);
-        hasher.update(p.id.as_bytes());
-        hasher.update([0]);
-        hasher.update(stage.as_bytes());
-    }
-    fingerprint(hasher)
+    Some(Told {
+        stage,
+        owners: directory.holders(&d.owner),
+        escalations,
+    })
 }
 
 fn plan<'a>(
@@ -177,19 +190,21 @@ fn plan<'a>(
     let mut by_person: BTreeMap<String, (&Person, Vec<Pending>)> = BTreeMap::new();
     let mut told_by_key = HashMap::new();
     for d in list {
-        let told = tell(d, directory, policy, today);
-        if told.is_empty() {
+        let Some(told) = tell(d, directory, policy, today) else {
             continue;
-        }
-        told_by_key.insert(d.key.as_str(), fingerprint_of(&d.key, &told));
-        for (p, stage, escalated) in told {
+        };
+        let Some(fingerprint) = told.fingerprint(&d.key) else {
+            continue;
+        };
+        told_by_key.insert(d.key.as_str(), fingerprint);
+        for (p, stage, escalated) in told.each() {
             by_person
                 .entry(p.id.clone())
                 .or_insert_with(|| (p, Vec::new()))
                 .1
                 .push(Pending {
                     deadline: d,
-                    stage,
+                    stage: stage.to_string(),
                     escalated,
                 });
         }
@@ -253,7 +268,10 @@ pub fn run(
         |d| {
             looked_at += 1;
             let told = tell(&d, &directory, &config.reminders, today);
-            if !told.is_empty() && !marked.contains(&fingerprint_of(&d.key, &told)) {
+            if told
+                .and_then(|t| t.fingerprint(&d.key))
+                .is_some_and(|f| !marked.contains(&f))
+            {
                 list.push(d);
             }
         },
@@ -489,7 +507,8 @@ mod tests {
     use crate::compliance::tests::{catalog, d, facts};
     use crate::db::users;
     use crate::deadlines;
-    use crate::domain::{EngagementKind, Status};
+    use crate::deadlines::Owner;
+    use crate::domain::{EngagementKind, Role, Status};
     use crate::i18n::Msg;
 
     const TODAY: fn() -> NaiveDate = || d(2027, 6, 1);

@@ -34,7 +34,24 @@ pub struct Directory {
     people: Vec<Person>,
     by_id: std::collections::HashMap<String, usize>,
     by_role: std::collections::HashMap<Role, Vec<usize>>,
-    by_role_in: std::collections::HashMap<(Role, String), Vec<usize>>,
+    /// By role, then division: looked up by a borrowed division id, as the sweep does
+    /// for each deadline and each escalation level.
+    by_role_in: std::collections::HashMap<Role, std::collections::HashMap<String, Vec<usize>>>,
+}
+
+/// The people an owner is, in the directory's order, without collecting them.
+#[derive(Clone)]
+pub struct Holders<'d> {
+    people: &'d [Person],
+    ids: std::slice::Iter<'d, usize>,
+}
+
+impl<'d> Iterator for Holders<'d> {
+    type Item = &'d Person;
+
+    fn next(&mut self) -> Option<&'d Person> {
+        self.ids.next().map(|i| &self.people[*i])
+    }
 }
 
 impl Directory {
@@ -42,14 +59,19 @@ impl Directory {
     pub fn of(people: Vec<Person>) -> Directory {
         let mut by_id = std::collections::HashMap::new();
         let mut by_role: std::collections::HashMap<Role, Vec<usize>> = Default::default();
-        let mut by_role_in: std::collections::HashMap<(Role, String), Vec<usize>> =
-            Default::default();
+        let mut by_role_in: std::collections::HashMap<
+            Role,
+            std::collections::HashMap<String, Vec<usize>>,
+        > = Default::default();
         for (i, p) in people.iter().enumerate() {
             by_id.entry(p.id.clone()).or_insert(i);
             for role in &p.roles {
                 by_role.entry(*role).or_default().push(i);
                 for d in &p.division_ids {
-                    by_role_in.entry((*role, d.clone())).or_default().push(i);
+                    (by_role_in.entry(*role).or_default())
+                        .entry(d.clone())
+                        .or_default()
+                        .push(i);
                 }
             }
         }
@@ -92,27 +114,33 @@ impl Directory {
     /// Who `owner` is: the person, or the holders of the role (in the division, when
     /// one is given), in the order the directory lists them.
     pub fn resolve(&self, owner: &Owner) -> Vec<&Person> {
-        let found = match owner {
-            Owner::User(id) => {
-                return self
-                    .by_id
-                    .get(id)
-                    .map(|i| &self.people[*i])
-                    .into_iter()
-                    .collect()
-            }
-            Owner::Role {
-                role,
-                division_id: None,
-            } => self.by_role.get(role),
-            Owner::Role {
-                role,
-                division_id: Some(d),
-            } => self.by_role_in.get(&(*role, d.clone())),
-        };
-        found
-            .map(|ids| ids.iter().map(|i| &self.people[*i]).collect())
-            .unwrap_or_default()
+        self.holders(owner).collect()
+    }
+
+    /// [`Directory::resolve`] without collecting: the sweep asks it of every deadline
+    /// due, a quarter of a million times in a large register.
+    pub fn holders(&self, owner: &Owner) -> Holders<'_> {
+        match owner {
+            Owner::User(id) => self.listed(self.by_id.get(id).map(std::slice::from_ref)),
+            Owner::Role { role, division_id } => self.holding(*role, division_id.as_deref()),
+        }
+    }
+
+    /// The holders of `role`, in `division_id` when one is given.
+    pub fn holding(&self, role: Role, division_id: Option<&str>) -> Holders<'_> {
+        self.listed(match division_id {
+            None => self.by_role.get(&role).map(Vec::as_slice),
+            Some(d) => (self.by_role_in.get(&role))
+                .and_then(|divisions| divisions.get(d))
+                .map(Vec::as_slice),
+        })
+    }
+
+    fn listed<'d>(&'d self, ids: Option<&'d [usize]>) -> Holders<'d> {
+        Holders {
+            people: &self.people,
+            ids: ids.unwrap_or_default().iter(),
+        }
     }
 }
 
@@ -194,30 +222,20 @@ pub fn each_due_by(
     mut each: impl FnMut(Deadline),
 ) -> AppResult<()> {
     use crate::domain::{ClassificationLevel, EngagementKind, Status};
-    use std::collections::HashMap;
     let due = |d: &Deadline| d.due_on <= horizon;
 
-    let ids = db::obligations::engagements_due_by(conn, today, horizon)?;
-    let names = db::engagements::names(conn, &ids)?;
-    drop(ids);
-    let mut named: HashMap<&str, deadlines::Named> =
-        names.iter().map(|e| (e.id.as_str(), e.into())).collect();
-    db::obligations::each_due_by(conn, today, horizon, |row| {
-        if let Some(e) = named.get(row.engagement_id.as_str()) {
-            let o = super::obligations::stored_on(row, today)?;
-            if let Some(d) = deadlines::obligation(*e, &o) {
-                each(d);
-            }
+    db::obligations::each_due_by(conn, today, horizon, |row, engagement| {
+        let o = super::obligations::stored_on(row, today)?;
+        if let Some(d) = deadlines::obligation((&engagement).into(), &o) {
+            each(d);
         }
         Ok(())
     })?;
-
-    let every_role: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
-    for (a, e) in db::approvals::pending_for_roles(conn, &every_role, None)? {
-        if let Some(d) = deadlines::approval(&e, &a, config).filter(due) {
+    db::approvals::each_pending(conn, |a, e| {
+        if let Some(d) = deadlines::approval((&e).into(), &a, config).filter(due) {
             each(d);
         }
-    }
+    })?;
     for e in
         db::engagements::ending_between(conn, deadlines::CONTRACT_END_STATUSES, (today, horizon))?
     {
@@ -240,23 +258,15 @@ pub fn each_due_by(
     }
     drop(cloud);
 
-    let checks = db::checks::open_checks(conn)?;
-    let findings = db::checks::open_findings(conn)?;
-    let mut ids: Vec<String> = checks
-        .iter()
-        .map(|c| c.engagement_id.clone())
-        .chain(findings.iter().map(|f| f.engagement_id.clone()))
-        .filter(|id| !named.contains_key(id.as_str()))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let more = db::engagements::names(conn, &ids)?;
-    named.extend(more.iter().map(|e| (e.id.as_str(), e.into())));
-    for d in deadlines::of_checks_in(&named, &checks, &findings, config) {
-        if due(&d) {
+    db::checks::each_open(conn, |open, e| {
+        let d = match open {
+            db::checks::Open::Check(c) => deadlines::check((&e).into(), &c, config),
+            db::checks::Open::Finding(f) => deadlines::finding((&e).into(), &f),
+        };
+        if let Some(d) = d.filter(due) {
             each(d);
         }
-    }
+    })?;
     if let Some(d) = Some(access_review(conn, config, today)?).filter(due) {
         each(d);
     }
@@ -367,7 +377,7 @@ fn owed_by(
     for (a, engagement) in
         db::approvals::pending_for_roles(conn, &holder.roles, Some(&holder.division_ids))?
     {
-        list.extend(deadlines::approval(&engagement, &a, config));
+        list.extend(deadlines::approval((&engagement).into(), &a, config));
     }
     let responsible = db::engagements::of_responsible(conn, person)?;
     let cloud: Vec<String> = responsible

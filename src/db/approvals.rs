@@ -246,6 +246,28 @@ pub fn decide_waiver(
     Ok(n == 1)
 }
 
+/// Every request waiting for a decision, with the names of its engagement, handed to
+/// `each` as the rows are read: what the reminder sweep looks at, tens of thousands of
+/// requests in a large register.
+pub fn each_pending(
+    conn: &mut DbConnection,
+    mut each: impl FnMut(Approval, super::engagements::EngagementNames),
+) -> AppResult<()> {
+    let rows = approvals::table
+        .inner_join(engagements::table)
+        .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
+        .select((
+            Approval::as_select(),
+            super::engagements::EngagementNames::as_select(),
+        ))
+        .load_iter::<_, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (approval, engagement) = row?;
+        each(approval, engagement);
+    }
+    Ok(())
+}
+
 /// The requests waiting for a decision whose approver holds one of `roles`, with their
 /// engagements; with `division_ids`, only those asked of the whole organisation or of one
 /// of those divisions (what a person in them may decide).

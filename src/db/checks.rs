@@ -393,6 +393,18 @@ pub fn open_checks(conn: &mut DbConnection) -> AppResult<Vec<CheckSummary>> {
         .load(conn)?)
 }
 
+/// The (engagement, questionnaire) of every check not yet accepted: what the sweep asks
+/// before sending a periodic check, without reading each check whole.
+pub fn open_questionnaires(
+    conn: &mut DbConnection,
+) -> AppResult<std::collections::HashSet<(String, String)>> {
+    let rows: Vec<(String, String)> = checks::table
+        .filter(checks::state.ne("accepted"))
+        .select((checks::engagement_id, checks::questionnaire_id))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Moves a check from one of `from` to `to`, setting the other columns given by the
 /// caller's update; `false` when its state was not one of `from` (someone else moved it).
 pub fn set_state(
@@ -742,6 +754,41 @@ pub fn open_findings(conn: &mut DbConnection) -> AppResult<Vec<FindingRow>> {
         .order(findings::id.asc())
         .select(FindingRow::as_select())
         .load(conn)?)
+}
+
+/// A check not yet accepted, or an open finding.
+pub enum Open {
+    Check(CheckSummary),
+    Finding(FindingRow),
+}
+
+/// Every check not yet accepted and every open finding, each with the names of its
+/// engagement, handed to `each` as the rows are read: what the reminder sweep looks at.
+pub fn each_open(
+    conn: &mut DbConnection,
+    mut each: impl FnMut(Open, super::engagements::EngagementNames),
+) -> AppResult<()> {
+    use super::engagements::EngagementNames;
+    use diesel::connection::DefaultLoadingMode;
+    let rows = checks::table
+        .inner_join(engagements::table)
+        .filter(checks::state.ne("accepted"))
+        .select((CheckSummary::as_select(), EngagementNames::as_select()))
+        .load_iter::<_, DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (check, engagement) = row?;
+        each(Open::Check(check), engagement);
+    }
+    let rows = findings::table
+        .inner_join(engagements::table)
+        .filter(findings::state.eq_any(OPEN_FINDINGS))
+        .select((FindingRow::as_select(), EngagementNames::as_select()))
+        .load_iter::<_, DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (finding, engagement) = row?;
+        each(Open::Finding(finding), engagement);
+    }
+    Ok(())
 }
 
 /// The per-engagement interval override.

@@ -584,8 +584,9 @@ pub fn of_kind_at_level(
         .load(conn)?)
 }
 
-/// The columns a deadline names of its engagement: the sweep reads them for every
-/// engagement with something due, where a full row each would hold ten times the memory.
+/// The columns a deadline names of its engagement: the sweep reads them beside every
+/// obligation, approval request, check and finding it looks at, where a full row each
+/// would cost several times as much to read and hold.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = engagements)]
 pub struct EngagementNames {
@@ -596,14 +597,31 @@ pub struct EngagementNames {
     pub responsible_user_id: String,
 }
 
-/// [`EngagementNames`] of these engagements (unknown ids are skipped).
-pub fn names(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementNames>> {
+/// What decides which periodic questionnaire an engagement answers: its kind and level.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = engagements)]
+pub struct EngagementClass {
+    pub id: String,
+    pub kind: EngagementKind,
+    pub level: Option<i16>,
+}
+
+impl EngagementClass {
+    pub fn level(&self) -> Option<ClassificationLevel> {
+        self.level
+            .and_then(|l| ClassificationLevel::from_rank(l).ok())
+    }
+}
+
+/// [`EngagementClass`] of these engagements (unknown ids are skipped): the sweep asks it
+/// of every engagement with a periodic check coming due, tens of thousands a day.
+pub fn classes(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementClass>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {
         out.extend(
             engagements::table
                 .filter(engagements::id.eq_any(chunk))
-                .select(EngagementNames::as_select())
+                .select(EngagementClass::as_select())
                 .load(conn)?,
         );
     }

@@ -1031,18 +1031,15 @@ pub fn issue_due(
         today,
         horizon,
     )?;
-    let open: std::collections::HashSet<(String, String)> = store::open_checks(conn)?
-        .into_iter()
-        .map(|c| (c.engagement_id, c.questionnaire_id))
-        .collect();
+    let open = store::open_questionnaires(conn)?;
     // An engagement whose periodic check is out already needs no second one: skipped
     // before its facts are read (`schedule::due` decides again for the rest).
-    let candidates: Vec<String> = db::engagements::rows(conn, &candidates)?
+    let candidates: Vec<String> = db::engagements::classes(conn, &candidates)?
         .into_iter()
         .filter(|e| {
             let level = e.level().unwrap_or(crate::domain::ClassificationLevel::L1);
             env.questionnaires
-                .periodic_for(e.kind(), level)
+                .periodic_for(e.kind, level)
                 .is_some_and(|d| !open.contains(&(e.id.clone(), d.id.clone())))
         })
         .map(|e| e.id)
