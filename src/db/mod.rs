@@ -435,6 +435,32 @@ pub fn migration_names() -> (Vec<String>, Vec<String>) {
 mod tests {
     use super::*;
 
+    /// The bundled SQLite is built with the options `.cargo/config.toml` gives it: without
+    /// them every allocation takes a global lock and every `LIMIT ?` query is prepared
+    /// again on each run.
+    #[test]
+    fn sqlite_is_compiled_as_the_service_needs() {
+        use diesel::prelude::*;
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for needed in ["DEFAULT_MEMSTATUS=0", "ENABLE_QPSG"] {
+            assert!(
+                options.iter().any(|o| o == needed),
+                "{needed} in {options:?}"
+            );
+        }
+    }
+
     #[test]
     fn both_backends_have_the_same_migrations() {
         let (sqlite, pg) = migration_names();
