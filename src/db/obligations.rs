@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::engagements::{EngagementNames, EngagementRow};
+use super::engagements::EngagementNames;
 use super::schema::obligation_refresh;
 use super::schema::{engagement_obligations as eo, engagements, obligation_derivation};
 use super::DbConnection;
@@ -314,13 +314,14 @@ pub struct Holder<'a> {
 
 /// The open and overdue obligations with a due date that `holder` owes, by name or by
 /// role (in their divisions, for a role that acts per division), due on or before
-/// `horizon` when one is given, with each one's engagement.
+/// `horizon` when one is given, with the names of each one's engagement: a CISO owes
+/// thousands, and whole rows would carry each engagement's scope text along.
 pub fn owed_by(
     conn: &mut DbConnection,
     holder: &Holder<'_>,
     today: NaiveDate,
     horizon: Option<NaiveDate>,
-) -> AppResult<Vec<(StoredObligation, EngagementRow)>> {
+) -> AppResult<Vec<(StoredObligation, EngagementNames)>> {
     let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
     let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
     // Indexed lookups, by name, by role for the whole organisation and by role in the
@@ -335,8 +336,8 @@ pub fn owed_by(
     if let Some(h) = horizon {
         by_name = by_name.filter(eo::due_on.le(h));
     }
-    let mut rows: Vec<(StoredObligation, EngagementRow)> = by_name
-        .select((StoredObligation::as_select(), EngagementRow::as_select()))
+    let mut rows: Vec<(StoredObligation, EngagementNames)> = by_name
+        .select((StoredObligation::as_select(), EngagementNames::as_select()))
         .load(conn)?;
     if holder.roles.is_empty() {
         return Ok(rows);
@@ -363,7 +364,7 @@ pub fn owed_by(
         }
         rows.extend(
             by_role
-                .select((StoredObligation::as_select(), EngagementRow::as_select()))
+                .select((StoredObligation::as_select(), EngagementNames::as_select()))
                 .load(conn)?,
         );
     }
