@@ -94,8 +94,8 @@ pub fn of_engagements(
     out
 }
 
-/// What a deadline says of its engagement: from a full row, or from the few columns the
-/// reminder sweep reads for each of a hundred thousand engagements
+/// What a deadline says of its engagement: from a full row, or from the few columns read
+/// beside each obligation, request, check or finding
 /// ([`crate::db::engagements::EngagementNames`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Named<'a> {
@@ -106,29 +106,24 @@ pub struct Named<'a> {
     pub responsible_user_id: &'a str,
 }
 
-impl<'a> From<&'a EngagementRow> for Named<'a> {
-    fn from(e: &'a EngagementRow) -> Self {
-        Named {
-            id: &e.id,
-            title: &e.title,
-            vendor_id: &e.vendor_id,
-            division_id: &e.division_id,
-            responsible_user_id: &e.responsible_user_id,
+// Both carry the same five columns under the same names.
+macro_rules! named_from {
+    ($($row:ty),*) => {$(
+        impl<'a> From<&'a $row> for Named<'a> {
+            fn from(e: &'a $row) -> Self {
+                Named {
+                    id: &e.id,
+                    title: &e.title,
+                    vendor_id: &e.vendor_id,
+                    division_id: &e.division_id,
+                    responsible_user_id: &e.responsible_user_id,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl<'a> From<&'a crate::db::engagements::EngagementNames> for Named<'a> {
-    fn from(e: &'a crate::db::engagements::EngagementNames) -> Self {
-        Named {
-            id: &e.id,
-            title: &e.title,
-            vendor_id: &e.vendor_id,
-            division_id: &e.division_id,
-            responsible_user_id: &e.responsible_user_id,
-        }
-    }
-}
+named_from!(EngagementRow, crate::db::engagements::EngagementNames);
 
 #[allow(clippy::too_many_arguments)]
 fn of_engagement(
