@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::schema::{divisions, engagements, information_items, status_changes, users, vendors};
-use super::search::{self, Search};
+use super::search::{self, Facet, Search};
 use super::{like_pattern, lower, new_id, DbConnection};
 use crate::domain::engagement::EngagementFields;
 use crate::domain::search_text::SearchQuery;
@@ -350,8 +350,21 @@ pub fn list(
     limit: i64,
 ) -> AppResult<(Vec<EngagementListing>, i64)> {
     let text = filter.q.as_deref().map(|q| TextFilter::new(conn, q));
-    // The text alone (the search box): the index counts the matches, and on SQLite it
-    // also gives the newest page, without reading `engagements` for every match.
+    // A search, newest first (the list's default): the index carries every filter as a
+    // facet, so it gives the page and the total alone, without reading `engagements` for
+    // every match.
+    if let (Some(TextFilter::Index(search)), EngagementOrder::Newest) = (&text, order) {
+        let Some(search) = narrowed(search, visibility, filter) else {
+            return Ok((Vec::new(), 0));
+        };
+        let ids = search::page_newest(conn, &search, offset, limit)?;
+        let total = match page_tells_total(offset, limit, ids.len()) {
+            Some(n) => n,
+            None => search::count(conn, &search)?,
+        };
+        return Ok((listings(conn, &ids)?, total));
+    }
+    // The text alone in another order: the index still counts the matches.
     let only_the_text = match &text {
         Some(TextFilter::Index(search)) => {
             let alone = matches!(visibility, Visibility::All)
@@ -362,13 +375,6 @@ pub fn list(
         }
         _ => None,
     };
-    if let Some(search) = only_the_text {
-        if order == EngagementOrder::Newest && search.in_registration_order() {
-            let ids = search::page_newest(conn, search, offset, limit)?;
-            let total = search::count(conn, search)?;
-            return Ok((listings(conn, &ids)?, total));
-        }
-    }
     let query = filtered!(
         engagements::table.into_boxed(),
         visibility,
@@ -427,24 +433,44 @@ pub fn list(
             .load(conn)?;
         (ids, None)
     };
-    let total = match counted {
+    let total = match counted.or_else(|| page_tells_total(offset, limit, ids.len())) {
         Some(n) => n,
-        None if (ids.is_empty() && offset > 0) || ids.len() as i64 == limit => {
-            match only_the_text {
-                Some(search) => search::count(conn, search)?,
-                None => filtered!(
-                    engagements::table.into_boxed(),
-                    visibility,
-                    filter,
-                    text.as_ref()
-                )
-                .count()
-                .get_result(conn)?,
-            }
-        }
-        None => offset + ids.len() as i64,
+        None => match only_the_text {
+            Some(search) => search::count(conn, search)?,
+            None => filtered!(
+                engagements::table.into_boxed(),
+                visibility,
+                filter,
+                text.as_ref()
+            )
+            .count()
+            .get_result(conn)?,
+        },
     };
     Ok((listings(conn, &ids)?, total))
+}
+
+/// The total a page tells by itself: a page short of its length, and not past the end,
+/// is the last one.
+fn page_tells_total(offset: i64, limit: i64, len: usize) -> Option<i64> {
+    let len = len as i64;
+    (len < limit && (len > 0 || offset == 0)).then_some(offset + len)
+}
+
+/// The search narrowed to the caller's divisions and the list's filters, as facets of
+/// the index; `None` when the caller sees no division at all.
+fn narrowed(search: &Search, visibility: &Visibility, filter: &EngagementFilter) -> Option<Search> {
+    let mut all = Vec::new();
+    all.extend(filter.kind.map(Facet::Kind));
+    all.extend(filter.level.map(Facet::Level));
+    all.extend(filter.status.map(Facet::Status));
+    all.extend(filter.division_id.as_deref().map(Facet::Division));
+    all.extend(filter.vendor_id.as_deref().map(Facet::Vendor));
+    let any: Option<Vec<Facet>> = match visibility {
+        Visibility::All => None,
+        Visibility::Divisions(ids) => Some(ids.iter().map(|d| Facet::Division(d)).collect()),
+    };
+    search.narrowed(&all, any.as_deref())
 }
 
 /// The engagements of these ids with their names, in the ids' order.

@@ -483,18 +483,7 @@ mod tests {
             diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
         }
         test_databases::on_each_database_config(|database| {
-            let mut config = crate::config::Config::from_pairs(&[]).unwrap();
-            config.database = database.clone();
-            crate::demo::load_generated(
-                &config,
-                crate::demo::Scale {
-                    engagements: 300,
-                    seed: 1,
-                },
-                false,
-                &crate::audit::Origin::system("test"),
-            )
-            .unwrap();
+            test_databases::load_generated(database, 300, 1);
             let mut conn = establish(database).unwrap();
             let sent = count(&mut conn, "SELECT COUNT(*) AS n FROM checks");
             let questionnaires = count(
@@ -505,18 +494,9 @@ mod tests {
             let copies = "SELECT COUNT(*) AS n FROM questionnaire_snapshots";
             assert_eq!(count(&mut conn, copies), questionnaires);
 
-            let revert_to_before_23 = |conn: &mut DbConnection| loop {
-                let reverted = match conn {
-                    DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
-                    DbConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
-                };
-                if reverted.unwrap().to_string() == "20261212000023" {
-                    break;
-                }
-            };
             let marked = "SELECT COUNT(*) AS n FROM obligation_refresh";
             assert_eq!(count(&mut conn, marked), 0, "obligations up to date");
-            revert_to_before_23(&mut conn);
+            test_databases::revert_through(&mut conn, "20261212000023");
             assert_eq!(count(&mut conn, marked), 0, "no check's facts changed");
             assert_eq!(
                 count(

@@ -1,7 +1,11 @@
 //! The engagements' search index (`domain::search_text`): SQLite's FTS5 or PostgreSQL's
 //! tsvector under GIN, each fed the same tokens. The two engines' SQL differs, so the
 //! statements here are written per backend; the rest of the data layer asks only for
-//! `Search::matching`, a condition on `engagements.id`.
+//! `Search::matching`, a condition on `engagements.id`, or for a page and a count.
+//!
+//! The index also carries each engagement's list filters as facet tokens (migration
+//! `engagement_search_facets`, kept by triggers): `Search::narrowed` adds them to a
+//! query, so that a search with filters is still answered by the index alone.
 
 use diesel::dsl::sql;
 use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
@@ -11,6 +15,7 @@ use diesel::sql_types::{Bool, Text};
 use super::schema::{engagements, vendors};
 use super::DbConnection;
 use crate::domain::search_text::{index_tokens, QueryWord, SearchQuery};
+use crate::domain::{ClassificationLevel, EngagementKind, Status};
 use crate::error::AppResult;
 
 /// A tsvector holds positions up to this; later tokens share it (they still match alone).
@@ -29,6 +34,36 @@ pub type Matching =
 pub struct Search {
     sqlite: bool,
     query: String,
+    /// The facets asked for, in the engine's syntax; empty for none. SQLite's FTS5 reads
+    /// them in the same expression as the text (both columns are searched); PostgreSQL
+    /// holds them in a tsvector column of their own.
+    facets: String,
+}
+
+/// A list filter the search index can answer (`engagement_facets` in the migrations).
+#[derive(Debug, Clone, Copy)]
+pub enum Facet<'a> {
+    Kind(EngagementKind),
+    Level(ClassificationLevel),
+    Status(Status),
+    Division(&'a str),
+    Vendor(&'a str),
+}
+
+impl Facet<'_> {
+    /// The facet's token: `§`, a letter and the hex of the value as stored, as the
+    /// migration's view (SQLite) and function (PostgreSQL) write it.
+    fn token(self) -> String {
+        let (letter, value) = match self {
+            Facet::Kind(k) => ('k', k.as_str().to_string()),
+            Facet::Level(l) => ('l', l.rank().to_string()),
+            Facet::Status(s) => ('s', s.as_str().to_string()),
+            Facet::Division(d) => ('d', d.to_string()),
+            Facet::Vendor(v) => ('v', v.to_string()),
+        };
+        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("§{letter}{hex}")
+    }
 }
 
 impl Search {
@@ -68,13 +103,54 @@ impl Search {
                 .collect::<Vec<_>>()
                 .join(" & ")
         };
-        Search { sqlite, query }
+        Search {
+            sqlite,
+            query,
+            facets: String::new(),
+        }
     }
 
-    /// Whether the index alone can answer a page and a count (SQLite's FTS5 keeps the
-    /// order of registration; PostgreSQL's GIN keeps none).
-    pub fn in_registration_order(&self) -> bool {
-        self.sqlite
+    /// The same search, narrowed to engagements with every facet of `all` and, when
+    /// `any` is given, one of its facets. `None` when `any` is empty: nothing can match.
+    pub fn narrowed(&self, all: &[Facet], any: Option<&[Facet]>) -> Option<Search> {
+        let (and, or, quoted): (&str, &str, fn(&str) -> String) = if self.sqlite {
+            (" AND ", " OR ", |t| format!("\"{}\"", fts5_quoted(t)))
+        } else {
+            (" & ", " | ", |t| lexeme(t))
+        };
+        let mut terms: Vec<String> = all.iter().map(|f| quoted(&f.token())).collect();
+        if let Some(any) = any {
+            if any.is_empty() {
+                return None;
+            }
+            let one_of: Vec<String> = any.iter().map(|f| quoted(&f.token())).collect();
+            terms.push(format!("({})", one_of.join(or)));
+        }
+        Some(Search {
+            facets: terms.join(and),
+            ..self.clone()
+        })
+    }
+
+    /// The condition on `engagement_search` (PostgreSQL), with the text as `$1` and the
+    /// facets as `$2`. Both forms take both binds (the facets empty when there are none);
+    /// the facets' condition is left out of the text rather than switched off by a bound
+    /// value, which a generic plan could not see.
+    fn pg_condition(&self) -> &'static str {
+        if self.facets.is_empty() {
+            "tokens @@ CAST($1 AS tsquery) AND $2 = ''"
+        } else {
+            "tokens @@ CAST($1 AS tsquery) AND facets @@ CAST($2 AS tsquery)"
+        }
+    }
+
+    /// What FTS5 is asked to MATCH: the text and the facets in one expression.
+    fn fts5_expression(&self) -> String {
+        if self.facets.is_empty() {
+            self.query.clone()
+        } else {
+            format!("{} AND {}", self.query, self.facets)
+        }
     }
 
     /// The condition on `engagements.id`. `selective`: the query's other conditions
@@ -132,14 +208,19 @@ fn tokens_for(conn: &DbConnection, texts: [&str; 3]) -> String {
     }
 }
 
-// One multi-row upsert; `values` writes the i-th row's placeholders in the backend's
-// syntax.
+// One multi-row upsert of tokens, with the facets the database derives from the
+// engagement's columns (`engagement_facets` in the migrations); `values` writes the i-th
+// row's placeholders in the backend's syntax, `facets` the facets' expression.
 macro_rules! upsert {
-    ($conn:expr, $backend:ty, $rows:expr, $values:expr) => {{
+    ($conn:expr, $backend:ty, $rows:expr, $values:expr, $facets:expr) => {{
         let values: Vec<String> = (0..$rows.len()).map($values).collect();
         let mut statement = diesel::sql_query(format!(
-            "INSERT INTO engagement_search (engagement_id, tokens) VALUES {} \
-             ON CONFLICT (engagement_id) DO UPDATE SET tokens = excluded.tokens",
+            "INSERT INTO engagement_search (engagement_id, tokens, facets) \
+             SELECT v.column1, v.column2, {} FROM (VALUES {}) AS v \
+             WHERE true \
+             ON CONFLICT (engagement_id) DO UPDATE \
+             SET tokens = excluded.tokens, facets = excluded.facets",
+            $facets,
             values.join(", ")
         ))
         .into_boxed::<$backend>();
@@ -153,7 +234,8 @@ macro_rules! upsert {
 }
 
 /// Indexes (or re-indexes) engagements: their title, scope and vendor's legal name, as
-/// stored now. Every write of one of those calls this in its transaction.
+/// stored now, and their facets. Every write of one of those calls this in its
+/// transaction, and so does every registration.
 pub fn reindex(conn: &mut DbConnection, ids: &[String]) -> AppResult<()> {
     for part in ids.chunks(ROWS_PER_STATEMENT) {
         let texts: Vec<(String, String, String, String)> = engagements::table
@@ -176,16 +258,21 @@ pub fn reindex(conn: &mut DbConnection, ids: &[String]) -> AppResult<()> {
             continue;
         }
         match conn {
-            DbConnection::Sqlite(c) => {
-                upsert!(c, diesel::sqlite::Sqlite, &rows, |_| "(?, ?)".to_string())
-            }
-            DbConnection::Postgresql(c) => {
-                upsert!(c, diesel::pg::Pg, &rows, |i: usize| format!(
-                    "(${}, CAST(${} AS tsvector))",
-                    2 * i + 1,
-                    2 * i + 2
-                ))
-            }
+            DbConnection::Sqlite(c) => upsert!(
+                c,
+                diesel::sqlite::Sqlite,
+                &rows,
+                |_| "(?, ?)".to_string(),
+                "(SELECT f.facets FROM engagement_facets f WHERE f.engagement_id = v.column1)"
+            ),
+            DbConnection::Postgresql(c) => upsert!(
+                c,
+                diesel::pg::Pg,
+                &rows,
+                |i: usize| format!("(${}, CAST(${} AS tsvector))", 2 * i + 1, 2 * i + 2),
+                "(SELECT engagement_facets(e.kind, e.status, e.division_id, e.vendor_id, \
+                 e.level) FROM engagements e WHERE e.id = v.column1)"
+            ),
         }
     }
     Ok(())
@@ -213,42 +300,54 @@ pub fn index_pending(conn: &mut DbConnection, limit: i64) -> AppResult<usize> {
     Ok(ids.len())
 }
 
-/// How many engagements hold every word of the query, counted from the index alone (each
-/// engagement has one row there): the list's total when the query is its only condition.
+/// How many engagements hold every word of the query and its facets, counted from the
+/// index alone (each engagement has one row there): a searched list's total.
 pub fn count(conn: &mut DbConnection, search: &Search) -> AppResult<i64> {
     let n: Vec<Counted> = match conn {
         DbConnection::Sqlite(_) => diesel::sql_query(
             "SELECT count(*) AS n FROM engagement_search_index \
              WHERE engagement_search_index MATCH ?",
         )
-        .bind::<Text, _>(&search.query)
+        .bind::<Text, _>(search.fts5_expression())
         .load(conn)?,
-        DbConnection::Postgresql(_) => diesel::sql_query(
-            "SELECT count(*) AS n FROM engagement_search WHERE tokens @@ CAST($1 AS tsquery)",
-        )
+        DbConnection::Postgresql(_) => diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM engagement_search WHERE {}",
+            search.pg_condition()
+        ))
         .bind::<Text, _>(&search.query)
+        .bind::<Text, _>(&search.facets)
         .load(conn)?,
     };
     Ok(n.first().map_or(0, |c| c.n))
 }
 
-/// One page of the engagements that hold every word of the query, the most recently
-/// registered first, read from the index alone (SQLite): the index keeps the order in
-/// which engagements were registered, so a page costs its offset and length, whatever
-/// the number of matches.
+/// One page of the engagements that hold every word of the query and its facets, the
+/// newest first, read from the index alone. SQLite's FTS5 keeps the order in which
+/// engagements were registered, so a page there costs its offset and length, whatever
+/// the number of matches; PostgreSQL's GIN keeps no order, so its matches are sorted.
 pub fn page_newest(
     conn: &mut DbConnection,
     search: &Search,
     offset: i64,
     limit: i64,
 ) -> AppResult<Vec<String>> {
-    let ids: Vec<Id> = diesel::sql_query(format!(
-        "SELECT s.engagement_id AS id FROM engagement_search s WHERE s.key IN \
-         (SELECT rowid FROM engagement_search_index WHERE engagement_search_index MATCH ? \
-          ORDER BY rowid DESC LIMIT {limit} OFFSET {offset}) ORDER BY s.key DESC"
-    ))
-    .bind::<Text, _>(&search.query)
-    .load(conn)?;
+    let ids: Vec<Id> = match conn {
+        DbConnection::Sqlite(_) => diesel::sql_query(format!(
+            "SELECT s.engagement_id AS id FROM engagement_search s WHERE s.key IN \
+             (SELECT rowid FROM engagement_search_index WHERE engagement_search_index MATCH ? \
+              ORDER BY rowid DESC LIMIT {limit} OFFSET {offset}) ORDER BY s.key DESC"
+        ))
+        .bind::<Text, _>(search.fts5_expression())
+        .load(conn)?,
+        DbConnection::Postgresql(_) => diesel::sql_query(format!(
+            "SELECT engagement_id AS id FROM engagement_search WHERE {} \
+             ORDER BY engagement_id DESC LIMIT {limit} OFFSET {offset}",
+            search.pg_condition()
+        ))
+        .bind::<Text, _>(&search.query)
+        .bind::<Text, _>(&search.facets)
+        .load(conn)?,
+    };
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
@@ -262,4 +361,78 @@ struct Counted {
 struct Id {
     #[diesel(sql_type = Text)]
     id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{establish, migrate, test_databases};
+
+    /// Every engagement's facets, checked against its own columns: for some searches,
+    /// each kind, status and level narrows the matches to exactly those with that value.
+    fn facets_follow_the_columns(conn: &mut DbConnection) {
+        let rows: Vec<(String, String, String, Option<i16>)> = engagements::table
+            .select((
+                engagements::id,
+                engagements::kind,
+                engagements::status,
+                engagements::level,
+            ))
+            .load(conn)
+            .unwrap();
+        let mut narrowed_some = false;
+        for q in ["業", "保守", "シ"] {
+            let search = Search::new(conn, &SearchQuery::parse(q).unwrap());
+            let all = page_newest(conn, &search, 0, 1_000_000).unwrap();
+            let facets = EngagementKind::ALL
+                .iter()
+                .map(|k| (Facet::Kind(*k), k.as_str().to_string()))
+                .chain(
+                    Status::ALL
+                        .iter()
+                        .map(|s| (Facet::Status(*s), s.as_str().to_string())),
+                )
+                .chain(
+                    ClassificationLevel::ALL
+                        .iter()
+                        .map(|l| (Facet::Level(*l), l.rank().to_string())),
+                );
+            for (facet, value) in facets {
+                let expected: Vec<&String> = all
+                    .iter()
+                    .filter(|id| {
+                        let (_, kind, status, level) = rows.iter().find(|r| &r.0 == *id).unwrap();
+                        match facet {
+                            Facet::Kind(_) => *kind == value,
+                            Facet::Status(_) => *status == value,
+                            _ => level.map(|l| l.to_string()) == Some(value.clone()),
+                        }
+                    })
+                    .collect();
+                let narrowed = search.narrowed(&[facet], None).unwrap();
+                let found = page_newest(conn, &narrowed, 0, 1_000_000).unwrap();
+                assert_eq!(found.iter().collect::<Vec<_>>(), expected, "{q} {facet:?}");
+                assert_eq!(count(conn, &narrowed).unwrap(), expected.len() as i64);
+                narrowed_some |= !expected.is_empty() && expected.len() < all.len();
+            }
+        }
+        assert!(narrowed_some, "the register was too uniform to tell");
+    }
+
+    #[test]
+    fn facets_are_written_for_new_engagements_and_for_those_registered_before() {
+        test_databases::on_each_database_config(|database| {
+            test_databases::load_generated(database, 200, 3);
+            let mut conn = establish(database).unwrap();
+            facets_follow_the_columns(&mut conn);
+
+            // Back to before the facets, and forward again: the migration writes them for
+            // the engagements already registered.
+            test_databases::revert_through(&mut conn, "20261213000025");
+            drop(conn);
+            migrate(database).unwrap();
+            let mut conn = establish(database).unwrap();
+            facets_follow_the_columns(&mut conn);
+        });
+    }
 }

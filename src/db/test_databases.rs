@@ -86,3 +86,34 @@ pub fn on_each_database(test: impl Fn(&mut DbConnection)) {
         test(&mut db::establish(config).expect("establish"));
     });
 }
+
+/// Reverts migrations, the newest first, down to and including `version` (its name's
+/// digits, as diesel reports it): a register as it stood before that migration, for a
+/// test of how the migration carries it forward.
+#[cfg(test)]
+pub fn revert_through(conn: &mut DbConnection, version: &str) {
+    use diesel_migrations::MigrationHarness;
+    loop {
+        let reverted = match conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(db::SQLITE_MIGRATIONS),
+            DbConnection::Postgresql(c) => c.revert_last_migration(db::POSTGRES_MIGRATIONS),
+        };
+        if reverted.unwrap().to_string() == version {
+            break;
+        }
+    }
+}
+
+/// Loads a generated register (`itaku demo --engagements`) into a test database.
+#[cfg(test)]
+pub fn load_generated(database: &DatabaseConfig, engagements: usize, seed: u64) {
+    let mut config = crate::config::Config::from_pairs(&[]).unwrap();
+    config.database = database.clone();
+    crate::demo::load_generated(
+        &config,
+        crate::demo::Scale { engagements, seed },
+        false,
+        &crate::audit::Origin::system("test"),
+    )
+    .unwrap();
+}

@@ -3,7 +3,9 @@
 //! and two characters match many engagements), and random queries of one to four
 //! characters, several words, full-width forms, alone or with other filters, paged. The
 //! search index (FTS5 or tsvector) must answer exactly what `str::contains` would, on
-//! both databases, and keep up with edits and a vendor's new name.
+//! both databases, and keep up with edits and a vendor's new name. The filters are
+//! answered by the index's facets too: they must keep up with a new level, status and
+//! vendor.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,49 @@ struct Known {
     scope: String,
     vendor: String,
     division: &'static str,
+    kind: &'static str,
+    level: Option<&'static str>,
+    status: &'static str,
+}
+
+impl Known {
+    /// Whether the engagement passes a filter of the list, given as `name=value`.
+    fn passes(&self, filter: &str) -> bool {
+        let (name, value) = filter.split_once('=').unwrap();
+        match name {
+            "division" => self.division == value,
+            "kind" => self.kind == value,
+            "level" => self.level == Some(value),
+            "status" => self.status == value,
+            "vendor" => self.vendor == value,
+            _ => unreachable!("{filter}"),
+        }
+    }
+}
+
+/// Gives an engagement an information item of `level` (its level becomes the highest of
+/// its items', R-3.1) and, when `select`, moves it to `selected`.
+async fn classify(app: &TestApp, who: &TestUser, e: &mut Known, level: &'static str, select: bool) {
+    let res = app
+        .post(
+            who,
+            &format!("/api/v1/engagements/{}/information-items", e.id),
+            &json!({"name": "業務手順書", "level": level, "provided_to_vendor": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    e.level = Some(e.level.map_or(level, |l| l.max(level)));
+    if select && e.status == "draft" {
+        let res = app
+            .post(
+                who,
+                &format!("/api/v1/engagements/{}/transitions", e.id),
+                &json!({"to": "selected"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        e.status = "selected";
+    }
 }
 
 fn normalised(text: &str) -> String {
@@ -127,19 +172,33 @@ async fn text_search_finds_exactly_the_engagements_holding_every_word_of_any_len
         let title = random_text(&mut rng, len);
         let len = rng.gen_range(0..12);
         let scope = format!("{}業務", random_text(&mut rng, len));
+        let kind = if i % 3 == 1 {
+            "designated_management"
+        } else {
+            "outsourcing"
+        };
         let mut body = outsourcing_body(division, &who.id, &vendor);
         body["title"] = json!(title);
         body["scope"] = json!(scope);
+        body["kind"] = json!(kind);
         let res = app.post(who, "/api/v1/engagements", &body).await;
         assert_eq!(res.status(), 201);
         let created: Value = res.json().await.unwrap();
-        register.push(Known {
+        let mut e = Known {
             id: created["id"].as_str().unwrap().to_string(),
             title,
             scope,
             vendor,
             division,
-        });
+            kind,
+            level: None,
+            status: "draft",
+        };
+        if i % 2 == 0 {
+            let level = *["L1", "L2", "L3"].choose(&mut rng).unwrap();
+            classify(&app, who, &mut e, level, rng.gen_bool(0.5)).await;
+        }
+        register.push(e);
     }
 
     // Queries: substrings of what was registered (one to four characters), their
@@ -202,19 +261,34 @@ async fn text_search_finds_exactly_the_engagements_holding_every_word_of_any_len
                     "round {round}, {name}: q={q} total"
                 );
             }
-            // With another filter and another order.
-            let expected: Vec<String> = check("ciso", q, &register, &vendors)
-                .into_iter()
-                .filter(|id| {
-                    register
-                        .iter()
-                        .any(|e| e.id == *id && e.division == "hoken")
-                })
-                .collect();
-            let (ids, total) =
-                every_page(&app, &ciso, &format!("q={}&division=hoken", encode(q))).await;
-            assert_eq!(ids, expected, "round {round}: q={q}&division=hoken");
-            assert_eq!(total, expected.len() as i64);
+            // With other filters: each alone, and two at once.
+            let filters: Vec<String> = vec![
+                "division=hoken".to_string(),
+                "kind=designated_management".to_string(),
+                format!("level={}", ["L1", "L2", "L3"].choose(&mut rng).unwrap()),
+                format!("status={}", ["draft", "selected"].choose(&mut rng).unwrap()),
+                format!("vendor={}", vendor_ids.choose(&mut rng).unwrap()),
+            ];
+            let mut asked: Vec<Vec<&String>> = filters.iter().map(|f| vec![f]).collect();
+            asked.push(filters.choose_multiple(&mut rng, 2).collect());
+            for set in asked {
+                let expected: Vec<String> = check("ciso", q, &register, &vendors)
+                    .into_iter()
+                    .filter(|id| {
+                        let e = register.iter().find(|e| e.id == *id).unwrap();
+                        set.iter().all(|f| e.passes(f))
+                    })
+                    .collect();
+                let joined = set.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("&");
+                let (ids, total) =
+                    every_page(&app, &ciso, &format!("q={}&{joined}", encode(q))).await;
+                assert_eq!(ids, expected, "round {round}: q={q}&{joined}");
+                assert_eq!(
+                    total,
+                    expected.len() as i64,
+                    "round {round}: q={q}&{joined}"
+                );
+            }
             let (mut by_title, _) =
                 every_page(&app, &ciso, &format!("q={}&sort=title", encode(q))).await;
             by_title.sort_unstable_by(|a, b| b.cmp(a));
@@ -245,6 +319,26 @@ async fn text_search_finds_exactly_the_engagements_holding_every_word_of_any_len
                 )
                 .await;
             assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        }
+        // New facets: a level raised, a status moved, another vendor.
+        for e in register.iter_mut().skip(1).step_by(4) {
+            let who = if e.division == "hoken" {
+                &other_so
+            } else {
+                &so
+            };
+            let level = *["L1", "L2", "L3"].choose(&mut rng).unwrap();
+            classify(&app, who, e, level, true).await;
+            let vendor = vendor_ids.choose(&mut rng).unwrap().clone();
+            let res = app
+                .patch(
+                    who,
+                    &format!("/api/v1/engagements/{}", e.id),
+                    &json!({"vendor_id": vendor}),
+                )
+                .await;
+            assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+            e.vendor = vendor;
         }
         for (id, name) in vendors.iter_mut() {
             *name = format!("有限会社{}", random_text(&mut rng, 4));
