@@ -29,6 +29,7 @@ pub mod test_databases;
 pub mod throttle;
 pub mod users;
 pub mod vendors;
+mod write_gate;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -104,14 +105,17 @@ pub enum DbSetupError {
     Migrate { target: String, reason: String },
 }
 
-/// Per-connection SQLite settings: WAL lets readers work beside the writer, the busy
-/// timeout waits for the writer instead of failing, and foreign keys are off by default.
-/// The busy timeout comes first: switching to WAL takes a lock, and connections opened
+/// How long a SQLite writer waits for another to finish, in SQLite's busy handler and
+/// in the process's own queue (`write_gate`), before its write fails.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Per-connection SQLite settings, after the busy timeout: WAL lets readers work beside
+/// the writer, and foreign keys are off by default. The busy timeout comes first: switching to WAL takes a lock, and connections opened
 /// at the same moment must wait for it rather than fail with "database is locked".
 /// A page cache of up to 16 MiB per connection (SQLite's default is 2 MiB), filled only as
 /// it is used: a large register's reads (the sweep, deep pages) otherwise go back to the
 /// file for the same index pages again and again.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;";
 
 /// Opens pool connections with `establish`, so that the backend comes from the
@@ -171,11 +175,14 @@ pub fn establish(config: &DatabaseConfig) -> Result<DbConnection, DbSetupError> 
     Ok(match config {
         DatabaseConfig::Sqlite { .. } => {
             let mut conn = diesel::SqliteConnection::establish(&url).map_err(connect_err)?;
-            conn.batch_execute(SQLITE_PRAGMAS)
-                .map_err(|e| DbSetupError::Connect {
-                    target: config.describe(),
-                    reason: e.to_string(),
-                })?;
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; {SQLITE_PRAGMAS}",
+                SQLITE_BUSY_TIMEOUT.as_millis()
+            ))
+            .map_err(|e| DbSetupError::Connect {
+                target: config.describe(),
+                reason: e.to_string(),
+            })?;
             DbConnection::Sqlite(conn)
         }
         DatabaseConfig::Postgres { .. } => {
@@ -248,7 +255,7 @@ pub fn write<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<T>,
 {
-    transaction(conn, "BEGIN IMMEDIATE", "BEGIN", |conn| {
+    transaction(conn, Access::Write, |conn| {
         f(conn).map(|v| (v, Finish::Commit))
     })
 }
@@ -274,7 +281,7 @@ pub fn write_deciding<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<(T, Finish)>,
 {
-    transaction(conn, "BEGIN IMMEDIATE", "BEGIN", f)
+    transaction(conn, Access::Write, f)
 }
 
 /// Runs `f` over one consistent snapshot, for reads that take several queries (in WAL
@@ -283,28 +290,46 @@ pub fn snapshot<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<T>,
 {
-    transaction(
-        conn,
-        "BEGIN",
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        |conn| f(conn).map(|v| (v, Finish::Commit)),
-    )
+    transaction(conn, Access::Snapshot, |conn| {
+        f(conn).map(|v| (v, Finish::Commit))
+    })
 }
 
-fn transaction<T, F>(
-    conn: &mut DbConnection,
-    sqlite_begin: &str,
-    pg_begin: &str,
-    f: F,
-) -> AppResult<T>
+/// What a transaction does, which decides how it begins on each backend.
+#[derive(Clone, Copy)]
+enum Access {
+    Write,
+    Snapshot,
+}
+
+fn transaction<T, F>(conn: &mut DbConnection, access: Access, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<(T, Finish)>,
 {
     type Tm = <DbConnection as Connection>::TransactionManager;
-    match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite_begin)?,
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, pg_begin)?,
-    }
+    // Held until the transaction ends, when this one writes to a SQLite file.
+    let _turn = match (&mut *conn, access) {
+        (DbConnection::Sqlite(c), Access::Write) => {
+            let turn = write_gate::enter(c)?;
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            turn
+        }
+        (DbConnection::Sqlite(c), Access::Snapshot) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
+            None
+        }
+        (DbConnection::Postgresql(c), Access::Write) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?;
+            None
+        }
+        (DbConnection::Postgresql(c), Access::Snapshot) => {
+            AnsiTransactionManager::begin_transaction_sql(
+                c,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            )?;
+            None
+        }
+    };
     match f(conn) {
         Ok((value, Finish::Commit)) => {
             Tm::commit_transaction(conn)?;
