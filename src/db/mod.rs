@@ -110,8 +110,9 @@ pub enum DbSetupError {
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Per-connection SQLite settings, after the busy timeout: WAL lets readers work beside
-/// the writer, and foreign keys are off by default. The busy timeout comes first: switching to WAL takes a lock, and connections opened
-/// at the same moment must wait for it rather than fail with "database is locked".
+/// the writer, and foreign keys are off by default. The busy timeout comes first:
+/// switching to WAL takes a lock, and connections opened at the same moment must wait
+/// for it rather than fail with "database is locked".
 /// A page cache of up to 16 MiB per connection (SQLite's default is 2 MiB), filled only as
 /// it is used: a large register's reads (the sweep, deep pages) otherwise go back to the
 /// file for the same index pages again and again.

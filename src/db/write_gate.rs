@@ -41,6 +41,10 @@ struct Database {
 /// Waits for this connection's database file's turn to write; the turn lasts as long as
 /// the guard. `None` for a database without a file (in memory), which no other
 /// connection shares, and after waiting the busy timeout in vain.
+///
+/// The file's name is asked of SQLite (`PRAGMA database_list`: one row, no table read)
+/// on each write, because diesel's connection does not expose the handle it could be read
+/// from without a statement; the write's own commit costs far more.
 pub fn enter(conn: &mut SqliteConnection) -> AppResult<Option<MutexGuard<'static, ()>>> {
     let databases: Vec<Database> = diesel::sql_query("PRAGMA database_list").load(conn)?;
     let Some(main) = databases
