@@ -61,6 +61,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Largest JSON request body accepted",
     ),
     (
+        "list_count_up_to",
+        "10000",
+        "Lists count their total exactly up to this many; past it they say \"more than\"",
+    ),
+    (
         "templates_dir",
         "",
         "Folder whose files override the built-in contract templates by name",
@@ -285,6 +290,8 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub max_body_bytes: usize,
+    /// How far a list counts its total exactly (`db::count::bounded`).
+    pub list_count_up_to: i64,
     /// Overrides for `contract_templates/` (same file names); none when unset.
     pub templates_dir: Option<PathBuf>,
     /// Overrides for `email_templates/` (same file names); none when unset.
@@ -563,6 +570,7 @@ impl Config {
         let session_absolute =
             Duration::from_secs(3600 * number("session_absolute_hours", 1, 24 * 30)?);
         let max_body_bytes = number("max_body_bytes", 1024, 64 * 1024 * 1024)? as usize;
+        let list_count_up_to = number("list_count_up_to", 1, 1_000_000_000)? as i64;
 
         let questionnaires_dir = Some(get("questionnaires_dir").0.trim().to_string())
             .filter(|d| !d.is_empty())
@@ -692,6 +700,7 @@ impl Config {
             session_idle,
             session_absolute,
             max_body_bytes,
+            list_count_up_to,
             templates_dir,
             email_templates_dir,
             portal_templates_dir,
@@ -792,6 +801,10 @@ impl Config {
                 let value = dir.as_ref().map(|d| d.display().to_string());
                 map.insert(key.to_string(), serde_json::json!(value));
             }
+            map.insert(
+                "list_count_up_to".to_string(),
+                serde_json::json!(self.list_count_up_to),
+            );
             map.insert(
                 "ismap_required_for_active".to_string(),
                 serde_json::json!(self.ismap_required_for_active),

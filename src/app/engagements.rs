@@ -717,11 +717,13 @@ fn parse_query(
     Ok((filter, order, paging))
 }
 
-/// One page of the engagements `actor` may see, filtered and ordered as `query` asks.
+/// One page of the engagements `actor` may see, filtered and ordered as `query` asks;
+/// the total counted exactly up to `count_up_to` (`list_count_up_to`).
 pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
     query: &EngagementQuery,
+    count_up_to: i64,
 ) -> AppResult<super::page::Page<EngagementResponse>> {
     let (filter, order, paging) = parse_query(conn, query)?;
     let (items, total) = engagements::list(
@@ -729,8 +731,8 @@ pub fn list(
         &actor.visibility(),
         &filter,
         order,
-        paging.offset(),
-        paging.per_page,
+        (paging.offset(), paging.per_page),
+        count_up_to,
     )?;
     Ok(paging.wrap(
         items.into_iter().map(EngagementResponse::from).collect(),
@@ -751,8 +753,14 @@ pub fn export(
         ..query.clone()
     };
     let (filter, order, _) = parse_query(tx.conn(), &query)?;
-    let (items, _) =
-        engagements::list(tx.conn(), &actor.visibility(), &filter, order, 0, i64::MAX)?;
+    let (items, _) = engagements::list(
+        tx.conn(),
+        &actor.visibility(),
+        &filter,
+        order,
+        (0, i64::MAX),
+        i64::MAX,
+    )?;
     let rows: Vec<EngagementResponse> = items.into_iter().map(EngagementResponse::from).collect();
     super::record_export(tx, "engagement.export", &query, rows.len() as u64);
     Ok(rows)
@@ -1010,7 +1018,7 @@ pub fn form_choices(conn: &mut DbConnection, actor: &Actor) -> AppResult<FormCho
             ..Default::default()
         },
         (EngagementOrder::Title, false),
-        0,
+        (0, i64::MAX),
         i64::MAX,
     )?;
     let parents = managements

@@ -643,14 +643,15 @@ pub struct ObligationQuery {
 
 /// One page of the obligations across every engagement `actor` may see, soonest due
 /// first, as stored (each engagement's rows recomputed whenever its facts change), with
-/// the state on `today` decided in SQL; and the total.
+/// the state on `today` decided in SQL; and the total, counted exactly up to
+/// `count_up_to` (`list_count_up_to`).
 pub fn list(
     conn: &mut db::DbConnection,
     actor: &Actor,
     query: &ObligationQuery,
     today: NaiveDate,
-    paging: &crate::app::page::Paging,
-) -> AppResult<(Vec<ObligationResponse>, i64)> {
+    (paging, count_up_to): (&crate::app::page::Paging, i64),
+) -> AppResult<(Vec<ObligationResponse>, db::count::Total)> {
     let division_id = super::divisions::division_filter(conn, query.division.as_deref())?;
     let filter = db::obligations::ObligationFilter {
         state: query.state,
@@ -663,8 +664,8 @@ pub fn list(
         &actor.visibility(),
         &filter,
         today,
-        paging.offset(),
-        paging.per_page,
+        (paging.offset(), paging.per_page),
+        count_up_to,
     )?;
     let page = rows
         .into_iter()

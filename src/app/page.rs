@@ -1,6 +1,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::db::count::Total;
 use crate::i18n::Msg;
 use crate::validate::Fields;
 
@@ -13,7 +14,22 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,
     pub per_page: i64,
+    /// How many items the list holds; when `total_exact` is false, more than this.
     pub total: i64,
+    /// False when the list holds more than `total` items and was not counted further: a
+    /// list counts exactly up to the service's `list_count_up_to` (10,000 unless set), or
+    /// to the end of the page asked for when that is further.
+    pub total_exact: bool,
+}
+
+impl<T> Page<T> {
+    /// The total as counted.
+    pub fn counted(&self) -> Total {
+        Total {
+            count: self.total,
+            exact: self.total_exact,
+        }
+    }
 }
 
 /// `?page=&per_page=`, checked: pages count from 1, at most 1,000 items a page.
@@ -60,12 +76,14 @@ impl Paging {
         }
     }
 
-    pub fn wrap<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
+    pub fn wrap<T>(&self, items: Vec<T>, total: impl Into<Total>) -> Page<T> {
+        let total = total.into();
         Page {
             items,
             page: self.page,
             per_page: self.per_page,
-            total,
+            total: total.count,
+            total_exact: total.exact,
         }
     }
 }

@@ -3,6 +3,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+use super::count::{self, Total};
 use super::schema::{divisions, engagements, information_items, status_changes, users, vendors};
 use super::search::{self, Facet, Search};
 use super::{like_pattern, lower, new_id, DbConnection};
@@ -340,28 +341,34 @@ macro_rules! filtered {
 /// and how many there are in all. The page's ids come first, from `engagements` and the
 /// index of the filter or the order, so that skipping to a deep page steps over index
 /// entries and never joins the rows it skips; then the page's rows are read with their
-/// names. The total is counted only when the page does not already tell it.
+/// names. The total is counted only when the page does not already tell it, and exactly
+/// only up to `count_up_to` rows ([`count::bounded`]).
 pub fn list(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &EngagementFilter,
     (order, descending): (EngagementOrder, bool),
-    offset: i64,
-    limit: i64,
-) -> AppResult<(Vec<EngagementListing>, i64)> {
+    (offset, limit): (i64, i64),
+    count_up_to: i64,
+) -> AppResult<(Vec<EngagementListing>, Total)> {
     let text = filter.q.as_deref().map(|q| TextFilter::new(conn, q));
     // A search, newest first (the list's default): the index carries every filter as a
     // facet, so it gives the page and the total alone, without reading `engagements` for
     // every match.
     if let (Some(TextFilter::Index(search)), EngagementOrder::Newest) = (&text, order) {
         let Some(search) = narrowed(search, visibility, filter) else {
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), Total::exact(0)));
         };
-        let ids = search::page_newest(conn, &search, offset, limit)?;
-        let total = match page_tells_total(offset, limit, ids.len()) {
-            Some(n) => n,
-            None => search::count(conn, &search)?,
-        };
+        let ids = search::page_newest(conn, &search, offset, limit.saturating_add(1))?;
+        let (ids, next) = count::split_next(ids, limit);
+        let total = count::bounded(
+            conn,
+            (offset, limit, ids.len()),
+            Some(next),
+            count_up_to,
+            |conn, n| Ok(!search::page_newest(conn, &search, n, 1)?.is_empty()),
+            |conn| search::count(conn, &search),
+        )?;
         return Ok((listings(conn, &ids)?, total));
     }
     // The text alone in another order: the index still counts the matches.
@@ -417,44 +424,60 @@ pub fn list(
     // counted in the same pass (a window over the filtered rows), not by a second query
     // that would search again.
     let searched = matches!(text, Some(TextFilter::Index(_))) && only_the_text.is_none();
-    let (ids, counted): (Vec<String>, Option<i64>) = if searched {
+    let (ids, counted, next): (Vec<String>, Option<i64>, Option<bool>) = if searched {
         let rows: Vec<(String, i64)> = query
             .offset(offset)
             .limit(limit)
             .select((engagements::id, sql::<BigInt>("count(*) OVER ()")))
             .load(conn)?;
         let counted = rows.first().map(|(_, n)| *n);
-        (rows.into_iter().map(|(id, _)| id).collect(), counted)
+        (rows.into_iter().map(|(id, _)| id).collect(), counted, None)
     } else {
         let ids = query
             .offset(offset)
-            .limit(limit)
+            .limit(limit.saturating_add(1))
             .select(engagements::id)
             .load(conn)?;
-        (ids, None)
+        let (ids, next) = count::split_next(ids, limit);
+        (ids, None, Some(next))
     };
-    let total = match counted.or_else(|| page_tells_total(offset, limit, ids.len())) {
-        Some(n) => n,
-        None => match only_the_text {
-            Some(search) => search::count(conn, search)?,
-            None => filtered!(
-                engagements::table.into_boxed(),
-                visibility,
-                filter,
-                text.as_ref()
-            )
-            .count()
-            .get_result(conn)?,
-        },
+    let total = match counted {
+        Some(n) => Total::exact(n),
+        None => count::bounded(
+            conn,
+            (offset, limit, ids.len()),
+            next,
+            count_up_to,
+            |conn, n| {
+                let beyond: Vec<String> = match only_the_text {
+                    Some(search) => search::page_newest(conn, search, n, 1)?,
+                    None => filtered!(
+                        engagements::table.into_boxed(),
+                        visibility,
+                        filter,
+                        text.as_ref()
+                    )
+                    .select(engagements::id)
+                    .offset(n)
+                    .limit(1)
+                    .load(conn)?,
+                };
+                Ok(!beyond.is_empty())
+            },
+            |conn| match only_the_text {
+                Some(search) => search::count(conn, search),
+                None => Ok(filtered!(
+                    engagements::table.into_boxed(),
+                    visibility,
+                    filter,
+                    text.as_ref()
+                )
+                .count()
+                .get_result(conn)?),
+            },
+        )?,
     };
     Ok((listings(conn, &ids)?, total))
-}
-
-/// The total a page tells by itself: a page short of its length, and not past the end,
-/// is the last one.
-fn page_tells_total(offset: i64, limit: i64, len: usize) -> Option<i64> {
-    let len = len as i64;
-    (len < limit && (len > 0 || offset == 0)).then_some(offset + len)
 }
 
 /// The search narrowed to the caller's divisions and the list's filters, as facets of

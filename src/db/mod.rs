@@ -10,6 +10,7 @@ pub mod cloud_service;
 pub mod completion_records;
 pub mod configuration;
 pub mod contracts;
+pub mod count;
 pub mod divisions;
 pub mod engagements;
 pub mod facts;

@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::count::{self, Total};
 use super::engagements::EngagementNames;
 use super::schema::obligation_refresh;
 use super::schema::{engagement_obligations as eo, engagements, obligation_derivation};
@@ -182,33 +183,30 @@ macro_rules! filtered {
 }
 
 /// One page of the obligations the caller may see, soonest due first (those with no due
-/// date first, as the list always showed them), with each one's engagement; and the total.
+/// date first, as the list always showed them), with each one's engagement; and the
+/// total, counted exactly up to `count_up_to` rows ([`count::bounded`]).
 pub fn list(
     conn: &mut DbConnection,
     visibility: &Visibility,
     filter: &ObligationFilter,
     today: NaiveDate,
-    offset: i64,
-    limit: i64,
-) -> AppResult<(Vec<(StoredObligation, String)>, i64)> {
-    let total: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
-        .count()
-        .get_result(conn)?;
+    (offset, limit): (i64, i64),
+    count_up_to: i64,
+) -> AppResult<(Vec<(StoredObligation, String)>, Total)> {
     // Those without a due date first, then the rest by due date: two queries, each in the
     // order of the (due_on, engagement_id, rule_id) index, rather than one ordered by an
     // expression that every request would sort the whole table for (and that the two
-    // databases would place NULLs by differently).
-    let undated: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
-        .filter(eo::due_on.is_null())
-        .count()
-        .get_result(conn)?;
-    // The page's keys first, from the index alone; then only the page's rows are read
-    // and joined to their engagements, so a deep page steps over index entries.
-    let mut keys: Vec<(String, i32)> = Vec::new();
-    if offset < undated {
-        keys = filtered!(eo::table.into_boxed(), visibility, filter, today)
+    // databases would place NULLs by differently). The page's keys first, from the index
+    // alone; then only the page's rows are read and joined to their engagements, so a
+    // deep page steps over index entries.
+    let undated_keys = |conn: &mut DbConnection, offset: i64, limit: i64| {
+        filtered!(eo::table.into_boxed(), visibility, filter, today)
             .filter(eo::due_on.is_null())
+            // `due_on` first, though NULL on every row here: so both databases see the
+            // order of the due date index and read it in order, rather than sort (or, on
+            // PostgreSQL, walk the primary key for the few undated rows).
             .order((
+                eo::due_on.asc(),
                 eo::engagement_id.asc(),
                 eo::rule_id.asc(),
                 eo::position.asc(),
@@ -216,25 +214,61 @@ pub fn list(
             .offset(offset)
             .limit(limit)
             .select((eo::engagement_id, eo::position))
-            .load(conn)?;
-    }
+            .load::<(String, i32)>(conn)
+    };
+    let mut keys = undated_keys(conn, offset, limit)?;
     let wanted = limit - keys.len() as i64;
+    // Whether a row follows the page, known when the page ends among the dated rows (read
+    // with one more).
+    let mut next = None;
     if wanted > 0 {
-        keys.extend(
-            filtered!(eo::table.into_boxed(), visibility, filter, today)
-                .filter(eo::due_on.is_not_null())
-                .order((
-                    eo::due_on.asc(),
-                    eo::engagement_id.asc(),
-                    eo::rule_id.asc(),
-                    eo::position.asc(),
-                ))
-                .offset((offset - undated).max(0))
-                .limit(wanted)
-                .select((eo::engagement_id, eo::position))
-                .load::<(String, i32)>(conn)?,
-        );
+        // Where the dated rows begin: after the undated rows this page showed, or, when it
+        // showed none, after all of them (fewer than `offset`, so counting them reads no
+        // further than the page does).
+        let dated_offset = if keys.is_empty() && offset > 0 {
+            let undated: i64 = filtered!(eo::table.into_boxed(), visibility, filter, today)
+                .filter(eo::due_on.is_null())
+                .count()
+                .get_result(conn)?;
+            (offset - undated).max(0)
+        } else {
+            0
+        };
+        let dated = filtered!(eo::table.into_boxed(), visibility, filter, today)
+            .filter(eo::due_on.is_not_null())
+            .order((
+                eo::due_on.asc(),
+                eo::engagement_id.asc(),
+                eo::rule_id.asc(),
+                eo::position.asc(),
+            ))
+            .offset(dated_offset)
+            .limit(wanted.saturating_add(1))
+            .select((eo::engagement_id, eo::position))
+            .load::<(String, i32)>(conn)?;
+        let (dated, more) = count::split_next(dated, wanted);
+        keys.extend(dated);
+        next = Some(more);
     }
+    let total = count::bounded(
+        conn,
+        (offset, limit, keys.len()),
+        next,
+        count_up_to,
+        |conn, n| {
+            let beyond: Vec<String> = filtered!(eo::table.into_boxed(), visibility, filter, today)
+                .select(eo::engagement_id)
+                .offset(n)
+                .limit(1)
+                .load(conn)?;
+            Ok(!beyond.is_empty())
+        },
+        |conn| {
+            Ok(filtered!(eo::table.into_boxed(), visibility, filter, today)
+                .count()
+                .get_result(conn)?)
+        },
+    )?;
     let mut ids: Vec<&str> = keys.iter().map(|(id, _)| id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -19,6 +19,7 @@ mod errors;
 mod first_hour;
 mod health;
 mod information_items;
+mod list_totals;
 mod obligations;
 mod outage;
 mod page_authorization;

@@ -26,8 +26,9 @@ pub async fn list(
     query: web::Query<EngagementQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
+    let count_up_to = state.config.list_count_up_to;
     let page = db::read(&state.pool, move |conn| {
-        use_case::list(conn, &who.actor, &query)
+        use_case::list(conn, &who.actor, &query, count_up_to)
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))

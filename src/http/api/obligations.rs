@@ -100,8 +100,9 @@ pub async fn list(
         assignee_user_id: query.assignee,
     };
     let today = state.today();
+    let count_up_to = state.config.list_count_up_to;
     let (page, total) = db::read(&state.pool, move |conn| {
-        use_case::list(conn, &who.actor, &wanted, today, &paging)
+        use_case::list(conn, &who.actor, &wanted, today, (&paging, count_up_to))
     })
     .await?;
     Ok(HttpResponse::Ok().json(paging.wrap(page, total)))

@@ -1150,7 +1150,7 @@ async fn render_outbox(
     let pager = page
         .as_ref()
         .map(|p| {
-            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+            super::pager(pages, lang, (p.page, p.per_page, p.counted()), |n| {
                 outbox_href(chosen, Some(n))
             })
         })

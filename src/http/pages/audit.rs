@@ -219,7 +219,7 @@ async fn audit_log_page(
     let pager = page
         .as_ref()
         .map(|p| {
-            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+            super::pager(pages, lang, (p.page, p.per_page, p.counted()), |n| {
                 href("/audit-log", &query, Some(n))
             })
         })

@@ -171,8 +171,9 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
     let actor = who.actor.clone();
     let asked = query.clone();
     let today = state.today();
+    let count_up_to = state.config.list_count_up_to;
     let (result, divisions, vendors, flags) = crate::db::read(&state.pool, move |conn| {
-        let result = use_case::list(conn, &actor, &asked);
+        let result = use_case::list(conn, &actor, &asked, count_up_to);
         let divisions = crate::db::divisions::list(conn)?;
         let vendors = crate::db::vendors::names(conn)?;
         // the cloud services on this page that need looking at.
@@ -257,7 +258,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest, who: Staff) -> AppRe
     let pager = page
         .as_ref()
         .map(|p| {
-            super::pager(pages, lang, (p.page, p.per_page, p.total), |n| {
+            super::pager(pages, lang, (p.page, p.per_page, p.counted()), |n| {
                 list_href(&query, None, Some(n))
             })
         })

@@ -860,29 +860,50 @@ pub fn flash(pages: &StaffPages, lang: Lang, done: &str) -> Option<String> {
 pub fn pager(
     pages: &StaffPages,
     lang: Lang,
-    (page, per_page, total): (i64, i64, i64),
+    (page, per_page, total): (i64, i64, impl Into<crate::app::page::Total>),
     href: impl Fn(i64) -> String,
 ) -> crate::staff::views::PagerView {
-    let first = if total == 0 {
+    let total = total.into();
+    let first = if total.count == 0 {
         0
     } else {
         (page - 1) * per_page + 1
     };
-    let last = (page * per_page).min(total);
+    let last = (page * per_page).min(total.count);
     crate::staff::views::PagerView {
         summary: fill(
             pages,
             lang,
-            "list.summary",
+            if total.exact {
+                "list.summary"
+            } else {
+                "list.summary_more"
+            },
             &[
-                ("total", &total.to_string()),
-                ("first", &first.to_string()),
-                ("last", &last.to_string()),
+                ("total", &number(total.count)),
+                ("first", &number(first)),
+                ("last", &number(last)),
             ],
         ),
         previous: (page > 1).then(|| href(page - 1)),
-        next: (last < total).then(|| href(page + 1)),
+        next: (last < total.count || !total.exact).then(|| href(page + 1)),
     }
+}
+
+/// A count as staff read it, with thousands separated: 10,000.
+fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// `key` of the labels with `{name}` filled in.
@@ -897,6 +918,27 @@ pub fn fill(pages: &StaffPages, lang: Lang, key: &str, values: &[(&str, &str)]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_written_with_thousands_separated() {
+        let written: Vec<String> = [0, 7, 999, 1_000, 10_000, 732_299, 1_000_000, -1_234]
+            .into_iter()
+            .map(number)
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "0",
+                "7",
+                "999",
+                "1,000",
+                "10,000",
+                "732,299",
+                "1,000,000",
+                "-1,234"
+            ]
+        );
+    }
 
     #[test]
     fn only_paths_of_this_service_are_returned_to() {

@@ -164,7 +164,7 @@ async fn vendors(
         pager: super::pager(
             pages,
             lang,
-            (found.page, found.per_page, found.total),
+            (found.page, found.per_page, found.counted()),
             |p| format!("/vendors?q={}&page={p}", super::encode(&q)),
         ),
         q: query.q.unwrap_or_default(),

@@ -42,6 +42,7 @@ pub const CODE_KEYS: &[&str] = &[
     "nav.engagements",
     "nav.account",
     "list.summary",
+    "list.summary_more",
     "flash.password",
     "flash.moved",
     "flash.registered",
