@@ -366,7 +366,7 @@ pub fn list(
             (offset, limit, ids.len()),
             Some(next),
             count_up_to,
-            |conn, n| Ok(!search::page_newest(conn, &search, n, 1)?.is_empty()),
+            |conn, n| search::more_than(conn, &search, n),
             |conn| search::count(conn, &search),
         )?;
         return Ok((listings(conn, &ids)?, total));
@@ -448,10 +448,10 @@ pub fn list(
             (offset, limit, ids.len()),
             next,
             count_up_to,
-            |conn, n| {
-                let beyond: Vec<String> = match only_the_text {
-                    Some(search) => search::page_newest(conn, search, n, 1)?,
-                    None => filtered!(
+            |conn, n| match only_the_text {
+                Some(search) => search::more_than(conn, search, n),
+                None => {
+                    let beyond: Vec<String> = filtered!(
                         engagements::table.into_boxed(),
                         visibility,
                         filter,
@@ -460,9 +460,9 @@ pub fn list(
                     .select(engagements::id)
                     .offset(n)
                     .limit(1)
-                    .load(conn)?,
-                };
-                Ok(!beyond.is_empty())
+                    .load(conn)?;
+                    Ok(!beyond.is_empty())
+                }
             },
             |conn| match only_the_text {
                 Some(search) => search::count(conn, search),

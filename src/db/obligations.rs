@@ -199,24 +199,21 @@ pub fn list(
     // databases would place NULLs by differently). The page's keys first, from the index
     // alone; then only the page's rows are read and joined to their engagements, so a
     // deep page steps over index entries.
-    let undated_keys = |conn: &mut DbConnection, offset: i64, limit: i64| {
-        filtered!(eo::table.into_boxed(), visibility, filter, today)
-            .filter(eo::due_on.is_null())
-            // `due_on` first, though NULL on every row here: so both databases see the
-            // order of the due date index and read it in order, rather than sort (or, on
-            // PostgreSQL, walk the primary key for the few undated rows).
-            .order((
-                eo::due_on.asc(),
-                eo::engagement_id.asc(),
-                eo::rule_id.asc(),
-                eo::position.asc(),
-            ))
-            .offset(offset)
-            .limit(limit)
-            .select((eo::engagement_id, eo::position))
-            .load::<(String, i32)>(conn)
-    };
-    let mut keys = undated_keys(conn, offset, limit)?;
+    let mut keys = filtered!(eo::table.into_boxed(), visibility, filter, today)
+        .filter(eo::due_on.is_null())
+        // `due_on` first, though NULL on every row here: so both databases see the
+        // order of the due date index and read it in order, rather than sort (or, on
+        // PostgreSQL, walk the primary key for the few undated rows).
+        .order((
+            eo::due_on.asc(),
+            eo::engagement_id.asc(),
+            eo::rule_id.asc(),
+            eo::position.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select((eo::engagement_id, eo::position))
+        .load::<(String, i32)>(conn)?;
     let wanted = limit - keys.len() as i64;
     // Whether a row follows the page, known when the page ends among the dated rows (read
     // with one more).

@@ -321,6 +321,34 @@ pub fn count(conn: &mut DbConnection, search: &Search) -> AppResult<i64> {
     Ok(n.first().map_or(0, |c| c.n))
 }
 
+/// Whether more than `n` engagements hold every word of the query and its facets,
+/// reading at most `n + 1` matches: a bounded total's probe (`db::count::bounded`).
+/// FTS5 reads its doclist in its own order, with no join. PostgreSQL is asked in the
+/// newest order, as for a page: then it may walk the primary key backwards and stop at
+/// the match it needs, which for a word held by a third of the register is twice as fast
+/// as the bitmap scan it picks when no order is asked (100,000 engagements, 16 clients,
+/// `保`: 260–318 requests a second against 169); the bitmap is faster only for rarer
+/// words (`運用保守`, 15,266 matches: 123 against 56–69).
+pub fn more_than(conn: &mut DbConnection, search: &Search, n: i64) -> AppResult<bool> {
+    let found: Vec<Counted> = match conn {
+        DbConnection::Sqlite(_) => diesel::sql_query(format!(
+            "SELECT 1 AS n FROM engagement_search_index \
+             WHERE engagement_search_index MATCH ? LIMIT 1 OFFSET {n}"
+        ))
+        .bind::<Text, _>(search.fts5_expression())
+        .load(conn)?,
+        DbConnection::Postgresql(_) => diesel::sql_query(format!(
+            "SELECT CAST(1 AS BIGINT) AS n FROM engagement_search WHERE {} \
+             ORDER BY engagement_id DESC LIMIT 1 OFFSET {n}",
+            search.pg_condition()
+        ))
+        .bind::<Text, _>(&search.query)
+        .bind::<Text, _>(&search.facets)
+        .load(conn)?,
+    };
+    Ok(!found.is_empty())
+}
+
 /// One page of the engagements that hold every word of the query and its facets, the
 /// newest first, read from the index alone. SQLite's FTS5 keeps the order in which
 /// engagements were registered, so a page there costs its offset and length, whatever
