@@ -10,7 +10,8 @@ use serde_json::Value;
 use itaku::domain::Role;
 
 use crate::helpers::{outsourcing_body, spawn_app_with, TestApp, TestUser};
-use crate::staff_pages::{get_page, session_of};
+use crate::staff_pages::{get_page, session_of, DESKTOP, PHONE};
+use crate::webdriver::{save_screenshot, Browser};
 
 const UP_TO: i64 = 5;
 
@@ -154,4 +155,31 @@ async fn lists_count_exactly_up_to_the_bound_and_say_more_than_past_it() {
         .unwrap();
     assert!(page.contains("全17件中 16〜17件を表示"), "{page}");
     assert!(!page.contains("page=7"), "{page}");
+
+    // As a ward officer sees it: the pager below the table, on a phone and a desktop,
+    // each window tall enough to hold it.
+    let browser = Browser::start_sized(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("headless Chromium");
+    browser.add_cookie(&app.address, &cookie).await.unwrap();
+    browser
+        .goto(&app.url("/engagements?per_page=3"))
+        .await
+        .unwrap();
+    let summary = browser
+        .find(".pager-summary")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(summary, "5件超のうち 1〜3件を表示");
+    for (name, (width, height)) in [("phone", (PHONE.0, 1700)), ("desktop", (DESKTOP.0, 1100))] {
+        browser.resize(width, height).await.unwrap();
+        save_screenshot(
+            &format!("staff-engagements-more-than-{name}"),
+            &browser.screenshot_png().await.unwrap(),
+        );
+    }
+    browser.quit().await.unwrap();
 }
