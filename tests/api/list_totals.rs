@@ -2,8 +2,9 @@
 //! rows, or to the end of the page asked for when that is further; past it the page says
 //! only that the list holds more (`total_exact: false`). Checked on every page of the
 //! engagement and obligation lists, by every path the data layer takes (the plain list,
-//! filters, a search in the index's order and in another, a division's view), against
-//! the whole list read in one page; and on the staff pages' pager.
+//! filters, a search in the index's order and in another, a division's view, obligations
+//! with no due date read before the dated ones), against the whole list read in one page;
+//! and on the staff pages' pager.
 
 use serde_json::Value;
 
@@ -19,9 +20,26 @@ const UP_TO: i64 = 5;
 /// total against the whole list, read in one page that is short and so tells its total
 /// exactly.
 async fn totals_follow_the_rule(app: &TestApp, who: &TestUser, path: &str) -> i64 {
-    let whole: Value = app
-        .get(who, &format!("{path}&per_page=1000"))
+    totals_follow_the_rule_at(app, &app.address, UP_TO, who, path).await
+}
+
+/// As [`totals_follow_the_rule`], from the instance at `address` that counts up to `up_to`.
+async fn totals_follow_the_rule_at(
+    app: &TestApp,
+    address: &str,
+    up_to: i64,
+    who: &TestUser,
+    path: &str,
+) -> i64 {
+    let get = |path: String| {
+        app.client
+            .get(format!("{address}{path}"))
+            .bearer_auth(&who.token)
+            .send()
+    };
+    let whole: Value = get(format!("{path}&per_page=1000"))
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();
@@ -31,9 +49,9 @@ async fn totals_follow_the_rule(app: &TestApp, who: &TestUser, path: &str) -> i6
     assert_eq!(whole["total"], n, "{path}");
     for per_page in [2_i64, 3, 7] {
         for page in 1..=(n / per_page + 2) {
-            let body: Value = app
-                .get(who, &format!("{path}&per_page={per_page}&page={page}"))
+            let body: Value = get(format!("{path}&per_page={per_page}&page={page}"))
                 .await
+                .unwrap()
                 .json()
                 .await
                 .unwrap();
@@ -47,7 +65,7 @@ async fn totals_follow_the_rule(app: &TestApp, who: &TestUser, path: &str) -> i6
                 keys(&all[offset.min(n) as usize..(offset.min(n) + len) as usize]),
                 "{path}, {per_page} a page, page {page}"
             );
-            let floor = UP_TO.max(offset + len);
+            let floor = up_to.max(offset + len);
             let expected = if len < per_page && (len > 0 || offset == 0) {
                 (n, true)
             } else if n > floor {
@@ -68,6 +86,19 @@ async fn totals_follow_the_rule(app: &TestApp, who: &TestUser, path: &str) -> i6
     n
 }
 
+/// How many rows of the whole list at `path` have no due date, and how many have one.
+async fn undated_and_dated(app: &TestApp, who: &TestUser, path: &str) -> (usize, usize) {
+    let whole: Value = app
+        .get(who, &format!("{path}&per_page=1000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = whole["items"].as_array().unwrap();
+    let undated = items.iter().filter(|o| o["due_on"].is_null()).count();
+    (undated, items.len() - undated)
+}
+
 #[tokio::test]
 async fn lists_count_exactly_up_to_the_bound_and_say_more_than_past_it() {
     let app = spawn_app_with(&[("list_count_up_to", "5")]).await;
@@ -75,6 +106,7 @@ async fn lists_count_exactly_up_to_the_bound_and_say_more_than_past_it() {
     let other_so = app.staff(&[Role::SecurityOfficer], &["hoken"]).await;
     let ciso = app.staff(&[Role::Ciso], &[]).await;
     let vendor = app.vendor(&so, "株式会社保守テック").await;
+    let mut ids = Vec::new();
     for i in 0..17 {
         let (division, who) = if i % 4 == 3 {
             ("hoken", &other_so)
@@ -92,6 +124,12 @@ async fn lists_count_exactly_up_to_the_bound_and_say_more_than_past_it() {
         }
         let res = app.post(who, "/api/v1/engagements", &body).await;
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        ids.push(
+            res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
 
     // Engagements: the plain list, a filter, a search newest first (the index's own
@@ -137,6 +175,50 @@ async fn lists_count_exactly_up_to_the_bound_and_say_more_than_past_it() {
         let path = format!("/api/v1/obligations?{query}");
         let n = totals_follow_the_rule(&app, who, &path).await;
         assert!(n > UP_TO, "{path}: {n}");
+    }
+    // Later, when some are overdue and fewer are open; and three engagements' ward
+    // supervision was recorded too near the end of the term for another to fall due
+    // those obligations are met with no date, and the list reads them first,
+    // fewer than the bound, then the dated ones.
+    app.clock.advance(chrono::Duration::days(400));
+    for id in &ids[..3] {
+        let res = app
+            .post(
+                &so,
+                &format!("/api/v1/engagements/{id}/records"),
+                &serde_json::json!({"kind": "supervision", "occurred_on": "2028-01-05",
+                    "method": "on_site", "observed": "作業場所の入退室記録を確認"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    for (who, query, undated) in [
+        (&ciso, "", 3),
+        (&so, "", 3),
+        (&ciso, "role=security_officer", 3),
+        (&ciso, "state=overdue", 0),
+        (&ciso, "state=open", 0),
+        (&so, "state=overdue", 0),
+    ] {
+        let path = format!("/api/v1/obligations?{query}");
+        let n = totals_follow_the_rule(&app, who, &path).await;
+        assert!(n > UP_TO, "{path}: {n}");
+        assert_eq!(
+            undated_and_dated(&app, who, &path).await.0,
+            undated,
+            "{path}"
+        );
+    }
+    // A bound that falls among the dated rows of a list that begins with three undated
+    // ones: whether more than the bound follow is asked of the dated rows after the
+    // undated ones (66 dated rows; a bound of 67 is passed by two, 68 by one).
+    let path = "/api/v1/obligations?role=security_officer&division=kumin";
+    assert_eq!(undated_and_dated(&app, &ciso, path).await, (3, 66));
+    for up_to in [67, 68, 69] {
+        let count_up_to = up_to.to_string();
+        let address = app.start_another(&[("list_count_up_to", &count_up_to)]);
+        let n = totals_follow_the_rule_at(&app, &address, up_to, &ciso, path).await;
+        assert_eq!(n, 69);
     }
 
     // The staff pages' pager: "more than", and a next page while there is one.

@@ -1,0 +1,1 @@
+DROP INDEX engagement_obligations_unsettled;
