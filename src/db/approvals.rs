@@ -268,30 +268,43 @@ pub fn each_pending(
     Ok(())
 }
 
-/// The requests waiting for a decision whose approver holds one of `roles`, with their
-/// engagements; with `division_ids`, only those asked of the whole organisation or of one
-/// of those divisions (what a person in them may decide).
+/// The requests waiting for a decision whose approver holds one of `roles`, with the
+/// names of their engagements; with `division_ids`, only those asked of the whole
+/// organisation or of one of those divisions (what a person in them may decide). In the
+/// order of their ids.
 pub fn pending_for_roles(
     conn: &mut DbConnection,
     roles: &[String],
     division_ids: Option<&[String]>,
-) -> AppResult<Vec<(Approval, super::engagements::EngagementRow)>> {
-    let mut q = approvals::table
-        .inner_join(engagements::table)
-        .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
-        .filter(approvals::approver_role.eq_any(roles))
-        .into_boxed();
-    if let Some(ids) = division_ids {
-        q = q.filter(
-            approvals::approver_division_id
-                .is_null()
-                .or(approvals::approver_division_id.eq_any(ids)),
+) -> AppResult<Vec<(Approval, super::engagements::EngagementNames)>> {
+    let pending = || {
+        approvals::table
+            .inner_join(engagements::table)
+            .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
+            .filter(approvals::approver_role.eq_any(roles))
+            .select((
+                Approval::as_select(),
+                super::engagements::EngagementNames::as_select(),
+            ))
+            .into_boxed()
+    };
+    let Some(ids) = division_ids else {
+        return Ok(pending().order(approvals::id.asc()).load(conn)?);
+    };
+    // Those of the whole organisation, then those of the divisions: each a range of the
+    // (state, role, division) index. One "division IS NULL OR IN (…)" read every pending
+    // request of the role and its row to decide (18,000 of a security officer's at
+    // 100,000 engagements, for the 26 of one division).
+    let mut rows: Vec<(Approval, super::engagements::EngagementNames)> = pending()
+        .filter(approvals::approver_division_id.is_null())
+        .load(conn)?;
+    if !ids.is_empty() {
+        rows.extend(
+            pending()
+                .filter(approvals::approver_division_id.eq_any(ids))
+                .load::<(Approval, super::engagements::EngagementNames)>(conn)?,
         );
     }
-    Ok(q.order(approvals::id.asc())
-        .select((
-            Approval::as_select(),
-            super::engagements::EngagementRow::as_select(),
-        ))
-        .load(conn)?)
+    rows.sort_unstable_by(|(a, _), (b, _)| a.id.cmp(&b.id));
+    Ok(rows)
 }

@@ -1,0 +1,2 @@
+DROP INDEX approvals_state_role;
+CREATE INDEX approvals_state_role ON approvals (state, approver_role);
