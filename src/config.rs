@@ -26,6 +26,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "Connections kept open to the database",
     ),
     (
+        "sqlite_mmap_mib",
+        "1024",
+        "SQLite only: MiB of the database file read through a memory map (0: none)",
+    ),
+    (
         "bind",
         "127.0.0.1:8080",
         "Address and port the HTTP server listens on",
@@ -387,8 +392,17 @@ impl Default for SecuritySettings {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseConfig {
-    Sqlite { path: PathBuf, pool_size: u32 },
-    Postgres { url: String, pool_size: u32 },
+    /// `mmap_mib`: how much of the file is read through a memory map (`PRAGMA
+    /// mmap_size`), in MiB; 0 reads it all with system calls.
+    Sqlite {
+        path: PathBuf,
+        pool_size: u32,
+        mmap_mib: u64,
+    },
+    Postgres {
+        url: String,
+        pool_size: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -524,8 +538,9 @@ impl Config {
         };
 
         let pool_size = number("database_pool_size", 1, 200)? as u32;
+        let mmap_mib = number("sqlite_mmap_mib", 0, 1024 * 1024)?;
         let (url, url_source) = get("database_url");
-        let database = parse_database_url(&url, pool_size)
+        let database = parse_database_url(&url, pool_size, mmap_mib)
             .map_err(|reason| invalid("database_url", url_source, reason))?;
 
         let (bind, source) = get("bind");
@@ -838,7 +853,7 @@ impl Config {
     }
 }
 
-fn parse_database_url(url: &str, pool_size: u32) -> Result<DatabaseConfig, String> {
+fn parse_database_url(url: &str, pool_size: u32, mmap_mib: u64) -> Result<DatabaseConfig, String> {
     let url = url.trim();
     if url.is_empty() {
         return Err("must not be empty".into());
@@ -860,6 +875,7 @@ fn parse_database_url(url: &str, pool_size: u32) -> Result<DatabaseConfig, Strin
     Ok(DatabaseConfig::Sqlite {
         path: PathBuf::from(path),
         pool_size,
+        mmap_mib,
     })
 }
 
@@ -885,7 +901,8 @@ mod tests {
             c.database,
             DatabaseConfig::Sqlite {
                 path: "data/itaku.sqlite3".into(),
-                pool_size: 8
+                pool_size: 8,
+                mmap_mib: 1024,
             }
         );
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
@@ -904,6 +921,22 @@ mod tests {
             .to_string();
         assert!(err.contains("mfa_required"), "{err}");
         assert!(Config::from_pairs(&[("password_min_chars", "4")]).is_err());
+    }
+
+    #[test]
+    fn the_sqlite_memory_map_is_sized_in_mib_and_may_be_off() {
+        let mmap = |value: &str| match Config::from_pairs(&[("sqlite_mmap_mib", value)])
+            .map(|c| c.database)
+        {
+            Ok(DatabaseConfig::Sqlite { mmap_mib, .. }) => Ok(mmap_mib),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(mmap("0"), Ok(0));
+        assert_eq!(mmap("256"), Ok(256));
+        let err = mmap("-1").unwrap_err();
+        assert!(err.contains("`sqlite_mmap_mib`"), "{err}");
+        assert!(mmap("lots").is_err());
     }
 
     #[test]

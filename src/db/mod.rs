@@ -117,14 +117,15 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A page cache of up to 16 MiB per connection (SQLite's default is 2 MiB), filled only as
 /// it is used: a large register's reads (the sweep, deep pages) otherwise go back to the
 /// file for the same index pages again and again.
-/// Reads of the file's first GiB through a memory map: a page not in the connection's
-/// cache is then read where the kernel keeps it, with no system call and no copy. A CISO's
-/// 4,800 deadlines are rows spread over the whole table, and copying their pages in was a
-/// third of the request (72 ms, 52 ms mapped, at 100,000 engagements). The mapped pages
-/// are the kernel's file cache, shared by every connection, not the process's own memory.
+/// Then `PRAGMA mmap_size` from `sqlite_mmap_mib` (by default the file's first GiB): a
+/// page not in the connection's cache is read where the kernel keeps it, with no system
+/// call and no copy. A CISO's 4,800 deadlines are rows spread over the whole table, and
+/// copying their pages in was a third of the request (72 ms, 52 ms mapped, at 100,000
+/// engagements). The mapped pages are the kernel's file cache, shared by every
+/// connection, not the process's own memory. 0 turns it off, for a platform where an I/O
+/// error on a mapped file must not stop the process.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384; \
-     PRAGMA mmap_size = 1073741824;";
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;";
 
 /// Opens pool connections with `establish`, so that the backend comes from the
 /// configuration (diesel's own manager would try PostgreSQL first for a SQLite path and
@@ -188,11 +189,12 @@ pub fn establish(config: &DatabaseConfig) -> Result<DbConnection, DbSetupError> 
         reason: e.to_string(),
     };
     Ok(match config {
-        DatabaseConfig::Sqlite { .. } => {
+        DatabaseConfig::Sqlite { mmap_mib, .. } => {
             let mut conn = diesel::SqliteConnection::establish(&url).map_err(connect_err)?;
             conn.batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; {SQLITE_PRAGMAS}",
-                SQLITE_BUSY_TIMEOUT.as_millis()
+                "PRAGMA busy_timeout = {}; {SQLITE_PRAGMAS} PRAGMA mmap_size = {};",
+                SQLITE_BUSY_TIMEOUT.as_millis(),
+                mmap_mib * 1024 * 1024
             ))
             .map_err(|e| DbSetupError::Connect {
                 target: config.describe(),
@@ -505,6 +507,52 @@ mod tests {
                 "{needed} in {options:?}"
             );
         }
+    }
+
+    /// Each connection's session is set as configured: SQLite's memory map (off with 0),
+    /// PostgreSQL's parallel workers off.
+    #[test]
+    fn connections_read_with_the_configured_session() {
+        use diesel::prelude::*;
+        #[derive(diesel::QueryableByName)]
+        struct MmapSize {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            mmap_size: i64,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Workers {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            max_parallel_workers_per_gather: String,
+        }
+        test_databases::on_each_database_config(|database| match database {
+            DatabaseConfig::Sqlite {
+                path, pool_size, ..
+            } => {
+                for (mib, bytes) in [(3, 3 * 1024 * 1024), (0, 0)] {
+                    let config = DatabaseConfig::Sqlite {
+                        path: path.clone(),
+                        pool_size: *pool_size,
+                        mmap_mib: mib,
+                    };
+                    let DbConnection::Sqlite(mut conn) = establish(&config).unwrap() else {
+                        unreachable!("a SQLite configuration opens SQLite")
+                    };
+                    let set = diesel::sql_query("PRAGMA mmap_size")
+                        .get_result::<MmapSize>(&mut conn)
+                        .unwrap();
+                    assert_eq!(set.mmap_size, bytes, "sqlite_mmap_mib = {mib}");
+                }
+            }
+            DatabaseConfig::Postgres { .. } => {
+                let DbConnection::Postgresql(mut conn) = establish(database).unwrap() else {
+                    unreachable!("a PostgreSQL configuration opens PostgreSQL")
+                };
+                let set = diesel::sql_query("SHOW max_parallel_workers_per_gather")
+                    .get_result::<Workers>(&mut conn)
+                    .unwrap();
+                assert_eq!(set.max_parallel_workers_per_gather, "0");
+            }
+        });
     }
 
     #[test]

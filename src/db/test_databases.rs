@@ -33,6 +33,7 @@ pub fn sqlite() -> (TestDb, DatabaseConfig) {
     let config = DatabaseConfig::Sqlite {
         path: dir.path().join("itaku.sqlite3"),
         pool_size: 1,
+        mmap_mib: 1024,
     };
     db::migrate(&config).expect("migrate");
     (TestDb::Sqlite(dir), config)
