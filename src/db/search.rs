@@ -38,6 +38,9 @@ pub struct Search {
     /// them in the same expression as the text (both columns are searched); PostgreSQL
     /// holds them in a tsvector column of their own.
     facets: String,
+    /// The text asks for more than one lexeme (several words, or a word of more than one
+    /// pair), which PostgreSQL's GIN index intersects cheaply: see [`more_than`].
+    several_lexemes: bool,
 }
 
 /// A list filter the search index can answer (`engagement_facets` in the migrations).
@@ -69,6 +72,12 @@ impl Facet<'_> {
 impl Search {
     pub fn new(conn: &DbConnection, query: &SearchQuery) -> Search {
         let sqlite = matches!(conn, DbConnection::Sqlite(_));
+        let lexemes: usize = (query.words().iter())
+            .map(|w| match w {
+                QueryWord::Prefix(_) => 1,
+                QueryWord::Phrase(pairs) => pairs.len(),
+            })
+            .sum();
         let words = query.words().iter();
         let query = if sqlite {
             // FTS5: a quoted string is a phrase, `*` after it a prefix.
@@ -107,6 +116,7 @@ impl Search {
             sqlite,
             query,
             facets: String::new(),
+            several_lexemes: lexemes > 1,
         }
     }
 
@@ -323,12 +333,14 @@ pub fn count(conn: &mut DbConnection, search: &Search) -> AppResult<i64> {
 
 /// Whether more than `n` engagements hold every word of the query and its facets,
 /// reading at most `n + 1` matches: a bounded total's probe (`db::count::bounded`).
-/// FTS5 reads its doclist in its own order, with no join. PostgreSQL is asked in the
-/// newest order, as for a page: then it may walk the primary key backwards and stop at
-/// the match it needs, which for a word held by a third of the register is twice as fast
-/// as the bitmap scan it picks when no order is asked (100,000 engagements, 16 clients,
-/// `保`: 260–318 requests a second against 169); the bitmap is faster only for rarer
-/// words (`運用保守`, 15,266 matches: 123 against 56–69).
+/// FTS5 reads its doclist in its own order, with no join. PostgreSQL is asked for one
+/// lexeme in the newest order, as for a page: then it may walk the primary key backwards
+/// and stop at the match it needs, which for a word held by a third of the register is
+/// twice as fast as the bitmap scan it picks when no order is asked (100,000
+/// engagements, 16 clients, `保`: 260–318 requests a second against 169). Several
+/// lexemes are asked with no order: the bitmap scan intersects their posting lists in
+/// the index, where the ordered walk rechecked every row it passed against all of them
+/// (`運用保守`, three pairs, 15,266 matches: 123 against 56–69).
 pub fn more_than(conn: &mut DbConnection, search: &Search, n: i64) -> AppResult<bool> {
     let found: Vec<Counted> = match conn {
         DbConnection::Sqlite(_) => diesel::sql_query(format!(
@@ -339,8 +351,13 @@ pub fn more_than(conn: &mut DbConnection, search: &Search, n: i64) -> AppResult<
         .load(conn)?,
         DbConnection::Postgresql(_) => diesel::sql_query(format!(
             "SELECT CAST(1 AS BIGINT) AS n FROM engagement_search WHERE {} \
-             ORDER BY engagement_id DESC LIMIT 1 OFFSET {n}",
-            search.pg_condition()
+             {} LIMIT 1 OFFSET {n}",
+            search.pg_condition(),
+            if search.several_lexemes {
+                ""
+            } else {
+                "ORDER BY engagement_id DESC"
+            }
         ))
         .bind::<Text, _>(&search.query)
         .bind::<Text, _>(&search.facets)
