@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::compliance;
 use crate::config::Config;
-use crate::db::approvals::Approval;
+use crate::db::approvals::ApprovalSummary;
 use crate::db::engagements::EngagementRow;
 use crate::db::facts::EngagementFacts;
 use crate::domain::{ClassificationLevel, EngagementKind, Role, Status};
@@ -86,7 +86,7 @@ pub fn of_engagements(
         out.extend(
             f.approvals
                 .iter()
-                .filter_map(|a| approval(e.into(), a, config)),
+                .filter_map(|a| approval(e.into(), &a.into(), config)),
         );
         out.extend(contract_end(e, today));
         out.extend(ismap_lapse(e, f.ismap_valid_until));
@@ -193,7 +193,7 @@ pub fn obligation(e: Named<'_>, o: &Obligation) -> Option<Deadline> {
 }
 
 /// A pending approval request, as a deadline of the role that decides it.
-pub fn approval(e: Named<'_>, a: &Approval, config: &Config) -> Option<Deadline> {
+pub fn approval(e: Named<'_>, a: &ApprovalSummary, config: &Config) -> Option<Deadline> {
     if a.state != ApprovalState::Pending {
         return None;
     }

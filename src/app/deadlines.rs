@@ -322,7 +322,7 @@ pub fn of_person(
     let mut mine: Vec<DeadlineResponse> = list
         .into_iter()
         .filter(|d| horizon.is_none_or(|h| d.due_on <= h))
-        .filter(|d| directory.resolve(&d.owner).iter().any(|p| p.id == person))
+        .filter(|d| directory.holders(&d.owner).any(|p| p.id == person))
         .map(|d| {
             let days = (d.due_on - today).num_days();
             DeadlineResponse {
@@ -375,7 +375,7 @@ fn owed_by(
         list.extend(deadlines::obligation((&engagement).into(), &o));
     }
     for (a, engagement) in
-        db::approvals::pending_for_roles(conn, &holder.roles, Some(&holder.division_ids))?
+        db::approvals::pending_for_roles(conn, &holder.roles, &holder.division_ids)?
     {
         list.extend(deadlines::approval((&engagement).into(), &a, config));
     }

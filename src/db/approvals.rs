@@ -30,6 +30,35 @@ pub struct Approval {
     pub decision_reason: Option<String>,
 }
 
+/// What a deadline says of a request: the columns the `approvals_pending` index holds
+/// beside the engagement's id, so that the requests a person or the reminder sweep waits
+/// on are read from that index alone, in its order, and no row of the table.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = approvals)]
+pub struct ApprovalSummary {
+    pub id: String,
+    pub rule_id: String,
+    pub subject_name: String,
+    pub requested_at: chrono::NaiveDateTime,
+    pub approver_role: String,
+    pub approver_division_id: Option<String>,
+    pub state: ApprovalState,
+}
+
+impl From<&Approval> for ApprovalSummary {
+    fn from(a: &Approval) -> Self {
+        ApprovalSummary {
+            id: a.id.clone(),
+            rule_id: a.rule_id.clone(),
+            subject_name: a.subject_name.clone(),
+            requested_at: a.requested_at,
+            approver_role: a.approver_role.clone(),
+            approver_division_id: a.approver_division_id.clone(),
+            state: a.state,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = manager_assets)]
 pub struct ManagerAsset {
@@ -251,13 +280,13 @@ pub fn decide_waiver(
 /// requests in a large register.
 pub fn each_pending(
     conn: &mut DbConnection,
-    mut each: impl FnMut(Approval, super::engagements::EngagementNames),
+    mut each: impl FnMut(ApprovalSummary, super::engagements::EngagementNames),
 ) -> AppResult<()> {
     let rows = approvals::table
         .inner_join(engagements::table)
         .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
         .select((
-            Approval::as_select(),
+            ApprovalSummary::as_select(),
             super::engagements::EngagementNames::as_select(),
         ))
         .load_iter::<_, diesel::connection::DefaultLoadingMode>(conn)?;
@@ -268,41 +297,37 @@ pub fn each_pending(
     Ok(())
 }
 
-/// The requests waiting for a decision whose approver holds one of `roles`, with the
-/// names of their engagements; with `division_ids`, only those asked of the whole
-/// organisation or of one of those divisions (what a person in them may decide). In the
-/// order of their ids.
+/// The requests waiting for a decision whose approver holds one of `roles`, asked of the
+/// whole organisation or of one of `division_ids` (what a person in them may decide),
+/// with the names of their engagements, in the order of their ids.
 pub fn pending_for_roles(
     conn: &mut DbConnection,
     roles: &[String],
-    division_ids: Option<&[String]>,
-) -> AppResult<Vec<(Approval, super::engagements::EngagementNames)>> {
+    division_ids: &[String],
+) -> AppResult<Vec<(ApprovalSummary, super::engagements::EngagementNames)>> {
     let pending = || {
         approvals::table
             .inner_join(engagements::table)
             .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
             .filter(approvals::approver_role.eq_any(roles))
             .select((
-                Approval::as_select(),
+                ApprovalSummary::as_select(),
                 super::engagements::EngagementNames::as_select(),
             ))
             .into_boxed()
     };
-    let Some(ids) = division_ids else {
-        return Ok(pending().order(approvals::id.asc()).load(conn)?);
-    };
     // Those of the whole organisation, then those of the divisions: each a range of the
-    // (state, role, division) index. One "division IS NULL OR IN (…)" read every pending
+    // `approvals_pending` index. One "division IS NULL OR IN (…)" read every pending
     // request of the role and its row to decide (18,000 of a security officer's at
     // 100,000 engagements, for the 26 of one division).
-    let mut rows: Vec<(Approval, super::engagements::EngagementNames)> = pending()
+    let mut rows: Vec<(ApprovalSummary, super::engagements::EngagementNames)> = pending()
         .filter(approvals::approver_division_id.is_null())
         .load(conn)?;
-    if !ids.is_empty() {
+    if !division_ids.is_empty() {
         rows.extend(
             pending()
-                .filter(approvals::approver_division_id.eq_any(ids))
-                .load::<(Approval, super::engagements::EngagementNames)>(conn)?,
+                .filter(approvals::approver_division_id.eq_any(division_ids))
+                .load::<(ApprovalSummary, super::engagements::EngagementNames)>(conn)?,
         );
     }
     rows.sort_unstable_by(|(a, _), (b, _)| a.id.cmp(&b.id));

@@ -119,6 +119,19 @@ pub fn of_engagement(conn: &mut DbConnection, id: &str) -> AppResult<Vec<StoredO
         .load(conn)?)
 }
 
+// Neither met nor waived for good: implied by the "not met" and "no waiver" conditions on
+// any day, and said again in the words of the partial indexes' condition
+// (`engagement_obligations_unsettled`, `engagement_obligations_role_unsettled`): SQLite
+// plans a partial index only for a query that carries its condition as one of its own.
+macro_rules! unsettled {
+    () => {
+        eo::met_on
+            .is_null()
+            .or(eo::met_until.is_not_null())
+            .and(eo::waiver_by.is_null().or(eo::waived_until.is_not_null()))
+    };
+}
+
 // The state conditions on `today`, as `Standing::on` decides them. A NULL comparison
 // counts as false in a filter, which is what each condition needs: a row met for good
 // (`met_until` NULL) is never "not met".
@@ -128,13 +141,7 @@ macro_rules! in_state {
         let q = $query;
         let not_met = eo::met_on.is_null().or(eo::met_until.lt(today));
         let no_waiver = eo::waiver_by.is_null().or(eo::waived_until.lt(today));
-        // Implied by `not_met` and `no_waiver`, and said again in the words of the
-        // `engagement_obligations_unsettled` index's condition: SQLite plans a partial
-        // index only for a query that carries its condition as one of its own.
-        let unsettled = eo::met_on
-            .is_null()
-            .or(eo::met_until.is_not_null())
-            .and(eo::waiver_by.is_null().or(eo::waived_until.is_not_null()));
+        let unsettled = unsettled!();
         match $state {
             ObligationState::Met => q.filter(
                 eo::met_on
@@ -420,6 +427,8 @@ pub fn owed_by(
             .filter(eo::assignee_user_id.is_null())
             .filter(eo::owner_role.eq_any(holder.roles.clone()))
             .filter(eo::due_on.is_not_null())
+            // Read from `engagement_obligations_role_unsettled` alone, in its order.
+            .filter(unsettled!())
             .filter(not_met)
             .filter(no_waiver)
             .into_boxed();

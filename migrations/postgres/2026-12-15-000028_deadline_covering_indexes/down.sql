@@ -1,0 +1,2 @@
+DROP INDEX approvals_pending;
+DROP INDEX engagement_obligations_role_unsettled;
