@@ -20,6 +20,7 @@ mod first_hour;
 mod health;
 mod information_items;
 mod list_totals;
+mod my_work;
 mod obligations;
 mod outage;
 mod page_authorization;

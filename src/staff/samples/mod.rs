@@ -684,12 +684,17 @@ pub fn check(pages: &StaffPages) -> Result<(), TemplateError> {
             }
         }
         for full in [false, true] {
-            let rows = |overdue| {
-                if full {
+            let rows = |overdue| DeadlineSection {
+                rows: if full {
                     vec![deadline(overdue)]
                 } else {
                     vec![]
-                }
+                },
+                pager: full.then(|| PagerView {
+                    summary: "全120件中 51〜100件を表示".into(),
+                    previous: Some("/#overdue-title".into()),
+                    next: Some("/?overdue=3#overdue-title".into()),
+                }),
             };
             pages.render_checked(
                 Page::MyWork,

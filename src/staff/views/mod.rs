@@ -89,15 +89,23 @@ pub struct DeadlineRow {
     pub href: String,
 }
 
+/// One section of My work: the rows of the page of it asked for, and the way to its other
+/// pages when it has more than one.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineSection {
+    pub rows: Vec<DeadlineRow>,
+    pub pager: Option<PagerView>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MyWorkView {
     pub today: String,
     pub notices: Vec<String>,
-    pub overdue: Vec<DeadlineRow>,
-    pub soon: Vec<DeadlineRow>,
-    pub approvals: Vec<DeadlineRow>,
-    pub reviews: Vec<DeadlineRow>,
-    pub findings: Vec<DeadlineRow>,
+    pub overdue: DeadlineSection,
+    pub soon: DeadlineSection,
+    pub approvals: DeadlineSection,
+    pub reviews: DeadlineSection,
+    pub findings: DeadlineSection,
 }
 
 /// A choice of a filter's `<select>`.
