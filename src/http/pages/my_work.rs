@@ -22,7 +22,7 @@ const SOON_DAYS: i64 = 30;
 
 /// How many rows a section shows at a time. The CISO's overdue obligations at 100,000
 /// engagements are 4,800: shown whole, a landing page of 1.9 MB that took 300–600 ms.
-pub const SECTION_ROWS: usize = 50;
+const SECTION_ROWS: usize = 50;
 
 /// The sections, each paged by a parameter of its name (`/?overdue=2`), with the id of
 /// its heading, where the pager's links land.
