@@ -6,7 +6,7 @@ use serde_json::Value;
 use itaku::domain::Role;
 
 use crate::helpers::{at, outsourcing_body, spawn_app, TestApp, TestUser};
-use crate::staff_pages::{accessible, get_page, DESKTOP};
+use crate::staff_pages::{accessible, get_page, DESKTOP, PHONE};
 use crate::webdriver::{save_screenshot, Browser};
 
 /// One section of the page: from its opening tag to its end.
@@ -145,10 +145,18 @@ async fn my_work_shows_fifty_rows_of_a_section_at_a_time_each_section_paged_on_i
         .await
         .unwrap();
     assert_eq!(summary, format!("全{total}件中 51〜{total}件を表示"));
-    save_screenshot(
-        "staff-my-work-paged",
-        &browser.screenshot_png().await.unwrap(),
-    );
+    // Each window tall enough to hold the rows and the pager below them.
+    for (name, (width, height)) in [("phone", (PHONE.0, 1500)), ("desktop", (DESKTOP.0, 1100))] {
+        browser.resize(width, height).await.unwrap();
+        browser
+            .goto(&app.url("/?overdue=2#overdue-title"))
+            .await
+            .unwrap();
+        save_screenshot(
+            &format!("staff-my-work-paged-{name}"),
+            &browser.screenshot_png().await.unwrap(),
+        );
+    }
     accessible(&browser, "my work, paged").await;
     browser.quit().await.unwrap();
 }
