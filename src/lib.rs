@@ -19,6 +19,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod memory;
 pub mod policy;
 pub mod portal;
 pub mod questionnaires;

@@ -202,6 +202,7 @@ fn serve(config: Config) -> Result<(), String> {
     system.block_on(async move {
         let database = config.database.describe();
         let app = Application::build(config.clone()).map_err(|e| e.to_string())?;
+        actix_web::rt::spawn(itaku::memory::give_back_now_and_then());
         let url = format!("http://{}:{}", config.bind.ip(), app.port());
         println!("Itaku is listening on {url} (database: {database})");
         println!("Email: {}", app.mail_description());

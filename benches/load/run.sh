@@ -93,7 +93,14 @@ for i in $(seq 1 "$INSTANCES"); do
   t1=$(date +%s%N)
   ports+=("$port")
   rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/${pids[-1]}/status")
-  echo "- instance $i: answering $(( (t1 - t0) / 1000000 )) ms after start, idle RSS ${rss} MiB"
+  echo "- instance $i: answering $(( (t1 - t0) / 1000000 )) ms after start, RSS then ${rss} MiB"
+done
+# Idle memory is read once the service has settled: ten seconds after start-up it hands
+# back to the kernel what starting freed (src/memory.rs, SETTLED_AFTER).
+sleep 12
+for i in "${!pids[@]}"; do
+  status="/proc/${pids[$i]}/status"
+  echo "- instance $((i + 1)) idle, settled: RSS $(awk '/VmRSS/ {printf "%.1f", $2/1024}' "$status") MiB (anonymous $(awk '/RssAnon/ {printf "%.1f", $2/1024}' "$status"), the binary's and the database's file pages $(awk '/RssFile/ {printf "%.1f", $2/1024}' "$status"))"
 done
 base="http://127.0.0.1:${ports[0]}"
 
