@@ -30,13 +30,14 @@ pub struct Approval {
     pub decision_reason: Option<String>,
 }
 
-/// What a deadline says of a request: the columns the `approvals_pending` index holds
-/// beside the engagement's id, so that the requests a person or the reminder sweep waits
-/// on are read from that index alone, in its order, and no row of the table.
+/// What a deadline says of a request: columns the `approvals_pending` index holds, so
+/// that the requests a person or the reminder sweep waits on are read from that index
+/// alone, in its order, and no row of the table.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = approvals)]
 pub struct ApprovalSummary {
     pub id: String,
+    pub engagement_id: String,
     pub rule_id: String,
     pub subject_name: String,
     pub requested_at: chrono::NaiveDateTime,
@@ -49,6 +50,7 @@ impl From<&Approval> for ApprovalSummary {
     fn from(a: &Approval) -> Self {
         ApprovalSummary {
             id: a.id.clone(),
+            engagement_id: a.engagement_id.clone(),
             rule_id: a.rule_id.clone(),
             subject_name: a.subject_name.clone(),
             requested_at: a.requested_at,
@@ -298,38 +300,35 @@ pub fn each_pending(
 }
 
 /// The requests waiting for a decision whose approver holds one of `roles`, asked of the
-/// whole organisation or of one of `division_ids` (what a person in them may decide),
-/// with the names of their engagements, in the order of their ids.
+/// whole organisation or of one of `division_ids` (what a person in them may decide), in
+/// the order of their ids. Their engagements are the caller's to name
+/// ([`super::engagements::names`]): a person's obligations and requests often share them.
 pub fn pending_for_roles(
     conn: &mut DbConnection,
     roles: &[String],
     division_ids: &[String],
-) -> AppResult<Vec<(ApprovalSummary, super::engagements::EngagementNames)>> {
+) -> AppResult<Vec<ApprovalSummary>> {
     let pending = || {
         approvals::table
-            .inner_join(engagements::table)
             .filter(approvals::state.eq(ApprovalState::Pending.as_str()))
             .filter(approvals::approver_role.eq_any(roles))
-            .select((
-                ApprovalSummary::as_select(),
-                super::engagements::EngagementNames::as_select(),
-            ))
+            .select(ApprovalSummary::as_select())
             .into_boxed()
     };
     // Those of the whole organisation, then those of the divisions: each a range of the
     // `approvals_pending` index. One "division IS NULL OR IN (…)" read every pending
     // request of the role and its row to decide (18,000 of a security officer's at
     // 100,000 engagements, for the 26 of one division).
-    let mut rows: Vec<(ApprovalSummary, super::engagements::EngagementNames)> = pending()
+    let mut rows: Vec<ApprovalSummary> = pending()
         .filter(approvals::approver_division_id.is_null())
         .load(conn)?;
     if !division_ids.is_empty() {
         rows.extend(
             pending()
                 .filter(approvals::approver_division_id.eq_any(division_ids))
-                .load::<(ApprovalSummary, super::engagements::EngagementNames)>(conn)?,
+                .load::<ApprovalSummary>(conn)?,
         );
     }
-    rows.sort_unstable_by(|(a, _), (b, _)| a.id.cmp(&b.id));
+    rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(rows)
 }

@@ -662,30 +662,35 @@ impl EngagementClass {
     }
 }
 
+// The columns `$row` selects of the engagements `ids`, a thousand ids a query (SQLite
+// binds each id of an IN list as its own parameter).
+macro_rules! by_ids {
+    ($conn:expr, $ids:expr, $row:ty) => {{
+        let mut out = Vec::with_capacity($ids.len());
+        for chunk in $ids.chunks(1000) {
+            out.extend(
+                engagements::table
+                    .filter(engagements::id.eq_any(chunk))
+                    .select(<$row>::as_select())
+                    .load::<$row>($conn)?,
+            );
+        }
+        Ok(out)
+    }};
+}
+
 /// [`EngagementClass`] of these engagements (unknown ids are skipped): the sweep asks it
 /// of every engagement with a periodic check coming due, tens of thousands a day.
 pub fn classes(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementClass>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            engagements::table
-                .filter(engagements::id.eq_any(chunk))
-                .select(EngagementClass::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(out)
+    by_ids!(conn, ids, EngagementClass)
 }
 
 pub fn rows(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementRow>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(1000) {
-        out.extend(
-            engagements::table
-                .filter(engagements::id.eq_any(chunk))
-                .select(EngagementRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(out)
+    by_ids!(conn, ids, EngagementRow)
+}
+
+/// The names of the engagements `ids` (distinct), in no particular order: one look-up
+/// each, where a join reads an engagement again for each row of it.
+pub fn names(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<EngagementNames>> {
+    by_ids!(conn, ids, EngagementNames)
 }
